@@ -1,0 +1,662 @@
+//! The HTTP pipeline every Azure ML call goes through: bearer token, per-request timeout, retries
+//! with exponential backoff and jitter that honour `Retry-After`, a client request id and user
+//! agent, a refusal to send tokens over plain http except to loopback, proxies from the
+//! environment, extra CA certificates, and decoding of non-2xx bodies into `AzureError::Api`.
+//! It knows nothing about compute or jobs; `client.rs` and the operation modules build on it.
+
+use super::error::{ApiError, AzureError, ErrorDetail, ErrorResponse, Result, redact_url};
+use async_trait::async_trait;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// The user agent amlc sends: `amlc/<version>`.
+pub const USER_AGENT: &str = concat!("amlc/", env!("CARGO_PKG_VERSION"));
+
+/// Something that can hand out a bearer token for ARM (and the run-history data plane, which
+/// takes the same scope). Implementations cache; the pipeline asks before every attempt.
+#[async_trait]
+pub trait BearerSource: Send + Sync {
+    async fn bearer(&self) -> Result<String>;
+}
+
+/// A fixed bearer token (an emulator's token, tests).
+pub struct StaticBearer(String);
+
+impl StaticBearer {
+    pub fn new(token: impl Into<String>) -> Self {
+        StaticBearer(token.into())
+    }
+}
+
+impl std::fmt::Debug for StaticBearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticBearer(***)")
+    }
+}
+
+#[async_trait]
+impl BearerSource for StaticBearer {
+    async fn bearer(&self) -> Result<String> {
+        Ok(self.0.clone())
+    }
+}
+
+/// How hard to try before giving up on a request.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Total attempts, the first included.
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubles with each further retry.
+    pub base_delay: Duration,
+    /// Cap of the exponential delay.
+    pub max_delay: Duration,
+    /// Cap of a server-sent `Retry-After` (a server asking for an hour is not obeyed blindly).
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(800),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with ±25 % jitter for retry number `retry` (0 = first retry).
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(retry.min(16)));
+        let capped = exp.min(self.max_delay);
+        let jitter = 0.75 + fastrand::f64() * 0.5;
+        capped.mul_f64(jitter)
+    }
+}
+
+/// Settings of a pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Timeout of one attempt, connection to last body byte.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// PEM files of extra certificate authorities to trust (`--ca-cert`, `SSL_CERT_FILE`).
+    pub ca_certs: Vec<PathBuf>,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            ca_certs: Vec::new(),
+        }
+    }
+}
+
+/// Whether a request carries the bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    Bearer,
+    /// Open routes: the discovery document, signed (SAS) blob URLs.
+    None,
+}
+
+/// One logical request (retries resend it unchanged).
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub body: Option<serde_json::Value>,
+    pub headers: Vec<(&'static str, String)>,
+    pub auth: Auth,
+}
+
+impl Request {
+    pub fn new(method: Method, url: Url) -> Self {
+        Request {
+            method,
+            url,
+            body: None,
+            headers: Vec::new(),
+            auth: Auth::Bearer,
+        }
+    }
+
+    pub fn get(url: Url) -> Self {
+        Request::new(Method::GET, url)
+    }
+
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn without_auth(mut self) -> Self {
+        self.auth = Auth::None;
+        self
+    }
+}
+
+/// A received response, body read in full.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub method: Method,
+    pub url: Url,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Decodes the body as JSON; a malformed body is a clear `Decode` error, never a panic.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| AzureError::Decode {
+            method: self.method.to_string(),
+            url: redact_url(&self.url),
+            message: format!("{e} (body starts {:?})", body_preview(&self.body)),
+        })
+    }
+
+    /// The body as JSON when there is one (an empty body is `None`).
+    pub fn json_opt(&self) -> Result<Option<serde_json::Value>> {
+        if self.body.iter().all(|b| b.is_ascii_whitespace()) {
+            Ok(None)
+        } else {
+            self.json().map(Some)
+        }
+    }
+
+    /// The server's wish for how long to wait (`retry-after-ms`, `x-ms-retry-after-ms`, or
+    /// `Retry-After` in seconds or as an HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after(&self.headers)
+    }
+
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+
+    /// The typed error for a non-2xx response.
+    pub fn to_error(&self) -> AzureError {
+        api_error(&self.method, &self.url, self.status, &self.headers, &self.body)
+    }
+}
+
+fn body_preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(80)]);
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-ms-request-id", "x-ms-correlation-request-id", "x-ms-client-request-id"]
+        .iter()
+        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .map(str::to_string)
+}
+
+/// Reads `retry-after-ms`, `x-ms-retry-after-ms`, then `Retry-After` (seconds or HTTP date).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let value = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    let delta = when - time::OffsetDateTime::now_utc();
+    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
+}
+
+/// Builds the typed error of a non-2xx answer, reading Azure's `{"error":{...}}` when present.
+pub fn api_error(
+    method: &Method,
+    url: &Url,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AzureError {
+    let error = serde_json::from_slice::<ErrorResponse>(body)
+        .ok()
+        .map(|r| r.error)
+        .filter(|e| !e.code.is_empty() || !e.message.is_empty())
+        .or_else(|| {
+            // Some endpoints answer with a bare ErrorDetail, or with {"code","message"} at the top.
+            serde_json::from_slice::<ErrorDetail>(body)
+                .ok()
+                .filter(|e| !e.code.is_empty() || !e.message.is_empty())
+        })
+        .unwrap_or_else(|| ErrorDetail {
+            code: status
+                .canonical_reason()
+                .unwrap_or("HttpError")
+                .replace(' ', ""),
+            message: {
+                let text = body_preview(body);
+                if text.is_empty() {
+                    format!("the service answered {status} with no error body")
+                } else {
+                    text
+                }
+            },
+            ..ErrorDetail::default()
+        });
+    AzureError::Api(Box::new(ApiError {
+        status: status.as_u16(),
+        method: method.to_string(),
+        url: redact_url(url),
+        error,
+        request_id: request_id(headers),
+    }))
+}
+
+fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// True for loopback hosts, where a bearer over plain http is acceptable (a local emulator).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// The shared pipeline; cheap to clone.
+#[derive(Clone)]
+pub struct Pipeline {
+    inner: Arc<PipelineInner>,
+}
+
+struct PipelineInner {
+    client: reqwest::Client,
+    bearer: Option<Arc<dyn BearerSource>>,
+    options: PipelineOptions,
+    stats: Stats,
+}
+
+/// Counters for the status bar and `doctor`.
+#[derive(Default)]
+struct Stats {
+    in_flight: std::sync::atomic::AtomicUsize,
+    retries: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// Builds the HTTP client (rustls, proxies from `HTTPS_PROXY`/`NO_PROXY`, extra CAs).
+    pub fn new(bearer: Option<Arc<dyn BearerSource>>, options: PipelineOptions) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout);
+        let mut extra = Vec::new();
+        for path in &options.ca_certs {
+            let pem = std::fs::read(path).map_err(|e| {
+                AzureError::Invalid(format!("cannot read CA certificate {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                AzureError::Invalid(format!(
+                    "{} is not a PEM certificate bundle: {e}",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(AzureError::Invalid(format!(
+                    "{} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            extra.extend(certs);
+        }
+        if !extra.is_empty() {
+            builder = builder.tls_certs_merge(extra);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| AzureError::Invalid(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Pipeline {
+            inner: Arc::new(PipelineInner {
+                client,
+                bearer,
+                options,
+                stats: Stats::default(),
+            }),
+        })
+    }
+
+    pub fn options(&self) -> &PipelineOptions {
+        &self.inner.options
+    }
+
+    /// Requests currently on the wire (for the status bar).
+    pub fn in_flight(&self) -> usize {
+        self.inner
+            .stats
+            .in_flight
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Retries made since start.
+    pub fn retries(&self) -> u64 {
+        self.inner.stats.retries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sends with retries; a non-2xx final answer becomes `AzureError::Api`.
+    pub async fn send(&self, request: Request) -> Result<Response> {
+        let response = self.send_raw(request).await?;
+        if response.status.is_success() {
+            Ok(response)
+        } else {
+            Err(response.to_error())
+        }
+    }
+
+    /// Sends and decodes a JSON body.
+    pub async fn send_json<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        self.send(request).await?.json()
+    }
+
+    /// Sends with retries and returns whatever status the last attempt got (callers that give
+    /// meaning to 404 or 416 use this).
+    pub async fn send_raw(&self, request: Request) -> Result<Response> {
+        let policy = &self.inner.options.retry;
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(&request, &client_request_id).await;
+            let last = attempt >= policy.max_attempts.max(1);
+            let wait = match &outcome {
+                Ok(resp) if is_retryable_status(resp.status) && !last => resp
+                    .retry_after()
+                    .map(|d| d.min(policy.max_retry_after))
+                    .unwrap_or_else(|| policy.backoff(attempt - 1)),
+                Err(AzureError::Transport { .. } | AzureError::Timeout { .. }) if !last => {
+                    policy.backoff(attempt - 1)
+                }
+                _ => return outcome,
+            };
+            tracing::debug!(
+                method = %request.method,
+                url = %redact_url(&request.url),
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                outcome = %match &outcome { Ok(r) => r.status.to_string(), Err(e) => e.to_string() },
+                "retrying"
+            );
+            self.inner
+                .stats
+                .retries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, request: &Request, client_request_id: &str) -> Result<Response> {
+        let method_text = request.method.to_string();
+        let shown_url = redact_url(&request.url);
+        let mut builder = self
+            .inner
+            .client
+            .request(request.method.clone(), request.url.clone())
+            .header("x-ms-client-request-id", client_request_id)
+            .header("accept", "application/json");
+        if request.auth == Auth::Bearer {
+            if request.url.scheme() != "https" && !is_loopback(&request.url) {
+                return Err(AzureError::InsecureTransport {
+                    host: request.url.host_str().unwrap_or("?").to_string(),
+                });
+            }
+            if let Some(source) = &self.inner.bearer {
+                let token = source.bearer().await?;
+                let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                    AzureError::Auth("the access token holds characters not allowed in a header".into())
+                })?;
+                value.set_sensitive(true);
+                builder = builder.header("authorization", value);
+            }
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let _guard = InFlight::new(&self.inner.stats);
+        let started = std::time::Instant::now();
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e, &method_text, &shown_url))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e, &method_text, &shown_url))?;
+        tracing::debug!(
+            method = %method_text,
+            url = %shown_url,
+            status = status.as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "http"
+        );
+        Ok(Response {
+            method: request.method.clone(),
+            url: request.url.clone(),
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn transport_error(&self, e: reqwest::Error, method: &str, url: &str) -> AzureError {
+        if e.is_timeout() {
+            return AzureError::Timeout {
+                method: method.into(),
+                url: url.into(),
+                after: self.inner.options.timeout,
+            };
+        }
+        // reqwest's Display includes the URL with its query; walk the sources instead.
+        let mut message = String::new();
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        if message.is_empty() {
+            message = if e.is_connect() {
+                "could not connect".into()
+            } else if e.is_body() || e.is_decode() {
+                "the connection broke while reading the response".into()
+            } else {
+                "request failed".into()
+            };
+        }
+        AzureError::Transport {
+            method: method.into(),
+            url: url.into(),
+            message,
+        }
+    }
+
+    /// Follows `nextLink` from `first` until it is absent, collecting the items that `items`
+    /// takes out of each page. Each page is a JSON object; `next_link` is read from `nextLink`.
+    /// A page whose `nextLink` repeats an earlier one ends the walk (a server bug must not loop).
+    pub async fn collect_pages<T>(
+        &self,
+        first: Url,
+        api_version: &str,
+        mut items: impl FnMut(serde_json::Value) -> Result<Vec<T>>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut next = Some(first);
+        while let Some(url) = next.take() {
+            if !seen.insert(url.to_string()) {
+                tracing::warn!(url = %redact_url(&url), "nextLink repeats; stopping");
+                break;
+            }
+            let page: serde_json::Value = self.send_json(Request::get(url.clone())).await?;
+            next = next_link(&page, &url, api_version)?;
+            out.extend(items(page)?);
+        }
+        Ok(out)
+    }
+}
+
+/// The absolute URL of the next page, if the page has one. A relative link is resolved against the
+/// page's URL; a link without `api-version` gets ours (as the Azure SDKs do).
+pub fn next_link(page: &serde_json::Value, page_url: &Url, api_version: &str) -> Result<Option<Url>> {
+    let Some(link) = page
+        .get("nextLink")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let mut url = page_url.join(link.trim()).map_err(|e| AzureError::Decode {
+        method: "GET".into(),
+        url: redact_url(page_url),
+        message: format!("invalid nextLink: {e}"),
+    })?;
+    if !url.query_pairs().any(|(k, _)| k == "api-version") {
+        url.query_pairs_mut().append_pair("api-version", api_version);
+    }
+    Ok(Some(url))
+}
+
+struct InFlight<'a>(&'a Stats);
+
+impl<'a> InFlight<'a> {
+    fn new(stats: &'a Stats) -> Self {
+        stats
+            .in_flight
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        InFlight(stats)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_variants() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert("retry-after-ms", HeaderValue::from_static("250"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(5),
+        };
+        let first = p.backoff(0);
+        assert!(first >= Duration::from_millis(75) && first <= Duration::from_millis(125));
+        let third = p.backoff(2);
+        assert!(third >= Duration::from_millis(300) && third <= Duration::from_millis(500));
+        assert!(p.backoff(30) <= Duration::from_millis(1250));
+    }
+
+    #[test]
+    fn loopback_detection() {
+        for (u, want) in [
+            ("http://127.0.0.1:8080/", true),
+            ("http://127.9.9.9/", true),
+            ("http://localhost/", true),
+            ("http://[::1]:1/", true),
+            ("http://10.0.0.1/", false),
+            ("http://management.azure.com/", false),
+        ] {
+            assert_eq!(is_loopback(&Url::parse(u).unwrap()), want, "{u}");
+        }
+    }
+
+    #[test]
+    fn next_link_resolution() {
+        let base = Url::parse("https://h/subscriptions/s/x?api-version=1").unwrap();
+        let page = serde_json::json!({"value": [], "nextLink": "https://h/next?$skip=abc"});
+        let next = next_link(&page, &base, "2025-12-01").unwrap().unwrap();
+        assert_eq!(next.as_str(), "https://h/next?$skip=abc&api-version=2025-12-01");
+        let page = serde_json::json!({"value": [], "nextLink": null});
+        assert!(next_link(&page, &base, "v").unwrap().is_none());
+    }
+
+    #[test]
+    fn non_azure_error_body_still_reads_well() {
+        let url = Url::parse("https://h/p?sig=secret").unwrap();
+        let err = api_error(
+            &Method::GET,
+            &url,
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            b"<html>bad gateway</html>",
+        );
+        let text = err.to_string();
+        assert!(text.contains("HTTP 502"), "{text}");
+        assert!(text.contains("BadGateway"), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+}

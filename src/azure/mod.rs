@@ -1,0 +1,19 @@
+//! The only code in amlc that speaks HTTP to Azure Machine Learning (ARM control plane, the
+//! discovery document, run history and log blobs). It knows nothing about terminals.
+
+pub mod auth;
+pub mod client;
+// pending models: pub mod computes;
+pub mod context;
+pub mod error;
+pub mod http;
+// pending models: pub mod jobs;
+pub mod logs;
+pub mod lro;
+pub mod models;
+// pending models: pub mod sizes;
+// pending models: pub mod workspace;
+
+pub use client::AmlClient;
+pub use context::{Cloud, WorkspaceContext};
+pub use error::{AzureError, Result};

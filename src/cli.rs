@@ -1,0 +1,155 @@
+//! Command-line flags (clap). Global flags name the workspace and how to reach it; they may be
+//! given before or after the subcommand. Parsing only: nothing here does I/O.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "amlc",
+    version,
+    about = "A terminal UI for Azure Machine Learning compute targets and runs",
+    long_about = "A terminal UI for Azure Machine Learning compute targets and runs.\n\n\
+        With no workspace configured (flags, environment, Azure CLI defaults or the config file), \
+        amlc runs a built-in emulator of the Azure ML REST API with a demo workspace."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the workspace is and how to authenticate.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Azure subscription id.
+    #[arg(long, global = true, value_name = "ID")]
+    pub subscription: Option<String>,
+    /// Resource group of the workspace.
+    #[arg(short = 'g', long = "resource-group", global = true, value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// Azure ML workspace name.
+    #[arg(short = 'w', long, global = true, value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// Custom ARM endpoint URL (an emulator, a test server, Azure Stack).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// AzureCloud, AzureChinaCloud or AzureUSGovernment.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cloud: Option<String>,
+    /// REST api-version to speak (default 2025-12-01).
+    #[arg(long = "api-version", global = true, value_name = "VERSION")]
+    pub api_version: Option<String>,
+    /// How to get a token: auto, cli, azd, sp, msi, workload or token (AMLC_TOKEN).
+    #[arg(long, global = true, value_name = "METHOD")]
+    pub auth: Option<String>,
+    /// Named profile of the config file.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Extra CA certificate (PEM) to trust; repeatable. SSL_CERT_FILE is honoured too.
+    #[arg(long = "ca-cert", global = true, value_name = "PATH")]
+    pub ca_cert: Vec<PathBuf>,
+    /// Use the built-in emulator (demo workspace) even when a workspace is configured.
+    #[arg(long, global = true)]
+    pub emulator: bool,
+    /// Timeout of one HTTP request, in seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Config file to read instead of the default one.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List or show compute targets.
+    #[command(subcommand)]
+    Computes(ComputesCommand),
+    /// Check the context, credentials and reachability of the workspace.
+    Doctor,
+    /// Serve the built-in emulator of the Azure ML REST API.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComputesCommand {
+    /// One row per compute: name, type, state, size.
+    List {
+        /// Only this compute type (AmlCompute, ComputeInstance, AKS, Kubernetes, ...; aliases:
+        /// instance, cluster, vm, ...).
+        #[arg(long = "type", value_name = "KIND")]
+        kind: Option<String>,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// One compute in detail.
+    Show {
+        name: String,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EmulatorArgs {
+    /// Port to listen on (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Where state lives (default: amlc's data dir, `emulator/`).
+    #[arg(long = "data-dir", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seed the demo workspace.
+    #[arg(long)]
+    pub demo: bool,
+    /// Speed factor for simulated delays (2 = twice as fast).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Serve HTTPS with a self-signed certificate (written under the data dir).
+    #[arg(long)]
+    pub tls: bool,
+    /// Injected faults, e.g. "latency=50ms,error=0.05,throttle=0.05,drop=0.01,seed=7".
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Bearer token to require (default: a new random one, written to DATA_DIR/token).
+    #[arg(long, value_name = "TOKEN", env = "AMLC_EMULATOR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "amlc", "computes", "list", "--endpoint", "http://127.0.0.1:1", "--auth", "token",
+            "--subscription", "S", "-g", "RG", "-w", "WS", "-o", "json",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.workspace.as_deref(), Some("WS"));
+        assert_eq!(cli.global.resource_group.as_deref(), Some("RG"));
+        match cli.command {
+            Some(Command::Computes(ComputesCommand::List { output, .. })) => {
+                assert_eq!(output, OutputFormat::Json)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

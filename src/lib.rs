@@ -1,0 +1,12 @@
+//! amlc: a keyboard-driven terminal UI and headless CLI for Azure Machine Learning compute targets
+//! and runs.
+//!
+//! Layers (dependencies point one way): `commands`/`ui` → `app` → `azure`. The `emulator` is a
+//! separate server that shares only the wire types of `azure::models`. Nothing under `azure/`
+//! knows about terminals.
+
+pub mod azure;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod emulator;
