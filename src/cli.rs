@@ -17,6 +17,8 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -60,6 +62,20 @@ pub struct GlobalArgs {
     /// Config file to read instead of the default one.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+}
+
+/// Options of the terminal UI (no subcommand).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TuiArgs {
+    /// Hide and refuse every action that changes something in the workspace.
+    #[arg(long = "read-only")]
+    pub read_only: bool,
+    /// Capture the mouse (off by default so the terminal's own selection keeps working).
+    #[arg(long)]
+    pub mouse: bool,
+    /// Use only ASCII symbols (for terminals without Unicode).
+    #[arg(long)]
+    pub ascii: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -121,7 +121,7 @@ pub enum AzureError {
     OperationFailed {
         operation: String,
         status: String,
-        error: ErrorDetail,
+        error: Box<ErrorDetail>,
     },
     /// A long-running operation did not end before its deadline.
     #[error("operation {operation} still {status} after {}s; it goes on in Azure", .elapsed.as_secs())]

@@ -194,7 +194,7 @@ impl Operation {
         AzureError::OperationFailed {
             operation: self.name.clone(),
             status: status.to_string(),
-            error,
+            error: Box::new(error),
         }
     }
 

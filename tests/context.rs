@@ -1,0 +1,823 @@
+//! Context resolution: precedence of flags, env, Azure CLI defaults, config-file profiles and
+//! built-in defaults, with a fake `~/.azure` under a temporary HOME. The environment is always
+//! injected; the process environment is never read or changed here.
+
+use amlc::azure::auth::AuthMethod;
+use amlc::azure::context::{Cloud, DEFAULT_API_VERSION};
+use amlc::config::{
+    ContextFlags, ResolveInputs, ResolvedContext, Source, default_config_path, load_config, resolve,
+};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+const BOM: &str = "\u{feff}";
+
+struct Fixture {
+    _dir: TempDir,
+    home: PathBuf,
+    config: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let config = dir.path().join("amlc").join("config.toml");
+        Fixture {
+            home,
+            config,
+            _dir: dir,
+        }
+    }
+
+    fn az_dir(&self) -> PathBuf {
+        self.home.join(".azure")
+    }
+
+    /// Writes `config` and `azureProfile.json` (with a BOM, as the Azure CLI does) into `dir`.
+    fn write_az(&self, dir: &Path, config: &str, default_subscription: &str, cloud: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("config"), config).unwrap();
+        let profile = format!(
+            r#"{BOM}{{"installationId":"x","subscriptions":[
+                {{"id":"not-default","name":"other","state":"Enabled","isDefault":false,"environmentName":"AzureCloud"}},
+                {{"id":"{default_subscription}","name":"main","state":"Enabled","isDefault":true,"environmentName":"{cloud}","tenantId":"t"}}
+            ]}}"#
+        );
+        std::fs::write(dir.join("azureProfile.json"), profile).unwrap();
+    }
+
+    fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.config.parent().unwrap()).unwrap();
+        std::fs::write(&self.config, text).unwrap();
+    }
+
+    fn resolve(
+        &self,
+        flags: &ContextFlags,
+        env: &[(&str, &str)],
+    ) -> amlc::azure::Result<ResolvedContext> {
+        let map: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = move |k: &str| map.get(k).cloned();
+        resolve(ResolveInputs {
+            flags,
+            env: &lookup,
+            home: Some(self.home.clone()),
+            config_file: Some(self.config.clone()),
+        })
+    }
+}
+
+const FULL_PROFILE: &str = r#"
+default_profile = "main"
+
+[profiles.main]
+subscription = "sub-profile"
+resource_group = "rg-profile"
+workspace = "ws-profile"
+cloud = "AzureUSGovernment"
+api_version = "2024-10-01"
+auth = "azd"
+
+[profiles.other]
+subscription = "sub-other"
+resource_group = "rg-other"
+workspace = "ws-other"
+"#;
+
+fn all_flags() -> ContextFlags {
+    ContextFlags {
+        subscription: Some("sub-flag".into()),
+        resource_group: Some("rg-flag".into()),
+        workspace: Some("ws-flag".into()),
+        endpoint: None,
+        cloud: Some("AzureChinaCloud".into()),
+        api_version: Some("2025-01-01-preview".into()),
+        profile: None,
+        auth: Some("cli".into()),
+    }
+}
+
+const ALL_ENV: &[(&str, &str)] = &[
+    ("AZURE_SUBSCRIPTION_ID", "sub-env"),
+    ("AZURE_RESOURCE_GROUP", "rg-env"),
+    ("AZUREML_WORKSPACE_NAME", "ws-env"),
+    ("AMLC_CLOUD", "AzureUSGovernment"),
+    ("AMLC_API_VERSION", "2025-04-01"),
+    ("AMLC_AUTH", "token"),
+];
+
+fn sub(ctx: &ResolvedContext) -> (&str, &Source) {
+    let s = ctx.subscription.as_ref().expect("subscription");
+    (s.value.as_str(), &s.source)
+}
+
+#[test]
+fn nothing_configured_gives_defaults_and_no_workspace() {
+    let fx = Fixture::new();
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(ctx.cloud.value, Cloud::AzureCloud);
+    assert_eq!(ctx.cloud.source, Source::Default);
+    assert_eq!(ctx.api_version.value, DEFAULT_API_VERSION);
+    assert_eq!(ctx.api_version.source, Source::Default);
+    assert_eq!(ctx.auth.value, AuthMethod::Auto);
+    assert_eq!(ctx.auth.source, Source::Default);
+    assert!(ctx.subscription.is_none() && ctx.resource_group.is_none() && ctx.workspace.is_none());
+    assert_eq!(
+        ctx.missing(),
+        vec!["subscription", "resource group", "workspace"]
+    );
+    assert!(ctx.workspace_context().is_none());
+    assert!(ctx.profile.is_none());
+    assert!(ctx.config.is_none());
+    assert_eq!(ctx.az_config_dir, Some(fx.az_dir()));
+}
+
+#[test]
+fn azure_cli_defaults_are_read_from_home() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[core]\noutput = json\n\n[defaults]\ngroup = rg-az\nworkspace = ws-az\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    let config_path = fx.az_dir().join("config");
+    let profile_path = fx.az_dir().join("azureProfile.json");
+    assert_eq!(
+        sub(&ctx),
+        ("sub-az", &Source::AzCliProfile(profile_path.clone()))
+    );
+    let rg = ctx.resource_group.clone().unwrap();
+    assert_eq!(
+        (rg.value.as_str(), rg.source),
+        ("rg-az", Source::AzCliConfig(config_path.clone()))
+    );
+    let ws = ctx.workspace.clone().unwrap();
+    assert_eq!(
+        (ws.value.as_str(), ws.source),
+        ("ws-az", Source::AzCliConfig(config_path))
+    );
+    // The default subscription's cloud is the cloud when the CLI config names none.
+    assert_eq!(ctx.cloud.value, Cloud::AzureCloud);
+    assert_eq!(ctx.cloud.source, Source::AzCliProfile(profile_path));
+    assert!(ctx.missing().is_empty());
+    let wc = ctx.workspace_context().unwrap();
+    assert_eq!(
+        (
+            wc.subscription.as_str(),
+            wc.resource_group.as_str(),
+            wc.workspace.as_str()
+        ),
+        ("sub-az", "rg-az", "ws-az")
+    );
+    assert_eq!(wc.api_version, DEFAULT_API_VERSION);
+}
+
+#[test]
+fn azure_config_dir_replaces_home_dot_azure() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-home\n",
+        "sub-home",
+        "AzureCloud",
+    );
+    let other = fx.home.join("elsewhere");
+    fx.write_az(
+        &other,
+        "[defaults]\ngroup = rg-other\n",
+        "sub-other",
+        "AzureCloud",
+    );
+    let ctx = fx
+        .resolve(
+            &ContextFlags::default(),
+            &[("AZURE_CONFIG_DIR", other.to_str().unwrap())],
+        )
+        .unwrap();
+    assert_eq!(ctx.resource_group.unwrap().value, "rg-other");
+    assert_eq!(ctx.subscription.unwrap().value, "sub-other");
+    assert_eq!(ctx.az_config_dir, Some(other));
+}
+
+#[test]
+fn azure_cli_cloud_setting_picks_that_clouds_default_subscription() {
+    let fx = Fixture::new();
+    std::fs::create_dir_all(fx.az_dir()).unwrap();
+    std::fs::write(
+        fx.az_dir().join("config"),
+        "[cloud]\nname = AzureChinaCloud\n",
+    )
+    .unwrap();
+    std::fs::write(
+        fx.az_dir().join("azureProfile.json"),
+        format!(
+            r#"{BOM}{{"subscriptions":[
+                {{"id":"sub-public","isDefault":true,"environmentName":"AzureCloud"}},
+                {{"id":"sub-china","isDefault":true,"environmentName":"AzureChinaCloud"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(ctx.subscription.unwrap().value, "sub-china");
+    assert_eq!(ctx.cloud.value, Cloud::AzureChinaCloud);
+    assert_eq!(
+        ctx.cloud.source,
+        Source::AzCliConfig(fx.az_dir().join("config"))
+    );
+}
+
+#[test]
+fn malformed_azure_cli_profile_is_ignored() {
+    let fx = Fixture::new();
+    std::fs::create_dir_all(fx.az_dir()).unwrap();
+    std::fs::write(fx.az_dir().join("azureProfile.json"), "{not json").unwrap();
+    std::fs::write(
+        fx.az_dir().join("config"),
+        "[defaults]\nworkspace = ws-az\n",
+    )
+    .unwrap();
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert!(ctx.subscription.is_none());
+    assert_eq!(ctx.workspace.unwrap().value, "ws-az");
+}
+
+/// Every value, level by level: flag > env > az CLI defaults > default profile > default.
+#[test]
+fn precedence_for_every_value() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-az\nworkspace = ws-az\n[cloud]\nname = AzureCloud\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    fx.write_config(FULL_PROFILE);
+    let az_config = Source::AzCliConfig(fx.az_dir().join("config"));
+    let az_profile = Source::AzCliProfile(fx.az_dir().join("azureProfile.json"));
+    let prof = Source::ConfigFile {
+        path: fx.config.clone(),
+        profile: "main".into(),
+    };
+
+    // 1. flags win over everything.
+    let ctx = fx.resolve(&all_flags(), ALL_ENV).unwrap();
+    assert_eq!(sub(&ctx), ("sub-flag", &Source::Flag("--subscription")));
+    assert_eq!(ctx.resource_group.as_ref().unwrap().value, "rg-flag");
+    assert_eq!(
+        ctx.resource_group.as_ref().unwrap().source,
+        Source::Flag("--resource-group")
+    );
+    assert_eq!(ctx.workspace.as_ref().unwrap().value, "ws-flag");
+    assert_eq!(
+        ctx.workspace.as_ref().unwrap().source,
+        Source::Flag("--workspace")
+    );
+    assert_eq!(ctx.cloud.value, Cloud::AzureChinaCloud);
+    assert_eq!(ctx.cloud.source, Source::Flag("--cloud"));
+    assert_eq!(ctx.api_version.value, "2025-01-01-preview");
+    assert_eq!(ctx.api_version.source, Source::Flag("--api-version"));
+    assert_eq!(ctx.auth.value, AuthMethod::Cli);
+    assert_eq!(ctx.auth.source, Source::Flag("--auth"));
+    assert_eq!(ctx.profile.as_deref(), Some("main"));
+    let wc = ctx.workspace_context().unwrap();
+    assert_eq!(wc.api_version, "2025-01-01-preview");
+    assert_eq!(wc.cloud, Cloud::AzureChinaCloud);
+
+    // 2. without flags, the environment.
+    let ctx = fx.resolve(&ContextFlags::default(), ALL_ENV).unwrap();
+    let env = |k: &str| Source::Env(k.to_string());
+    assert_eq!(sub(&ctx), ("sub-env", &env("AZURE_SUBSCRIPTION_ID")));
+    assert_eq!(
+        ctx.resource_group.as_ref().unwrap().source,
+        env("AZURE_RESOURCE_GROUP")
+    );
+    assert_eq!(ctx.resource_group.as_ref().unwrap().value, "rg-env");
+    assert_eq!(
+        ctx.workspace.as_ref().unwrap().source,
+        env("AZUREML_WORKSPACE_NAME")
+    );
+    assert_eq!(ctx.workspace.as_ref().unwrap().value, "ws-env");
+    assert_eq!(ctx.cloud.value, Cloud::AzureUSGovernment);
+    assert_eq!(ctx.cloud.source, env("AMLC_CLOUD"));
+    assert_eq!(ctx.api_version.value, "2025-04-01");
+    assert_eq!(ctx.api_version.source, env("AMLC_API_VERSION"));
+    assert_eq!(ctx.auth.value, AuthMethod::Token);
+    assert_eq!(ctx.auth.source, env("AMLC_AUTH"));
+
+    // 3. without flags and env: the Azure CLI defaults; the default profile fills the rest.
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(sub(&ctx), ("sub-az", &az_profile));
+    assert_eq!(ctx.resource_group.as_ref().unwrap().source, az_config);
+    assert_eq!(ctx.workspace.as_ref().unwrap().value, "ws-az");
+    assert_eq!(ctx.cloud.value, Cloud::AzureCloud);
+    assert_eq!(ctx.cloud.source, az_config);
+    assert_eq!(ctx.api_version.value, "2024-10-01");
+    assert_eq!(ctx.api_version.source, prof);
+    assert_eq!(ctx.auth.value, AuthMethod::Azd);
+    assert_eq!(ctx.auth.source, prof);
+
+    // 4. without Azure CLI files: the default profile.
+    std::fs::remove_dir_all(fx.az_dir()).unwrap();
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(sub(&ctx), ("sub-profile", &prof));
+    assert_eq!(ctx.resource_group.as_ref().unwrap().value, "rg-profile");
+    assert_eq!(ctx.workspace.as_ref().unwrap().value, "ws-profile");
+    assert_eq!(ctx.workspace.as_ref().unwrap().source, prof);
+    assert_eq!(ctx.cloud.value, Cloud::AzureUSGovernment);
+    assert_eq!(ctx.cloud.source, prof);
+
+    // 5. without a config file: built-in defaults.
+    std::fs::remove_file(&fx.config).unwrap();
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert!(ctx.subscription.is_none());
+    assert_eq!(ctx.cloud.source, Source::Default);
+    assert_eq!(ctx.api_version.source, Source::Default);
+    assert_eq!(ctx.auth.source, Source::Default);
+    assert!(ctx.profile.is_none());
+}
+
+#[test]
+fn values_mix_across_levels() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-az\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    let flags = ContextFlags {
+        workspace: Some("ws-flag".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx
+        .resolve(&flags, &[("AZURE_RESOURCE_GROUP", "rg-env")])
+        .unwrap();
+    assert_eq!(
+        sub(&ctx).1,
+        &Source::AzCliProfile(fx.az_dir().join("azureProfile.json"))
+    );
+    assert_eq!(ctx.resource_group.as_ref().unwrap().value, "rg-env");
+    assert_eq!(
+        ctx.workspace.as_ref().unwrap().source,
+        Source::Flag("--workspace")
+    );
+    assert!(ctx.workspace_context().is_some());
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let fx = Fixture::new();
+    let flags = ContextFlags {
+        workspace: Some("  ".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx
+        .resolve(
+            &flags,
+            &[
+                ("AZUREML_WORKSPACE_NAME", ""),
+                ("AZURE_SUBSCRIPTION_ID", "sub-env"),
+                ("AMLC_AUTH", ""),
+            ],
+        )
+        .unwrap();
+    assert!(ctx.workspace.is_none());
+    assert_eq!(ctx.auth.source, Source::Default);
+    assert_eq!(ctx.missing(), vec!["resource group", "workspace"]);
+}
+
+#[test]
+fn explicit_profile_outranks_azure_cli_defaults() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-az\nworkspace = ws-az\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    fx.write_config(FULL_PROFILE);
+    let other = Source::ConfigFile {
+        path: fx.config.clone(),
+        profile: "other".into(),
+    };
+    let by_flag = ContextFlags {
+        profile: Some("other".into()),
+        ..ContextFlags::default()
+    };
+    for ctx in [
+        fx.resolve(&by_flag, &[]).unwrap(),
+        fx.resolve(&ContextFlags::default(), &[("AMLC_PROFILE", "other")])
+            .unwrap(),
+    ] {
+        assert_eq!(ctx.profile.as_deref(), Some("other"));
+        assert_eq!(sub(&ctx), ("sub-other", &other));
+        assert_eq!(ctx.resource_group.as_ref().unwrap().value, "rg-other");
+        assert_eq!(ctx.workspace.as_ref().unwrap().value, "ws-other");
+        // "other" names no cloud, so the Azure CLI's applies; api-version is the default.
+        assert_eq!(
+            ctx.cloud.source,
+            Source::AzCliProfile(fx.az_dir().join("azureProfile.json"))
+        );
+        assert_eq!(ctx.api_version.source, Source::Default);
+    }
+    // Flags and env still beat an explicit profile.
+    let flags = ContextFlags {
+        profile: Some("other".into()),
+        workspace: Some("ws-flag".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx
+        .resolve(&flags, &[("AZURE_RESOURCE_GROUP", "rg-env")])
+        .unwrap();
+    assert_eq!(ctx.workspace.unwrap().value, "ws-flag");
+    assert_eq!(ctx.resource_group.unwrap().value, "rg-env");
+    assert_eq!(ctx.subscription.unwrap().value, "sub-other");
+}
+
+#[test]
+fn the_flag_profile_beats_the_env_profile() {
+    let fx = Fixture::new();
+    fx.write_config(FULL_PROFILE);
+    let flags = ContextFlags {
+        profile: Some("main".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[("AMLC_PROFILE", "other")]).unwrap();
+    assert_eq!(ctx.profile.as_deref(), Some("main"));
+    assert_eq!(ctx.subscription.unwrap().value, "sub-profile");
+}
+
+#[test]
+fn a_profile_named_default_is_used_without_default_profile() {
+    let fx = Fixture::new();
+    fx.write_config(
+        "[profiles.default]\nworkspace = \"ws-d\"\n[profiles.x]\nworkspace = \"ws-x\"\n",
+    );
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(ctx.profile.as_deref(), Some("default"));
+    assert_eq!(ctx.workspace.unwrap().value, "ws-d");
+
+    fx.write_config("[profiles.x]\nworkspace = \"ws-x\"\n");
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert!(ctx.profile.is_none());
+    assert!(ctx.workspace.is_none());
+}
+
+#[test]
+fn unknown_profile_is_an_error_naming_the_known_ones() {
+    let fx = Fixture::new();
+    fx.write_config(FULL_PROFILE);
+    let flags = ContextFlags {
+        profile: Some("prdo".into()),
+        ..ContextFlags::default()
+    };
+    let err = fx.resolve(&flags, &[]).unwrap_err().to_string();
+    assert!(err.contains("\"prdo\""), "{err}");
+    assert!(err.contains("flag --profile"), "{err}");
+    assert!(err.contains("main, other"), "{err}");
+
+    let err = fx
+        .resolve(&ContextFlags::default(), &[("AMLC_PROFILE", "nope")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("env AMLC_PROFILE") && err.contains("main, other"),
+        "{err}"
+    );
+
+    // A profile asked for while there is no config file at all.
+    std::fs::remove_file(&fx.config).unwrap();
+    let err = fx.resolve(&flags, &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("prdo") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn default_profile_must_exist() {
+    let fx = Fixture::new();
+    fx.write_config("default_profile = \"gone\"\n[profiles.here]\nworkspace = \"w\"\n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gone") && err.contains("here"), "{err}");
+    assert!(err.contains(fx.config.to_str().unwrap()), "{err}");
+}
+
+#[test]
+fn malformed_toml_names_path_and_line() {
+    let fx = Fixture::new();
+    fx.write_config("[profiles.main]\nworkspace = \"ws\"\nresource_group = \n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(fx.config.to_str().unwrap()), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(!err.contains('\n'), "one line: {err}");
+}
+
+#[test]
+fn unknown_keys_are_errors_with_the_key_name() {
+    let fx = Fixture::new();
+    fx.write_config("[profiles.main]\nsubscription = \"s\"\nwrkspace = \"ws\"\n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("wrkspace"), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains(fx.config.to_str().unwrap()), "{err}");
+
+    fx.write_config("colour = \"red\"\n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("colour"), "{err}");
+
+    fx.write_config("[refresh]\nvisible = 5\n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("visible"), "{err}");
+}
+
+#[test]
+fn invalid_values_in_profiles_are_errors() {
+    let fx = Fixture::new();
+    fx.write_config("[profiles.main]\ncloud = \"Mars\"\n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Mars") && err.contains("line 2"), "{err}");
+
+    fx.write_config("[profiles.main]\nauth = \"kerberos\"\n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("kerberos"), "{err}");
+
+    fx.write_config("[profiles.main]\nendpoint = \"AzureCloud\"\n");
+    let err = fx
+        .resolve(&ContextFlags::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("endpoint"), "{err}");
+}
+
+#[test]
+fn secrets_are_refused_in_the_config_file() {
+    let fx = Fixture::new();
+    for (text, key) in [
+        (
+            "[profiles.main]\nworkspace = \"w\"\ntoken = \"eyJ-super-secret\"\n",
+            "profiles.main.token",
+        ),
+        ("client_secret = \"s3cr3t-value\"\n", "client_secret"),
+        (
+            "[profiles.main]\npassword = \"hunter2-value\"\n",
+            "profiles.main.password",
+        ),
+    ] {
+        fx.write_config(text);
+        let err = fx
+            .resolve(&ContextFlags::default(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{err}");
+        assert!(err.contains("never holds secrets"), "{err}");
+        for value in ["eyJ-super-secret", "s3cr3t-value", "hunter2-value"] {
+            assert!(!err.contains(value), "the value leaked: {err}");
+        }
+    }
+}
+
+#[test]
+fn endpoint_wins_over_cloud_at_the_same_or_a_higher_level() {
+    let fx = Fixture::new();
+    // Same level (flags).
+    let flags = ContextFlags {
+        cloud: Some("AzureChinaCloud".into()),
+        endpoint: Some("http://127.0.0.1:8080".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[]).unwrap();
+    assert_eq!(
+        ctx.cloud.value,
+        "http://127.0.0.1:8080/".parse::<Cloud>().unwrap()
+    );
+    assert_eq!(ctx.cloud.source, Source::Flag("--endpoint"));
+
+    // Endpoint higher (flag) than cloud (env).
+    let flags = ContextFlags {
+        endpoint: Some("https://arm.example.test".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx
+        .resolve(&flags, &[("AMLC_CLOUD", "AzureChinaCloud")])
+        .unwrap();
+    assert!(matches!(ctx.cloud.value, Cloud::Custom(_)));
+
+    // Cloud higher (flag) than endpoint (env): the cloud wins.
+    let flags = ContextFlags {
+        cloud: Some("AzureUSGovernment".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx
+        .resolve(&flags, &[("AMLC_ENDPOINT", "https://arm.example.test")])
+        .unwrap();
+    assert_eq!(ctx.cloud.value, Cloud::AzureUSGovernment);
+
+    // Same level (env).
+    let ctx = fx
+        .resolve(
+            &ContextFlags::default(),
+            &[
+                ("AMLC_CLOUD", "AzureChinaCloud"),
+                ("AMLC_ENDPOINT", "https://arm.example.test"),
+            ],
+        )
+        .unwrap();
+    assert_eq!(ctx.cloud.source, Source::Env("AMLC_ENDPOINT".into()));
+
+    // Same level (profile).
+    fx.write_config(
+        "default_profile = \"emu\"\n[profiles.emu]\ncloud = \"AzureChinaCloud\"\nendpoint = \"http://localhost:9000\"\n",
+    );
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(
+        ctx.cloud.value.arm_endpoint().as_str(),
+        "http://localhost:9000/"
+    );
+}
+
+#[test]
+fn invalid_flag_or_env_values_name_their_source() {
+    let fx = Fixture::new();
+    let err = fx
+        .resolve(&ContextFlags::default(), &[("AMLC_CLOUD", "Narnia")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("env AMLC_CLOUD") && err.contains("Narnia"),
+        "{err}"
+    );
+
+    let flags = ContextFlags {
+        auth: Some("magic".into()),
+        ..ContextFlags::default()
+    };
+    let err = fx.resolve(&flags, &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("flag --auth") && err.contains("magic"),
+        "{err}"
+    );
+
+    let flags = ContextFlags {
+        endpoint: Some("management.azure.com".into()),
+        ..ContextFlags::default()
+    };
+    let err = fx.resolve(&flags, &[]).unwrap_err().to_string();
+    assert!(err.contains("flag --endpoint"), "{err}");
+}
+
+#[test]
+fn describe_sources_lists_every_field() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-az\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    let flags = ContextFlags {
+        workspace: Some("ws-flag".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[]).unwrap();
+    let rows = ctx.describe_sources();
+    let get = |field: &str| rows.iter().find(|r| r.0 == field).cloned().unwrap();
+    assert_eq!(
+        get("workspace"),
+        (
+            "workspace".into(),
+            "ws-flag".into(),
+            "flag --workspace".into()
+        )
+    );
+    let rg = get("resource group");
+    assert_eq!(rg.1, "rg-az");
+    assert!(
+        rg.2.contains("az CLI config") && rg.2.contains(".azure"),
+        "{rg:?}"
+    );
+    assert_eq!(get("subscription").1, "sub-az");
+    assert_eq!(
+        get("api-version"),
+        (
+            "api-version".into(),
+            DEFAULT_API_VERSION.into(),
+            "default".into()
+        )
+    );
+    assert_eq!(get("auth").1, "auto");
+    assert_eq!(get("cloud").1, "AzureCloud");
+    assert_eq!(get("profile").1, "(none)");
+
+    let ctx = fx
+        .resolve(
+            &ContextFlags::default(),
+            &[("AZURE_CONFIG_DIR", "/nonexistent")],
+        )
+        .unwrap();
+    let rows = ctx.describe_sources();
+    let ws = rows.iter().find(|r| r.0 == "workspace").unwrap();
+    assert_eq!(ws.1, "(not set)");
+    assert!(ws.2.contains("AZUREML_WORKSPACE_NAME"));
+}
+
+#[test]
+fn source_display() {
+    assert_eq!(Source::Flag("--workspace").to_string(), "flag --workspace");
+    assert_eq!(
+        Source::Env("AZUREML_WORKSPACE_NAME".into()).to_string(),
+        "env AZUREML_WORKSPACE_NAME"
+    );
+    assert_eq!(
+        Source::ConfigFile {
+            path: "/c/config.toml".into(),
+            profile: "prod".into()
+        }
+        .to_string(),
+        "/c/config.toml [profiles.prod]"
+    );
+    assert_eq!(Source::Default.to_string(), "default");
+    assert!(
+        Source::AzCliConfig("/h/.azure/config".into())
+            .to_string()
+            .ends_with("/h/.azure/config")
+    );
+}
+
+#[test]
+fn config_file_location_and_reserved_tables() {
+    let env = |k: &str| (k == "AMLC_CONFIG").then(|| "/tmp/x/amlc.toml".to_string());
+    assert_eq!(
+        default_config_path(&env),
+        Some(PathBuf::from("/tmp/x/amlc.toml"))
+    );
+    let none = |_: &str| None;
+    let default = default_config_path(&none);
+    if let Some(path) = default {
+        assert!(path.ends_with("config.toml"), "{path:?}");
+    }
+
+    let fx = Fixture::new();
+    assert_eq!(load_config(&fx.config).unwrap(), None);
+    fx.write_config(
+        "[refresh]\nvisible_secs = 5\nbusy_secs = 2\nbackground_secs = 60\n\n[keys]\ndelete = \"D\"\nrefresh = \"ctrl-r\"\n\n[theme]\naccent = \"cyan\"\n",
+    );
+    let file = load_config(&fx.config).unwrap().unwrap();
+    assert_eq!(file.path, fx.config);
+    assert_eq!(file.refresh.visible_secs, Some(5));
+    assert_eq!(file.refresh.busy_secs, Some(2));
+    assert_eq!(file.refresh.background_secs, Some(60));
+    assert_eq!(file.keys.get("delete").map(String::as_str), Some("D"));
+    assert_eq!(file.theme.get("accent").map(String::as_str), Some("cyan"));
+    assert!(file.profiles.is_empty());
+
+    // resolve hands the loaded file to its caller.
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(ctx.config.unwrap().keys.len(), 2);
+}
+
+#[test]
+fn no_config_file_path_reads_none() {
+    let fx = Fixture::new();
+    fx.write_config("this is not toml");
+    let flags = ContextFlags::default();
+    let env = |_: &str| None;
+    let ctx = resolve(ResolveInputs {
+        flags: &flags,
+        env: &env,
+        home: None,
+        config_file: None,
+    })
+    .unwrap();
+    assert!(ctx.config.is_none());
+    assert!(ctx.az_config_dir.is_none());
+}
