@@ -48,10 +48,7 @@ pub struct JobPage {
 
 /// Creation time of a job as sortable text (ISO-8601 from `systemData.createdAt`).
 fn created_at(job: &Job) -> &str {
-    job.raw
-        .pointer("/systemData/createdAt")
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
+    job.created_at().unwrap_or("")
 }
 
 /// Sorts jobs newest first (jobs without a creation time go last, by name).

@@ -21,6 +21,9 @@ pub struct LroProgress {
     pub polls: u32,
 }
 
+/// A callback that receives progress reports.
+pub type ProgressFn = Arc<dyn Fn(&LroProgress) + Send + Sync>;
+
 /// How to wait for an operation.
 #[derive(Clone)]
 pub struct WaitOptions {
@@ -32,7 +35,7 @@ pub struct WaitOptions {
     pub min_interval: Duration,
     pub max_interval: Duration,
     pub cancel: CancellationToken,
-    pub progress: Option<Arc<dyn Fn(&LroProgress) + Send + Sync>>,
+    pub progress: Option<ProgressFn>,
 }
 
 impl Default for WaitOptions {

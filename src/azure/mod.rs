@@ -3,16 +3,16 @@
 
 pub mod auth;
 pub mod client;
-// pending models: pub mod computes;
+pub mod computes;
 pub mod context;
 pub mod error;
 pub mod http;
-// pending models: pub mod jobs;
+pub mod jobs;
 pub mod logs;
 pub mod lro;
 pub mod models;
-// pending models: pub mod sizes;
-// pending models: pub mod workspace;
+pub mod sizes;
+pub mod workspace;
 
 pub use client::AmlClient;
 pub use context::{Cloud, WorkspaceContext};
