@@ -97,16 +97,19 @@ impl AmlClient {
         self.pipeline.send_json(Request::get(url)).await
     }
 
-    /// `PUT {J}` with a job body (`{"properties":{"jobType":"Command",...}}`); not an LRO.
-    pub async fn create_job(&self, name: &str, body: &serde_json::Value) -> Result<Job> {
+    /// `PUT {J}` with a job body (`{"properties":{"jobType":"Command",...}}`, see
+    /// `CommandJobRequest`); not an LRO.
+    pub async fn create_job(&self, name: &str, job: &Job) -> Result<Job> {
         if name.is_empty() || name.len() > 255 || name.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
             return Err(AzureError::Invalid(format!(
                 "job name {name:?} may hold only letters, digits, '-' and '_' (1 to 255 characters)"
             )));
         }
         let url = self.ws_url(&["jobs", name], &[])?;
+        let body = serde_json::to_value(job)
+            .map_err(|e| AzureError::Invalid(format!("cannot encode job {name}: {e}")))?;
         self.pipeline
-            .send_json(Request::new(Method::PUT, url).json(body.clone()))
+            .send_json(Request::new(Method::PUT, url).json(body))
             .await
     }
 

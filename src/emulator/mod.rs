@@ -1,0 +1,389 @@
+//! A local emulator of the Azure Machine Learning REST API: the ARM control plane for workspaces,
+//! computes, VM sizes, usages, quotas and v2 jobs, plus the data plane a log tail needs
+//! (discovery, run-history run details, signed blob URLs served with HTTP Range). An official
+//! Azure SDK or `amlc` itself pointed at [`EmulatorHandle::url`] works against it: payloads follow
+//! the shapes in the API reference, long-running operations answer with `Azure-AsyncOperation`,
+//! `Location` and `Retry-After`, and errors use ARM's `{"error":{code,message}}`.
+//!
+//! This module owns the server, its state machines and its data directory. It must not touch
+//! anything outside the data directory (job working directories live under it too), must never
+//! log the bearer token or secrets of computes, and never talks to the network beyond its own
+//! listener.
+//!
+//! # Routes (`{WS}` = `subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}`)
+//!
+//! | route | auth |
+//! |---|---|
+//! | `GET /health`, `GET /discovery` | open |
+//! | `GET /blob/{workspaceId}/ExperimentRun/dcid.{run}/{file}?…&se=…&sig=…` (Range) | signature |
+//! | `GET /subscriptions`, `GET /subscriptions/{sub}/resourceGroups`, workspace lists | bearer + api-version |
+//! | `GET`/`PUT {WS}` | bearer + api-version |
+//! | `GET {WS}/computes[?$skip=]`, `GET`/`PUT`/`PATCH`/`DELETE {WS}/computes/{name}` | bearer + api-version |
+//! | `POST {WS}/computes/{name}/{start,stop,restart,listNodes,listKeys,resize,getAllowedVmSizesForResize,updateIdleShutdownSetting,customServices,updateDataMounts}` | bearer + api-version |
+//! | `GET {WS}/jobs[?$skip=&listViewType=&jobType=&tag=]`, `GET`/`PUT`/`DELETE {WS}/jobs/{name}`, `POST …/cancel` | bearer + api-version |
+//! | `GET subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{loc}/{vmSizes,usages,quotas}`, `POST …/updateQuotas` | bearer + api-version |
+//! | `GET …/locations/{loc}/{computeOperationsStatus,mfeOperationsStatus}/{id}` (status body) and `…/{computeOperationsResult,mfeOperationResults}/{id}` (202 while running, then 200/204) | bearer + api-version |
+//! | `GET /history/v1.0/{WS}/runs/{run}[/details]` | bearer |
+//!
+//! # What is simulated, and how
+//!
+//! - Every delay is scaled by `speed` (see `sim.rs` for the table: at speed 1 an instance takes
+//!   about 3.5 s to create, start/stop 2.5 s, a cluster node 4 s to become idle). Deadlines are
+//!   stored as wall-clock timestamps, so after a restart operations in flight simply finish.
+//! - Computes: `provisioningState` Creating → Succeeded, or Failed with `provisioningErrors`
+//!   (`OutOfQuota` when the VM family's vCPU quota would be exceeded); instances go Creating →
+//!   SettingUp → Running and through Starting/Stopping/Restarting with `lastOperation` kept
+//!   current, and stop by themselves after `idleTimeBeforeShutdown`; attached kinds end Succeeded
+//!   with `isAttachedCompute`.
+//! - Clusters autoscale from job demand between `minNodeCount` and `maxNodeCount`, within the
+//!   family's vCPU quota: nodes are allocated (counted in `targetNodeCount` only, `allocationState`
+//!   Resizing), then preparing, idle, running; idle nodes leave after
+//!   `nodeIdleTimeBeforeScaleDown` (Resizing again while they go). `currentNodeCount`,
+//!   `nodeStateCounts` and `listNodes` are derived from one node list, so they always agree.
+//! - Jobs queue until their compute has room: enough idle cluster nodes, a Running instance that
+//!   runs no other job, or at once on Kubernetes/AKS and serverless (no `computeId`). One failed
+//!   rank ends the others. `limits.timeout` is the user's own limit and is not scaled by `speed`.
+//!   `${{inputs.x}}` (literal value or uri) and `${{outputs.x}}` (a local folder) are substituted
+//!   in the command.
+//! - Command jobs run for real: one `/bin/sh -c` process per rank, each in its own process group,
+//!   in `<data>/runs/<workspaceId>/<job>/`, with output in `user_logs/std_log_process_N.txt`.
+//!   Status goes NotStarted, Queued, Preparing, Running, Finalizing, then Completed or Failed by exit
+//!   code; cancel kills the process groups and ends Canceled.
+//! - Persistence: `state.json` is rewritten atomically (temp file, fsync, rename) after every
+//!   change. Jobs that were running when the emulator died are **restarted** (a new attempt in the
+//!   same working directory, noted in the run's warnings), at most three attempts, then Failed with
+//!   `EmulatorRestarted`; leftover processes of the dead emulator are killed first.
+//! - Security: a bearer token (generated per start unless given) is written to `<data>/token`
+//!   (0600); blob URLs carry an HMAC-SHA256 signature made with `<data>/blob.key`. `--tls` serves
+//!   HTTPS with a self-signed certificate in `<data>/tls/`.
+//! - Faults (`FaultSpec`) add latency, 500s, 429s with `Retry-After` and dropped connections to
+//!   every route but `/health`, reproducibly for a seed. A faulted request never reaches its
+//!   handler, so a retried PUT is never applied twice.
+//!
+//! Not emulated: datastores and blob listing (so jobs carry no `outputs.default`, and a log tail
+//! uses the run's `logFiles`), code and environment assets, MLflow, endpoints, job types other
+//! than command jobs.
+
+mod arm;
+mod catalog;
+mod demo;
+mod faults;
+mod history;
+mod http;
+mod jobs;
+mod model;
+mod runner;
+mod server;
+mod shared;
+mod sim;
+mod store;
+mod tls;
+
+pub use faults::{Fate, FaultSpec};
+
+use shared::{Sh, Shared};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+pub const DEMO_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+pub const DEMO_RESOURCE_GROUP: &str = "demo-rg";
+pub const DEMO_WORKSPACE: &str = "demo-ws";
+pub const DEMO_LOCATION: &str = "eastus";
+
+/// How to run an emulator.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// Address to listen on (default 127.0.0.1).
+    pub bind: IpAddr,
+    /// Port, 0 for an ephemeral one.
+    pub port: u16,
+    /// Where all state, logs, the token and TLS material live.
+    pub data_dir: PathBuf,
+    /// Seed the demo workspace (idempotent).
+    pub demo: bool,
+    /// Time speed-up: every simulated delay is divided by it (must be > 0).
+    pub speed: f64,
+    /// Serve HTTPS with a self-signed certificate.
+    pub tls: bool,
+    pub faults: Option<FaultSpec>,
+    /// Bearer token to require; generated when None.
+    pub token: Option<String>,
+}
+
+impl EmulatorConfig {
+    /// Defaults: loopback, ephemeral port, no demo, speed 1, no TLS, no faults, generated token.
+    pub fn new(data_dir: impl Into<PathBuf>) -> EmulatorConfig {
+        EmulatorConfig {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            data_dir: data_dir.into(),
+            demo: false,
+            speed: 1.0,
+            tls: false,
+            faults: None,
+            token: None,
+        }
+    }
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("bind", &self.bind)
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("demo", &self.demo)
+            .field("speed", &self.speed)
+            .field("tls", &self.tls)
+            .field("faults", &self.faults)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
+    #[error("emulator data directory {path}: {message}")]
+    DataDir { path: PathBuf, message: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("TLS: {0}")]
+    Tls(String),
+}
+
+/// A running emulator. Dropping it without [`EmulatorHandle::shutdown`] behaves like a crash:
+/// nothing more is written, connections close, and job processes are killed (best effort).
+pub struct EmulatorHandle {
+    sh: Sh,
+    url: Url,
+    cert: Option<PathBuf>,
+    cancel: CancellationToken,
+    tasks: shared::Tracker,
+    finished: bool,
+}
+
+impl fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("url", &self.url.as_str())
+            .field("cert", &self.cert)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// The base URL, with a trailing slash (`http://127.0.0.1:PORT/`).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The bearer token clients must send. Never log it.
+    pub fn token(&self) -> &str {
+        &self.sh.token
+    }
+
+    /// The self-signed certificate (PEM) when serving TLS.
+    pub fn cert_pem_path(&self) -> Option<&Path> {
+        self.cert.as_deref()
+    }
+
+    /// Stops serving, ends job processes, waits for them and saves the state. Jobs that were running
+    /// are started again by the next emulator on the same data directory.
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    /// Serves until Ctrl-C (or SIGTERM), then shuts down.
+    pub async fn wait(mut self) {
+        let cancel = self.cancel.clone();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            let sigterm = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = sigterm => {}
+                _ = cancel.cancelled() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = cancel.cancelled() => {}
+        }
+        self.stop().await;
+    }
+
+    async fn stop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        self.sh.stopping.store(true, Ordering::SeqCst);
+        self.cancel.cancel();
+        runner::kill_all_now(&self.sh);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.sh.runners.wait()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.tasks.wait()).await;
+        if let Err(e) = self.sh.persist().await {
+            tracing::error!("emulator: could not save state at shutdown: {e}");
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.sh.dead.store(true, Ordering::SeqCst);
+            self.cancel.cancel();
+            runner::kill_all_now(&self.sh);
+        }
+    }
+}
+
+fn random_hex(bytes: usize) -> Result<String, EmulatorError> {
+    use aws_lc_rs::rand::SecureRandom;
+    let mut buf = vec![0u8; bytes];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut buf)
+        .map_err(|_| EmulatorError::Config("no system randomness available".into()))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Starts an emulator and returns once it accepts connections.
+pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorError> {
+    if !(config.speed.is_finite() && config.speed > 0.0) {
+        return Err(EmulatorError::Config(format!(
+            "speed must be a positive number (got {})",
+            config.speed
+        )));
+    }
+    let dir = config.data_dir.clone();
+    let dir_err = |message: String| EmulatorError::DataDir {
+        path: dir.clone(),
+        message,
+    };
+    store::ensure_dir(&dir).map_err(|e| dir_err(e.to_string()))?;
+    let paths = store::Paths { root: dir.clone() };
+
+    let token = match &config.token {
+        Some(t) if t.trim().is_empty() || t.chars().any(char::is_whitespace) => {
+            return Err(EmulatorError::Config(
+                "the token must be non-empty and contain no whitespace".into(),
+            ));
+        }
+        Some(t) => t.clone(),
+        None => random_hex(32)?,
+    };
+    store::write_atomic(&paths.token(), token.as_bytes())
+        .map_err(|e| dir_err(format!("cannot write the token file: {e}")))?;
+    let blob_key = match store::read_secret(&paths.blob_key())
+        .map_err(|e| dir_err(format!("cannot read blob.key: {e}")))?
+    {
+        Some(k) if k.len() >= 32 => k,
+        _ => {
+            let k = random_hex(32)?.into_bytes();
+            store::write_atomic(&paths.blob_key(), &k)
+                .map_err(|e| dir_err(format!("cannot write blob.key: {e}")))?;
+            k
+        }
+    };
+    let mut world = store::load_world(&paths.state()).map_err(dir_err)?;
+    let now = model::now_ms();
+    if config.demo {
+        demo::seed(&mut world, &paths, now).map_err(dir_err)?;
+    }
+
+    let addr = SocketAddr::new(config.bind, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| EmulatorError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind { addr, source })?;
+    let host_ip = if local.ip().is_unspecified() {
+        match local.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        }
+    } else {
+        local.ip()
+    };
+    let host = match host_ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    let (cert, acceptor) = if config.tls {
+        let mut names = vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ];
+        if !names.contains(&host_ip.to_string()) {
+            names.push(host_ip.to_string());
+        }
+        let (cert, acc) =
+            tls::load_or_create(&paths.tls_dir(), &names).map_err(EmulatorError::Tls)?;
+        (Some(cert), Some(acc))
+    } else {
+        (None, None)
+    };
+    let scheme = if config.tls { "https" } else { "http" };
+    let url = Url::parse(&format!("{scheme}://{host}:{}/", local.port()))
+        .map_err(|e| EmulatorError::Config(format!("bad listen address: {e}")))?;
+
+    let sh: Sh = Arc::new(Shared::new(
+        config.speed,
+        url.clone(),
+        token,
+        blob_key,
+        paths,
+        world,
+        config.faults.clone(),
+    ));
+    runner::resume(&sh);
+    sh.persist()
+        .await
+        .map_err(|e| dir_err(format!("cannot write state.json: {e}")))?;
+
+    let cancel = CancellationToken::new();
+    let tasks = shared::Tracker::default();
+    let router = server::router(sh.clone());
+    tasks.spawn(server::accept_loop(
+        sh.clone(),
+        listener,
+        acceptor,
+        router,
+        cancel.clone(),
+        tasks.clone(),
+    ));
+    tasks.spawn(server::sim_loop(sh.clone(), cancel.clone()));
+    tracing::info!("emulator listening on {url} (data in {})", dir.display());
+    Ok(EmulatorHandle {
+        sh,
+        url,
+        cert,
+        cancel,
+        tasks,
+        finished: false,
+    })
+}

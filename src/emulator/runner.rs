@@ -1,0 +1,530 @@
+//! Runs command jobs for real and carries out the simulation's side effects. Each rank of a job
+//! is `/bin/sh -c <command>` started in its own process group (so a cancel ends the whole tree)
+//! in the job's working directory, with stdout and stderr appended to
+//! `user_logs/std_log_process_<rank>.txt`. A watcher task reaps the ranks, kills the rest when one
+//! fails, kills leftover group members, and reports the exit codes back into the world.
+//!
+//! After a restart of the emulator, `resume` finds jobs that were running: leftover processes of
+//! the old emulator (recognised by pid and start time) are killed and the job is started again
+//! from its working directory (a new attempt, noted in `system_logs/` and in the run's warnings),
+//! up to three attempts; after that it is marked Failed with `EmulatorRestarted`.
+//!
+//! This module must not hold the world lock across an await, and never logs command lines or
+//! environment values (they may hold secrets).
+
+use super::model::{self, Rank, get, get_str, now_ms};
+use super::shared::Sh;
+use super::sim::{self, Effect};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+/// Attempts a job gets across emulator restarts.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Carries out effects returned by a tick or a request.
+pub fn execute(sh: &Sh, effects: Vec<Effect>) {
+    for effect in effects {
+        match effect {
+            Effect::Launch { ws, job, attempt } => launch(sh, &ws, &job, attempt),
+            Effect::Kill { ws, job } => kill_job(sh, &format!("{ws}/{job}"), true),
+            Effect::RemoveRun {
+                workspace_id,
+                job_name,
+            } => {
+                let dir = sh.paths.run_dir(&workspace_id, &job_name);
+                tokio::task::spawn_blocking(move || {
+                    let _ = std::fs::remove_dir_all(dir);
+                });
+            }
+        }
+    }
+}
+
+struct LaunchPlan {
+    command: String,
+    env: BTreeMap<String, String>,
+    ranks: u32,
+    dir: PathBuf,
+    name: String,
+}
+
+fn plan(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) -> Option<LaunchPlan> {
+    let world = sh.lock();
+    let ws = world.workspaces.get(ws_key)?;
+    let job = ws.jobs.get(job_key)?;
+    if job.attempt != attempt || job.status != "Running" {
+        return None;
+    }
+    let props = get(&job.body, &["properties"])?;
+    let dir = sh.paths.run_dir(&ws.workspace_id, &job.name);
+    let ranks = job.instance_count.max(1);
+    let command = substitute(get_str(props, &["command"]).unwrap_or(""), props, &dir);
+    let mut env = BTreeMap::new();
+    env.insert("AZUREML_RUN_ID".into(), job.name.clone());
+    env.insert("AZUREML_ARM_SUBSCRIPTION".into(), ws.subscription.clone());
+    env.insert(
+        "AZUREML_ARM_RESOURCEGROUP".into(),
+        ws.resource_group.clone(),
+    );
+    env.insert("AZUREML_ARM_WORKSPACE_NAME".into(), ws.name.clone());
+    env.insert(
+        "AZUREML_EXPERIMENT_NAME".into(),
+        get_str(props, &["experimentName"])
+            .unwrap_or("Default")
+            .to_string(),
+    );
+    env.insert("AZUREML_RUN_ATTEMPT".into(), attempt.to_string());
+    env.insert("WORLD_SIZE".into(), ranks.to_string());
+    env.insert("AZUREML_NODE_COUNT".into(), ranks.to_string());
+    env.insert("MASTER_ADDR".into(), "127.0.0.1".into());
+    env.insert("MASTER_PORT".into(), "29500".into());
+    env.insert("LOCAL_RANK".into(), "0".into());
+    env.insert("LOCAL_WORLD_SIZE".into(), "1".into());
+    if let Some(vars) = get(props, &["environmentVariables"]).and_then(Value::as_object) {
+        for (k, v) in vars {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            env.insert(k.clone(), value);
+        }
+    }
+    Some(LaunchPlan {
+        command,
+        env,
+        ranks,
+        dir,
+        name: job.name.clone(),
+    })
+}
+
+/// Replaces `${{inputs.x}}` (literal values, or the input's uri/path) and `${{outputs.x}}` (a
+/// local folder under the working directory) in a command.
+fn substitute(command: &str, props: &Value, dir: &Path) -> String {
+    let mut out = command.to_string();
+    if let Some(inputs) = props.get("inputs").and_then(Value::as_object) {
+        for (name, input) in inputs {
+            let value = input
+                .get("value")
+                .or_else(|| input.get("uri"))
+                .or_else(|| input.get("path"))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default();
+            out = out.replace(&format!("${{{{inputs.{name}}}}}"), &value);
+        }
+    }
+    if let Some(outputs) = props.get("outputs").and_then(Value::as_object) {
+        for name in outputs.keys() {
+            let local = dir.join("outputs").join(name);
+            out = out.replace(
+                &format!("${{{{outputs.{name}}}}}"),
+                &local.to_string_lossy(),
+            );
+        }
+    }
+    out
+}
+
+/// Appends a line to the run's `system_logs/lifecycler/execution-wrapper.log` (best effort).
+pub fn system_log(dir: &Path, line: &str) {
+    let path = dir.join("system_logs").join("lifecycler");
+    if std::fs::create_dir_all(&path).is_err() {
+        return;
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path.join("execution-wrapper.log"))
+    {
+        let _ = writeln!(f, "{} {line}", model::iso(now_ms()));
+    }
+}
+
+fn open_log(dir: &Path, rank: u32) -> std::io::Result<std::fs::File> {
+    let logs = dir.join("user_logs");
+    std::fs::create_dir_all(&logs)?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join(format!("std_log_process_{rank}.txt")))
+}
+
+fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
+    let Some(plan) = plan(sh, ws_key, job_key, attempt) else {
+        return;
+    };
+    let key = format!("{ws_key}/{job_key}");
+    let mut children = Vec::new();
+    let mut ranks = Vec::new();
+    let mut failure: Option<String> = None;
+    if let Err(e) = std::fs::create_dir_all(plan.dir.join("outputs")) {
+        failure = Some(format!("cannot create the working directory: {e}"));
+    }
+    system_log(
+        &plan.dir,
+        &format!(
+            "Starting attempt {attempt} of job {} with {} process(es)",
+            plan.name, plan.ranks
+        ),
+    );
+    for rank in 0..plan.ranks {
+        if failure.is_some() {
+            break;
+        }
+        let spawned = open_log(&plan.dir, rank).and_then(|out| {
+            let err = out.try_clone()?;
+            let mut cmd = tokio::process::Command::new("/bin/sh");
+            cmd.arg("-c")
+                .arg(&plan.command)
+                .current_dir(&plan.dir)
+                .envs(&plan.env)
+                .env("RANK", rank.to_string())
+                .env("NODE_RANK", rank.to_string())
+                .env("AZUREML_PROCESS_RANK", rank.to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::from(out))
+                .stderr(Stdio::from(err))
+                .process_group(0)
+                .kill_on_drop(false);
+            cmd.spawn()
+        });
+        match spawned {
+            Ok(child) => {
+                let pid = child.id().map(|p| p as i32).unwrap_or(0);
+                ranks.push(Rank {
+                    pid,
+                    start_ticks: start_ticks(pid).unwrap_or(0),
+                    exit_code: None,
+                });
+                children.push((rank as usize, child, pid));
+            }
+            Err(e) => failure = Some(format!("cannot start process of rank {rank}: {e}")),
+        }
+    }
+    let pgids: Vec<i32> = children
+        .iter()
+        .map(|(_, _, p)| *p)
+        .filter(|p| *p > 0)
+        .collect();
+    sh.procs().insert(key.clone(), pgids.clone());
+    let still_wanted = {
+        let mut world = sh.lock();
+        match world
+            .workspaces
+            .get_mut(ws_key)
+            .and_then(|ws| ws.jobs.get_mut(job_key))
+        {
+            Some(job) if job.attempt == attempt => {
+                job.ranks = ranks;
+                if let Some(msg) = &failure {
+                    job.error = Some(model::err("SystemError", format!("The emulator {msg}")));
+                    job.ended_by_emulator = true;
+                }
+                job.status == "Running"
+            }
+            _ => false,
+        }
+    };
+    if !still_wanted {
+        // Canceled or deleted while the processes were being started.
+        for p in &pgids {
+            signal_group(*p, libc::SIGKILL);
+        }
+    }
+    if let Some(msg) = &failure {
+        system_log(&plan.dir, msg);
+        for p in &pgids {
+            signal_group(*p, libc::SIGKILL);
+        }
+    }
+    let sh2 = sh.clone();
+    let ws_key = ws_key.to_string();
+    let job_key = job_key.to_string();
+    let dir = plan.dir.clone();
+    let spawn_failed = failure.is_some();
+    sh.runners.spawn(async move {
+        watch(sh2, ws_key, job_key, attempt, children, dir, spawn_failed).await;
+    });
+}
+
+async fn watch(
+    sh: Sh,
+    ws_key: String,
+    job_key: String,
+    attempt: u32,
+    children: Vec<(usize, tokio::process::Child, i32)>,
+    dir: PathBuf,
+    spawn_failed: bool,
+) {
+    use futures::stream::{FuturesUnordered, StreamExt};
+    let n = children.len();
+    let pgids: Vec<i32> = children.iter().map(|(_, _, p)| *p).collect();
+    let mut codes: Vec<Option<i32>> = vec![None; n];
+    let mut waits: FuturesUnordered<_> = children
+        .into_iter()
+        .map(|(rank, mut child, _)| async move { (rank, child.wait().await) })
+        .collect();
+    while let Some((rank, status)) = waits.next().await {
+        let code = match status {
+            Ok(s) => s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)),
+            Err(_) => -1,
+        };
+        codes[rank] = Some(code);
+        if !sh.is_stopping() && !sh.is_dead() {
+            system_log(
+                &dir,
+                &format!("Process of rank {rank} exited with code {code}"),
+            );
+        }
+        if code != 0 {
+            // One failed rank fails the job: end the others.
+            for (i, p) in pgids.iter().enumerate() {
+                if codes[i].is_none() {
+                    signal_group(*p, libc::SIGKILL);
+                }
+            }
+        }
+    }
+    // Nothing of the job may outlive it.
+    for p in &pgids {
+        signal_group(*p, libc::SIGKILL);
+    }
+    let key = format!("{ws_key}/{job_key}");
+    sh.procs().remove(&key);
+    if sh.is_stopping() || sh.is_dead() {
+        return;
+    }
+    let now = now_ms();
+    let finalize = sh.ms(sim::JOB_FINALIZE);
+    let mut effects = Vec::new();
+    {
+        let mut world = sh.lock();
+        let mut done_ops = Vec::new();
+        if let Some(ws) = world.workspaces.get_mut(&ws_key) {
+            let mut cancel = false;
+            if let Some(job) = ws.jobs.get_mut(&job_key)
+                && job.attempt == attempt
+            {
+                for (i, c) in codes.iter().enumerate() {
+                    if let Some(r) = job.ranks.get_mut(i) {
+                        r.exit_code = Some(c.unwrap_or(-1));
+                    }
+                }
+                match job.status.as_str() {
+                    "CancelRequested" => cancel = true,
+                    "Running" if spawn_failed => {
+                        job.set_status("Finalizing");
+                        job.phase_due_ms = Some(now);
+                        if job.ranks.is_empty() {
+                            job.ranks.push(Rank {
+                                exit_code: Some(-1),
+                                ..Rank::default()
+                            });
+                        }
+                    }
+                    "Running" => {
+                        job.set_status("Finalizing");
+                        job.phase_due_ms = Some(now + finalize);
+                    }
+                    _ => {}
+                }
+            }
+            if cancel {
+                let (fx, ops) = sim::finish_job(ws, &job_key, "Canceled", None, now);
+                effects.extend(fx);
+                done_ops = ops;
+            }
+        }
+        for op in done_ops {
+            world.complete_op(&op, now, None);
+        }
+    }
+    execute(&sh, effects);
+    if let Err(e) = sh.persist().await {
+        tracing::warn!("emulator: could not save state: {e}");
+    }
+    sh.kick();
+}
+
+/// Sends `sig` to a process group.
+pub fn signal_group(pgid: i32, sig: i32) {
+    if pgid > 1 {
+        // SAFETY: killpg only sends a signal; a stale group id yields ESRCH, which we ignore.
+        unsafe {
+            libc::killpg(pgid, sig);
+        }
+    }
+}
+
+/// Ends a job's processes: SIGTERM to each group, then SIGKILL shortly after.
+pub fn kill_job(sh: &Sh, key: &str, graceful: bool) {
+    let pgids = sh.procs().get(key).cloned().unwrap_or_default();
+    if pgids.is_empty() {
+        return;
+    }
+    if !graceful {
+        for p in &pgids {
+            signal_group(*p, libc::SIGKILL);
+        }
+        return;
+    }
+    for p in &pgids {
+        signal_group(*p, libc::SIGTERM);
+    }
+    sh.runners.spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for p in &pgids {
+            signal_group(*p, libc::SIGKILL);
+        }
+    });
+}
+
+/// SIGKILLs every live job process group now (shutdown and drop).
+pub fn kill_all_now(sh: &Sh) {
+    let all: Vec<i32> = sh.procs().values().flatten().copied().collect();
+    for p in all {
+        signal_group(p, libc::SIGKILL);
+    }
+}
+
+/// The start time of a process in clock ticks since boot (`/proc/<pid>/stat` field 22).
+pub fn start_ticks(pid: i32) -> Option<u64> {
+    if pid <= 0 {
+        return None;
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Kills what is left of a rank started by an earlier emulator: its group, if the group leader is
+/// still the same process or is gone (then only its old group members can hold that group id).
+fn kill_stale(rank: &Rank) {
+    if rank.pid <= 1 || rank.exit_code.is_some() {
+        return;
+    }
+    match start_ticks(rank.pid) {
+        Some(t) if t != rank.start_ticks => {} // pid reused by an unrelated process
+        _ => signal_group(rank.pid, libc::SIGKILL),
+    }
+}
+
+/// Brings jobs back after the emulator restarted: see the module docs.
+pub fn resume(sh: &Sh) {
+    let now = now_ms();
+    let prep = sh.ms(sim::JOB_PREP);
+    let mut world = sh.lock();
+    for ws in world.workspaces.values_mut() {
+        let wsid = ws.workspace_id.clone();
+        for job in ws.jobs.values_mut() {
+            for r in &job.ranks {
+                kill_stale(r);
+            }
+            match job.status.as_str() {
+                "Running" => {
+                    let dir = sh.paths.run_dir(&wsid, &job.name);
+                    if job.attempt >= MAX_ATTEMPTS {
+                        for r in job.ranks.iter_mut() {
+                            r.exit_code.get_or_insert(-1);
+                        }
+                        job.set_status("Finalizing");
+                        job.phase_due_ms = Some(now);
+                        job.ended_by_emulator = true;
+                        job.error = Some(model::err(
+                            "EmulatorRestarted",
+                            format!(
+                                "The emulator stopped while this job was running, {} times; it was not started again.",
+                                job.attempt
+                            ),
+                        ));
+                        system_log(
+                            &dir,
+                            "The emulator restarted; the job has no attempts left and fails",
+                        );
+                    } else {
+                        job.ranks.clear();
+                        job.set_status("Preparing");
+                        job.phase_due_ms = Some(now + prep);
+                        job.warnings.push(format!(
+                            "The emulator restarted while attempt {} of this job was running; the job was started again.",
+                            job.attempt
+                        ));
+                        system_log(
+                            &dir,
+                            "The emulator restarted; the job will be started again",
+                        );
+                    }
+                }
+                "CancelRequested" => {
+                    for r in job.ranks.iter_mut() {
+                        r.exit_code.get_or_insert(-1);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+
+    fn spawn_group() -> std::process::Child {
+        std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg("sleep 30 & wait")
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    }
+
+    #[test]
+    fn stale_ranks_are_killed_only_when_they_are_the_same_process() {
+        let mut child = spawn_group();
+        let pid = child.id() as i32;
+        let ticks = start_ticks(pid).unwrap();
+        // A different start time means the pid was reused: leave it alone.
+        kill_stale(&Rank {
+            pid,
+            start_ticks: ticks + 1,
+            exit_code: None,
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(child.try_wait().unwrap().is_none());
+        kill_stale(&Rank {
+            pid,
+            start_ticks: ticks,
+            exit_code: None,
+        });
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+    }
+
+    #[test]
+    fn commands_get_inputs_and_outputs() {
+        let props = serde_json::json!({
+            "inputs": {"lr": {"jobInputType": "literal", "value": "0.1"}, "data": {"jobInputType": "uri_folder", "uri": "azureml://x"}},
+            "outputs": {"model": {"jobOutputType": "uri_folder"}},
+        });
+        let out = substitute(
+            "train --lr ${{inputs.lr}} --data ${{inputs.data}} --out ${{outputs.model}}",
+            &props,
+            Path::new("/w"),
+        );
+        assert_eq!(
+            out,
+            "train --lr 0.1 --data azureml://x --out /w/outputs/model"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Crash-safe files in the emulator's data directory: `state.json` (the whole [`World`]), the
+//! bearer token (`token`), the blob-signing key (`blob.key`). Every write goes to a temporary file
+//! in the same directory, is fsynced, renamed over the target and the directory fsynced, so a
+//! SIGKILL at any point leaves either the old or the new file. Files are created with mode 0600
+//! and directories 0700. This module never logs file contents (they hold secrets).
+
+use super::model::World;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Creates `dir` (and parents) with mode 0700 if missing.
+pub fn ensure_dir(dir: &Path) -> io::Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Writes `bytes` to `path` atomically with mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent"))?;
+    ensure_dir(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Reads a secret file, making sure it is not readable by others.
+pub fn read_secret(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+            Ok(Some(bytes))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub struct Paths {
+    pub root: PathBuf,
+}
+
+impl Paths {
+    pub fn state(&self) -> PathBuf {
+        self.root.join("state.json")
+    }
+    pub fn token(&self) -> PathBuf {
+        self.root.join("token")
+    }
+    pub fn blob_key(&self) -> PathBuf {
+        self.root.join("blob.key")
+    }
+    pub fn tls_dir(&self) -> PathBuf {
+        self.root.join("tls")
+    }
+    /// The working directory of a job (its logs are under `user_logs/` inside it).
+    pub fn run_dir(&self, workspace_id: &str, job_name: &str) -> PathBuf {
+        self.root.join("runs").join(workspace_id).join(job_name)
+    }
+}
+
+/// Loads `state.json`; a missing file is an empty world, a corrupt one an error (never silently
+/// discarded).
+pub fn load_world(path: &Path) -> Result<World, String> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} is not a valid emulator state: {e}", path.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(World::new()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_sets_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub").join("f.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let leftovers: Vec<_> = fs::read_dir(p.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn corrupt_state_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        assert!(load_world(&p).unwrap().workspaces.is_empty());
+        fs::write(&p, b"{not json").unwrap();
+        assert!(load_world(&p).is_err());
+    }
+}
