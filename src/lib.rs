@@ -9,4 +9,5 @@ pub mod azure;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connect;
 pub mod emulator;

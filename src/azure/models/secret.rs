@@ -93,6 +93,11 @@ pub fn is_secret_key(key: &str, parent: Option<&str>) -> bool {
     EXACT.contains(&lower.as_str())
         || CONTAINS.iter().any(|part| lower.contains(part))
         || (lower == "key" && parent.is_some_and(|p| p.eq_ignore_ascii_case("sslConfiguration")))
+        // Properties of kinds amlc does not know (`apiKey`, `accessKeys`, `WANDB_API_KEY`):
+        // anything named a key is masked, except public keys.
+        || (lower != "key"
+            && (lower.ends_with("key") || lower.ends_with("keys"))
+            && !lower.contains("public"))
 }
 
 /// A copy of `value` where the values of secret-bearing keys (see [`is_secret_key`]) are
@@ -145,6 +150,18 @@ mod tests {
     struct Holder {
         user: String,
         password: Secret,
+    }
+
+    #[test]
+    fn unknown_key_names_are_masked_but_public_keys_are_not() {
+        let v = serde_json::json!({"properties": {"apiKey": "k1", "accessKeys": {"primary": "k2"},
+            "WANDB_API_KEY": "k3", "adminUserSshPublicKey": "ssh-rsa AAA", "keyVault": "kv-id"}});
+        let r = redact_json(&v);
+        assert_eq!(r["properties"]["apiKey"], MASK);
+        assert_eq!(r["properties"]["accessKeys"], MASK);
+        assert_eq!(r["properties"]["WANDB_API_KEY"], MASK);
+        assert_eq!(r["properties"]["adminUserSshPublicKey"], "ssh-rsa AAA");
+        assert_eq!(r["properties"]["keyVault"], "kv-id");
     }
 
     #[test]

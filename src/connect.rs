@@ -1,0 +1,219 @@
+//! Turning flags, environment and config into a ready client: resolve the context, build the
+//! credential and the pipeline, or — when no workspace is configured, or with `--emulator` —
+//! start the built-in emulator in-process on a loopback port and point the same client at it.
+
+use crate::azure::auth::{Credential, build_credential};
+use crate::azure::error::{AzureError, Result};
+use crate::azure::http::{BearerSource, Pipeline, PipelineOptions, StaticBearer};
+use crate::azure::{AmlClient, Cloud, WorkspaceContext};
+use crate::cli::GlobalArgs;
+use crate::config::{ContextFlags, ResolveInputs, ResolvedContext, resolve};
+use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Hands the credential's cached token to the pipeline.
+struct CredentialBearer(Credential);
+
+#[async_trait]
+impl BearerSource for CredentialBearer {
+    async fn bearer(&self) -> Result<String> {
+        Ok(self.0.token().await?.token.secret().to_string())
+    }
+}
+
+/// What the client talks to.
+pub enum Target {
+    Azure {
+        credential: Credential,
+    },
+    /// The built-in emulator, running in this process.
+    EmbeddedEmulator {
+        handle: EmulatorHandle,
+    },
+}
+
+/// A client ready to use, with what is needed to explain where it points.
+pub struct Connection {
+    pub client: AmlClient,
+    pub target: Target,
+    /// (setting, value, where it came from), for `doctor` and the status bar.
+    pub sources: Vec<(String, String, String)>,
+    pub auth_label: String,
+}
+
+impl Connection {
+    pub fn is_emulator(&self) -> bool {
+        matches!(self.target, Target::EmbeddedEmulator { .. })
+    }
+
+    /// A plain line saying this is the emulator, for table headers; `None` against Azure.
+    pub fn banner(&self) -> Option<String> {
+        match &self.target {
+            Target::EmbeddedEmulator { handle } => Some(format!(
+                "# amlc built-in emulator at {} (demo workspace {}, not Azure; configure a workspace to use Azure)",
+                handle.url(),
+                self.client.context().workspace
+            )),
+            Target::Azure { .. } => None,
+        }
+    }
+
+    /// The token source and its expiry (for `doctor`).
+    pub async fn credential_check(&self) -> Result<(String, String)> {
+        match &self.target {
+            Target::Azure { credential } => {
+                let token = credential.token().await?;
+                let left = token.expires_on - time::OffsetDateTime::now_utc();
+                let when = token
+                    .expires_on
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_else(|_| token.expires_on.to_string());
+                Ok((
+                    token.source,
+                    format!("{when} (in {} min)", left.whole_minutes()),
+                ))
+            }
+            Target::EmbeddedEmulator { .. } => Ok((
+                "emulator token (generated at start)".into(),
+                "with the emulator".into(),
+            )),
+        }
+    }
+
+    /// Stops the embedded emulator, if any.
+    pub async fn close(self) {
+        if let Target::EmbeddedEmulator { handle } = self.target {
+            handle.shutdown().await;
+        }
+    }
+}
+
+fn env_lookup(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+fn flags(global: &GlobalArgs) -> ContextFlags {
+    ContextFlags {
+        subscription: global.subscription.clone(),
+        resource_group: global.resource_group.clone(),
+        workspace: global.workspace.clone(),
+        endpoint: global.endpoint.clone(),
+        cloud: global.cloud.clone(),
+        api_version: global.api_version.clone(),
+        profile: global.profile.clone(),
+        auth: global.auth.clone(),
+    }
+}
+
+fn pipeline_options(global: &GlobalArgs) -> PipelineOptions {
+    let mut ca_certs = global.ca_cert.clone();
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
+        ca_certs.push(PathBuf::from(file));
+    }
+    PipelineOptions {
+        timeout: Duration::from_secs(global.timeout.max(1)),
+        ca_certs,
+        ..PipelineOptions::default()
+    }
+}
+
+/// The directory of the embedded emulator's state.
+pub fn default_emulator_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "amlc").map(|d| d.data_dir().join("emulator"))
+}
+
+/// Resolves the context only (no network), for callers that want to show it.
+pub fn resolve_context(global: &GlobalArgs) -> Result<ResolvedContext> {
+    let flags = flags(global);
+    let config_file = global
+        .config
+        .clone()
+        .or_else(|| crate::config::default_config_path(&env_lookup));
+    resolve(ResolveInputs {
+        flags: &flags,
+        env: &env_lookup,
+        home: std::env::var_os("HOME").map(PathBuf::from),
+        config_file,
+    })
+}
+
+/// Connects as the flags, environment and config say.
+pub async fn connect(global: &GlobalArgs) -> Result<Connection> {
+    let resolved = resolve_context(global)?;
+    let sources = resolved.describe_sources();
+    match resolved.workspace_context().filter(|_| !global.emulator) {
+        Some(ctx) => {
+            let method = resolved.auth.value;
+            let credential = build_credential(method, &ctx.cloud, &env_lookup)?;
+            let bearer: Arc<dyn BearerSource> = Arc::new(CredentialBearer(credential.clone()));
+            let pipeline = Pipeline::new(Some(bearer), pipeline_options(global))?;
+            Ok(Connection {
+                client: AmlClient::new(ctx, pipeline),
+                auth_label: credential.describe(),
+                target: Target::Azure { credential },
+                sources,
+            })
+        }
+        None => start_embedded(global, sources, &resolved).await,
+    }
+}
+
+async fn start_embedded(
+    global: &GlobalArgs,
+    mut sources: Vec<(String, String, String)>,
+    resolved: &ResolvedContext,
+) -> Result<Connection> {
+    let data_dir = default_emulator_dir().ok_or_else(|| {
+        AzureError::Invalid("no home directory to keep the emulator's data in".into())
+    })?;
+    let handle = emulator::start(EmulatorConfig {
+        bind: std::net::IpAddr::from([127, 0, 0, 1]),
+        port: 0,
+        data_dir: data_dir.clone(),
+        demo: true,
+        speed: 1.0,
+        tls: false,
+        faults: None,
+        token: None,
+    })
+    .await
+    .map_err(|e| AzureError::Invalid(format!("could not start the built-in emulator: {e}")))?;
+    let cloud = Cloud::Custom(handle.url().clone());
+    let mut ctx = WorkspaceContext::new(
+        cloud,
+        emulator::DEMO_SUBSCRIPTION,
+        emulator::DEMO_RESOURCE_GROUP,
+        emulator::DEMO_WORKSPACE,
+    );
+    ctx.api_version = resolved.api_version.value.clone();
+    let bearer: Arc<dyn BearerSource> = Arc::new(StaticBearer::new(handle.token()));
+    let pipeline = Pipeline::new(Some(bearer), pipeline_options(global))?;
+    let why = if global.emulator {
+        "--emulator"
+    } else {
+        "no workspace configured"
+    };
+    sources.retain(|(field, _, _)| field == "api-version");
+    sources.insert(
+        0,
+        (
+            "target".into(),
+            format!("built-in emulator {}", handle.url()),
+            why.into(),
+        ),
+    );
+    sources.push((
+        "data".into(),
+        data_dir.display().to_string(),
+        "emulator data dir".into(),
+    ));
+    Ok(Connection {
+        client: AmlClient::new(ctx, pipeline),
+        auth_label: "emulator token".into(),
+        target: Target::EmbeddedEmulator { handle },
+        sources,
+    })
+}

@@ -1,0 +1,170 @@
+//! The `amlc` binary: parse flags, install the error and panic hooks and file logging, then run
+//! the command (the TUI when there is none). Errors reach the user as one clear line on stderr.
+
+use amlc::cli::{Cli, Command, ComputesCommand, EmulatorArgs};
+use amlc::{commands, connect};
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("amlc: could not install the error handler: {e}");
+    }
+    let _log_guard = init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("amlc: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line per cause, no backtrace noise for expected failures.
+            let mut text = e.to_string();
+            for cause in e.chain().skip(1) {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+            }
+            let _ = writeln!(std::io::stderr(), "amlc: {text}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to a file (never to the terminal the TUI draws on): `AMLC_LOG` sets the filter
+/// (default `amlc=info`), `AMLC_LOG_FILE` the path (default: amlc's data dir, `amlc.log`).
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::prelude::*;
+    let path = std::env::var_os("AMLC_LOG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "amlc").map(|d| d.data_dir().join("amlc.log"))
+        })?;
+    let dir = path.parent()?.to_path_buf();
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AMLC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("amlc=info"));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false),
+        )
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    match cli.command {
+        Some(Command::Emulator(args)) => run_emulator(args).await,
+        Some(Command::Computes(cmd)) => {
+            let conn = connect::connect(&cli.global).await?;
+            let result = match cmd {
+                ComputesCommand::List { kind, output } => {
+                    commands::computes_list(&conn, kind.as_deref(), output, &mut stdout).await
+                }
+                ComputesCommand::Show { name, output } => {
+                    commands::computes_show(&conn, &name, output, &mut stdout).await
+                }
+            };
+            conn.close().await;
+            result.map(|_| ExitCode::SUCCESS)
+        }
+        Some(Command::Doctor) => {
+            let conn = match connect::connect(&cli.global).await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    writeln!(stdout, "[FAIL] setup: {e}")?;
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let ok = commands::doctor(&conn, &mut stdout).await;
+            conn.close().await;
+            Ok(if ok? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        None => {
+            // Until the terminal UI lands, no subcommand lists the computes.
+            let _ = &cli.tui;
+            let conn = connect::connect(&cli.global).await?;
+            let result =
+                commands::computes_list(&conn, None, amlc::cli::OutputFormat::Table, &mut stdout)
+                    .await;
+            conn.close().await;
+            result.map(|_| ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => connect::default_emulator_dir()
+            .ok_or_else(|| color_eyre::eyre::eyre!("no home directory: pass --data-dir"))?,
+    };
+    let faults = match &args.faults {
+        Some(spec) => Some(
+            amlc::emulator::FaultSpec::parse(spec)
+                .map_err(|e| color_eyre::eyre::eyre!("--faults {spec:?}: {e}"))?,
+        ),
+        None => None,
+    };
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        color_eyre::eyre::bail!("--speed must be a positive number (got {})", args.speed);
+    }
+    let handle = amlc::emulator::start(amlc::emulator::EmulatorConfig {
+        bind: args.bind,
+        port: args.port,
+        data_dir: data_dir.clone(),
+        demo: args.demo,
+        speed: args.speed,
+        tls: args.tls,
+        faults,
+        token: args.token,
+    })
+    .await
+    .map_err(|e| color_eyre::eyre::eyre!("emulator: {e}"))?;
+    {
+        // The first line is the contract; the rest is help for a person. A reader that closed
+        // the pipe after the first line must not bring the emulator down.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "amlc emulator listening on {}", handle.url())?;
+        out.flush()?;
+        let _ = writeln!(out, "token file: {}", data_dir.join("token").display());
+        if let Some(cert) = handle.cert_pem_path() {
+            let _ = writeln!(
+                out,
+                "certificate: {} (trust it with --ca-cert)",
+                cert.display()
+            );
+        }
+        let _ = out.flush();
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
