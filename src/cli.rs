@@ -30,7 +30,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "ID")]
     pub subscription: Option<String>,
     /// Resource group of the workspace.
-    #[arg(short = 'g', long = "resource-group", global = true, value_name = "NAME")]
+    #[arg(
+        short = 'g',
+        long = "resource-group",
+        global = true,
+        value_name = "NAME"
+    )]
     pub resource_group: Option<String>,
     /// Azure ML workspace name.
     #[arg(short = 'w', long, global = true, value_name = "NAME")]
@@ -135,7 +140,12 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
     /// Bearer token to require (default: a new random one, written to DATA_DIR/token).
-    #[arg(long, value_name = "TOKEN", env = "AMLC_EMULATOR_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "AMLC_EMULATOR_TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
@@ -155,8 +165,21 @@ mod tests {
     #[test]
     fn global_flags_after_the_subcommand() {
         let cli = Cli::try_parse_from([
-            "amlc", "computes", "list", "--endpoint", "http://127.0.0.1:1", "--auth", "token",
-            "--subscription", "S", "-g", "RG", "-w", "WS", "-o", "json",
+            "amlc",
+            "computes",
+            "list",
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--auth",
+            "token",
+            "--subscription",
+            "S",
+            "-g",
+            "RG",
+            "-w",
+            "WS",
+            "-o",
+            "json",
         ])
         .unwrap();
         assert_eq!(cli.global.workspace.as_deref(), Some("WS"));

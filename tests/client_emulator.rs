@@ -8,8 +8,8 @@ use amlc::azure::jobs::JobListOptions;
 use amlc::azure::logs::LogRead;
 use amlc::azure::lro::WaitOptions;
 use amlc::azure::models::{
-    AmlComputeProperties, Compute, ComputeProperties, ComputeResource, ComputeSecrets,
-    ComputeType, CommandJobRequest, ScaleSettings,
+    AmlComputeProperties, CommandJobRequest, Compute, ComputeProperties, ComputeResource,
+    ComputeSecrets, ComputeType, ScaleSettings,
 };
 use amlc::azure::{AmlClient, Cloud, WorkspaceContext};
 use amlc::emulator::{self, EmulatorConfig, EmulatorHandle, FaultSpec};
@@ -44,7 +44,8 @@ fn client(handle: &EmulatorHandle) -> AmlClient {
         },
         ..PipelineOptions::default()
     };
-    let pipeline = Pipeline::new(Some(Arc::new(StaticBearer::new(handle.token()))), options).unwrap();
+    let pipeline =
+        Pipeline::new(Some(Arc::new(StaticBearer::new(handle.token()))), options).unwrap();
     let ctx = WorkspaceContext::new(
         Cloud::Custom(handle.url().clone()),
         emulator::DEMO_SUBSCRIPTION,
@@ -65,14 +66,23 @@ fn wait() -> WaitOptions {
 }
 
 /// Polls `get_compute` until `pred` holds (or panics after 30 s).
-async fn until(c: &AmlClient, name: &str, what: &str, pred: impl Fn(&ComputeResource) -> bool) -> ComputeResource {
+async fn until(
+    c: &AmlClient,
+    name: &str,
+    what: &str,
+    pred: impl Fn(&ComputeResource) -> bool,
+) -> ComputeResource {
     let started = Instant::now();
     loop {
         let compute = c.get_compute(name).await.unwrap();
         if pred(&compute) {
             return compute;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "{name}: never {what}; last {}", compute.raw);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{name}: never {what}; last {}",
+            compute.raw
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -94,7 +104,11 @@ async fn workspace_discovery_sizes_quotas_and_the_demo_computes() {
     let ws = c.get_workspace().await.unwrap();
     assert_eq!(ws.name.as_deref(), Some(emulator::DEMO_WORKSPACE));
     let api = c.data_plane_url().await.unwrap();
-    assert_eq!(api.host_str(), handle.url().host_str(), "discovery points back at the emulator");
+    assert_eq!(
+        api.host_str(),
+        handle.url().host_str(),
+        "discovery points back at the emulator"
+    );
 
     let all = c.list_computes().await.unwrap();
     for kind in [
@@ -107,19 +121,45 @@ async fn workspace_discovery_sizes_quotas_and_the_demo_computes() {
         ComputeType::HdInsight,
         ComputeType::SynapseSpark,
     ] {
-        assert!(!of_type(&all, kind.clone()).is_empty(), "no {kind} in the demo");
+        assert!(
+            !of_type(&all, kind.clone()).is_empty(),
+            "no {kind} in the demo"
+        );
     }
     assert!(of_type(&all, ComputeType::ComputeInstance).len() >= 3);
     assert!(of_type(&all, ComputeType::AmlCompute).len() >= 3);
-    let states: Vec<String> = of_type(&all, ComputeType::ComputeInstance).iter().map(|c| c.display_state()).collect();
+    let states: Vec<String> = of_type(&all, ComputeType::ComputeInstance)
+        .iter()
+        .map(|c| c.display_state())
+        .collect();
     for state in ["Running", "Stopped", "CreateFailed"] {
-        assert!(states.iter().any(|s| s == state), "no instance {state}: {states:?}");
+        assert!(
+            states.iter().any(|s| s == state),
+            "no instance {state}: {states:?}"
+        );
     }
-    let failed = of_type(&all, ComputeType::ComputeInstance).into_iter().find(|c| c.display_state() == "CreateFailed").unwrap();
-    assert!(!failed.errors().is_empty(), "a failed instance carries its error");
-    for attached in [ComputeType::VirtualMachine, ComputeType::Databricks, ComputeType::HdInsight, ComputeType::SynapseSpark, ComputeType::Kubernetes] {
+    let failed = of_type(&all, ComputeType::ComputeInstance)
+        .into_iter()
+        .find(|c| c.display_state() == "CreateFailed")
+        .unwrap();
+    assert!(
+        !failed.errors().is_empty(),
+        "a failed instance carries its error"
+    );
+    for attached in [
+        ComputeType::VirtualMachine,
+        ComputeType::Databricks,
+        ComputeType::HdInsight,
+        ComputeType::SynapseSpark,
+        ComputeType::Kubernetes,
+    ] {
         for compute in of_type(&all, attached) {
-            assert_eq!(compute.properties.is_attached_compute, Some(true), "{}", name(compute));
+            assert_eq!(
+                compute.properties.is_attached_compute,
+                Some(true),
+                "{}",
+                name(compute)
+            );
         }
     }
     let one = c.get_compute(&name(all.first().unwrap())).await.unwrap();
@@ -127,16 +167,36 @@ async fn workspace_discovery_sizes_quotas_and_the_demo_computes() {
 
     let sizes = c.list_vm_sizes(emulator::DEMO_LOCATION).await.unwrap();
     assert!(sizes.len() >= 10);
-    assert!(sizes.iter().any(|s| s.gpus.unwrap_or(0) > 0), "GPU sizes in the catalogue");
+    assert!(
+        sizes.iter().any(|s| s.gpus.unwrap_or(0) > 0),
+        "GPU sizes in the catalogue"
+    );
     assert!(sizes.iter().any(|s| s.gpus.unwrap_or(0) == 0));
-    assert!(!c.list_usages(emulator::DEMO_LOCATION).await.unwrap().is_empty());
-    assert!(!c.list_quotas(emulator::DEMO_LOCATION).await.unwrap().is_empty());
+    assert!(
+        !c.list_usages(emulator::DEMO_LOCATION)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !c.list_quotas(emulator::DEMO_LOCATION)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Secrets: a VM's keys come back, masked in Debug.
     let vm = name(of_type(&all, ComputeType::VirtualMachine)[0]);
     let keys = c.list_keys(&vm).await.unwrap();
-    assert!(matches!(keys, ComputeSecrets::VirtualMachine { .. }), "{keys:?}");
-    assert!(!format!("{keys:?}").to_lowercase().contains("password\": \""));
+    assert!(
+        matches!(keys, ComputeSecrets::VirtualMachine { .. }),
+        "{keys:?}"
+    );
+    assert!(
+        !format!("{keys:?}")
+            .to_lowercase()
+            .contains("password\": \"")
+    );
 
     // Errors in the ARM shape.
     let err = c.get_compute("no-such-compute").await.unwrap_err();
@@ -144,7 +204,10 @@ async fn workspace_discovery_sizes_quotas_and_the_demo_computes() {
     let instance = name(of_type(&all, ComputeType::ComputeInstance)[0]);
     let err = c.list_nodes(&instance).await.unwrap_err();
     assert_eq!(err.status(), Some(400), "{err}");
-    let err = c.delete_compute(&instance, UnderlyingResourceAction::Detach).await.unwrap_err();
+    let err = c
+        .delete_compute(&instance, UnderlyingResourceAction::Detach)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(400), "{err}");
     let cluster_body = ComputeResource::new_request(
         Some(emulator::DEMO_LOCATION.into()),
@@ -154,7 +217,10 @@ async fn workspace_discovery_sizes_quotas_and_the_demo_computes() {
             ..AmlComputeProperties::default()
         })),
     );
-    let err = c.create_or_update_compute(&instance, &cluster_body).await.unwrap_err();
+    let err = c
+        .create_or_update_compute(&instance, &cluster_body)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(409), "create over another type: {err}");
     handle.shutdown().await;
 }
@@ -174,36 +240,85 @@ async fn compute_lifecycles() {
             ..AmlComputeProperties::default()
         })),
     );
-    let op = c.create_or_update_compute("test-cluster", &body).await.unwrap();
+    let op = c
+        .create_or_update_compute("test-cluster", &body)
+        .await
+        .unwrap();
     let done = op.wait(&wait()).await.unwrap().unwrap();
     assert_eq!(done["properties"]["provisioningState"], "Succeeded");
     let cluster = until(&c, "test-cluster", "at one node", |c| {
-        c.properties.properties.as_cluster().and_then(|p| p.current_node_count) == Some(1)
+        c.properties
+            .properties
+            .as_cluster()
+            .and_then(|p| p.current_node_count)
+            == Some(1)
     })
     .await;
     assert_eq!(cluster.display_state(), "Steady");
     assert_eq!(c.list_nodes("test-cluster").await.unwrap().len(), 1);
 
     // Scale settings update (PATCH) as an LRO.
-    let op = c.update_scale_settings("test-cluster", ScaleSettings::new(0, 4, Some("PT2M".into()))).await.unwrap();
+    let op = c
+        .update_scale_settings(
+            "test-cluster",
+            ScaleSettings::new(0, 4, Some("PT2M".into())),
+        )
+        .await
+        .unwrap();
     op.wait(&wait()).await.unwrap();
     let cluster = c.get_compute("test-cluster").await.unwrap();
-    let scale = cluster.properties.properties.as_cluster().and_then(|p| p.scale_settings.clone()).unwrap();
+    let scale = cluster
+        .properties
+        .properties
+        .as_cluster()
+        .and_then(|p| p.scale_settings.clone())
+        .unwrap();
     assert_eq!(scale.max_node_count, 4);
 
     // Instances: stop, start, restart, each ending in the right state with lastOperation current.
     let all = c.list_computes().await.unwrap();
-    let running = of_type(&all, ComputeType::ComputeInstance).into_iter().find(|c| c.display_state() == "Running").map(name).unwrap();
-    c.stop_compute(&running).await.unwrap().wait(&wait()).await.unwrap();
+    let running = of_type(&all, ComputeType::ComputeInstance)
+        .into_iter()
+        .find(|c| c.display_state() == "Running")
+        .map(name)
+        .unwrap();
+    c.stop_compute(&running)
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
     let stopped = until(&c, &running, "Stopped", |c| c.display_state() == "Stopped").await;
-    assert_eq!(stopped.raw.pointer("/properties/properties/lastOperation/operationName").and_then(|v| v.as_str()), Some("Stop"));
+    assert_eq!(
+        stopped
+            .raw
+            .pointer("/properties/properties/lastOperation/operationName")
+            .and_then(|v| v.as_str()),
+        Some("Stop")
+    );
     let err = c.stop_compute(&running).await.unwrap_err();
     assert_eq!(err.status(), Some(409), "stop a stopped instance: {err}");
-    c.start_compute(&running).await.unwrap().wait(&wait()).await.unwrap();
+    c.start_compute(&running)
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
     until(&c, &running, "Running", |c| c.display_state() == "Running").await;
-    c.restart_compute(&running).await.unwrap().wait(&wait()).await.unwrap();
+    c.restart_compute(&running)
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
     let restarted = until(&c, &running, "Running", |c| c.display_state() == "Running").await;
-    assert_eq!(restarted.raw.pointer("/properties/properties/lastOperation/operationName").and_then(|v| v.as_str()), Some("Restart"));
+    assert_eq!(
+        restarted
+            .raw
+            .pointer("/properties/properties/lastOperation/operationName")
+            .and_then(|v| v.as_str()),
+        Some("Restart")
+    );
 
     // Idle shutdown (preview operation) is accepted by the emulator; a bad value never leaves.
     c.update_idle_shutdown(&running, "PT45M").await.unwrap();
@@ -212,15 +327,28 @@ async fn compute_lifecycles() {
 
     // Detach an attached compute, delete a managed one.
     let vm = name(of_type(&all, ComputeType::VirtualMachine)[0]);
-    c.delete_compute(&vm, UnderlyingResourceAction::Detach).await.unwrap().wait(&wait()).await.unwrap();
-    c.delete_compute("test-cluster", UnderlyingResourceAction::Delete).await.unwrap().wait(&wait()).await.unwrap();
+    c.delete_compute(&vm, UnderlyingResourceAction::Detach)
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
+    c.delete_compute("test-cluster", UnderlyingResourceAction::Delete)
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
     let started = Instant::now();
     loop {
         let names: Vec<String> = c.list_computes().await.unwrap().iter().map(name).collect();
         if !names.contains(&vm) && !names.contains(&"test-cluster".to_string()) {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "still there: {names:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "still there: {names:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     handle.shutdown().await;
@@ -239,19 +367,32 @@ async fn a_job_scales_a_cluster_up_logs_and_completes_then_the_cluster_scales_do
             ..AmlComputeProperties::default()
         })),
     );
-    c.create_or_update_compute("scale-test", &body).await.unwrap().wait(&wait()).await.unwrap();
+    c.create_or_update_compute("scale-test", &body)
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
     let compute_id = c.context().compute_id("scale-test");
-    let job = CommandJobRequest::new("for i in 1 2 3; do echo step $i rank $RANK; sleep 0.2; done", "azureml:sh:1")
-        .compute_id(compute_id)
-        .instance_count(2)
-        .display_name("scale test")
-        .build();
+    let job = CommandJobRequest::new(
+        "for i in 1 2 3; do echo step $i rank $RANK; sleep 0.2; done",
+        "azureml:sh:1",
+    )
+    .compute_id(compute_id)
+    .instance_count(2)
+    .display_name("scale test")
+    .build();
     let created = c.create_job("scale-job-1", &job).await.unwrap();
     assert_eq!(created.name.as_deref(), Some("scale-job-1"));
 
     // The cluster grows for the job.
     until(&c, "scale-test", "scaled up", |c| {
-        c.properties.properties.as_cluster().and_then(|p| p.current_node_count).unwrap_or(0) >= 1
+        c.properties
+            .properties
+            .as_cluster()
+            .and_then(|p| p.current_node_count)
+            .unwrap_or(0)
+            >= 1
     })
     .await;
 
@@ -259,18 +400,31 @@ async fn a_job_scales_a_cluster_up_logs_and_completes_then_the_cluster_scales_do
     let started = Instant::now();
     let details = loop {
         let details = c.run_details("scale-job-1").await.unwrap();
-        let status = details.status.as_ref().map(|s| s.to_string()).unwrap_or_default();
+        let status = details
+            .status
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
         if status == "Completed" {
             break details;
         }
-        assert!(!["Failed", "Canceled"].contains(&status.as_str()), "job ended {status}");
-        assert!(started.elapsed() < Duration::from_secs(40), "job still {status}");
+        assert!(
+            !["Failed", "Canceled"].contains(&status.as_str()),
+            "job ended {status}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "job still {status}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let mut text = String::new();
     for rank in 0..2 {
         let key = format!("user_logs/std_log_process_{rank}.txt");
-        let url = details.log_files.get(&key).unwrap_or_else(|| panic!("no {key} in {:?}", details.log_files.keys()));
+        let url = details
+            .log_files
+            .get(&key)
+            .unwrap_or_else(|| panic!("no {key} in {:?}", details.log_files.keys()));
         let url = url::Url::parse(url).unwrap();
         match c.read_log_range(&url, 0).await.unwrap() {
             LogRead::Data { bytes, .. } => text.push_str(&String::from_utf8_lossy(&bytes)),
@@ -283,13 +437,24 @@ async fn a_job_scales_a_cluster_up_logs_and_completes_then_the_cluster_scales_do
         }
     }
     let job = c.get_job("scale-job-1").await.unwrap();
-    assert_eq!(job.status().map(|s| s.to_string()).as_deref(), Some("Completed"));
+    assert_eq!(
+        job.status().map(|s| s.to_string()).as_deref(),
+        Some("Completed")
+    );
     let listed = c.list_jobs(&JobListOptions::default()).await.unwrap();
-    assert_eq!(listed.first().and_then(|j| j.name.clone()).as_deref(), Some("scale-job-1"), "newest first");
+    assert_eq!(
+        listed.first().and_then(|j| j.name.clone()).as_deref(),
+        Some("scale-job-1"),
+        "newest first"
+    );
 
     // Idle nodes leave after nodeIdleTimeBeforeScaleDown (10 s / speed).
     let down = until(&c, "scale-test", "scaled down", |c| {
-        c.properties.properties.as_cluster().and_then(|p| p.current_node_count) == Some(0)
+        c.properties
+            .properties
+            .as_cluster()
+            .and_then(|p| p.current_node_count)
+            == Some(0)
     })
     .await;
     assert_eq!(down.display_state(), "Steady");
@@ -305,7 +470,14 @@ async fn cancel_ends_a_running_job_and_delete_removes_it() {
     let all = c.list_computes().await.unwrap();
     let cluster = of_type(&all, ComputeType::AmlCompute)
         .into_iter()
-        .max_by_key(|c| c.properties.properties.as_cluster().and_then(|p| p.scale_settings.as_ref()).map(|s| s.max_node_count).unwrap_or(0))
+        .max_by_key(|c| {
+            c.properties
+                .properties
+                .as_cluster()
+                .and_then(|p| p.scale_settings.as_ref())
+                .map(|s| s.max_node_count)
+                .unwrap_or(0)
+        })
         .map(name)
         .unwrap();
     let job = CommandJobRequest::new("echo started; sleep 600", "azureml:sh:1")
@@ -318,10 +490,19 @@ async fn cancel_ends_a_running_job_and_delete_removes_it() {
         if details.status.as_ref().map(|s| s.to_string()).as_deref() == Some("Running") {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(40), "never Running: {:?}", details.status);
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "never Running: {:?}",
+            details.status
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    c.cancel_job("long-job").await.unwrap().wait(&wait()).await.unwrap();
+    c.cancel_job("long-job")
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
     let started = Instant::now();
     loop {
         let job = c.get_job("long-job").await.unwrap();
@@ -331,7 +512,12 @@ async fn cancel_ends_a_running_job_and_delete_removes_it() {
         assert!(started.elapsed() < Duration::from_secs(20));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    c.delete_job("long-job").await.unwrap().wait(&wait()).await.unwrap();
+    c.delete_job("long-job")
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
     assert_eq!(c.get_job("long-job").await.unwrap_err().status(), Some(404));
     handle.shutdown().await;
 }
@@ -339,7 +525,11 @@ async fn cancel_ends_a_running_job_and_delete_removes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_finishes_its_work_with_faults_on() {
     let dir = tempfile::tempdir().unwrap();
-    let handle = start(dir.path(), Some("latency=5ms,error=0.15,throttle=0.15,drop=0.1,seed=7")).await;
+    let handle = start(
+        dir.path(),
+        Some("latency=5ms,error=0.15,throttle=0.15,drop=0.1,seed=7"),
+    )
+    .await;
     let c = client(&handle);
     for _ in 0..5 {
         let all = c.list_computes().await.unwrap();
@@ -353,8 +543,17 @@ async fn the_client_finishes_its_work_with_faults_on() {
             ..AmlComputeProperties::default()
         })),
     );
-    let done = c.create_or_update_compute("faulty", &body).await.unwrap().wait(&wait()).await.unwrap();
-    assert_eq!(done.unwrap()["properties"]["provisioningState"], "Succeeded");
+    let done = c
+        .create_or_update_compute("faulty", &body)
+        .await
+        .unwrap()
+        .wait(&wait())
+        .await
+        .unwrap();
+    assert_eq!(
+        done.unwrap()["properties"]["provisioningState"],
+        "Succeeded"
+    );
     // A completed demo job's log reads through the faults too.
     let jobs = c.list_jobs(&JobListOptions::default()).await.unwrap();
     let completed = jobs

@@ -28,7 +28,11 @@ fn fast_options() -> PipelineOptions {
 }
 
 fn pipeline() -> Pipeline {
-    Pipeline::new(Some(Arc::new(StaticBearer::new("test-token"))), fast_options()).unwrap()
+    Pipeline::new(
+        Some(Arc::new(StaticBearer::new("test-token"))),
+        fast_options(),
+    )
+    .unwrap()
 }
 
 fn client(server: &ScriptServer) -> AmlClient {
@@ -52,18 +56,32 @@ async fn throttled_429_with_retry_after_then_success() {
         "GET",
         "/x",
         vec![
-            reply_with(429, &[("Retry-After", "1")], r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#),
+            reply_with(
+                429,
+                &[("Retry-After", "1")],
+                r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#,
+            ),
             reply(200, r#"{"ok":true}"#),
         ],
     );
     let started = Instant::now();
-    let value: serde_json::Value = pipeline().send_json(Request::get(server.url("/x"))).await.unwrap();
+    let value: serde_json::Value = pipeline()
+        .send_json(Request::get(server.url("/x")))
+        .await
+        .unwrap();
     assert_eq!(value["ok"], true);
-    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After not honoured: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After not honoured: {:?}",
+        started.elapsed()
+    );
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     // Same client request id across the retry, bearer and user agent on both.
-    let ids: Vec<_> = requests.iter().map(|r| r.header("x-ms-client-request-id").unwrap().to_string()).collect();
+    let ids: Vec<_> = requests
+        .iter()
+        .map(|r| r.header("x-ms-client-request-id").unwrap().to_string())
+        .collect();
     assert_eq!(ids[0], ids[1]);
     assert_eq!(ids[0].len(), 36);
     for r in &requests {
@@ -78,10 +96,20 @@ async fn retry_after_ms_is_preferred() {
     server.on(
         "GET",
         "/x",
-        vec![reply_with(503, &[("retry-after-ms", "50"), ("Retry-After", "30")], "{}"), reply(200, "{}")],
+        vec![
+            reply_with(
+                503,
+                &[("retry-after-ms", "50"), ("Retry-After", "30")],
+                "{}",
+            ),
+            reply(200, "{}"),
+        ],
     );
     let started = Instant::now();
-    pipeline().send(Request::get(server.url("/x"))).await.unwrap();
+    pipeline()
+        .send(Request::get(server.url("/x")))
+        .await
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(server.count("GET", "/x"), 2);
 }
@@ -90,8 +118,19 @@ async fn retry_after_ms_is_preferred() {
 async fn server_errors_then_success() {
     for status in [500, 502, 503, 504, 408] {
         let server = ScriptServer::start().await;
-        server.on("GET", "/x", vec![reply(status, "oops"), reply(status, "{}"), reply(200, r#"{"n":1}"#)]);
-        let v: serde_json::Value = pipeline().send_json(Request::get(server.url("/x"))).await.unwrap();
+        server.on(
+            "GET",
+            "/x",
+            vec![
+                reply(status, "oops"),
+                reply(status, "{}"),
+                reply(200, r#"{"n":1}"#),
+            ],
+        );
+        let v: serde_json::Value = pipeline()
+            .send_json(Request::get(server.url("/x")))
+            .await
+            .unwrap();
         assert_eq!(v["n"], 1, "status {status}");
         assert_eq!(server.count("GET", "/x"), 3, "status {status}");
     }
@@ -101,8 +140,21 @@ async fn server_errors_then_success() {
 async fn retries_are_bounded_and_the_last_error_is_typed() {
     let server = ScriptServer::start().await;
     let body = r#"{"error":{"code":"ServiceUnavailable","message":"try later"}}"#;
-    server.on("GET", "/x", vec![reply(503, body), reply(503, body), reply(503, body), reply(503, body), reply(200, "{}")]);
-    let err = pipeline().send(Request::get(server.url("/x"))).await.unwrap_err();
+    server.on(
+        "GET",
+        "/x",
+        vec![
+            reply(503, body),
+            reply(503, body),
+            reply(503, body),
+            reply(503, body),
+            reply(200, "{}"),
+        ],
+    );
+    let err = pipeline()
+        .send(Request::get(server.url("/x")))
+        .await
+        .unwrap_err();
     assert_eq!(server.count("GET", "/x"), 4);
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.code(), Some("ServiceUnavailable"));
@@ -120,20 +172,33 @@ async fn client_errors_are_not_retried() {
             r#"{"error":{"code":"ResourceNotFound","message":"no such compute","target":"gpu"}}"#,
         )],
     );
-    let err = pipeline().send(Request::get(server.url("/x"))).await.unwrap_err();
+    let err = pipeline()
+        .send(Request::get(server.url("/x")))
+        .await
+        .unwrap_err();
     assert_eq!(server.count("GET", "/x"), 1);
     assert!(err.is_not_found());
     let text = err.to_string();
     assert!(text.contains("HTTP 404"), "{text}");
-    assert!(text.contains("ResourceNotFound: no such compute (target: gpu)"), "{text}");
+    assert!(
+        text.contains("ResourceNotFound: no such compute (target: gpu)"),
+        "{text}"
+    );
     assert!(text.contains("req-42"), "{text}");
 }
 
 #[tokio::test]
 async fn reset_connection_then_success() {
     let server = ScriptServer::start().await;
-    server.on("GET", "/x", vec![Answer::Drop, Answer::Drop, reply(200, r#"{"ok":1}"#)]);
-    let v: serde_json::Value = pipeline().send_json(Request::get(server.url("/x"))).await.unwrap();
+    server.on(
+        "GET",
+        "/x",
+        vec![Answer::Drop, Answer::Drop, reply(200, r#"{"ok":1}"#)],
+    );
+    let v: serde_json::Value = pipeline()
+        .send_json(Request::get(server.url("/x")))
+        .await
+        .unwrap();
     assert_eq!(v["ok"], 1);
     assert_eq!(server.count("GET", "/x"), 3);
 }
@@ -142,7 +207,10 @@ async fn reset_connection_then_success() {
 async fn dropped_every_time_is_a_transport_error() {
     let server = ScriptServer::start().await;
     server.on("GET", "/x", vec![Answer::Drop; 4]);
-    let err = pipeline().send(Request::get(server.url("/x?sig=SECRET"))).await.unwrap_err();
+    let err = pipeline()
+        .send(Request::get(server.url("/x?sig=SECRET")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AzureError::Transport { .. }), "{err:?}");
     assert!(!err.to_string().contains("SECRET"));
 }
@@ -150,7 +218,11 @@ async fn dropped_every_time_is_a_transport_error() {
 #[tokio::test]
 async fn a_slow_answer_times_out() {
     let server = ScriptServer::start().await;
-    server.on("GET", "/x", vec![slow(200, "{}", Duration::from_secs(3)); 2]);
+    server.on(
+        "GET",
+        "/x",
+        vec![slow(200, "{}", Duration::from_secs(3)); 2],
+    );
     let mut options = fast_options();
     options.timeout = Duration::from_millis(300);
     options.retry.max_attempts = 2;
@@ -164,27 +236,42 @@ async fn a_slow_answer_times_out() {
 #[tokio::test]
 async fn malformed_json_is_a_clear_error() {
     let server = ScriptServer::start().await;
-    server.on("GET", "/x", vec![reply(200, r#"{"value": [ {"name": "a" "#)]);
+    server.on(
+        "GET",
+        "/x",
+        vec![reply(200, r#"{"value": [ {"name": "a" "#)],
+    );
     let err = pipeline()
         .send_json::<serde_json::Value>(Request::get(server.url("/x")))
         .await
         .unwrap_err();
     assert!(matches!(err, AzureError::Decode { .. }), "{err:?}");
-    assert!(err.to_string().contains("could not read the response of GET"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("could not read the response of GET"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn no_bearer_over_plain_http_to_a_remote_host() {
     let p = pipeline();
     let err = p
-        .send(Request::get(url::Url::parse("http://compute.example.invalid/x").unwrap()))
+        .send(Request::get(
+            url::Url::parse("http://compute.example.invalid/x").unwrap(),
+        ))
         .await
         .unwrap_err();
-    assert!(matches!(err, AzureError::InsecureTransport { .. }), "{err:?}");
+    assert!(
+        matches!(err, AzureError::InsecureTransport { .. }),
+        "{err:?}"
+    );
     // Open routes (no bearer) are allowed to try.
     let server = ScriptServer::start().await;
     server.on("GET", "/open", vec![reply(200, "{}")]);
-    p.send(Request::get(server.url("/open")).without_auth()).await.unwrap();
+    p.send(Request::get(server.url("/open")).without_auth())
+        .await
+        .unwrap();
     assert_eq!(server.requests()[0].header("authorization"), None);
 }
 
@@ -193,7 +280,9 @@ async fn paging_follows_next_link_over_three_pages() {
     let server = ScriptServer::start().await;
     let path = format!("{WS}/computes");
     let item = |name: &str, kind: &str| {
-        format!(r#"{{"id":"{WS}/computes/{name}","name":"{name}","type":"Microsoft.MachineLearningServices/workspaces/computes","location":"eastus","properties":{{"computeType":"{kind}","provisioningState":"Succeeded"}}}}"#)
+        format!(
+            r#"{{"id":"{WS}/computes/{name}","name":"{name}","type":"Microsoft.MachineLearningServices/workspaces/computes","location":"eastus","properties":{{"computeType":"{kind}","provisioningState":"Succeeded"}}}}"#
+        )
     };
     server.on(
         "GET",
@@ -205,20 +294,33 @@ async fn paging_follows_next_link_over_three_pages() {
         ],
     );
     let computes = client(&server).list_computes().await.unwrap();
-    let names: Vec<&str> = computes.iter().map(|c| c.name.as_deref().unwrap_or("")).collect();
+    let names: Vec<&str> = computes
+        .iter()
+        .map(|c| c.name.as_deref().unwrap_or(""))
+        .collect();
     assert_eq!(names, ["a1", "a2", "b1", "c1"]);
     assert_eq!(computes[3].type_name(), "QuantumCompute");
     let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
     assert_eq!(targets.len(), 3);
-    assert!(targets[1].contains("%24skip=p2") || targets[1].contains("$skip=p2"), "{targets:?}");
+    assert!(
+        targets[1].contains("%24skip=p2") || targets[1].contains("$skip=p2"),
+        "{targets:?}"
+    );
     // A nextLink without api-version gets ours back.
     assert!(targets[2].contains("api-version=2025-12-01"), "{targets:?}");
 }
 
-fn async_op_put(server: &ScriptServer, final_status: &str, error: Option<&str>) -> (String, String) {
+fn async_op_put(
+    server: &ScriptServer,
+    final_status: &str,
+    error: Option<&str>,
+) -> (String, String) {
     let resource = format!("{WS}/computes/cpu1");
     let status_path = "/subscriptions/sub/providers/Microsoft.MachineLearningServices/locations/eastus/computeOperationsStatus/op1";
-    let header_value = format!("{{base}}{}?api-version=2025-12-01&service=new", &status_path[1..]);
+    let header_value = format!(
+        "{{base}}{}?api-version=2025-12-01&service=new",
+        &status_path[1..]
+    );
     server.on(
         "PUT",
         &resource,
@@ -235,7 +337,11 @@ fn async_op_put(server: &ScriptServer, final_status: &str, error: Option<&str>) 
     server.on(
         "GET",
         status_path,
-        vec![reply(200, r#"{"status":"InProgress"}"#), reply(200, r#"{"status":"InProgress"}"#), reply(200, &final_body)],
+        vec![
+            reply(200, r#"{"status":"InProgress"}"#),
+            reply(200, r#"{"status":"InProgress"}"#),
+            reply(200, &final_body),
+        ],
     );
     (resource, status_path.to_string())
 }
@@ -251,13 +357,18 @@ async fn async_operation_ends_succeeded_with_the_final_resource() {
     );
     let p = pipeline();
     let url = server.url(&format!("{resource}?api-version=2025-12-01"));
-    let initial = p.send(Request::new(Method::PUT, url.clone()).json(serde_json::json!({"properties":{}}))).await.unwrap();
+    let initial = p
+        .send(Request::new(Method::PUT, url.clone()).json(serde_json::json!({"properties":{}})))
+        .await
+        .unwrap();
     let op = Operation::from_initial(p.clone(), "create cpu1", url, initial).unwrap();
     assert!(matches!(op.tracking(), Tracking::AsyncOperation { .. }));
     let seen: Arc<Mutex<Vec<LroProgress>>> = Arc::default();
     let sink = seen.clone();
     let options = WaitOptions {
-        progress: Some(Arc::new(move |p: &LroProgress| sink.lock().unwrap().push(p.clone()))),
+        progress: Some(Arc::new(move |p: &LroProgress| {
+            sink.lock().unwrap().push(p.clone())
+        })),
         ..fast_wait()
     };
     let body = op.wait(&options).await.unwrap().unwrap();
@@ -265,7 +376,10 @@ async fn async_operation_ends_succeeded_with_the_final_resource() {
     assert_eq!(server.count("GET", &status_path), 3);
     let seen = seen.lock().unwrap();
     let statuses: Vec<&str> = seen.iter().map(|p| p.status.as_str()).collect();
-    assert_eq!(statuses, ["Creating", "InProgress", "InProgress", "Succeeded"]);
+    assert_eq!(
+        statuses,
+        ["Creating", "InProgress", "InProgress", "Succeeded"]
+    );
     assert!(seen.windows(2).all(|w| w[0].elapsed <= w[1].elapsed));
 }
 
@@ -279,7 +393,10 @@ async fn async_operation_ends_failed_with_its_error() {
     );
     let p = pipeline();
     let url = server.url(&format!("{resource}?api-version=2025-12-01"));
-    let initial = p.send(Request::new(Method::PUT, url.clone()).json(serde_json::json!({}))).await.unwrap();
+    let initial = p
+        .send(Request::new(Method::PUT, url.clone()).json(serde_json::json!({})))
+        .await
+        .unwrap();
     let err = Operation::from_initial(p, "create cpu1", url, initial)
         .unwrap()
         .wait(&fast_wait())
@@ -293,18 +410,37 @@ async fn async_operation_ends_failed_with_its_error() {
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(err.code(), Some("OutOfQuota"));
-    assert!(err.to_string().contains("create cpu1 ended Failed: OutOfQuota"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("create cpu1 ended Failed: OutOfQuota"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn location_answers_202_twice_then_200() {
     let server = ScriptServer::start().await;
     let start = format!("{WS}/computes/ci1/start");
-    server.on("POST", &start, vec![reply_with(202, &[("Location", "{base}operationResults/abc"), ("Retry-After", "0")], "")]);
+    server.on(
+        "POST",
+        &start,
+        vec![reply_with(
+            202,
+            &[
+                ("Location", "{base}operationResults/abc"),
+                ("Retry-After", "0"),
+            ],
+            "",
+        )],
+    );
     server.on(
         "GET",
         "/operationResults/abc",
-        vec![reply(202, ""), reply(202, ""), reply(200, r#"{"done":true}"#)],
+        vec![
+            reply(202, ""),
+            reply(202, ""),
+            reply(200, r#"{"done":true}"#),
+        ],
     );
     let op = client(&server).start_compute("ci1").await.unwrap();
     assert!(matches!(op.tracking(), Tracking::Location(_)));
@@ -317,7 +453,14 @@ async fn location_answers_202_twice_then_200() {
 async fn provisioning_state_polling_when_no_headers() {
     let server = ScriptServer::start().await;
     let resource = format!("{WS}/computes/cl1");
-    server.on("PUT", &resource, vec![reply(200, r#"{"properties":{"provisioningState":"Updating"}}"#)]);
+    server.on(
+        "PUT",
+        &resource,
+        vec![reply(
+            200,
+            r#"{"properties":{"provisioningState":"Updating"}}"#,
+        )],
+    );
     server.on(
         "GET",
         &resource,
@@ -328,7 +471,10 @@ async fn provisioning_state_polling_when_no_headers() {
     );
     let p = pipeline();
     let url = server.url(&format!("{resource}?api-version=2025-12-01"));
-    let initial = p.send(Request::new(Method::PUT, url.clone()).json(serde_json::json!({}))).await.unwrap();
+    let initial = p
+        .send(Request::new(Method::PUT, url.clone()).json(serde_json::json!({})))
+        .await
+        .unwrap();
     let op = Operation::from_initial(p, "update cl1", url, initial).unwrap();
     assert_eq!(op.tracking(), &Tracking::ProvisioningState);
     let err = op.wait(&fast_wait()).await.unwrap_err();
@@ -339,13 +485,23 @@ async fn provisioning_state_polling_when_no_headers() {
 async fn deadline_and_cancel_end_the_wait() {
     let server = ScriptServer::start().await;
     let start = format!("{WS}/computes/ci1/stop");
-    server.on("POST", &start, vec![reply_with(202, &[("Location", "{base}op/slow")], ""); 2]);
+    server.on(
+        "POST",
+        &start,
+        vec![reply_with(202, &[("Location", "{base}op/slow")], ""); 2],
+    );
     server.on("GET", "/op/slow", vec![reply(202, ""); 100]);
     let c = client(&server);
     let op = c.stop_compute("ci1").await.unwrap();
-    let options = WaitOptions { deadline: Duration::from_millis(300), ..fast_wait() };
+    let options = WaitOptions {
+        deadline: Duration::from_millis(300),
+        ..fast_wait()
+    };
     let err = op.wait(&options).await.unwrap_err();
-    assert!(matches!(err, AzureError::OperationTimedOut { .. }), "{err:?}");
+    assert!(
+        matches!(err, AzureError::OperationTimedOut { .. }),
+        "{err:?}"
+    );
 
     let op = c.stop_compute("ci1").await.unwrap();
     let options = fast_wait();
@@ -366,12 +522,18 @@ async fn delete_sends_the_underlying_resource_action() {
     let resource = format!("{WS}/computes/vm1");
     server.on("DELETE", &resource, vec![reply(200, "")]);
     let op = client(&server)
-        .delete_compute("vm1", amlc::azure::computes::UnderlyingResourceAction::Detach)
+        .delete_compute(
+            "vm1",
+            amlc::azure::computes::UnderlyingResourceAction::Detach,
+        )
         .await
         .unwrap();
     op.wait(&fast_wait()).await.unwrap();
     let target = &server.requests()[0].target;
-    assert!(target.contains("underlyingResourceAction=Detach"), "{target}");
+    assert!(
+        target.contains("underlyingResourceAction=Detach"),
+        "{target}"
+    );
     assert!(target.contains("api-version=2025-12-01"), "{target}");
 }
 
@@ -381,9 +543,15 @@ async fn invalid_names_are_refused_before_sending() {
     let c = client(&server);
     let resource: amlc::azure::models::ComputeResource =
         serde_json::from_str(r#"{"properties":{"computeType":"AmlCompute"}}"#).unwrap();
-    let err = c.create_or_update_compute("cluster-1", &resource).await.unwrap_err();
+    let err = c
+        .create_or_update_compute("cluster-1", &resource)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AzureError::Invalid(_)), "{err:?}");
-    assert!(err.to_string().contains("must not end in a hyphen followed by digits"));
+    assert!(
+        err.to_string()
+            .contains("must not end in a hyphen followed by digits")
+    );
     assert!(server.requests().is_empty());
 }
 
@@ -391,20 +559,42 @@ async fn invalid_names_are_refused_before_sending() {
 async fn log_reads_by_range() {
     use amlc::azure::logs::LogRead;
     let server = ScriptServer::start().await;
-    server.on("GET", "/blob/log.txt", vec![
-        reply_with(206, &[("Content-Range", "bytes 5-9/10")], "fghij"),
-        reply_with(416, &[("Content-Range", "bytes */10")], ""),
-        reply(404, r#"{"error":{"code":"BlobNotFound","message":"x"}}"#),
-        reply(200, "abcdefghijkl"),
-        reply_with(416, &[("Content-Range", "bytes */3")], ""),
-    ]);
+    server.on(
+        "GET",
+        "/blob/log.txt",
+        vec![
+            reply_with(206, &[("Content-Range", "bytes 5-9/10")], "fghij"),
+            reply_with(416, &[("Content-Range", "bytes */10")], ""),
+            reply(404, r#"{"error":{"code":"BlobNotFound","message":"x"}}"#),
+            reply(200, "abcdefghijkl"),
+            reply_with(416, &[("Content-Range", "bytes */3")], ""),
+        ],
+    );
     let c = client(&server);
     let url = server.url("/blob/log.txt?sig=s3cret");
-    assert_eq!(c.read_log_range(&url, 5).await.unwrap(), LogRead::Data { bytes: b"fghij".to_vec(), total: Some(10) });
-    assert_eq!(c.read_log_range(&url, 10).await.unwrap(), LogRead::NoNewData { total: Some(10) });
+    assert_eq!(
+        c.read_log_range(&url, 5).await.unwrap(),
+        LogRead::Data {
+            bytes: b"fghij".to_vec(),
+            total: Some(10)
+        }
+    );
+    assert_eq!(
+        c.read_log_range(&url, 10).await.unwrap(),
+        LogRead::NoNewData { total: Some(10) }
+    );
     assert_eq!(c.read_log_range(&url, 10).await.unwrap(), LogRead::NotFound);
-    assert_eq!(c.read_log_range(&url, 10).await.unwrap(), LogRead::Data { bytes: b"kl".to_vec(), total: Some(12) });
-    assert_eq!(c.read_log_range(&url, 12).await.unwrap(), LogRead::Truncated { total: 3 });
+    assert_eq!(
+        c.read_log_range(&url, 10).await.unwrap(),
+        LogRead::Data {
+            bytes: b"kl".to_vec(),
+            total: Some(12)
+        }
+    );
+    assert_eq!(
+        c.read_log_range(&url, 12).await.unwrap(),
+        LogRead::Truncated { total: 3 }
+    );
     let r = &server.requests()[0];
     assert_eq!(r.header("range"), Some("bytes=5-"));
     assert_eq!(r.header("authorization"), None, "no bearer on signed URLs");

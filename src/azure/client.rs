@@ -38,13 +38,15 @@ impl AmlClient {
     pub(crate) fn url_from(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Result<Url> {
         let mut url = base.clone();
         {
-            let mut path = url.path_segments_mut().map_err(|_| {
-                AzureError::Invalid(format!("{base} cannot be used as a base URL"))
-            })?;
+            let mut path = url
+                .path_segments_mut()
+                .map_err(|_| AzureError::Invalid(format!("{base} cannot be used as a base URL")))?;
             path.pop_if_empty();
             for segment in segments {
                 if segment.is_empty() {
-                    return Err(AzureError::Invalid("an empty name in a resource path".into()));
+                    return Err(AzureError::Invalid(
+                        "an empty name in a resource path".into(),
+                    ));
                 }
                 path.push(segment);
             }
@@ -114,7 +116,10 @@ mod tests {
             "my rg (test)",
             "ws",
         );
-        AmlClient::new(ctx, Pipeline::new(None, PipelineOptions::default()).unwrap())
+        AmlClient::new(
+            ctx,
+            Pipeline::new(None, PipelineOptions::default()).unwrap(),
+        )
     }
 
     #[test]

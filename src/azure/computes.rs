@@ -119,7 +119,12 @@ impl AmlClient {
             .pipeline
             .send(Request::new(Method::PUT, url.clone()).json(body))
             .await?;
-        Operation::from_initial(self.pipeline.clone(), format!("create {name}"), url, response)
+        Operation::from_initial(
+            self.pipeline.clone(),
+            format!("create {name}"),
+            url,
+            response,
+        )
     }
 
     /// `PATCH {C}` with new scale settings (AmlCompute only).
@@ -135,7 +140,12 @@ impl AmlClient {
             .pipeline
             .send(Request::new(Method::PATCH, url.clone()).json(body))
             .await?;
-        Operation::from_initial(self.pipeline.clone(), format!("resize {name}"), url, response)
+        Operation::from_initial(
+            self.pipeline.clone(),
+            format!("resize {name}"),
+            url,
+            response,
+        )
     }
 
     /// `DELETE {C}?underlyingResourceAction=Delete|Detach`.
@@ -157,7 +167,12 @@ impl AmlClient {
             UnderlyingResourceAction::Detach => "detach",
         };
         let resource = self.ws_url(&["computes", name], &[])?;
-        Operation::from_initial(self.pipeline.clone(), format!("{verb} {name}"), resource, response)
+        Operation::from_initial(
+            self.pipeline.clone(),
+            format!("{verb} {name}"),
+            resource,
+            response,
+        )
     }
 
     /// `POST {C}/start|stop|restart` (compute instances).
@@ -236,7 +251,10 @@ impl AmlClient {
             .await
         {
             Ok(_) => Ok(()),
-            Err(AzureError::Api(e)) if matches!(e.status, 400 | 404 | 405 | 501) && !e.code().eq_ignore_ascii_case("ResourceNotFound") => {
+            Err(AzureError::Api(e))
+                if matches!(e.status, 400 | 404 | 405 | 501)
+                    && !e.code().eq_ignore_ascii_case("ResourceNotFound") =>
+            {
                 Err(AzureError::Unsupported {
                     operation: "updateIdleShutdownSetting".into(),
                     detail: format!(
@@ -280,7 +298,10 @@ mod tests {
 
     #[test]
     fn actions_parse() {
-        assert_eq!("detach".parse::<UnderlyingResourceAction>(), Ok(UnderlyingResourceAction::Detach));
+        assert_eq!(
+            "detach".parse::<UnderlyingResourceAction>(),
+            Ok(UnderlyingResourceAction::Detach)
+        );
         assert!("remove".parse::<UnderlyingResourceAction>().is_err());
     }
 }

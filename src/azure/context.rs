@@ -87,7 +87,8 @@ impl FromStr for Cloud {
             "azurechinacloud" | "china" => Ok(Cloud::AzureChinaCloud),
             "azureusgovernment" | "usgov" | "usgovernment" => Ok(Cloud::AzureUSGovernment),
             _ if lower.starts_with("http://") || lower.starts_with("https://") => {
-                let mut url = Url::parse(s.trim()).map_err(|e| format!("invalid endpoint URL {s:?}: {e}"))?;
+                let mut url =
+                    Url::parse(s.trim()).map_err(|e| format!("invalid endpoint URL {s:?}: {e}"))?;
                 if url.host_str().is_none() {
                     return Err(format!("endpoint URL {s:?} has no host"));
                 }

@@ -19,9 +19,17 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub details: Vec<ErrorDetail>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub additional_info: Vec<serde_json::Value>,
 }
 
@@ -79,7 +87,11 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {} from {} {}: {}", self.status, self.method, self.url, self.error)?;
+        write!(
+            f,
+            "HTTP {} from {} {}: {}",
+            self.status, self.method, self.url, self.error
+        )?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
@@ -225,7 +237,11 @@ mod tests {
 
     #[test]
     fn redact_url_drops_signatures() {
-        let url = url::Url::parse("https://a.blob.core.windows.net/c/log.txt?sig=SECRET&sp=r").unwrap();
-        assert_eq!(redact_url(&url), "https://a.blob.core.windows.net/c/log.txt");
+        let url =
+            url::Url::parse("https://a.blob.core.windows.net/c/log.txt?sig=SECRET&sp=r").unwrap();
+        assert_eq!(
+            redact_url(&url),
+            "https://a.blob.core.windows.net/c/log.txt"
+        );
     }
 }

@@ -199,7 +199,13 @@ impl Response {
 
     /// The typed error for a non-2xx response.
     pub fn to_error(&self) -> AzureError {
-        api_error(&self.method, &self.url, self.status, &self.headers, &self.body)
+        api_error(
+            &self.method,
+            &self.url,
+            self.status,
+            &self.headers,
+            &self.body,
+        )
     }
 }
 
@@ -209,10 +215,14 @@ fn body_preview(body: &[u8]) -> String {
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-ms-request-id", "x-ms-correlation-request-id", "x-ms-client-request-id"]
-        .iter()
-        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
-        .map(str::to_string)
+    [
+        "x-ms-request-id",
+        "x-ms-correlation-request-id",
+        "x-ms-client-request-id",
+    ]
+    .iter()
+    .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+    .map(str::to_string)
 }
 
 /// Reads `retry-after-ms`, `x-ms-retry-after-ms`, then `Retry-After` (seconds or HTTP date).
@@ -231,7 +241,8 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Ok(secs) = value.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
     }
-    let when = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    let when =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
     let delta = when - time::OffsetDateTime::now_utc();
     Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
 }
@@ -330,7 +341,10 @@ impl Pipeline {
         let mut extra = Vec::new();
         for path in &options.ca_certs {
             let pem = std::fs::read(path).map_err(|e| {
-                AzureError::Invalid(format!("cannot read CA certificate {}: {e}", path.display()))
+                AzureError::Invalid(format!(
+                    "cannot read CA certificate {}: {e}",
+                    path.display()
+                ))
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 AzureError::Invalid(format!(
@@ -376,7 +390,10 @@ impl Pipeline {
 
     /// Retries made since start.
     pub fn retries(&self) -> u64 {
-        self.inner.stats.retries.load(std::sync::atomic::Ordering::Relaxed)
+        self.inner
+            .stats
+            .retries
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Sends with retries; a non-2xx final answer becomes `AzureError::Api`.
@@ -447,9 +464,12 @@ impl Pipeline {
             }
             if let Some(source) = &self.inner.bearer {
                 let token = source.bearer().await?;
-                let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                    AzureError::Auth("the access token holds characters not allowed in a header".into())
-                })?;
+                let mut value =
+                    HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                        AzureError::Auth(
+                            "the access token holds characters not allowed in a header".into(),
+                        )
+                    })?;
                 value.set_sensitive(true);
                 builder = builder.header("authorization", value);
             }
@@ -549,7 +569,11 @@ impl Pipeline {
 
 /// The absolute URL of the next page, if the page has one. A relative link is resolved against the
 /// page's URL; a link without `api-version` gets ours (as the Azure SDKs do).
-pub fn next_link(page: &serde_json::Value, page_url: &Url, api_version: &str) -> Result<Option<Url>> {
+pub fn next_link(
+    page: &serde_json::Value,
+    page_url: &Url,
+    api_version: &str,
+) -> Result<Option<Url>> {
     let Some(link) = page
         .get("nextLink")
         .and_then(|v| v.as_str())
@@ -563,7 +587,8 @@ pub fn next_link(page: &serde_json::Value, page_url: &Url, api_version: &str) ->
         message: format!("invalid nextLink: {e}"),
     })?;
     if !url.query_pairs().any(|(k, _)| k == "api-version") {
-        url.query_pairs_mut().append_pair("api-version", api_version);
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
     }
     Ok(Some(url))
 }
@@ -599,7 +624,10 @@ mod tests {
         h.insert("retry-after-ms", HeaderValue::from_static("250"));
         assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
         let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
@@ -639,7 +667,10 @@ mod tests {
         let base = Url::parse("https://h/subscriptions/s/x?api-version=1").unwrap();
         let page = serde_json::json!({"value": [], "nextLink": "https://h/next?$skip=abc"});
         let next = next_link(&page, &base, "2025-12-01").unwrap().unwrap();
-        assert_eq!(next.as_str(), "https://h/next?$skip=abc&api-version=2025-12-01");
+        assert_eq!(
+            next.as_str(),
+            "https://h/next?$skip=abc&api-version=2025-12-01"
+        );
         let page = serde_json::json!({"value": [], "nextLink": null});
         assert!(next_link(&page, &base, "v").unwrap().is_none());
     }

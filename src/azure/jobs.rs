@@ -62,7 +62,11 @@ pub fn sort_newest_first(jobs: &mut [Job]) {
 
 impl AmlClient {
     /// One page of `GET {WS}/jobs`; pass the previous page's `next` to go on.
-    pub async fn list_jobs_page(&self, options: &JobListOptions, next: Option<Url>) -> Result<JobPage> {
+    pub async fn list_jobs_page(
+        &self,
+        options: &JobListOptions,
+        next: Option<Url>,
+    ) -> Result<JobPage> {
         let url = match next {
             Some(url) => url,
             None => self.ws_url(&["jobs"], &options.query())?,
@@ -70,7 +74,10 @@ impl AmlClient {
         let raw: serde_json::Value = self.pipeline.send_json(Request::get(url.clone())).await?;
         let next = super::http::next_link(&raw, &url, &self.ctx.api_version)?;
         let page: Page<Job> = decode_page(raw)?;
-        Ok(JobPage { jobs: page.value, next })
+        Ok(JobPage {
+            jobs: page.value,
+            next,
+        })
     }
 
     /// Jobs across pages up to `max_results`, newest first.
@@ -100,7 +107,12 @@ impl AmlClient {
     /// `PUT {J}` with a job body (`{"properties":{"jobType":"Command",...}}`, see
     /// `CommandJobRequest`); not an LRO.
     pub async fn create_job(&self, name: &str, job: &Job) -> Result<Job> {
-        if name.is_empty() || name.len() > 255 || name.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+        if name.is_empty()
+            || name.len() > 255
+            || name
+                .chars()
+                .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        {
             return Err(AzureError::Invalid(format!(
                 "job name {name:?} may hold only letters, digits, '-' and '_' (1 to 255 characters)"
             )));
@@ -118,7 +130,12 @@ impl AmlClient {
         let url = self.ws_url(&["jobs", name, "cancel"], &[])?;
         let response = self.pipeline.send(Request::new(Method::POST, url)).await?;
         let resource = self.ws_url(&["jobs", name], &[])?;
-        Operation::from_initial(self.pipeline.clone(), format!("cancel job {name}"), resource, response)
+        Operation::from_initial(
+            self.pipeline.clone(),
+            format!("cancel job {name}"),
+            resource,
+            response,
+        )
     }
 
     /// `DELETE {J}`.
@@ -128,7 +145,12 @@ impl AmlClient {
             .pipeline
             .send(Request::new(Method::DELETE, url.clone()))
             .await?;
-        Operation::from_initial(self.pipeline.clone(), format!("delete job {name}"), url, response)
+        Operation::from_initial(
+            self.pipeline.clone(),
+            format!("delete job {name}"),
+            url,
+            response,
+        )
     }
 
     /// Run history: `GET {api}/history/v1.0/{WS}/runs/{id}/details`.

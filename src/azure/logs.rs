@@ -28,7 +28,9 @@ pub fn parse_content_range(value: &str) -> (Option<u64>, Option<u64>) {
     };
     let rest = rest.trim();
     let (range, total) = rest.split_once('/').unwrap_or((rest, "*"));
-    let start = range.split_once('-').and_then(|(s, _)| s.trim().parse().ok());
+    let start = range
+        .split_once('-')
+        .and_then(|(s, _)| s.trim().parse().ok());
     (start, total.trim().parse().ok())
 }
 
@@ -56,7 +58,10 @@ impl AmlClient {
                 if response.body.is_empty() {
                     Ok(LogRead::NoNewData { total })
                 } else {
-                    Ok(LogRead::Data { bytes: response.body.to_vec(), total })
+                    Ok(LogRead::Data {
+                        bytes: response.body.to_vec(),
+                        total,
+                    })
                 }
             }
             200 => {
@@ -93,7 +98,10 @@ mod tests {
 
     #[test]
     fn content_range_forms() {
-        assert_eq!(parse_content_range("bytes 10-19/100"), (Some(10), Some(100)));
+        assert_eq!(
+            parse_content_range("bytes 10-19/100"),
+            (Some(10), Some(100))
+        );
         assert_eq!(parse_content_range("bytes */42"), (None, Some(42)));
         assert_eq!(parse_content_range("bytes 0-9/*"), (Some(0), None));
         assert_eq!(parse_content_range("items 1-2/3"), (None, None));

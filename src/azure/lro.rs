@@ -63,7 +63,10 @@ impl std::fmt::Debug for WaitOptions {
 /// How the operation is tracked, decided from the initial response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tracking {
-    AsyncOperation { status_url: Url, location: Option<Url> },
+    AsyncOperation {
+        status_url: Url,
+        location: Option<Url>,
+    },
     Location(Url),
     ProvisioningState,
     /// The initial response was already final.
@@ -73,7 +76,10 @@ pub enum Tracking {
 /// The outcome of one poll.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PollOutcome {
-    Running { status: String, retry_after: Option<Duration> },
+    Running {
+        status: String,
+        retry_after: Option<Duration>,
+    },
     /// Finished; the final resource body when there is one.
     Succeeded(Option<serde_json::Value>),
 }

@@ -10,7 +10,8 @@ impl AmlClient {
     /// `GET …/locations/{location}/vmSizes`.
     pub async fn list_vm_sizes(&self, location: &str) -> Result<Vec<VirtualMachineSize>> {
         let url = self.location_url(location, &["vmSizes"])?;
-        let result: VirtualMachineSizeListResult = self.pipeline.send_json(Request::get(url)).await?;
+        let result: VirtualMachineSizeListResult =
+            self.pipeline.send_json(Request::get(url)).await?;
         Ok(result.value)
     }
 
@@ -19,7 +20,11 @@ impl AmlClient {
         let url = self.location_url(location, &["usages"])?;
         let api = self.ctx.api_version.clone();
         self.pipeline
-            .collect_pages(url, &api, |page| Ok(decode_page::<Page<Usage>>(page)?.value))
+            .collect_pages(
+                url,
+                &api,
+                |page| Ok(decode_page::<Page<Usage>>(page)?.value),
+            )
             .await
     }
 

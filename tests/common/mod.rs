@@ -66,7 +66,9 @@ impl Recorded {
         self.target.split('?').next().unwrap_or("")
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 }
 
@@ -122,8 +124,14 @@ impl ScriptServer {
                         } => {
                             tokio::time::sleep(delay).await;
                             let body = body.replace("{base}", &b);
-                            let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
-                            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                            let mut head = format!(
+                                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                                body.len()
+                            );
+                            if !headers
+                                .iter()
+                                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                            {
                                 head.push_str("content-type: application/json\r\n");
                             }
                             for (k, v) in headers {

@@ -14,7 +14,10 @@ pub fn validate_compute_name(name: &str) -> Result<(), String> {
     if !chars.next().is_some_and(|c| c.is_ascii_alphabetic()) {
         return Err(format!("compute name {name:?} must start with a letter"));
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
         return Err(format!(
             "compute name {name:?} may hold only letters, digits and hyphens (not {bad:?})"
         ));
@@ -38,7 +41,11 @@ pub fn validate_workspace_name(name: &str) -> Result<(), String> {
             "workspace name {name:?} must be 3 to 33 characters long (it has {len})"
         ));
     }
-    if !name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+    if !name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         return Err(format!(
             "workspace name {name:?} must start with a letter or digit"
         ));
@@ -60,7 +67,16 @@ mod tests {
 
     #[test]
     fn compute_names() {
-        for ok in ["cpu", "gpu-cluster", "a1-b2", "abc-1x", "abc-", "Ab1", "a-b-c-d", "abcdefghijklmnopqrstuvwx"] {
+        for ok in [
+            "cpu",
+            "gpu-cluster",
+            "a1-b2",
+            "abc-1x",
+            "abc-",
+            "Ab1",
+            "a-b-c-d",
+            "abcdefghijklmnopqrstuvwx",
+        ] {
             assert!(validate_compute_name(ok).is_ok(), "{ok} should be valid");
         }
         for bad in [
@@ -76,7 +92,10 @@ mod tests {
             "abcdefghijklmnopqrstuvwxy",
             "ñandu",
         ] {
-            assert!(validate_compute_name(bad).is_err(), "{bad} should be invalid");
+            assert!(
+                validate_compute_name(bad).is_err(),
+                "{bad} should be invalid"
+            );
         }
     }
 
