@@ -5,9 +5,12 @@
 //! separate server that shares only the wire types of `azure::models`. Nothing under `azure/`
 //! knows about terminals.
 
+pub mod app;
 pub mod azure;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod emulator;
+pub mod tui;
+pub mod ui;

@@ -104,14 +104,8 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             })
         }
         None => {
-            // Until the terminal UI lands, no subcommand lists the computes.
-            let _ = &cli.tui;
-            let conn = connect::connect(&cli.global).await?;
-            let result =
-                commands::computes_list(&conn, None, amlc::cli::OutputFormat::Table, &mut stdout)
-                    .await;
-            conn.close().await;
-            result.map(|_| ExitCode::SUCCESS)
+            drop(stdout);
+            amlc::tui::run(&cli.global, &cli.tui).await
         }
     }
 }

@@ -1,0 +1,359 @@
+//! The Clusters tab (AmlCompute): name, state (provisioning and allocation), size, priority,
+//! nodes as current/target (min-max), a node-state bar, idle time before scale-down, age; a
+//! detail with scale settings, node counts and the node list (state, IPs, port, run id).
+
+use super::common::{self, age_cell, compute_tone, created_ms};
+use super::{
+    Cell, CellValue, Column, CopyTarget, DetailCtx, DetailRow, Item, Kind, NodeCounts, NodesView,
+    Section, SortKey,
+};
+use crate::app::TabId;
+use crate::app::format;
+use crate::app::text::Tone;
+use crate::azure::models::{
+    AllocationState, AmlComputeNodeInformation, AmlComputeProperties, ComputeResource, ComputeType,
+};
+
+pub struct Clusters;
+
+const COLUMNS: &[Column] = &[
+    Column::new("NAME", 10, 32, 255),
+    Column::new("STATE", 12, 36, 250),
+    Column::new("SIZE", 12, 22, 180),
+    Column::new("PRIORITY", 11, 11, 100),
+    Column::new("NODES", 9, 16, 240),
+    Column::new("NODE STATES", 11, 26, 210),
+    Column::new("SCALE-DOWN", 10, 10, 90),
+    Column::new("AGE", 3, 6, 230),
+];
+
+fn props(c: &ComputeResource) -> Option<&AmlComputeProperties> {
+    c.properties.properties.as_cluster()
+}
+
+/// `Succeeded/Steady`, `Creating`, `Failed/Steady`; its tone; whether it is in progress.
+fn state(c: &ComputeResource) -> (String, Tone) {
+    let provisioning = common::provisioning_ref(c);
+    let allocation = props(c).and_then(|p| p.allocation_state.as_ref());
+    let text = match allocation {
+        Some(a) => format!("{provisioning}/{}", a.as_str()),
+        None => provisioning.to_owned(),
+    };
+    let provisioning_tone = compute_tone(provisioning);
+    let tone = match provisioning_tone {
+        Tone::Healthy => match allocation {
+            Some(AllocationState::Resizing) => Tone::Progress,
+            Some(AllocationState::Steady) | None => Tone::Healthy,
+            Some(_) => Tone::Unknown,
+        },
+        other => other,
+    };
+    (text, tone)
+}
+
+pub fn node_counts(p: &AmlComputeProperties) -> NodeCounts {
+    match &p.node_state_counts {
+        Some(n) => NodeCounts {
+            running: n.running_node_count,
+            idle: n.idle_node_count,
+            preparing: n.preparing_node_count,
+            unusable: n.unusable_node_count,
+            leaving: n.leaving_node_count,
+            preempted: n.preempted_node_count,
+        },
+        None => NodeCounts::default(),
+    }
+}
+
+fn nodes_text(p: &AmlComputeProperties) -> String {
+    let current = p
+        .current_node_count
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "?".into());
+    let target = p
+        .target_node_count
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "?".into());
+    match &p.scale_settings {
+        Some(s) => format!(
+            "{current}/{target} ({}-{})",
+            s.min_node_count.unwrap_or(0),
+            s.max_node_count
+        ),
+        None => format!("{current}/{target}"),
+    }
+}
+
+fn node_tone(state: &str) -> Tone {
+    match state {
+        "running" => Tone::Healthy,
+        "idle" => Tone::Normal,
+        "preparing" | "leaving" => Tone::Progress,
+        "unusable" => Tone::Failed,
+        "preempted" => Tone::Stopped,
+        _ => Tone::Unknown,
+    }
+}
+
+fn node_table(nodes: &[AmlComputeNodeInformation], admin: Option<&str>) -> DetailRow {
+    let header = [
+        "NODE",
+        "STATE",
+        "PRIVATE IP",
+        "PUBLIC IP",
+        "PORT",
+        "RUN",
+        "SSH",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let rows = nodes
+        .iter()
+        .map(|n| {
+            let state = n.node_state.as_ref().map(|s| s.as_str()).unwrap_or("?");
+            let ssh = match (admin, n.public_ip_address.as_deref()) {
+                (Some(user), Some(ip)) => common::ssh_command(user, ip, n.port),
+                _ => "-".into(),
+            };
+            vec![
+                (
+                    n.node_id.clone().unwrap_or_else(|| "?".into()),
+                    Tone::Normal,
+                ),
+                (state.to_owned(), node_tone(state)),
+                (
+                    n.private_ip_address.clone().unwrap_or_else(|| "-".into()),
+                    Tone::Normal,
+                ),
+                (
+                    n.public_ip_address.clone().unwrap_or_else(|| "-".into()),
+                    Tone::Normal,
+                ),
+                (
+                    n.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    Tone::Normal,
+                ),
+                (n.run_id.clone().unwrap_or_else(|| "-".into()), Tone::Muted),
+                (ssh, Tone::Muted),
+            ]
+        })
+        .collect();
+    DetailRow::Table { header, rows }
+}
+
+impl Kind for Clusters {
+    fn tab(&self) -> TabId {
+        TabId::Clusters
+    }
+    fn title(&self) -> &'static str {
+        "Clusters"
+    }
+    fn noun(&self) -> &'static str {
+        "compute clusters"
+    }
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+    fn accepts(&self, compute_type: &ComputeType) -> bool {
+        *compute_type == ComputeType::AmlCompute
+    }
+
+    fn cell(&self, item: Item<'_>, column: usize, now_ms: i64) -> CellValue {
+        let Item::Compute(c) = item else {
+            return Cell::missing().into();
+        };
+        let p = props(c);
+        match column {
+            0 => Cell::normal(common::name(c)).into(),
+            1 => {
+                let (text, tone) = state(c);
+                let mut cell = common::state_cell(c, &text, tone);
+                cell.animate = self.in_progress(item);
+                cell.into()
+            }
+            2 => Cell::or_missing(c.vm_size()).into(),
+            3 => Cell::or_missing(
+                p.and_then(|p| p.vm_priority.as_ref())
+                    .map(|v| v.as_str().to_owned()),
+            )
+            .into(),
+            4 => Cell::or_missing(p.map(nodes_text)).into(),
+            5 => match p {
+                Some(p) => CellValue::NodeBar(node_counts(p)),
+                None => Cell::missing().into(),
+            },
+            6 => Cell::or_missing(
+                p.and_then(|p| p.scale_settings.as_ref())
+                    .and_then(|s| s.node_idle_time_before_scale_down.as_deref())
+                    .map(format::iso_duration_short),
+            )
+            .into(),
+            7 => age_cell(created_ms(c), now_ms).into(),
+            _ => Cell::missing().into(),
+        }
+    }
+
+    fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey {
+        let Item::Compute(c) = item else {
+            return SortKey::Missing;
+        };
+        let p = props(c);
+        match column {
+            0 => common::name_key(c),
+            1 => SortKey::text(&state(c).0),
+            2 => SortKey::text(&c.vm_size().unwrap_or_default()),
+            3 => SortKey::text(
+                p.and_then(|p| p.vm_priority.as_ref())
+                    .map(|v| v.as_str())
+                    .unwrap_or(""),
+            ),
+            4 => SortKey::opt_num(p.and_then(|p| p.current_node_count)),
+            5 => SortKey::opt_num(p.map(|p| node_counts(p).running)),
+            6 => SortKey::opt_num(
+                p.and_then(|p| p.scale_settings.as_ref())
+                    .and_then(|s| s.node_idle_time_before_scale_down.as_deref())
+                    .and_then(format::iso_duration_secs)
+                    .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            ),
+            _ => common::age_key(c),
+        }
+    }
+
+    fn in_progress(&self, item: Item<'_>) -> bool {
+        let Item::Compute(c) = item else {
+            return false;
+        };
+        c.is_transitional()
+            || props(c).is_some_and(|p| {
+                node_counts(p).preparing > 0
+                    || node_counts(p).leaving > 0
+                    || p.current_node_count != p.target_node_count
+            })
+    }
+
+    fn search_text(&self, item: Item<'_>, out: &mut String) {
+        if let Item::Compute(c) = item {
+            // The state as shown: provisioning and allocation.
+            out.push_str(common::name(c));
+            out.push(' ');
+            out.push_str(c.properties.compute_type.as_str());
+            out.push(' ');
+            out.push_str(common::provisioning_ref(c));
+            if let Some(a) = props(c).and_then(|p| p.allocation_state.as_ref()) {
+                out.push('/');
+                out.push_str(a.as_str());
+            }
+        }
+    }
+
+    fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
+        let Item::Compute(c) = item else {
+            return Vec::new();
+        };
+        let mut sections = vec![common::overview(c, ctx.now_ms)];
+        let Some(p) = props(c) else {
+            if let Some(value) = c.properties.properties.untyped() {
+                sections.push(common::untyped_section("Properties", value));
+            }
+            common::tail_sections(c, &mut sections);
+            return sections;
+        };
+        let mut scale = Section::new("Scale");
+        if let Some(a) = &p.allocation_state {
+            let tone = if *a == AllocationState::Resizing {
+                Tone::Progress
+            } else {
+                Tone::Healthy
+            };
+            scale.field_toned("Allocation", a.as_str(), tone);
+        }
+        if let Some(t) = p.allocation_state_transition_time.as_deref() {
+            scale.field("Allocation changed", format::time_with_age(t, ctx.now_ms));
+        }
+        scale.field("Nodes (current/target)", nodes_text(p));
+        if let Some(s) = &p.scale_settings {
+            scale.field("Min nodes", s.min_node_count.unwrap_or(0).to_string());
+            scale.field("Max nodes", s.max_node_count.to_string());
+            if let Some(idle) = s.node_idle_time_before_scale_down.as_deref() {
+                scale.field(
+                    "Idle before scale-down",
+                    format!("{} ({idle})", format::iso_duration_short(idle)),
+                );
+            }
+        }
+        let counts = node_counts(p);
+        for (n, _, label) in counts.parts() {
+            scale.field_toned(
+                &format!("{label} nodes"),
+                n.to_string(),
+                if n > 0 { node_tone(label) } else { Tone::Muted },
+            );
+        }
+        sections.push(scale);
+
+        let mut config = Section::new("Configuration");
+        config.opt("Priority", p.vm_priority.as_ref().map(|v| v.as_str()));
+        config.opt("OS", p.os_type.as_ref().map(|v| v.as_str()));
+        config.opt(
+            "Remote login port",
+            p.remote_login_port_public_access
+                .as_ref()
+                .map(|v| v.as_str()),
+        );
+        config.opt(
+            "Node public IP",
+            p.enable_node_public_ip
+                .map(|b| if b { "enabled" } else { "disabled" }),
+        );
+        config.opt("Isolated network", p.isolated_network);
+        if let Some(subnet) = &p.subnet {
+            config.field("Subnet", subnet.id.clone());
+        }
+        if let Some(image) = &p.virtual_machine_image {
+            config.field("VM image", image.id.clone());
+        }
+        if let Some(creds) = &p.user_account_credentials {
+            config.field("Admin user", creds.admin_user_name.clone());
+        }
+        if let Some(identity) = c.identity.as_ref().and_then(|i| i.type_.as_ref()) {
+            config.field("Identity", identity.as_str());
+        }
+        if !config.is_empty() {
+            sections.push(config);
+        }
+
+        let admin = p
+            .user_account_credentials
+            .as_ref()
+            .map(|c| c.admin_user_name.as_str());
+        let mut nodes = Section::new("Nodes");
+        match ctx.nodes {
+            None | Some(NodesView::Loading) => {
+                nodes.text("loading the node list...", Tone::Progress);
+            }
+            Some(NodesView::Loaded(list)) => {
+                nodes.title = format!("Nodes ({})", list.len());
+                if list.is_empty() {
+                    nodes.text("(no nodes)", Tone::Muted);
+                } else {
+                    nodes.rows.push(node_table(list, admin));
+                }
+            }
+            Some(NodesView::Failed { error, last }) => {
+                nodes.text(format!("could not list nodes: {error}"), Tone::Failed);
+                if let Some(list) = last {
+                    nodes.text("last good list:", Tone::Warning);
+                    nodes.rows.push(node_table(list, admin));
+                }
+            }
+        }
+        sections.push(nodes);
+        common::tail_sections(c, &mut sections);
+        sections
+    }
+
+    fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget> {
+        common::base_copy_targets(item)
+    }
+}

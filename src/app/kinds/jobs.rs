@@ -1,0 +1,375 @@
+//! The Jobs tab: name, display name, status, experiment, compute, created, duration (newest
+//! first); a detail with the command, environment, resources, inputs, outputs, services and
+//! tags. Start and end times are not part of the v2 job schema: they are read from the raw JSON
+//! where services put them (`properties.properties.StartTimeUtc` / `EndTimeUtc`, or
+//! `properties.startTimeUtc` / `endTimeUtc`); a running job's duration counts up to "now".
+
+use super::common::{self, job_tone};
+use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};
+use crate::app::TabId;
+use crate::app::format;
+use crate::app::keys::Action;
+use crate::app::text::Tone;
+use crate::azure::models::Job;
+use serde_json::Value;
+
+pub struct Jobs;
+
+const COLUMNS: &[Column] = &[
+    Column::new("NAME", 12, 36, 255),
+    Column::new("DISPLAY NAME", 10, 30, 150),
+    Column::new("STATUS", 12, 30, 250),
+    Column::new("EXPERIMENT", 10, 24, 120),
+    Column::new("COMPUTE", 10, 20, 140),
+    Column::new("CREATED", 8, 9, 230),
+    Column::new("DURATION", 8, 9, 200),
+];
+
+const START_POINTERS: &[&str] = &[
+    "/properties/properties/StartTimeUtc",
+    "/properties/startTimeUtc",
+    "/properties/startTime",
+];
+const END_POINTERS: &[&str] = &[
+    "/properties/properties/EndTimeUtc",
+    "/properties/endTimeUtc",
+    "/properties/endTime",
+];
+
+fn time_at(job: &Job, pointers: &[&str]) -> Option<i64> {
+    pointers
+        .iter()
+        .find_map(|p| job.raw.pointer(p).and_then(Value::as_str))
+        .and_then(format::parse_time_ms)
+}
+
+pub fn status_text(job: &Job) -> &str {
+    job.properties
+        .status
+        .as_ref()
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("Unknown")
+}
+
+pub fn created_ms(job: &Job) -> Option<i64> {
+    job.created_at().and_then(format::parse_time_ms)
+}
+
+fn is_active(job: &Job) -> bool {
+    job_tone(status_text(job)) == Tone::Progress
+}
+
+/// Run time in ms: end (or now, while active) minus start (or creation).
+pub fn duration_ms(job: &Job, now_ms: i64) -> Option<i64> {
+    let start = time_at(job, START_POINTERS).or_else(|| {
+        if is_active(job) {
+            created_ms(job)
+        } else {
+            None
+        }
+    })?;
+    let end = match time_at(job, END_POINTERS) {
+        Some(end) => end,
+        None if is_active(job) => now_ms,
+        None => return None,
+    };
+    Some((end - start).max(0))
+}
+
+fn compute_name(job: &Job) -> Option<&str> {
+    job.properties
+        .compute_id
+        .as_deref()
+        .map(format::last_segment)
+}
+
+/// The error code of a failed job, if the service sent one.
+fn error_code(job: &Job) -> Option<&str> {
+    ["/properties/error/code", "/properties/error/error/code"]
+        .iter()
+        .find_map(|p| job.raw.pointer(p).and_then(Value::as_str))
+}
+
+fn error_message(job: &Job) -> Option<&str> {
+    [
+        "/properties/error/message",
+        "/properties/error/error/message",
+    ]
+    .iter()
+    .find_map(|p| job.raw.pointer(p).and_then(Value::as_str))
+}
+
+impl Kind for Jobs {
+    fn tab(&self) -> TabId {
+        TabId::Jobs
+    }
+    fn title(&self) -> &'static str {
+        "Jobs"
+    }
+    fn noun(&self) -> &'static str {
+        "jobs"
+    }
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+    fn default_sort(&self) -> (usize, bool) {
+        (5, true)
+    }
+
+    fn cell(&self, item: Item<'_>, column: usize, now_ms: i64) -> CellValue {
+        let Item::Job(j) = item else {
+            return Cell::missing().into();
+        };
+        match column {
+            0 => Cell::normal(j.name.as_deref().unwrap_or("")),
+            1 => Cell::or_missing(j.properties.display_name.as_deref()),
+            2 => {
+                let status = status_text(j);
+                let tone = job_tone(status);
+                let mut cell = Cell::new(status, tone);
+                if tone == Tone::Failed
+                    && let Some(code) = error_code(j)
+                {
+                    cell.text = format!("{status} ({code})");
+                }
+                cell.animate = tone == Tone::Progress;
+                cell
+            }
+            3 => Cell::or_missing(j.properties.experiment_name.as_deref()),
+            4 => match compute_name(j) {
+                Some(name) => Cell::normal(name),
+                None => Cell::new("serverless", Tone::Muted),
+            },
+            5 => match created_ms(j) {
+                Some(ms) => Cell::new(format!("{} ago", format::age(now_ms, ms)), Tone::Muted),
+                None => Cell::missing(),
+            },
+            6 => match duration_ms(j, now_ms) {
+                Some(ms) => Cell::new(
+                    format::duration(ms),
+                    if is_active(j) {
+                        Tone::Progress
+                    } else {
+                        Tone::Normal
+                    },
+                ),
+                None => Cell::missing(),
+            },
+            _ => Cell::missing(),
+        }
+        .into()
+    }
+
+    fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey {
+        let Item::Job(j) = item else {
+            return SortKey::Missing;
+        };
+        match column {
+            0 => SortKey::text(j.name.as_deref().unwrap_or("")),
+            1 => SortKey::text(j.properties.display_name.as_deref().unwrap_or("")),
+            2 => SortKey::text(status_text(j)),
+            3 => SortKey::text(j.properties.experiment_name.as_deref().unwrap_or("")),
+            4 => SortKey::text(compute_name(j).unwrap_or("")),
+            5 => SortKey::opt_num(created_ms(j)),
+            _ => SortKey::opt_num(duration_ms(j, created_ms(j).unwrap_or(0))),
+        }
+    }
+
+    fn in_progress(&self, item: Item<'_>) -> bool {
+        matches!(item, Item::Job(j) if is_active(j))
+    }
+
+    fn search_text(&self, item: Item<'_>, out: &mut String) {
+        if let Item::Job(j) = item {
+            out.push_str(j.name.as_deref().unwrap_or(""));
+            out.push(' ');
+            out.push_str(j.properties.display_name.as_deref().unwrap_or(""));
+            out.push(' ');
+            out.push_str(
+                j.properties
+                    .job_type
+                    .as_ref()
+                    .map(|t| t.as_str())
+                    .unwrap_or(""),
+            );
+            out.push(' ');
+            out.push_str(status_text(j));
+            out.push(' ');
+            out.push_str(j.properties.experiment_name.as_deref().unwrap_or(""));
+        }
+    }
+
+    fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
+        let Item::Job(j) = item else {
+            return Vec::new();
+        };
+        let p = &j.properties;
+        let mut sections = Vec::new();
+        let mut s = Section::new("Overview");
+        s.field("Name", j.name.clone().unwrap_or_default());
+        s.opt("Display name", p.display_name.as_deref());
+        s.opt("Type", p.job_type.as_ref().map(|t| t.as_str()));
+        let status = status_text(j);
+        s.field_toned("Status", status, job_tone(status));
+        s.opt("Experiment", p.experiment_name.as_deref());
+        s.field(
+            "Compute",
+            p.compute_id
+                .as_deref()
+                .map(format::last_segment)
+                .unwrap_or("serverless"),
+        );
+        s.opt("Description", p.description.as_deref());
+        if let Some(created) = j.created_at() {
+            s.field("Created", format::time_with_age(created, ctx.now_ms));
+        }
+        if let Some(by) = j
+            .system_data
+            .as_ref()
+            .and_then(|sd| sd.created_by.as_deref())
+        {
+            s.field("Created by", by);
+        }
+        if let Some(start) = time_at(j, START_POINTERS) {
+            s.field("Started", format::ms_with_age(start, ctx.now_ms));
+        }
+        if let Some(end) = time_at(j, END_POINTERS) {
+            s.field("Ended", format::ms_with_age(end, ctx.now_ms));
+        }
+        if let Some(ms) = duration_ms(j, ctx.now_ms) {
+            s.field("Duration", format::duration(ms));
+        }
+        s.opt("Parent job", p.parent_job_name.as_deref());
+        s.opt("Archived", p.is_archived);
+        s.opt("Resource id", j.id.as_deref());
+        sections.push(s);
+
+        if let Some(code) = error_code(j).or(error_message(j)) {
+            let mut e = Section::new("Error");
+            let text = match error_message(j) {
+                Some(msg) if msg != code => format!("{code}: {msg}"),
+                _ => code.to_owned(),
+            };
+            e.text(text, Tone::Failed);
+            sections.push(e);
+        }
+
+        let mut run = Section::new("Command and environment");
+        run.opt("Command", p.command.as_deref());
+        run.opt("Environment", p.environment_id.as_deref());
+        run.opt("Code", p.code_id.as_deref());
+        for (k, v) in &p.environment_variables {
+            run.field(&format!("env {k}"), common::shown(k, v));
+        }
+        if !run.is_empty() {
+            sections.push(run);
+        }
+
+        let mut res = Section::new("Resources");
+        if let Some(r) = &p.resources {
+            res.opt("Instance count", r.instance_count);
+            res.opt("Instance type", r.instance_type.as_deref());
+            res.opt("Shared memory", r.shm_size.as_deref());
+        }
+        if let Some(d) = &p.distribution {
+            res.opt(
+                "Distribution",
+                d.distribution_type.as_ref().map(|t| t.as_str()),
+            );
+            res.opt("Processes per instance", d.process_count_per_instance);
+            res.opt("Workers", d.worker_count);
+        }
+        if let Some(l) = &p.limits {
+            res.opt(
+                "Timeout",
+                l.timeout.as_deref().map(format::iso_duration_short),
+            );
+        }
+        if let Some(q) = &p.queue_settings {
+            res.opt("Job tier", q.job_tier.as_ref().map(|t| t.as_str()));
+        }
+        if !res.is_empty() {
+            sections.push(res);
+        }
+
+        if !p.inputs.is_empty() || !p.outputs.is_empty() {
+            let mut io = Section::new("Inputs and outputs");
+            for (name, input) in &p.inputs {
+                let kind = input
+                    .job_input_type
+                    .as_ref()
+                    .map(|t| t.as_str())
+                    .unwrap_or("?");
+                let value = input
+                    .value
+                    .as_deref()
+                    .or(input.uri.as_deref())
+                    .unwrap_or("");
+                io.field(
+                    &format!("in {name}"),
+                    format!("{kind} {value}").trim().to_owned(),
+                );
+            }
+            for (name, output) in &p.outputs {
+                let kind = output
+                    .job_output_type
+                    .as_ref()
+                    .map(|t| t.as_str())
+                    .unwrap_or("?");
+                io.field(
+                    &format!("out {name}"),
+                    format!("{kind} {}", output.uri.as_deref().unwrap_or(""))
+                        .trim()
+                        .to_owned(),
+                );
+            }
+            sections.push(io);
+        }
+
+        if !p.services.is_empty() {
+            let mut svc = Section::new("Services");
+            for (name, service) in &p.services {
+                let mut text = service.endpoint.clone().unwrap_or_else(|| "-".into());
+                if let Some(status) = service.status.as_deref() {
+                    text.push_str(&format!(" ({status})"));
+                }
+                svc.field_toned(name, text, Tone::Accent);
+            }
+            sections.push(svc);
+        }
+
+        if !p.tags.is_empty() || !p.properties.is_empty() {
+            let mut t = Section::new("Tags and properties");
+            for (k, v) in &p.tags {
+                t.field(&format!("tag {k}"), common::shown(k, v));
+            }
+            for (k, v) in &p.properties {
+                t.field(k, common::shown(k, v));
+            }
+            sections.push(t);
+        }
+        if !j.parse_warnings.is_empty() {
+            let mut w = Section::new("Unreadable fields (kept as received)");
+            for warning in &j.parse_warnings {
+                w.text(warning.clone(), Tone::Warning);
+            }
+            sections.push(w);
+        }
+        sections
+    }
+
+    fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget> {
+        let mut out = common::base_copy_targets(item);
+        if let Item::Job(j) = item
+            && let Some(url) = j.studio_url()
+        {
+            out.push(CopyTarget {
+                action: Action::CopySsh,
+                label: "Studio link",
+                text: url.to_owned(),
+            });
+        }
+        out
+    }
+}

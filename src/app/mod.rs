@@ -1,0 +1,1242 @@
+//! The TUI's state and its only owner: [`App`]. `App::update(msg)` is the one place state
+//! changes; it is pure (no await, no I/O, no clock reads: the terminal loop sets the clock) and
+//! returns [`Effect`]s for the runtime to carry out (fetches, clipboard, reconnect, quit).
+//! Answers come back as [`Msg`]s tagged with the request id they answer; stale ones are
+//! dropped. Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`,
+//! and `ui::draw` reads this state without changing it.
+
+pub mod clipboard;
+pub mod command;
+pub mod filter;
+pub mod format;
+pub mod keys;
+pub mod kinds;
+pub mod runtime;
+pub mod text;
+pub mod views;
+
+mod msg;
+mod refresh;
+mod tabs;
+
+pub use msg::{ContextInfo, Effect, Msg, RequestId};
+pub use refresh::{RefreshPolicy, ScopeState};
+pub use tabs::{Source, TabState};
+
+use crate::azure::models::{ComputeResource, Job};
+use crate::ui::theme::Theme;
+use command::{Command, ContextChange};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use filter::Filter;
+use keys::{Action, Context, KeyMap};
+use kinds::{CopyTarget, DetailCtx, Item, NodesView};
+use std::collections::VecDeque;
+use text::{StyledLine, Tone};
+use views::ErrorEntry;
+
+/// The tabs, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TabId {
+    Instances,
+    Clusters,
+    Kubernetes,
+    Attached,
+    Jobs,
+}
+
+impl TabId {
+    pub const ALL: [TabId; 5] = [
+        TabId::Instances,
+        TabId::Clusters,
+        TabId::Kubernetes,
+        TabId::Attached,
+        TabId::Jobs,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn title(self) -> &'static str {
+        kinds::kind(self).title()
+    }
+
+    /// The four compute tabs share one list request.
+    pub fn is_compute(self) -> bool {
+        self != TabId::Jobs
+    }
+}
+
+/// The most jobs listed (newest first).
+pub const JOB_LIST_LIMIT: usize = 500;
+/// Errors kept for `:errors`.
+const ERROR_HISTORY: usize = 100;
+/// Spinner frame interval.
+const SPINNER_MS: u64 = 100;
+/// How long a toast stays.
+const TOAST_MS: u64 = 4_000;
+/// Rows of chrome around a list: tab bar, table borders and header, status bar, hint bar.
+pub const LIST_CHROME_ROWS: u16 = 6;
+/// Screen row of the first table row (tab bar, top border, header).
+pub const LIST_FIRST_ROW_Y: u16 = 3;
+/// The smallest terminal the TUI draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// A view on top of the lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Detail {
+        tab: TabId,
+        name: String,
+        scroll: usize,
+    },
+    Json {
+        tab: TabId,
+        name: String,
+        scroll: usize,
+    },
+    Help {
+        scroll: usize,
+    },
+    Errors {
+        scroll: usize,
+    },
+}
+
+impl View {
+    pub fn context(&self) -> Context {
+        match self {
+            View::Detail { .. } => Context::Detail,
+            View::Json { .. } => Context::Json,
+            View::Help { .. } => Context::Help,
+            View::Errors { .. } => Context::Errors,
+        }
+    }
+
+    fn scroll_mut(&mut self) -> &mut usize {
+        match self {
+            View::Detail { scroll, .. }
+            | View::Json { scroll, .. }
+            | View::Help { scroll }
+            | View::Errors { scroll } => scroll,
+        }
+    }
+
+    pub fn scroll(&self) -> usize {
+        match self {
+            View::Detail { scroll, .. }
+            | View::Json { scroll, .. }
+            | View::Help { scroll }
+            | View::Errors { scroll } => *scroll,
+        }
+    }
+}
+
+/// Which line editor is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputMode {
+    Filter,
+    Command,
+}
+
+/// The filter or command line being edited.
+#[derive(Debug, Clone)]
+pub struct InputLine {
+    pub mode: InputMode,
+    pub input: tui_input::Input,
+    /// The filter before editing began (Esc restores it).
+    pub previous: String,
+}
+
+/// The copy menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyMenu {
+    pub name: String,
+    pub targets: Vec<CopyTarget>,
+}
+
+/// A short message in the hint line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub tone: Tone,
+    pub until_mono: u64,
+}
+
+/// Where the connection stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    /// Switching to another context (the old one stays in use until it succeeds).
+    Switching(String),
+    Failed(String),
+}
+
+/// A cluster's node list, fetched while its detail is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodesState {
+    pub compute: String,
+    pub scope: ScopeState,
+    pub view: NodesView,
+}
+
+/// A replaced resource list, to be freed outside `update`.
+#[derive(Debug)]
+pub enum Retired {
+    Computes(Vec<ComputeResource>),
+    Jobs(Vec<Job>),
+}
+
+/// Options of a new [`App`].
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    pub refresh: RefreshPolicy,
+    pub read_only: bool,
+    pub ascii: bool,
+    pub mouse: bool,
+    /// Notices to show at start (key conflicts, theme errors).
+    pub notices: Vec<String>,
+}
+
+/// The whole state of the TUI.
+#[derive(Debug)]
+pub struct App {
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    pub policy: RefreshPolicy,
+    pub read_only: bool,
+    pub ascii: bool,
+    pub mouse: bool,
+    /// Wall clock (ms since the epoch) for ages, and a monotonic clock (ms) for scheduling.
+    pub now_wall_ms: i64,
+    pub now_mono_ms: u64,
+    pub spinner_frame: usize,
+    next_spinner_mono: u64,
+    pub width: u16,
+    pub height: u16,
+    pub connection: ConnectionState,
+    pub context: Option<ContextInfo>,
+    pub computes: Vec<ComputeResource>,
+    pub jobs: Vec<Job>,
+    pub tabs: [TabState; 5],
+    pub active: TabId,
+    pub computes_scope: ScopeState,
+    pub jobs_scope: ScopeState,
+    pub nodes: Option<NodesState>,
+    pub views: Vec<View>,
+    pub copy_menu: Option<CopyMenu>,
+    pub input: Option<InputLine>,
+    pub errors: VecDeque<ErrorEntry>,
+    pub toast: Option<Toast>,
+    pub http_in_flight: usize,
+    /// Replaced lists waiting to be freed (see [`App::take_retired`]).
+    retired: Vec<Retired>,
+    next_request: u64,
+    dirty: bool,
+    quit: bool,
+}
+
+impl App {
+    pub fn new(options: AppOptions) -> App {
+        let mut app = App {
+            keymap: options.keymap,
+            theme: options.theme,
+            policy: options.refresh,
+            read_only: options.read_only,
+            ascii: options.ascii,
+            mouse: options.mouse,
+            now_wall_ms: 0,
+            now_mono_ms: 0,
+            spinner_frame: 0,
+            next_spinner_mono: 0,
+            width: 80,
+            height: 24,
+            connection: ConnectionState::Connecting,
+            context: None,
+            computes: Vec::new(),
+            jobs: Vec::new(),
+            tabs: TabId::ALL.map(TabState::new),
+            active: TabId::Instances,
+            computes_scope: ScopeState::default(),
+            jobs_scope: ScopeState::default(),
+            nodes: None,
+            views: Vec::new(),
+            copy_menu: None,
+            input: None,
+            errors: VecDeque::new(),
+            toast: None,
+            http_in_flight: 0,
+            retired: Vec::new(),
+            next_request: 1,
+            dirty: true,
+            quit: false,
+        };
+        let count = options.notices.len();
+        for notice in options.notices {
+            app.record_error("config", notice);
+        }
+        if count > 0 {
+            app.toast_for(
+                format!("{count} config notice(s): see :errors"),
+                Tone::Warning,
+                TOAST_MS * 2,
+            );
+        }
+        app
+    }
+
+    /// `…`, or `...` with `--ascii`.
+    pub fn ellipsis(&self) -> &'static str {
+        if self.ascii { "..." } else { "…" }
+    }
+
+    /// ` · `, or ` - ` with `--ascii`.
+    pub fn dot(&self) -> &'static str {
+        if self.ascii { " - " } else { " · " }
+    }
+
+    /// Sets the clocks (the terminal loop does this before each batch of messages).
+    pub fn set_clock(&mut self, wall_ms: i64, mono_ms: u64) {
+        self.now_wall_ms = wall_ms;
+        self.now_mono_ms = mono_ms;
+    }
+
+    /// Whether something changed since the last draw; clears the flag.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn tab(&self, id: TabId) -> &TabState {
+        &self.tabs[id.index()]
+    }
+
+    pub fn active_tab(&self) -> &TabState {
+        self.tab(self.active)
+    }
+
+    /// The list a tab's indices point into.
+    pub fn source(&self, id: TabId) -> Source<'_> {
+        if id.is_compute() {
+            Source::Computes(&self.computes)
+        } else {
+            Source::Jobs(&self.jobs)
+        }
+    }
+
+    pub fn scope(&self, id: TabId) -> &ScopeState {
+        if id.is_compute() {
+            &self.computes_scope
+        } else {
+            &self.jobs_scope
+        }
+    }
+
+    /// The resource of a tab's selected row.
+    pub fn selected_item(&self, id: TabId) -> Option<Item<'_>> {
+        let tab = self.tab(id);
+        tab.selected_index().and_then(|i| self.source(id).item(i))
+    }
+
+    /// The resource named `name` in tab `id`.
+    pub fn find_item(&self, id: TabId, name: &str) -> Option<Item<'_>> {
+        let source = self.source(id);
+        self.tab(id)
+            .items
+            .iter()
+            .filter_map(|&i| source.item(i))
+            .find(|item| item.name() == name)
+    }
+
+    pub fn top_view(&self) -> Option<&View> {
+        self.views.last()
+    }
+
+    /// The context the keys are read in.
+    pub fn key_context(&self) -> Context {
+        if self.copy_menu.is_some() {
+            return Context::Copy;
+        }
+        self.top_view().map(View::context).unwrap_or(Context::List)
+    }
+
+    /// Rows of table the terminal has room for.
+    pub fn list_viewport(&self) -> usize {
+        usize::from(self.height.saturating_sub(LIST_CHROME_ROWS)).max(1)
+    }
+
+    /// Lines of text a text view has room for (tab bar, borders, status and hint bars).
+    pub fn text_viewport(&self) -> usize {
+        usize::from(self.height.saturating_sub(5)).max(1)
+    }
+
+    /// Width available to a text view's lines.
+    pub fn text_width(&self) -> usize {
+        usize::from(self.width.saturating_sub(4)).max(20)
+    }
+
+    /// Errors recorded, newest first.
+    pub fn error_history(&self) -> Vec<&ErrorEntry> {
+        self.errors.iter().rev().collect()
+    }
+
+    /// The spinner is turning: the visible list has an in-progress row.
+    pub fn animating(&self) -> bool {
+        self.views.is_empty() && self.active_tab().busy
+    }
+
+    /// The title and lines of a text view.
+    pub fn text_view(&self, view: &View) -> (String, Vec<StyledLine>) {
+        let width = self.text_width();
+        match view {
+            View::Detail { tab, name, .. } => {
+                let title = format!("{}{}{name}", kinds::kind(*tab).title(), self.dot());
+                match self.find_item(*tab, name) {
+                    Some(item) => {
+                        let nodes = self
+                            .nodes
+                            .as_ref()
+                            .filter(|n| n.compute == *name)
+                            .map(|n| &n.view);
+                        let ctx = DetailCtx {
+                            now_ms: self.now_wall_ms,
+                            nodes,
+                        };
+                        let sections = kinds::kind(*tab).detail(item, &ctx);
+                        (title, views::section_lines(&sections, width))
+                    }
+                    None => (title, gone_lines(name)),
+                }
+            }
+            View::Json { tab, name, .. } => {
+                let title = format!("{name}{}JSON (secrets masked)", self.dot());
+                match self.find_item(*tab, name) {
+                    Some(item) => (title, views::json_lines(&item.redacted_json(), width)),
+                    None => (title, gone_lines(name)),
+                }
+            }
+            View::Help { .. } => (
+                "Help".into(),
+                views::help_lines(&self.keymap, self.ascii, width),
+            ),
+            View::Errors { .. } => (
+                format!("Errors ({} recent)", self.errors.len()),
+                views::error_lines(&self.error_history(), self.now_wall_ms, width),
+            ),
+        }
+    }
+
+    /// The next time (monotonic ms) something is due: a refresh, a spinner frame, a toast's
+    /// end, or the next second of the "refreshed Ns ago" clock. `None` means sleep until input.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let mut best: Option<u64> = None;
+        let mut consider = |t: u64| best = Some(best.map_or(t, |b: u64| b.min(t)));
+        if self.is_connected() {
+            for (scope, interval) in [
+                (&self.computes_scope, self.interval(TabId::Instances)),
+                (&self.jobs_scope, self.interval(TabId::Jobs)),
+            ] {
+                if scope.in_flight.is_none() {
+                    consider(scope.due(&self.policy, interval));
+                }
+            }
+            if let Some(nodes) = &self.nodes
+                && nodes.scope.in_flight.is_none()
+            {
+                consider(nodes.scope.due(&self.policy, self.nodes_interval()));
+            }
+            if self.scope(self.active).loaded() {
+                consider((self.now_mono_ms / 1000 + 1) * 1000);
+            }
+        }
+        if self.animating() {
+            consider(self.next_spinner_mono.max(self.now_mono_ms));
+        }
+        if let Some(toast) = &self.toast {
+            consider(toast.until_mono);
+        }
+        best
+    }
+
+    fn is_connected(&self) -> bool {
+        matches!(
+            self.connection,
+            ConnectionState::Connected | ConnectionState::Switching(_)
+        )
+    }
+
+    /// The cadence of the scope behind tab `id` right now.
+    fn interval(&self, id: TabId) -> u64 {
+        let visible = self.active.is_compute() == id.is_compute();
+        if !visible {
+            self.policy.background_ms
+        } else if self.active_tab().busy {
+            self.policy.busy_ms
+        } else {
+            self.policy.visible_ms
+        }
+    }
+
+    fn nodes_interval(&self) -> u64 {
+        let busy = self
+            .nodes
+            .as_ref()
+            .and_then(|n| self.find_item(TabId::Clusters, &n.compute))
+            .is_some_and(|item| kinds::kind(TabId::Clusters).in_progress(item));
+        if busy {
+            self.policy.busy_ms
+        } else {
+            self.policy.visible_ms
+        }
+    }
+
+    fn next_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        id
+    }
+
+    fn record_error(&mut self, scope: &str, message: String) {
+        self.errors.push_back(ErrorEntry {
+            wall_ms: self.now_wall_ms,
+            scope: scope.to_owned(),
+            message,
+        });
+        while self.errors.len() > ERROR_HISTORY {
+            self.errors.pop_front();
+        }
+    }
+
+    fn toast_for(&mut self, text: String, tone: Tone, ms: u64) {
+        self.toast = Some(Toast {
+            text,
+            tone,
+            until_mono: self.now_mono_ms + ms,
+        });
+    }
+
+    fn toast(&mut self, text: impl Into<String>, tone: Tone) {
+        self.toast_for(text.into(), tone, TOAST_MS);
+    }
+
+    /// Applies one message; returns what to do next.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match msg {
+            Msg::Key(key) => self.on_key(key, &mut effects),
+            Msg::Mouse(mouse) => self.on_mouse(mouse),
+            Msg::Resize(width, height) => {
+                self.width = width;
+                self.height = height;
+                let viewport = self.list_viewport();
+                for tab in &mut self.tabs {
+                    tab.clamp(viewport);
+                }
+                self.clamp_text_scroll();
+                self.dirty = true;
+            }
+            Msg::Tick => self.on_tick(),
+            Msg::Connected(info) => self.on_connected(info),
+            Msg::ConnectFailed(error) => self.on_connect_failed(error),
+            Msg::ComputesLoaded { id, result } => self.on_computes(id, result),
+            Msg::JobsLoaded { id, result } => self.on_jobs(id, result),
+            Msg::NodesLoaded {
+                id,
+                compute,
+                result,
+            } => self.on_nodes(id, compute, result),
+            Msg::HttpInFlight(n) => {
+                if n != self.http_in_flight {
+                    self.http_in_flight = n;
+                    self.dirty = true;
+                }
+            }
+        }
+        self.schedule(&mut effects);
+        if self.quit && !effects.contains(&Effect::Quit) {
+            effects.push(Effect::Quit);
+        }
+        effects
+    }
+
+    fn on_tick(&mut self) {
+        if self.animating() && self.now_mono_ms >= self.next_spinner_mono {
+            self.spinner_frame = self.spinner_frame.wrapping_add(1);
+            self.next_spinner_mono = self.now_mono_ms + SPINNER_MS;
+        }
+        if let Some(toast) = &self.toast
+            && self.now_mono_ms >= toast.until_mono
+        {
+            self.toast = None;
+        }
+        // Ticks come only when something is due; the clock in the status bar moved.
+        self.dirty = true;
+    }
+
+    fn on_connected(&mut self, info: ContextInfo) {
+        let switched = self.context.as_ref().is_some_and(|old| *old != info);
+        let label = format!("workspace {}", info.workspace);
+        self.context = Some(info);
+        self.connection = ConnectionState::Connected;
+        self.retire_computes(Vec::new());
+        self.retire_jobs(Vec::new());
+        for tab in &mut self.tabs {
+            tab.clear();
+        }
+        self.computes_scope.reset();
+        self.jobs_scope.reset();
+        self.nodes = None;
+        self.views.clear();
+        self.copy_menu = None;
+        if switched {
+            self.toast(format!("switched to {label}"), Tone::Healthy);
+        }
+        self.dirty = true;
+    }
+
+    fn on_connect_failed(&mut self, error: String) {
+        self.record_error("connect", error.clone());
+        if self.context.is_some() {
+            // A switch failed: keep working with the current workspace.
+            self.connection = ConnectionState::Connected;
+            self.toast(
+                format!(
+                    "could not switch: {}",
+                    text::truncate(&error, 120, self.ellipsis())
+                ),
+                Tone::Failed,
+            );
+        } else {
+            self.connection = ConnectionState::Failed(error);
+        }
+        self.dirty = true;
+    }
+
+    /// The names selected in each compute tab (to keep the selection across a refresh).
+    fn selected_names(&self, compute: bool) -> Vec<(TabId, Option<String>)> {
+        TabId::ALL
+            .iter()
+            .filter(|t| t.is_compute() == compute)
+            .map(|&t| {
+                (
+                    t,
+                    self.tab(t).selected_name(self.source(t)).map(str::to_owned),
+                )
+            })
+            .collect()
+    }
+
+    /// Replaces the compute list; the old one goes to `retired` (freeing 10,000 resources takes
+    /// tens of milliseconds, which the terminal loop spends off the UI task, after drawing).
+    fn retire_computes(&mut self, computes: Vec<ComputeResource>) {
+        let old = std::mem::replace(&mut self.computes, computes);
+        if !old.is_empty() {
+            self.retired.push(Retired::Computes(old));
+        }
+    }
+
+    fn retire_jobs(&mut self, jobs: Vec<Job>) {
+        let old = std::mem::replace(&mut self.jobs, jobs);
+        if !old.is_empty() {
+            self.retired.push(Retired::Jobs(old));
+        }
+    }
+
+    /// Data replaced since the last call, for the caller to free where it costs no latency.
+    pub fn take_retired(&mut self) -> Vec<Retired> {
+        std::mem::take(&mut self.retired)
+    }
+
+    /// Puts a fresh compute list in place: one request feeds the four compute tabs.
+    pub fn set_computes(&mut self, computes: Vec<ComputeResource>) {
+        let keep = self.selected_names(true);
+        self.retire_computes(computes);
+        // One pass over the (large) resources: which tab, and is any of a tab's in progress.
+        let mut by_tab: [Vec<u32>; 4] = Default::default();
+        let mut busy = [false; 4];
+        for (i, c) in self.computes.iter().enumerate() {
+            let tab = kinds::compute_tab(&c.properties.compute_type);
+            by_tab[tab.index()].push(i as u32);
+            if !busy[tab.index()] && kinds::kind(tab).in_progress(Item::Compute(c)) {
+                busy[tab.index()] = true;
+            }
+        }
+        let viewport = self.list_viewport();
+        for (((tab, name), items), busy) in keep.into_iter().zip(by_tab).zip(busy) {
+            let source = Source::Computes(&self.computes);
+            self.tabs[tab.index()].set_items_busy(items, busy, source, viewport, name.as_deref());
+        }
+    }
+
+    /// Puts a fresh job list in place.
+    pub fn set_jobs(&mut self, jobs: Vec<Job>) {
+        let keep = self.selected_names(false);
+        self.retire_jobs(jobs);
+        let items: Vec<u32> = (0..self.jobs.len() as u32).collect();
+        let viewport = self.list_viewport();
+        let name = keep.into_iter().next().and_then(|(_, n)| n);
+        let source = Source::Jobs(&self.jobs);
+        self.tabs[TabId::Jobs.index()].set_items(items, source, viewport, name.as_deref());
+    }
+
+    fn on_computes(&mut self, id: RequestId, result: Result<Vec<ComputeResource>, String>) {
+        if !self.computes_scope.accept(id) {
+            return; // stale: an older request or another workspace
+        }
+        match result {
+            Ok(list) => {
+                self.computes_scope
+                    .succeeded(self.now_mono_ms, self.now_wall_ms);
+                self.set_computes(list);
+            }
+            Err(error) => self.scope_failed(Scope::Computes, error),
+        }
+        self.dirty = true;
+    }
+
+    fn on_jobs(&mut self, id: RequestId, result: Result<Vec<Job>, String>) {
+        if !self.jobs_scope.accept(id) {
+            return;
+        }
+        match result {
+            Ok(list) => {
+                self.jobs_scope
+                    .succeeded(self.now_mono_ms, self.now_wall_ms);
+                self.set_jobs(list);
+            }
+            Err(error) => self.scope_failed(Scope::Jobs, error),
+        }
+        self.dirty = true;
+    }
+
+    fn on_nodes(&mut self, id: RequestId, compute: String, result: Result<Vec<AmlNodes>, String>) {
+        let Some(nodes) = self.nodes.as_mut().filter(|n| n.compute == compute) else {
+            return;
+        };
+        if !nodes.scope.accept(id) {
+            return;
+        }
+        match result {
+            Ok(list) => {
+                nodes.scope.succeeded(self.now_mono_ms, self.now_wall_ms);
+                nodes.view = NodesView::Loaded(list);
+            }
+            Err(error) => {
+                nodes.scope.failed(self.now_mono_ms, error.clone());
+                let last = match std::mem::replace(&mut nodes.view, NodesView::Loading) {
+                    NodesView::Loaded(list) => Some(list),
+                    NodesView::Failed { last, .. } => last,
+                    NodesView::Loading => None,
+                };
+                nodes.view = NodesView::Failed {
+                    error: error.clone(),
+                    last,
+                };
+                self.record_error(&format!("nodes of {compute}"), error);
+            }
+        }
+        self.dirty = true;
+    }
+
+    fn scope_failed(&mut self, scope: Scope, error: String) {
+        let (state, label) = match scope {
+            Scope::Computes => (&mut self.computes_scope, "computes"),
+            Scope::Jobs => (&mut self.jobs_scope, "jobs"),
+        };
+        state.failed(self.now_mono_ms, error.clone());
+        let first = state.failures == 1;
+        let loaded = state.loaded();
+        self.record_error(label, error.clone());
+        if first {
+            let tail = if loaded {
+                "showing the last good data"
+            } else {
+                "retrying"
+            };
+            self.toast(
+                format!(
+                    "{label}: refresh failed ({}); {tail}",
+                    text::truncate(&error, 80, self.ellipsis())
+                ),
+                Tone::Failed,
+            );
+        }
+    }
+
+    /// Starts the fetches that are due.
+    fn schedule(&mut self, effects: &mut Vec<Effect>) {
+        if !self.is_connected() {
+            return;
+        }
+        let now = self.now_mono_ms;
+        let computes_interval = self.interval(TabId::Instances);
+        if self.computes_scope.in_flight.is_none()
+            && (self.computes_scope.again
+                || self.computes_scope.due(&self.policy, computes_interval) <= now)
+        {
+            let id = self.next_id();
+            self.computes_scope.start(id);
+            effects.push(Effect::FetchComputes(id));
+            self.dirty = true;
+        }
+        let jobs_interval = self.interval(TabId::Jobs);
+        if self.jobs_scope.in_flight.is_none()
+            && (self.jobs_scope.again || self.jobs_scope.due(&self.policy, jobs_interval) <= now)
+        {
+            let id = self.next_id();
+            self.jobs_scope.start(id);
+            effects.push(Effect::FetchJobs(id));
+            self.dirty = true;
+        }
+        // A cluster's nodes are fetched while its detail is open.
+        let wanted = self.views.iter().rev().find_map(|v| match v {
+            View::Detail {
+                tab: TabId::Clusters,
+                name,
+                ..
+            }
+            | View::Json {
+                tab: TabId::Clusters,
+                name,
+                ..
+            } => Some(name.clone()),
+            _ => None,
+        });
+        match wanted {
+            None => self.nodes = None,
+            Some(name) => {
+                if self.nodes.as_ref().is_none_or(|n| n.compute != name) {
+                    self.nodes = Some(NodesState {
+                        compute: name,
+                        scope: ScopeState::default(),
+                        view: NodesView::Loading,
+                    });
+                }
+                let interval = self.nodes_interval();
+                let start = self.nodes.as_ref().is_some_and(|n| {
+                    n.scope.in_flight.is_none()
+                        && (n.scope.again || n.scope.due(&self.policy, interval) <= now)
+                });
+                if start {
+                    let id = self.next_id();
+                    if let Some(nodes) = self.nodes.as_mut() {
+                        nodes.scope.start(id);
+                        effects.push(Effect::FetchNodes(id, nodes.compute.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `r`: refresh what is on screen now (again when it lands, if a request is in flight).
+    fn refresh_now(&mut self) {
+        let scope = if self.active.is_compute() {
+            &mut self.computes_scope
+        } else {
+            &mut self.jobs_scope
+        };
+        if scope.in_flight.is_some() {
+            scope.again = true;
+        } else {
+            scope.last_done_mono = None;
+        }
+        if let Some(nodes) = &mut self.nodes {
+            if nodes.scope.in_flight.is_some() {
+                nodes.scope.again = true;
+            } else {
+                nodes.scope.last_done_mono = None;
+            }
+        }
+        self.toast(format!("refreshing{}", self.ellipsis()), Tone::Muted);
+    }
+
+    fn on_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        // Only presses: terminals that report releases and repeats must not act twice.
+        if key.kind != KeyEventKind::Press {
+            return;
+        }
+        if self.input.is_some() {
+            self.on_input_key(key, effects);
+            self.dirty = true;
+            return;
+        }
+        let context = self.key_context();
+        let Some(action) = self.keymap.action(context, &key) else {
+            return;
+        };
+        self.apply(action, effects);
+        self.dirty = true;
+    }
+
+    /// Carries out an action of the key table.
+    pub fn apply(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        let viewport = self.list_viewport();
+        match action {
+            Action::Back => self.back(),
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                if matches!(self.top_view(), Some(View::Help { .. })) {
+                    self.views.pop();
+                } else {
+                    self.views.push(View::Help { scroll: 0 });
+                }
+            }
+            Action::Command => self.open_input(InputMode::Command),
+            Action::TabInstances => self.switch_tab(TabId::Instances),
+            Action::TabClusters => self.switch_tab(TabId::Clusters),
+            Action::TabKubernetes => self.switch_tab(TabId::Kubernetes),
+            Action::TabAttached => self.switch_tab(TabId::Attached),
+            Action::TabJobs => self.switch_tab(TabId::Jobs),
+            Action::NextTab => {
+                self.switch_tab(TabId::ALL[(self.active.index() + 1) % TabId::ALL.len()])
+            }
+            Action::PrevTab => {
+                let n = TabId::ALL.len();
+                self.switch_tab(TabId::ALL[(self.active.index() + n - 1) % n]);
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => {
+                let page = self.page() as isize;
+                self.move_by(-page);
+            }
+            Action::PageDown => {
+                let page = self.page() as isize;
+                self.move_by(page);
+            }
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Open => {
+                if self.views.is_empty()
+                    && let Some(item) = self.selected_item(self.active)
+                {
+                    let name = item.name().to_owned();
+                    self.views.push(View::Detail {
+                        tab: self.active,
+                        name,
+                        scroll: 0,
+                    });
+                }
+            }
+            Action::Json => {
+                if let Some((tab, name)) = self.current_resource() {
+                    self.views.push(View::Json {
+                        tab,
+                        name,
+                        scroll: 0,
+                    });
+                }
+            }
+            Action::Copy => {
+                if let Some((tab, name)) = self.current_resource()
+                    && let Some(item) = self.find_item(tab, &name)
+                {
+                    let targets = kinds::kind(tab).copy_targets(item);
+                    self.copy_menu = Some(CopyMenu { name, targets });
+                }
+            }
+            Action::Refresh => self.refresh_now(),
+            Action::Filter => {
+                if self.views.is_empty() {
+                    self.open_input(InputMode::Filter);
+                }
+            }
+            Action::Sort | Action::SortReverse => {
+                if self.views.is_empty() {
+                    let keep = self
+                        .active_tab()
+                        .selected_name(self.source(self.active))
+                        .map(str::to_owned);
+                    let tab = &mut self.tabs[self.active.index()];
+                    if action == Action::Sort {
+                        let columns = kinds::kind(tab.id).columns().len();
+                        tab.sort_column = (tab.sort_column + 1) % columns;
+                        tab.sort_descending = false;
+                    } else {
+                        tab.sort_descending = !tab.sort_descending;
+                    }
+                    let source = if self.active.is_compute() {
+                        Source::Computes(&self.computes)
+                    } else {
+                        Source::Jobs(&self.jobs)
+                    };
+                    self.tabs[self.active.index()].rebuild_keeping(
+                        keep.as_deref(),
+                        source,
+                        viewport,
+                    );
+                }
+            }
+            Action::CopyName | Action::CopyId | Action::CopySsh => {
+                if let Some(menu) = self.copy_menu.take() {
+                    match menu.targets.into_iter().find(|t| t.action == action) {
+                        Some(target) => {
+                            self.toast(
+                                format!(
+                                    "copied the {} of {} to the clipboard",
+                                    target.label, menu.name
+                                ),
+                                Tone::Healthy,
+                            );
+                            effects.push(Effect::Copy {
+                                label: target.label.to_owned(),
+                                text: target.text,
+                            });
+                        }
+                        None => self.toast("nothing to copy there", Tone::Warning),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The resource on screen: the selected row of a list, or the one a detail shows.
+    fn current_resource(&self) -> Option<(TabId, String)> {
+        match self.top_view() {
+            None => self
+                .selected_item(self.active)
+                .map(|item| (self.active, item.name().to_owned())),
+            Some(View::Detail { tab, name, .. }) => Some((*tab, name.clone())),
+            _ => None,
+        }
+    }
+
+    fn back(&mut self) {
+        if self.copy_menu.take().is_some() {
+            return;
+        }
+        if self.views.pop().is_some() {
+            return;
+        }
+        let viewport = self.list_viewport();
+        if !self.active_tab().filter.is_empty() {
+            self.set_filter("", viewport);
+            return;
+        }
+        self.quit = true;
+    }
+
+    fn switch_tab(&mut self, tab: TabId) {
+        self.views.clear();
+        self.copy_menu = None;
+        self.active = tab;
+    }
+
+    fn page(&self) -> usize {
+        if self.views.is_empty() {
+            self.list_viewport().saturating_sub(1).max(1)
+        } else {
+            self.text_viewport().saturating_sub(1).max(1)
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        if self.views.is_empty() {
+            let viewport = self.list_viewport();
+            self.tabs[self.active.index()].move_by(delta, viewport);
+            return;
+        }
+        let max = self.text_scroll_max();
+        if let Some(view) = self.views.last_mut() {
+            let scroll = view.scroll_mut();
+            *scroll = (*scroll as isize)
+                .saturating_add(delta)
+                .clamp(0, max as isize) as usize;
+        }
+    }
+
+    fn text_scroll_max(&self) -> usize {
+        match self.top_view() {
+            Some(view) => {
+                let (_, lines) = self.text_view(view);
+                lines.len().saturating_sub(self.text_viewport())
+            }
+            None => 0,
+        }
+    }
+
+    fn clamp_text_scroll(&mut self) {
+        let max = self.text_scroll_max();
+        if let Some(view) = self.views.last_mut() {
+            let scroll = view.scroll_mut();
+            *scroll = (*scroll).min(max);
+        }
+    }
+
+    fn open_input(&mut self, mode: InputMode) {
+        let previous = self.active_tab().filter.query().to_owned();
+        let value = if mode == InputMode::Filter {
+            previous.clone()
+        } else {
+            String::new()
+        };
+        self.input = Some(InputLine {
+            mode,
+            input: tui_input::Input::new(value),
+            previous,
+        });
+    }
+
+    /// Sets the active tab's filter and rebuilds its view.
+    pub fn set_filter(&mut self, query: &str, viewport: usize) {
+        let id = self.active;
+        let keep = self
+            .tab(id)
+            .selected_name(self.source(id))
+            .map(str::to_owned);
+        self.tabs[id.index()].filter = Filter::new(query);
+        let source = if id.is_compute() {
+            Source::Computes(&self.computes)
+        } else {
+            Source::Jobs(&self.jobs)
+        };
+        let tab = &mut self.tabs[id.index()];
+        tab.selected = 0;
+        tab.offset = 0;
+        tab.rebuild_keeping(keep.as_deref(), source, viewport);
+    }
+
+    fn on_input_key(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        let viewport = self.list_viewport();
+        let Some(line) = self.input.as_mut() else {
+            return;
+        };
+        let mode = line.mode;
+        match key.code {
+            KeyCode::Esc => {
+                let previous = line.previous.clone();
+                self.input = None;
+                if mode == InputMode::Filter {
+                    self.set_filter(&previous, viewport);
+                }
+            }
+            KeyCode::Enter => {
+                let value = line.input.value().to_owned();
+                self.input = None;
+                if mode == InputMode::Command {
+                    self.run_command(&value, effects);
+                }
+            }
+            _ if crate::app::keys::KeyCombo::from_event(&key)
+                == crate::app::keys::KeyCombo::ctrl('c') =>
+            {
+                self.quit = true;
+            }
+            _ => {
+                let event = crossterm::event::Event::Key(key);
+                if let Some(request) = tui_input::backend::crossterm::to_input_request(&event) {
+                    let before = line.input.value().to_owned();
+                    line.input.handle(request);
+                    let after = line.input.value().to_owned();
+                    if mode == InputMode::Filter && before != after {
+                        self.set_filter(&after, viewport);
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_command(&mut self, line: &str, effects: &mut Vec<Effect>) {
+        match command::parse(line) {
+            Ok(Command::Switch(change)) => self.switch_context(change, effects),
+            Ok(Command::Errors) => {
+                self.copy_menu = None;
+                self.views.push(View::Errors { scroll: 0 });
+            }
+            Ok(Command::Help) => self.views.push(View::Help { scroll: 0 }),
+            Ok(Command::Refresh) => self.refresh_now(),
+            Ok(Command::Quit) => self.quit = true,
+            Ok(Command::Tab(tab)) => self.switch_tab(tab),
+            Err(error) => self.toast(error, Tone::Failed),
+        }
+    }
+
+    fn switch_context(&mut self, change: ContextChange, effects: &mut Vec<Effect>) {
+        if matches!(
+            self.connection,
+            ConnectionState::Connecting | ConnectionState::Switching(_)
+        ) {
+            self.toast("still connecting; try again in a moment", Tone::Warning);
+            return;
+        }
+        let on_emulator = self.context.as_ref().is_some_and(|c| c.emulator);
+        if on_emulator && !matches!(change, ContextChange::Profile(_)) {
+            self.toast(
+                "the built-in emulator serves only its demo workspace: use :profile NAME, or start amlc with --subscription, -g and -w, to use Azure",
+                Tone::Warning,
+            );
+            return;
+        }
+        let label = change.describe();
+        self.connection = ConnectionState::Switching(label.clone());
+        self.toast(
+            format!("switching to {label}{}", self.ellipsis()),
+            Tone::Progress,
+        );
+        effects.push(Effect::Reconnect(change));
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) {
+        if !self.mouse || self.input.is_some() {
+            return;
+        }
+        let mut ignored = Vec::new();
+        match mouse.kind {
+            MouseEventKind::ScrollDown => {
+                for _ in 0..3 {
+                    self.apply(Action::Down, &mut ignored);
+                }
+            }
+            MouseEventKind::ScrollUp => {
+                for _ in 0..3 {
+                    self.apply(Action::Up, &mut ignored);
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left)
+                if self.views.is_empty() && self.copy_menu.is_none() =>
+            {
+                if mouse.row >= LIST_FIRST_ROW_Y {
+                    let viewport = self.list_viewport();
+                    let tab = &mut self.tabs[self.active.index()];
+                    let row = tab.offset + usize::from(mouse.row - LIST_FIRST_ROW_Y);
+                    if row < tab.view.len() && usize::from(mouse.row - LIST_FIRST_ROW_Y) < viewport
+                    {
+                        tab.select(row, viewport);
+                    }
+                }
+            }
+            _ => return,
+        }
+        self.dirty = true;
+    }
+}
+
+type AmlNodes = crate::azure::models::AmlComputeNodeInformation;
+
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Computes,
+    Jobs,
+}
+
+fn gone_lines(name: &str) -> Vec<StyledLine> {
+    vec![StyledLine::plain(
+        format!("{name} is not in the workspace any more (as of the last refresh)."),
+        Tone::Warning,
+    )]
+}

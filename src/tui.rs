@@ -1,0 +1,414 @@
+//! The terminal loop of `amlc` (no subcommand): sets the terminal up (raw mode, alternate
+//! screen, mouse capture only with `--mouse`), connects in the background (the embedded emulator
+//! when no workspace is configured), and then waits on input, I/O answers, timers and signals
+//! with one `tokio::select!`. Bursts of events are drained and applied before a single redraw,
+//! and a frame is drawn only when the app says something changed; with nothing due the loop
+//! sleeps (no fixed-rate redraw). The terminal is restored on exit, on error (a guard), on panic
+//! (ratatui's hook, wrapped to release the mouse too) and on SIGTERM/SIGHUP. All state lives in
+//! `App`; this module only moves messages and effects between the terminal, the runtime and it.
+
+use crate::app::clipboard;
+use crate::app::command::ContextChange;
+use crate::app::keys::KeyMap;
+use crate::app::runtime::Runtime;
+use crate::app::{App, AppOptions, ContextInfo, Effect, Msg, RefreshPolicy};
+use crate::azure::AmlClient;
+use crate::cli::{GlobalArgs, TuiArgs};
+use crate::config::{self, ContextFlags, ResolveInputs};
+use crate::connect::{self, Connection};
+use crate::ui::{self, Theme};
+use color_eyre::eyre::{WrapErr, eyre};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use futures::StreamExt;
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// The most events applied before a redraw (a paste of many keys is still one frame).
+const MAX_BATCH: usize = 512;
+
+/// Set by the panic hook. A panic anywhere (a background task included) has already restored
+/// the terminal, so the loop must not go on drawing: it stops at its next turn.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Runs the TUI until the user quits; the exit code is 0, or 128+signal after SIGTERM/SIGHUP.
+pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<ExitCode> {
+    let started = Instant::now();
+    let options = app_options(global, args);
+    let mut app = App::new(options);
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let (conn_tx, mut conn_rx) = mpsc::unbounded_channel::<(u64, Result<Connection, String>)>();
+    let request_timeout = Duration::from_secs(global.timeout.max(5).saturating_mul(3));
+    let mut runtime: Runtime<AmlClient> = Runtime::new(tx.clone(), request_timeout);
+
+    let mut terminal = TerminalGuard::enter(args.mouse)?;
+    let size = terminal
+        .terminal
+        .size()
+        .wrap_err("cannot read the terminal size")?;
+    let clock = Clock::new();
+    clock.set(&mut app);
+    app.update(Msg::Resize(size.width, size.height));
+
+    // Connect in the background so the first frame does not wait for it.
+    let mut connect_generation = 1u64;
+    let mut pending_global = global.clone();
+    let mut current_global = global.clone();
+    spawn_connect(pending_global.clone(), connect_generation, conn_tx.clone());
+    let mut connection: Option<Connection> = None;
+
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
+    let mut exit = ExitCode::SUCCESS;
+    let mut first_frame = false;
+    let mut first_data = false;
+
+    loop {
+        if PANICKED.load(Ordering::SeqCst) {
+            return Err(eyre!(
+                "stopped after an internal error (a panic, reported above); the terminal was restored"
+            ));
+        }
+        if app.take_dirty() {
+            terminal
+                .terminal
+                .draw(|frame| ui::draw(&app, frame))
+                .wrap_err("cannot draw to the terminal")?;
+            if !first_frame {
+                first_frame = true;
+                tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "first frame drawn"
+                );
+            }
+            if !first_data && app.computes_scope.loaded() {
+                first_data = true;
+                tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "first frame with data"
+                );
+            }
+        }
+        // Free replaced lists off this task, after the frame is out.
+        let retired = app.take_retired();
+        if !retired.is_empty() {
+            tokio::task::spawn_blocking(move || drop(retired));
+        }
+        let deadline = app.next_deadline().map(|mono| clock.instant(mono));
+        let mut batch: Vec<Msg> = Vec::new();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => batch.extend(to_msg(event)),
+                Some(Err(e)) => return Err(eyre!("cannot read terminal input: {e}")),
+                None => break,
+            },
+            Some(msg) = rx.recv() => batch.push(msg),
+            Some((generation, result)) = conn_rx.recv() => {
+                clock.set(&mut app);
+                match result {
+                    Ok(conn) if generation == connect_generation => {
+                        runtime.set_source(conn.client.clone());
+                        let info = context_info(&conn);
+                        if let Some(old) = connection.replace(conn) {
+                            tokio::spawn(async move {
+                                let _ = tokio::time::timeout(Duration::from_secs(10), old.close()).await;
+                            });
+                        }
+                        current_global = pending_global.clone();
+                        batch.push(Msg::Connected(info));
+                    }
+                    Ok(stale) => {
+                        tokio::spawn(async move {
+                            let _ = tokio::time::timeout(Duration::from_secs(10), stale.close()).await;
+                        });
+                    }
+                    Err(error) if generation == connect_generation => batch.push(Msg::ConnectFailed(error)),
+                    Err(_) => {}
+                }
+            },
+            _ = sleep_until(deadline) => batch.push(Msg::Tick),
+            _ = sigterm.recv() => { exit = ExitCode::from(143); break; }
+            _ = sighup.recv() => { exit = ExitCode::from(129); break; }
+        }
+        // Coalesce: take everything else that is already waiting, then draw once. The stream is
+        // polled with this task's own waker (`poll!`), never a no-op one (`now_or_never`):
+        // crossterm's EventStream registers the waker of a pending poll with its reader thread
+        // and would otherwise never wake this loop for the next key.
+        while batch.len() < MAX_BATCH {
+            match futures::poll!(events.next()) {
+                std::task::Poll::Ready(Some(Ok(event))) => batch.extend(to_msg(event)),
+                _ => break,
+            }
+        }
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(msg) => batch.push(msg),
+                Err(_) => break,
+            }
+        }
+        clock.set(&mut app);
+        for msg in batch {
+            for effect in app.update(msg) {
+                let Some(effect) = runtime.execute(effect) else {
+                    continue;
+                };
+                match effect {
+                    Effect::Copy { text, .. } => copy(&mut terminal, &text),
+                    Effect::Reconnect(change) => {
+                        connect_generation += 1;
+                        pending_global =
+                            changed_global(&current_global, &change, app.context.as_ref());
+                        spawn_connect(pending_global.clone(), connect_generation, conn_tx.clone());
+                    }
+                    Effect::Quit => {}
+                    Effect::FetchComputes(_) | Effect::FetchJobs(_) | Effect::FetchNodes(..) => {}
+                }
+            }
+            if app.should_quit() {
+                break;
+            }
+        }
+        app.update(Msg::HttpInFlight(runtime.in_flight()));
+        if app.should_quit() {
+            break;
+        }
+    }
+    runtime.shutdown();
+    drop(terminal);
+    if let Some(conn) = connection {
+        let _ = tokio::time::timeout(Duration::from_secs(5), conn.close()).await;
+    }
+    Ok(exit)
+}
+
+/// Key table, theme and refresh cadences from the config file (flags and environment as for
+/// connecting), with notices for anything that could not be applied.
+fn app_options(global: &GlobalArgs, args: &TuiArgs) -> AppOptions {
+    let mut notices = Vec::new();
+    let flags = ContextFlags {
+        subscription: global.subscription.clone(),
+        resource_group: global.resource_group.clone(),
+        workspace: global.workspace.clone(),
+        endpoint: global.endpoint.clone(),
+        cloud: global.cloud.clone(),
+        api_version: global.api_version.clone(),
+        profile: global.profile.clone(),
+        auth: global.auth.clone(),
+    };
+    let mut inputs = ResolveInputs::from_process(&flags);
+    if let Some(path) = &global.config {
+        inputs.config_file = Some(path.clone());
+    }
+    let file = match config::resolve(inputs) {
+        Ok(resolved) => resolved.config,
+        Err(e) => {
+            notices.push(format!("config: {e}"));
+            None
+        }
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let base = if no_color {
+        Theme::monochrome()
+    } else {
+        Theme::ansi16()
+    };
+    let (keymap, theme, refresh) = match &file {
+        Some(file) => {
+            let (keymap, key_notices) = KeyMap::with_overrides(&file.keys);
+            let (theme, theme_notices) = base.with_overrides(&file.theme);
+            notices.extend(key_notices);
+            notices.extend(theme_notices);
+            let r = &file.refresh;
+            (
+                keymap,
+                theme,
+                RefreshPolicy::from_secs(r.visible_secs, r.busy_secs, r.background_secs),
+            )
+        }
+        None => (KeyMap::default(), base, RefreshPolicy::default()),
+    };
+    AppOptions {
+        keymap,
+        theme,
+        refresh,
+        read_only: args.read_only,
+        ascii: args.ascii,
+        mouse: args.mouse,
+        notices,
+    }
+}
+
+fn context_info(conn: &Connection) -> ContextInfo {
+    let ctx = conn.client.context();
+    // Why the emulator runs ("no workspace configured" or "--emulator"), from the sources.
+    let banner = conn.is_emulator().then(|| {
+        let why = conn
+            .sources
+            .iter()
+            .find(|(field, _, _)| field == "target")
+            .map(|(_, _, why)| why.clone())
+            .unwrap_or_else(|| "built-in".into());
+        format!("EMULATOR: {why}")
+    });
+    ContextInfo {
+        cloud: ctx.cloud.name(),
+        subscription: ctx.subscription.clone(),
+        resource_group: ctx.resource_group.clone(),
+        workspace: ctx.workspace.clone(),
+        auth: conn.auth_label.clone(),
+        emulator: conn.is_emulator(),
+        banner,
+    }
+}
+
+/// The flags for a switch: the changed value, the rest of the current context kept (a profile
+/// switch drops the context flags so the profile's values apply).
+fn changed_global(
+    current: &GlobalArgs,
+    change: &ContextChange,
+    live: Option<&ContextInfo>,
+) -> GlobalArgs {
+    let mut g = current.clone();
+    let keep = |flag: &mut Option<String>, value: Option<&String>| {
+        if flag.is_none() {
+            *flag = value.filter(|v| !v.is_empty()).cloned();
+        }
+    };
+    match change {
+        ContextChange::Profile(name) => {
+            g.profile = Some(name.clone());
+            g.subscription = None;
+            g.resource_group = None;
+            g.workspace = None;
+            g.endpoint = None;
+            g.cloud = None;
+            g.emulator = false;
+            return g;
+        }
+        ContextChange::Workspace(name) => g.workspace = Some(name.clone()),
+        ContextChange::ResourceGroup(name) => g.resource_group = Some(name.clone()),
+        ContextChange::Subscription(id) => g.subscription = Some(id.clone()),
+    }
+    // Against Azure, the rest of the live context stays (the app refuses these switches on
+    // the emulator, which serves only its demo workspace).
+    if let Some(live) = live.filter(|l| !l.emulator) {
+        keep(&mut g.subscription, Some(&live.subscription));
+        keep(&mut g.resource_group, Some(&live.resource_group));
+        keep(&mut g.workspace, Some(&live.workspace));
+    }
+    g
+}
+
+fn spawn_connect(
+    global: GlobalArgs,
+    generation: u64,
+    tx: mpsc::UnboundedSender<(u64, Result<Connection, String>)>,
+) {
+    tokio::spawn(async move {
+        let result = connect::connect(&global)
+            .await
+            .map_err(|e| format!("{e:#}"));
+        let _ = tx.send((generation, result));
+    });
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending::<()>().await,
+    }
+}
+
+fn copy(terminal: &mut TerminalGuard, text: &str) {
+    if let Some(sequence) = clipboard::osc52(text) {
+        let backend = terminal.terminal.backend_mut();
+        let _ = backend.write_all(sequence.as_bytes());
+        let _ = backend.flush();
+    }
+}
+
+/// Wall and monotonic time for the app.
+struct Clock {
+    base: Instant,
+}
+
+impl Clock {
+    fn new() -> Self {
+        Clock {
+            base: Instant::now(),
+        }
+    }
+
+    fn set(&self, app: &mut App) {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let mono = self.base.elapsed().as_millis() as u64;
+        app.set_clock(wall, mono);
+    }
+
+    fn instant(&self, mono_ms: u64) -> Instant {
+        self.base + Duration::from_millis(mono_ms)
+    }
+}
+
+/// The terminal in TUI mode; dropping it restores the terminal (also on `?` early returns).
+struct TerminalGuard {
+    terminal: ratatui::DefaultTerminal,
+    mouse: bool,
+}
+
+impl TerminalGuard {
+    fn enter(mouse: bool) -> color_eyre::Result<Self> {
+        use std::io::IsTerminal;
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            return Err(eyre!(
+                "the terminal UI needs a terminal; for scripts use `amlc computes list -o json`"
+            ));
+        }
+        // ratatui's hook restores the terminal on panic (and then runs color-eyre's, installed
+        // before). Ours runs first to release the mouse.
+        let terminal = ratatui::try_init().wrap_err("cannot set the terminal up")?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICKED.store(true, Ordering::SeqCst);
+            let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+            previous(info);
+        }));
+        let mut guard = TerminalGuard {
+            terminal,
+            mouse: false,
+        };
+        if mouse {
+            crossterm::execute!(std::io::stdout(), EnableMouseCapture)
+                .wrap_err("cannot capture the mouse")?;
+            guard.mouse = true;
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        if self.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        }
+        let _ = self.terminal.show_cursor();
+        ratatui::restore();
+    }
+}

@@ -1,0 +1,80 @@
+//! Drawing: `draw(&App, &mut Frame)` renders the whole screen from the app state and nothing
+//! else. It reads state only (no I/O, no mutation); one file per part: the tab bar, the table
+//! of a tab, the text views (detail, JSON, help, errors), the status and hint bars, the copy
+//! menu. Styles come from the theme, glyphs from the Unicode or ASCII symbol set.
+
+pub mod symbols;
+pub mod theme;
+
+mod popup;
+mod status;
+mod table;
+mod tabs_bar;
+mod text_view;
+
+use crate::app::text::StyledLine;
+use crate::app::{App, MIN_HEIGHT, MIN_WIDTH};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub use theme::Theme;
+
+/// Renders the whole screen.
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let sym = symbols::symbols(app.ascii);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(app, frame, area);
+        return;
+    }
+    let [tabs, body, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    tabs_bar::draw(app, frame, tabs, sym);
+    match app.top_view() {
+        None => table::draw(app, frame, body, sym),
+        Some(view) => text_view::draw(app, view, frame, body, sym),
+    }
+    status::draw_status(app, frame, status, sym);
+    status::draw_hints(app, frame, hints, sym);
+    if let Some(menu) = &app.copy_menu {
+        popup::draw_copy(app, menu, frame, body, sym);
+    }
+}
+
+fn draw_too_small(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let lines = vec![
+        Line::styled("Terminal too small", theme.warning),
+        Line::from(format!(
+            "{}x{}: amlc needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::from("Make the window larger, or press q to quit."),
+    ];
+    let height = (lines.len() as u16).min(area.height);
+    let top = area.y + area.height.saturating_sub(height) / 2;
+    let rect = Rect::new(area.x, top, area.width, height);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(ratatui::layout::Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+/// A styled line in the theme's styles.
+pub(crate) fn to_line<'a>(line: &'a StyledLine, theme: &Theme) -> Line<'a> {
+    Line::from(
+        line.spans
+            .iter()
+            .map(|s| Span::styled(s.text.as_str(), theme.tone(s.tone)))
+            .collect::<Vec<_>>(),
+    )
+}

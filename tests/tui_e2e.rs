@@ -1,0 +1,285 @@
+//! End to end: the real `amlc` binary in a tmux pane, with no workspace configured (a fresh
+//! HOME and a cleared environment), so it runs on the embedded emulator's demo workspace. The
+//! test switches tabs, filters, opens a detail and the JSON view, quits, and checks the screen
+//! at each step and that the terminal was restored afterwards (the shell is back on the normal
+//! screen, `stty -a` shows `icanon` and `echo`, the cursor is visible). A second run checks
+//! the same after SIGTERM. Each run uses its own tmux socket, killed at the end even on failure.
+//! tmux is required: without it the test fails with a clear message.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(home: &Path, width: u16, height: u16) -> Tmux {
+        let found = Command::new("tmux").arg("-V").output();
+        assert!(
+            matches!(&found, Ok(o) if o.status.success()),
+            "tmux is required for the TUI end-to-end test but was not found on PATH \
+             (`.ci/run` installs it; on Debian: apt-get install tmux): {found:?}"
+        );
+        let socket = format!("amlc-e2e-{}-{}", std::process::id(), fastrand::u32(..));
+        let tmux = Tmux { socket };
+        // A clean environment: no AZURE_*/AMLC_* variables, a HOME of our own.
+        let data = home.join("data");
+        let config = home.join("config");
+        let shell = format!(
+            "env -i HOME='{h}' XDG_DATA_HOME='{d}' XDG_CONFIG_HOME='{c}' PATH=/usr/local/bin:/usr/bin:/bin \
+             TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 AMLC_LOG_FILE='{h}/amlc.log' PS1='e2e$ ' sh",
+            h = home.display(),
+            d = data.display(),
+            c = config.display()
+        );
+        let out = tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "-s",
+            "e2e",
+            &shell,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux.wait_for("the shell prompt", |s| s.contains("e2e$"));
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        let out = self.run(&args);
+        assert!(
+            out.status.success(),
+            "send-keys: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        let out = self.run(&["send-keys", "-t", "e2e", "-l", text]);
+        assert!(out.status.success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .run(&["display-message", "-p", "-t", "e2e", format])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The pid of the process running in the pane's shell (the TUI).
+    fn child_pid(&self) -> u32 {
+        let shell: u32 = self.display("#{pane_pid}").parse().expect("pane pid");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+                .unwrap_or_default();
+            if let Some(pid) = children
+                .split_whitespace()
+                .next()
+                .and_then(|p| p.parse().ok())
+            {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no child of the pane's shell");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// After the TUI exited: the normal screen, a sane tty and a visible cursor.
+    fn assert_restored(&self, expected_exit: &str) -> String {
+        let screen = self.wait_for("the shell after exit", |s| {
+            s.contains(&format!("EXIT={expected_exit}")) && s.contains("icanon")
+        });
+        assert_eq!(
+            self.display("#{alternate_on}"),
+            "0",
+            "still on the alternate screen:\n{screen}"
+        );
+        assert_eq!(
+            self.display("#{cursor_flag}"),
+            "1",
+            "cursor left hidden:\n{screen}"
+        );
+        assert!(
+            !screen.contains("╭"),
+            "TUI drawing left on the normal screen:\n{screen}"
+        );
+        let words: Vec<&str> = screen.split_whitespace().collect();
+        for flag in ["icanon", "echo", "icrnl", "opost"] {
+            assert!(
+                words.contains(&flag),
+                "`stty -a` shows the tty not restored ({flag} missing):\n{screen}"
+            );
+        }
+        for raw in ["-icanon", "-echo"] {
+            assert!(
+                !words.contains(&raw),
+                "`stty -a` shows raw mode left on ({raw}):\n{screen}"
+            );
+        }
+        screen
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+        // tmux may leave the socket file behind.
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata("/proc/self") {
+            let dir = std::env::var_os("TMUX_TMPDIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/tmp"));
+            let _ =
+                std::fs::remove_file(dir.join(format!("tmux-{}", meta.uid())).join(&self.socket));
+        }
+    }
+}
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_amlc"))
+}
+
+fn launch(tmux: &Tmux) {
+    tmux.type_text(&format!("'{}'; echo EXIT=$?; stty -a", binary().display()));
+    tmux.send(&["Enter"]);
+}
+
+fn loaded(s: &str) -> bool {
+    // Counts in the tab bar are numbers once the lists are in (`…` while loading).
+    s.contains("1 Instances (") && !s.contains("Instances (…)") && !s.contains("Jobs (…)")
+}
+
+#[test]
+fn tui_runs_on_the_embedded_emulator_and_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(home.path(), 130, 32);
+    launch(&tmux);
+    let screen = tmux.wait_for("the compute list", loaded);
+    assert!(
+        screen.contains("EMULATOR"),
+        "the status bar says it is the emulator:\n{screen}"
+    );
+    assert!(screen.contains("ws demo-ws"), "{screen}");
+    assert!(screen.contains("ci-alice"), "{screen}");
+
+    // Tabs: 2 (Clusters), Tab (Kubernetes), 4 (Attached), 5 (Jobs).
+    tmux.send(&["2"]);
+    let screen = tmux.wait_for("the Clusters tab", |s| {
+        s.contains("╭ Clusters") && s.contains("gpu-cluster")
+    });
+    assert!(screen.contains("NODE STATES"), "{screen}");
+    tmux.send(&["Tab"]);
+    tmux.wait_for("the Kubernetes tab", |s| {
+        s.contains("╭ Kubernetes") && s.contains("AKS")
+    });
+    tmux.send(&["4"]);
+    tmux.wait_for("the Attached tab", |s| {
+        s.contains("╭ Attached") && s.contains("VirtualMachine")
+    });
+    tmux.send(&["5"]);
+    tmux.wait_for("the Jobs tab with a running job", |s| {
+        s.contains("╭ Jobs") && s.contains("Running")
+    });
+
+    // Filter the clusters, open the detail of the match, then its JSON.
+    tmux.send(&["2", "/"]);
+    tmux.type_text("gpu");
+    let screen = tmux.wait_for("the filtered list", |s| {
+        s.contains("/gpu") && s.contains("1 of")
+    });
+    assert!(!screen.contains("cpu-cluster"), "{screen}");
+    tmux.send(&["Enter"]);
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("the cluster detail with its nodes", |s| {
+        s.contains("Clusters · gpu-cluster") && s.contains("Scale")
+    });
+    assert!(screen.contains("Overview"), "{screen}");
+    tmux.send(&["G"]);
+    tmux.wait_for("the node list", |s| {
+        s.contains("Nodes (") && s.contains("running")
+    });
+    tmux.send(&["y"]);
+    let screen = tmux.wait_for("the JSON view", |s| s.contains("JSON (secrets masked)"));
+    assert!(
+        screen.contains("\"computeType\": \"AmlCompute\"")
+            || screen.contains("\"name\": \"gpu-cluster\""),
+        "{screen}"
+    );
+
+    // Back out: JSON → detail → list; Esc clears the filter; q quits.
+    tmux.send(&["q"]);
+    tmux.wait_for("the detail again", |s| s.contains("Clusters · gpu-cluster"));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the filtered list again", |s| s.contains("╭ Clusters 1 of"));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the whole list", |s| {
+        s.contains("cpu-cluster") && s.contains("gpu-cluster")
+    });
+    tmux.send(&["q"]);
+    tmux.assert_restored("0");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(home.path(), 120, 30);
+    launch(&tmux);
+    tmux.wait_for("the compute list", loaded);
+    let pid = tmux.child_pid();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    tmux.assert_restored("143");
+}

@@ -1,0 +1,372 @@
+//! Snapshot tests of the TUI's views on ratatui's `TestBackend`: every tab with demo-like data,
+//! a detail (instance; cluster with its nodes), the raw JSON view, the help, a filter, a stale
+//! tab, the error history, a failed connection, a narrow and a too-small terminal, ASCII mode.
+//! "Now" and the spinner frame are frozen, so the snapshots are deterministic. Styles are
+//! checked separately (colour of states, NO_COLOR).
+
+mod ui_common;
+
+use amlc::app::{AppOptions, Msg, TabId};
+use amlc::ui::Theme;
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+use ratatui::style::{Color, Modifier};
+use ui_common::*;
+
+const W: u16 = 140;
+const H: u16 = 24;
+
+#[test]
+fn instances_tab() {
+    let app = app(W, H);
+    assert_snapshot!("instances", screen(&app));
+}
+
+#[test]
+fn clusters_tab() {
+    let mut app = app(W, H);
+    app.update(ch('2'));
+    assert_eq!(app.active, TabId::Clusters);
+    assert_snapshot!("clusters", screen(&app));
+}
+
+#[test]
+fn kubernetes_tab() {
+    let mut app = app(W, H);
+    app.update(ch('3'));
+    assert_snapshot!("kubernetes", screen(&app));
+}
+
+#[test]
+fn attached_tab() {
+    let mut app = app(W, H);
+    app.update(ch('4'));
+    assert_snapshot!("attached", screen(&app));
+}
+
+#[test]
+fn jobs_tab() {
+    let mut app = app(W, H);
+    app.update(ch('5'));
+    assert_snapshot!("jobs", screen(&app));
+}
+
+#[test]
+fn narrow_terminal_drops_columns() {
+    let mut app = app(80, 20);
+    app.update(ch('2'));
+    assert_snapshot!("clusters_80x20", screen(&app));
+}
+
+#[test]
+fn instance_detail() {
+    let mut app = app(W, 40);
+    app.update(press(KeyCode::Enter));
+    assert_snapshot!("detail_instance", screen(&app));
+}
+
+#[test]
+fn cluster_detail_with_nodes() {
+    let mut app = app(W, 44);
+    app.update(ch('2'));
+    // gpu-cluster is the third row by name (big-, broken-, cpu-, gpu-).
+    for _ in 0..3 {
+        app.update(ch('j'));
+    }
+    let effects = app.update(press(KeyCode::Enter));
+    let (id, compute) = effects
+        .iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::FetchNodes(id, c) => Some((*id, c.clone())),
+            _ => None,
+        })
+        .expect("opening a cluster fetches its nodes");
+    assert_eq!(compute, "gpu-cluster");
+    app.update(Msg::NodesLoaded {
+        id,
+        compute,
+        result: Ok(nodes()),
+    });
+    // Scroll to the node list.
+    for _ in 0..12 {
+        app.update(ch('j'));
+    }
+    assert_snapshot!("detail_cluster_nodes", screen(&app));
+}
+
+#[test]
+fn failed_job_detail() {
+    let mut app = app(W, 34);
+    app.update(ch('5'));
+    // Newest first: queued-05, train-forever-01, eval-03.
+    app.update(ch('j'));
+    app.update(ch('j'));
+    app.update(press(KeyCode::Enter));
+    let text = screen(&app);
+    assert!(text.contains("ZeroDivisionError"), "{text}");
+    assert_snapshot!("detail_job", text);
+}
+
+#[test]
+fn unknown_compute_type_detail_is_verbatim_and_masked() {
+    let mut app = app(W, 30);
+    app.update(ch('4'));
+    let pos = app
+        .active_tab()
+        .view
+        .iter()
+        .position(|&i| app.computes[i as usize].name.as_deref() == Some("quantum-1"))
+        .unwrap();
+    for _ in 0..pos {
+        app.update(ch('j'));
+    }
+    app.update(press(KeyCode::Enter));
+    let text = screen(&app);
+    assert!(text.contains("QuantumAnnealer"), "{text}");
+    assert!(text.contains("Hibernating"), "{text}");
+    assert!(!text.contains("fixture-api-key"), "{text}");
+    assert_snapshot!("detail_unknown_type", text);
+}
+
+#[test]
+fn json_view_masks_secrets() {
+    let mut app = app(W, H);
+    app.update(ch('4'));
+    // dsvm-01 has an administrator password in the fixture.
+    let pos = app
+        .active_tab()
+        .view
+        .iter()
+        .position(|&i| app.computes[i as usize].name.as_deref() == Some("dsvm-01"));
+    for _ in 0..pos.unwrap() {
+        app.update(ch('j'));
+    }
+    app.update(ch('y'));
+    let text = screen(&app);
+    assert!(!text.contains("fixture-password-123"), "{text}");
+    for _ in 0..14 {
+        app.update(ch('j'));
+    }
+    let text = screen(&app);
+    assert!(text.contains("\"password\": \"***\""), "{text}");
+    assert!(!text.contains("fixture-password-123"));
+    assert_snapshot!("json_view", text);
+}
+
+#[test]
+fn help_view() {
+    let mut app = app(W, 40);
+    app.update(ch('?'));
+    assert_snapshot!("help", screen(&app));
+}
+
+#[test]
+fn filter_shows_matches_and_count() {
+    let mut app = app(W, H);
+    app.update(ch('4'));
+    app.update(ch('/'));
+    type_text(&mut app, "hd");
+    let editing = screen(&app);
+    assert_snapshot!("filter_editing", editing);
+    app.update(press(KeyCode::Enter));
+    assert_snapshot!("filter_applied", screen(&app));
+}
+
+#[test]
+fn stale_tab_keeps_rows() {
+    let mut app = app(W, H);
+    app.set_clock(NOW_MS + 45_000, 46_000);
+    let effects = app.update(Msg::Tick);
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::FetchComputes(id) => Some(*id),
+            _ => None,
+        })
+        .expect("a refresh is due");
+    app.update(Msg::ComputesLoaded {
+        id,
+        result: Err("GET https://management.azure.com/…/computes: 503 ServiceUnavailable: The service is busy, try later".into()),
+    });
+    app.toast = None;
+    assert_snapshot!("stale_instances", screen(&app));
+}
+
+#[test]
+fn error_history_view() {
+    let mut app = app(W, H);
+    // Jobs refresh every 30 s in the background; going to the Jobs tab makes them due now.
+    app.set_clock(NOW_MS + 10_000, 11_000);
+    let id = app
+        .update(ch('5'))
+        .iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::FetchJobs(id) => Some(*id),
+            _ => None,
+        })
+        .expect("showing the Jobs tab refreshes data older than the visible cadence");
+    app.update(Msg::JobsLoaded {
+        id,
+        result: Err("GET https://management.azure.com/subscriptions/…/jobs: 403 AuthorizationFailed: The client 'alice@contoso.com' with object id '1111' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/jobs/read' over scope '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws' or the scope is invalid.".into()),
+    });
+    app.update(ch(':'));
+    type_text(&mut app, "errors");
+    app.update(press(KeyCode::Enter));
+    app.set_clock(NOW_MS + 20_000, 21_000);
+    app.toast = None;
+    assert_snapshot!("errors", screen(&app));
+}
+
+#[test]
+fn failed_connection() {
+    let mut app = amlc::app::App::new(AppOptions::default());
+    app.set_clock(NOW_MS, 0);
+    app.update(Msg::Resize(100, 16));
+    app.update(Msg::ConnectFailed(
+        "no credentials: az is not logged in (run `az login`), and AZURE_CLIENT_ID/AZURE_TENANT_ID are not set".into(),
+    ));
+    assert_snapshot!("connect_failed", screen(&app));
+}
+
+#[test]
+fn too_small_terminal() {
+    let mut app = app(W, H);
+    app.update(Msg::Resize(50, 10));
+    assert_snapshot!("too_small", screen(&app));
+}
+
+#[test]
+fn ascii_mode() {
+    let app = app_with(
+        AppOptions {
+            ascii: true,
+            ..AppOptions::default()
+        },
+        100,
+        16,
+    );
+    let text = screen(&app);
+    assert!(text.is_ascii(), "{text}");
+    assert_snapshot!("instances_ascii", text);
+}
+
+#[test]
+fn ascii_mode_is_ascii_everywhere() {
+    let mut app = app_with(
+        AppOptions {
+            ascii: true,
+            ..AppOptions::default()
+        },
+        120,
+        40,
+    );
+    let check = |app: &amlc::app::App, what: &str| {
+        let text = screen(app);
+        assert!(text.is_ascii(), "{what} is not ASCII:\n{text}");
+    };
+    for tab in ['1', '2', '3', '4', '5'] {
+        app.update(ch(tab));
+        check(&app, "a list");
+        let rows = app.active_tab().view.len();
+        for row in 0..rows {
+            app.update(press(KeyCode::Home));
+            for _ in 0..row {
+                app.update(ch('j'));
+            }
+            app.update(press(KeyCode::Enter));
+            check(&app, "a detail");
+            app.update(ch('y'));
+            check(&app, "a JSON view");
+            app.update(press(KeyCode::Esc));
+            app.update(ch('c'));
+            check(&app, "the copy menu");
+            app.update(press(KeyCode::Esc));
+            app.update(press(KeyCode::Esc));
+        }
+    }
+    app.update(ch('?'));
+    check(&app, "the help");
+    app.update(press(KeyCode::Esc));
+    app.update(ch('/'));
+    type_text(&mut app, "x");
+    check(&app, "the filter line");
+    app.update(press(KeyCode::Esc));
+    app.update(Msg::ConnectFailed("nope".into()));
+    app.update(ch(':'));
+    type_text(&mut app, "errors");
+    app.update(press(KeyCode::Enter));
+    check(&app, "the errors");
+}
+
+#[test]
+fn read_only_is_shown() {
+    let app = app_with(
+        AppOptions {
+            read_only: true,
+            ..AppOptions::default()
+        },
+        120,
+        20,
+    );
+    let first_line = screen(&app).lines().next().unwrap_or_default().to_owned();
+    assert!(first_line.ends_with("read-only"), "{first_line}");
+    assert!(!screen(&ui_common::app(120, 20)).contains("read-only"));
+}
+
+#[test]
+fn copy_menu() {
+    let mut app = app(W, H);
+    app.update(ch('c'));
+    assert_snapshot!("copy_menu", screen(&app));
+}
+
+/// The colour of the first cell whose text starts with `needle`.
+fn style_of(app: &amlc::app::App, needle: &str) -> ratatui::style::Style {
+    let terminal = render(app);
+    let buffer = terminal.backend().buffer();
+    for y in 0..buffer.area.height {
+        let row: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_owned())
+            .collect();
+        if let Some(col) = row.find(needle) {
+            let x = row[..col].chars().count() as u16;
+            return buffer[(x, y)].style();
+        }
+    }
+    panic!("{needle:?} not on screen");
+}
+
+#[test]
+fn states_are_coloured_by_meaning() {
+    let app = app(W, H);
+    assert_eq!(style_of(&app, "Running").fg, Some(Color::Green));
+    assert_eq!(style_of(&app, "CreateFailed").fg, Some(Color::Red));
+    assert_eq!(style_of(&app, "Stopped").fg, Some(Color::DarkGray));
+    assert_eq!(style_of(&app, "Starting").fg, Some(Color::Yellow));
+    let mut app = app;
+    app.update(ch('4'));
+    assert_eq!(style_of(&app, "Hibernating").fg, Some(Color::Magenta));
+}
+
+#[test]
+fn no_color_theme_uses_attributes_only() {
+    let app = app_with(
+        AppOptions {
+            theme: Theme::monochrome(),
+            ..AppOptions::default()
+        },
+        W,
+        H,
+    );
+    let terminal = render(&app);
+    let buffer = terminal.backend().buffer();
+    for cell in buffer.content() {
+        assert!(matches!(cell.fg, Color::Reset), "{cell:?}");
+        assert!(matches!(cell.bg, Color::Reset), "{cell:?}");
+    }
+    assert!(
+        style_of(&app, "CreateFailed")
+            .add_modifier
+            .contains(Modifier::BOLD)
+    );
+}
