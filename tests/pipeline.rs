@@ -599,3 +599,52 @@ async fn log_reads_by_range() {
     assert_eq!(r.header("range"), Some("bytes=5-"));
     assert_eq!(r.header("authorization"), None, "no bearer on signed URLs");
 }
+
+#[tokio::test]
+async fn endless_next_links_end_in_an_error_not_a_hang() {
+    use amlc::azure::http::MAX_PAGES;
+    let server = ScriptServer::start().await;
+    let pages: Vec<Answer> = (0..=MAX_PAGES)
+        .map(|n| {
+            reply(
+                200,
+                &format!(r#"{{"value":[],"nextLink":"{{base}}pages?$skip={n}"}}"#),
+            )
+        })
+        .collect();
+    server.on("GET", "/pages", pages);
+    let err = pipeline()
+        .collect_pages(server.url("/pages"), "2025-12-01", |_| Ok(Vec::<()>::new()))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("nextLinks past"), "{err}");
+    assert_eq!(server.count("GET", "/pages"), MAX_PAGES);
+}
+
+#[tokio::test]
+async fn a_truncated_json_body_is_never_quoted_in_errors() {
+    let server = ScriptServer::start().await;
+    server.on(
+        "POST",
+        "/keys",
+        vec![reply(
+            200,
+            r#"{"computeType":"Databricks","databricksAccessToken":"dapi-SECRET"#,
+        )],
+    );
+    server.on("GET", "/html", vec![reply(200, "<html>proxy login</html>")]);
+    let p = pipeline();
+    let err = p
+        .send_json::<serde_json::Value>(Request::new(Method::POST, server.url("/keys")))
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().contains("dapi-SECRET"), "{err}");
+    let err = p
+        .send_json::<serde_json::Value>(Request::get(server.url("/html")))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("proxy login"),
+        "a non-JSON body is shown: {err}"
+    );
+}

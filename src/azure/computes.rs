@@ -202,23 +202,13 @@ impl AmlClient {
 
     /// `POST {C}/listNodes`, every page (pages carry `nodes`, not `value`).
     pub async fn list_nodes(&self, name: &str) -> Result<Vec<AmlComputeNodeInformation>> {
-        let mut url = Some(self.ws_url(&["computes", name, "listNodes"], &[])?);
-        let mut nodes = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        while let Some(page_url) = url.take() {
-            if !seen.insert(page_url.to_string()) {
-                break;
-            }
-            let response = self
-                .pipeline
-                .send(Request::new(Method::POST, page_url.clone()))
-                .await?;
-            let raw: serde_json::Value = response.json()?;
-            url = super::http::next_link(&raw, &page_url, &self.ctx.api_version)?;
-            let page: NodesPage = decode_page(raw)?;
-            nodes.extend(page.nodes);
-        }
-        Ok(nodes)
+        let url = self.ws_url(&["computes", name, "listNodes"], &[])?;
+        let api = self.ctx.api_version.clone();
+        self.pipeline
+            .walk_pages(Method::POST, url, &api, None, |page| {
+                Ok(decode_page::<NodesPage>(page)?.nodes)
+            })
+            .await
     }
 
     /// `POST {C}/listKeys`: the compute's secrets (masked wherever they are shown).

@@ -174,7 +174,7 @@ impl Response {
         serde_json::from_slice(&self.body).map_err(|e| AzureError::Decode {
             method: self.method.to_string(),
             url: redact_url(&self.url),
-            message: format!("{e} (body starts {:?})", body_preview(&self.body)),
+            message: decode_message(&e, &self.body),
         })
     }
 
@@ -206,6 +206,17 @@ impl Response {
             &self.headers,
             &self.body,
         )
+    }
+}
+
+/// A decode error, with the start of the body when it is not JSON at all (an HTML error page
+/// from a proxy, say). A JSON body is never quoted: a truncated `listKeys` answer holds secrets.
+fn decode_message(e: &serde_json::Error, body: &[u8]) -> String {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => format!("{e} (empty body)"),
+        Some(b'{') | Some(b'[') => e.to_string(),
+        Some(_) => format!("{e} (body starts {:?})", body_preview(body)),
     }
 }
 
@@ -542,15 +553,30 @@ impl Pipeline {
         }
     }
 
-    /// Follows `nextLink` from `first` until it is absent, collecting the items that `items`
-    /// takes out of each page. Each page is a JSON object; `next_link` is read from `nextLink`.
-    /// A page whose `nextLink` repeats an earlier one ends the walk (a server bug must not loop).
+    /// Follows `nextLink` from `first` (GET) until it is absent; see [`Pipeline::walk_pages`].
     pub async fn collect_pages<T>(
         &self,
         first: Url,
         api_version: &str,
+        items: impl FnMut(serde_json::Value) -> Result<Vec<T>>,
+    ) -> Result<Vec<T>> {
+        self.walk_pages(Method::GET, first, api_version, None, items)
+            .await
+    }
+
+    /// Requests `first` with `method`, then follows `nextLink` until it is absent or `limit`
+    /// items were collected, taking the items out of each page with `items`. A `nextLink` that
+    /// repeats an earlier one ends the walk, and more than [`MAX_PAGES`] pages is an error: a
+    /// server bug must not make a command loop forever.
+    pub async fn walk_pages<T>(
+        &self,
+        method: Method,
+        first: Url,
+        api_version: &str,
+        limit: Option<usize>,
         mut items: impl FnMut(serde_json::Value) -> Result<Vec<T>>,
     ) -> Result<Vec<T>> {
+        let limit = limit.unwrap_or(usize::MAX);
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut next = Some(first);
@@ -559,13 +585,28 @@ impl Pipeline {
                 tracing::warn!(url = %redact_url(&url), "nextLink repeats; stopping");
                 break;
             }
-            let page: serde_json::Value = self.send_json(Request::get(url.clone())).await?;
+            if seen.len() > MAX_PAGES {
+                return Err(AzureError::Decode {
+                    method: method.to_string(),
+                    url: redact_url(&url),
+                    message: format!("the service kept sending nextLinks past {MAX_PAGES} pages"),
+                });
+            }
+            let page: serde_json::Value = self
+                .send_json(Request::new(method.clone(), url.clone()))
+                .await?;
             next = next_link(&page, &url, api_version)?;
             out.extend(items(page)?);
+            if out.len() >= limit {
+                break;
+            }
         }
         Ok(out)
     }
 }
+
+/// The most pages one list follows (at ARM's usual page sizes, far beyond any workspace).
+pub const MAX_PAGES: usize = 2000;
 
 /// The absolute URL of the next page, if the page has one. A relative link is resolved against the
 /// page's URL; a link without `api-version` gets ours (as the Azure SDKs do).

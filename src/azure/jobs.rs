@@ -82,20 +82,18 @@ impl AmlClient {
 
     /// Jobs across pages up to `max_results`, newest first.
     pub async fn list_jobs(&self, options: &JobListOptions) -> Result<Vec<Job>> {
-        let limit = options.max_results.unwrap_or(usize::MAX);
-        let mut jobs = Vec::new();
-        let mut next = None;
-        let mut seen = std::collections::HashSet::new();
-        loop {
-            let page = self.list_jobs_page(options, next).await?;
-            jobs.extend(page.jobs);
-            match page.next {
-                Some(url) if jobs.len() < limit && seen.insert(url.to_string()) => next = Some(url),
-                _ => break,
-            }
-        }
+        let url = self.ws_url(&["jobs"], &options.query())?;
+        let api = self.ctx.api_version.clone();
+        let mut jobs = self
+            .pipeline
+            .walk_pages(Method::GET, url, &api, options.max_results, |page| {
+                Ok(decode_page::<Page<Job>>(page)?.value)
+            })
+            .await?;
         sort_newest_first(&mut jobs);
-        jobs.truncate(limit);
+        if let Some(limit) = options.max_results {
+            jobs.truncate(limit);
+        }
         Ok(jobs)
     }
 

@@ -5,6 +5,7 @@
 
 use super::error::{AzureError, ErrorDetail, ErrorResponse, Result};
 use super::http::{Pipeline, Request, Response};
+use super::models::{AsyncOperationState, AsyncOperationStatus};
 use reqwest::Method;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -227,28 +228,25 @@ impl Operation {
             } => {
                 let response = self.pipeline.send(Request::get(status_url)).await?;
                 self.last_retry_after = response.retry_after();
-                let body: serde_json::Value = response.json()?;
-                let status = body
-                    .get("status")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("InProgress")
-                    .to_string();
+                let body: AsyncOperationStatus = response.json()?;
+                let state = body
+                    .status
+                    .clone()
+                    .unwrap_or(AsyncOperationState::InProgress);
+                let status = state.to_string();
                 self.last_status = status.clone();
-                if !is_terminal(&status) {
+                if !state.is_terminal() {
                     return Ok(PollOutcome::Running {
                         status,
                         retry_after: self.last_retry_after,
                     });
                 }
-                if !status.eq_ignore_ascii_case(TERMINAL_OK) {
-                    let error = body
-                        .get("error")
-                        .and_then(|e| serde_json::from_value::<ErrorDetail>(e.clone()).ok())
-                        .unwrap_or_else(|| ErrorDetail {
-                            code: status.clone(),
-                            message: format!("the operation ended {status} without an error body"),
-                            ..ErrorDetail::default()
-                        });
+                if state != AsyncOperationState::Succeeded {
+                    let error = body.error.unwrap_or_else(|| ErrorDetail {
+                        code: status.clone(),
+                        message: format!("the operation ended {status} without an error body"),
+                        ..ErrorDetail::default()
+                    });
                     return Err(self.failed(&status, error));
                 }
                 self.final_body(location).await.map(PollOutcome::Succeeded)
