@@ -88,6 +88,11 @@ impl Emu {
         (status, headers, v)
     }
 
+    /// The data directory of an emulator started by [`Emu::start`].
+    fn h_dir(&self) -> std::path::PathBuf {
+        self._dir.as_ref().unwrap().path().to_path_buf()
+    }
+
     async fn get(&self, path: &str) -> (StatusCode, Value) {
         let (s, _, v) = self.call(reqwest::Method::GET, path, None).await;
         (s, v)
@@ -827,6 +832,103 @@ async fn compute_and_job_lists_page() {
     e.h.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_durations_and_offsets_are_refused_or_harmless() {
+    let e = Emu::start(true).await;
+    let ws = e.ws();
+    // A time limit whose deadline would overflow is refused up front, in ARM's error shape.
+    for timeout in [
+        "P292471208YT21366775S",
+        "P31D",
+        "PT0S",
+        "soon",
+        "P4294967295Y",
+    ] {
+        let body = json!({"properties": {"jobType": "Command", "command": "true",
+            "limits": {"jobLimitsType": "Command", "timeout": timeout}}});
+        let (s, _, v) = e
+            .call(
+                reqwest::Method::PUT,
+                &format!("{ws}/jobs/limit-test?{API}"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{timeout}: {v}");
+        assert_eq!(code(&v), "UserError", "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("timeout"),
+            "{v}"
+        );
+    }
+    let (s, _) = e.get(&format!("{ws}/jobs/limit-test?{API}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "nothing was recorded");
+    // 30 days is the longest accepted.
+    let body = json!({"properties": {"jobType": "Command", "command": "true", "computeId": "ci-bob",
+        "limits": {"jobLimitsType": "Command", "timeout": "P30D"}}});
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::PUT,
+            &format!("{ws}/jobs/limit-ok?{API}"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Idle times: a cluster's over 30 days, an instance's over 3 days.
+    let cluster = json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "Standard_DS3_v2",
+        "scaleSettings": {"minNodeCount": 0, "maxNodeCount": 1, "nodeIdleTimeBeforeScaleDown": "P292471208YT21366775S"}}}});
+    let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "Standard_DS3_v2",
+        "idleTimeBeforeShutdown": "P292471208YT21366775S"}}});
+    for (name, body) in [("idle-cluster", cluster), ("idle-ci", instance)] {
+        let (s, _, v) = e
+            .call(
+                reqwest::Method::PUT,
+                &format!("{ws}/computes/{name}?{API}"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {v}");
+        assert_eq!(code(&v), "InvalidPropertyValue", "{v}");
+    }
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::PATCH,
+            &format!("{ws}/computes/cpu-cluster?{API}"),
+            Some(json!({"properties": {"properties": {"scaleSettings": {"maxNodeCount": 4, "nodeIdleTimeBeforeScaleDown": "P31D"}}}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+
+    // A $skip at the top of the integer range is an empty page, not a crash.
+    for list in ["jobs", "computes"] {
+        let (s, v) = e
+            .get(&format!("{ws}/{list}?{API}&$skip={}", usize::MAX))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{list}: {v}");
+        assert_eq!(v["value"].as_array().map(Vec::len), Some(0), "{list}: {v}");
+        assert!(v.get("nextLink").is_none(), "{list}: {v}");
+    }
+    // The simulation still moves: a new serverless job runs to completion.
+    let body = json!({"properties": {"jobType": "Command", "command": "true"}});
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::PUT,
+            &format!("{ws}/jobs/after-all?{API}"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let started = Instant::now();
+    loop {
+        let (_, v) = e.get(&format!("{ws}/jobs/after-all?{API}")).await;
+        if v["properties"]["status"] == "Completed" {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{v}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    e.h.shutdown().await;
+}
+
 /// Fetches a demo job's run details and one of its signed log URLs.
 async fn log_url(e: &Emu, job: &str, file: &str) -> String {
     let (s, d) = e
@@ -920,6 +1022,71 @@ async fn run_details_and_signed_blob_urls_with_ranges() {
         past.headers()["content-range"],
         format!("bytes */{len}").as_str()
     );
+
+    // One 206 answer carries at most 4 MiB; Content-Range says what was sent.
+    let file = {
+        let path = url.split('?').next().unwrap();
+        let rest = path.split_once("/blob/").unwrap().1;
+        let (wsid, rest) = rest.split_once("/ExperimentRun/dcid.").unwrap();
+        let (run, name) = rest.split_once('/').unwrap();
+        e.h_dir().join("runs").join(wsid).join(run).join(name)
+    };
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().len(),
+        len,
+        "{}",
+        file.display()
+    );
+    let extra = vec![b'x'; 6 * 1024 * 1024];
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &extra))
+        .unwrap();
+    let big_len = len + extra.len() as u64;
+    const CAP: u64 = 4 * 1024 * 1024;
+    for (range, first) in [
+        ("bytes=0-", 0u64),
+        ("bytes=100-", 100),
+        (&*format!("bytes=7-{}", big_len + 50), 7),
+    ] {
+        let resp = e
+            .http
+            .get(&url)
+            .header("range", range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 206, "{range}");
+        assert_eq!(
+            resp.headers()["content-range"],
+            format!("bytes {first}-{}/{big_len}", first + CAP - 1).as_str(),
+            "{range}"
+        );
+        let bytes = resp.bytes().await.unwrap();
+        assert_eq!(bytes.len() as u64, CAP, "{range}");
+        assert_eq!(
+            &bytes[..(len - first) as usize],
+            &body.as_bytes()[first as usize..]
+        );
+        assert!(bytes[(len - first) as usize..].iter().all(|b| *b == b'x'));
+    }
+    // The rest comes with the next range; a full read still returns everything.
+    let resp = e
+        .http
+        .get(&url)
+        .header("range", format!("bytes={CAP}-"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["content-range"],
+        format!("bytes {CAP}-{}/{big_len}", big_len - 1).as_str()
+    );
+    assert_eq!(resp.bytes().await.unwrap().len() as u64, big_len - CAP);
+    let whole = e.http.get(&url).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.bytes().await.unwrap().len() as u64, big_len);
 
     // Signatures: tampered, missing, or moved to another path are all refused.
     let tampered = url.replace("sig=", "sig=00");

@@ -6,6 +6,7 @@
 use amlc::emulator::{self, EmulatorConfig, EmulatorHandle};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -93,9 +94,17 @@ impl Emu {
             url.contains("computeOperationsStatus") || url.contains("mfeOperationsStatus"),
             "{url}"
         );
+        let family = if url.contains("mfeOperationsStatus") {
+            "mfeOperationsStatus"
+        } else {
+            "computeOperationsStatus"
+        };
         let started = Instant::now();
         loop {
             let v = self.get(&url).await;
+            // The status body names the route that served it.
+            let id = v["id"].as_str().unwrap_or("");
+            assert!(id.contains(&format!("/{family}/")), "{url}: id {id}");
             if v["status"] != "InProgress" {
                 return v;
             }
@@ -206,6 +215,11 @@ async fn instance_lifecycle_and_its_operations() {
     let loc = e.get(h["location"].to_str().unwrap()).await;
     assert_eq!(loc["name"], "ci-one");
 
+    // The actions' in-between states are checked right after each request: at speed 2 an action
+    // takes 1.25 s or more, so three requests fit its window even on a loaded machine (at speed
+    // 20 the window was 125 ms). A restart on the same data directory changes the speed.
+    e.h.shutdown().await;
+    let e = start_at(dir.path(), 2.0, false).await;
     for (action, transient, end, op_name) in [
         ("stop", "Stopping", "Stopped", "Stop"),
         ("start", "Starting", "Running", "Start"),
@@ -253,6 +267,8 @@ async fn instance_lifecycle_and_its_operations() {
         assert_eq!(props(&c)["lastOperation"]["operationName"], op_name);
         assert_eq!(props(&c)["lastOperation"]["operationStatus"], "Succeeded");
     }
+    e.h.shutdown().await;
+    let e = start_at(dir.path(), 20.0, false).await;
     let (s, _, _) = e
         .call(
             Method::POST,
@@ -777,6 +793,80 @@ async fn cancel_kills_the_process_tree_and_delete_removes_the_job() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_emulator_owns_a_data_dir_and_others_can_find_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(emulator::running_instance(dir.path()).is_none());
+    let a = start_at(dir.path(), 40.0, false).await;
+    let wsid = a.workspace().await;
+    let (url, token) = emulator::running_instance(dir.path()).expect("a is running");
+    assert_eq!(&url, a.h.url());
+    assert_eq!(token, a.h.token());
+    let url_file = dir.path().join("url");
+    assert_eq!(
+        std::fs::metadata(&url_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let job = json!({"properties": {"jobType": "Command", "command": "echo $$ > me.pid; exec sleep 300"}});
+    let (s, _, v) = a
+        .call(Method::PUT, &format!("{WS}/jobs/job-kept?{API}"), Some(job))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    a.wait_job("job-kept", "Running", Duration::from_secs(20))
+        .await;
+    let pid: i32 = wait_for_file(&run_dir(dir.path(), &wsid, "job-kept").join("me.pid"))
+        .await
+        .trim()
+        .parse()
+        .unwrap();
+    let token_before = std::fs::read(dir.path().join("token")).unwrap();
+    let state_before = std::fs::read(dir.path().join("state.json")).unwrap();
+
+    // A second emulator on the same directory is refused before it touches anything.
+    let mut cfg = EmulatorConfig::new(dir.path());
+    cfg.token = Some("a-different-token".into());
+    cfg.demo = true;
+    let err = emulator::start(cfg).await.unwrap_err();
+    assert!(
+        matches!(&err, emulator::EmulatorError::Locked { data_dir } if data_dir == dir.path()),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("another amlc emulator"), "{err}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(pid_alive(pid), "the first emulator's job was killed");
+    assert_eq!(a.job_status("job-kept").await, "Running");
+    assert_eq!(
+        std::fs::read(dir.path().join("token")).unwrap(),
+        token_before
+    );
+    let state_now: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
+    let state_then: Value = serde_json::from_slice(&state_before).unwrap();
+    assert_eq!(
+        state_now["workspaces"].as_object().map(|w| w.len()),
+        state_then["workspaces"].as_object().map(|w| w.len()),
+        "no demo workspace seeded by the refused start"
+    );
+    assert_eq!(a.workspace().await, wsid, "the first emulator still serves");
+    assert_eq!(
+        emulator::running_instance(dir.path()).map(|(u, t)| (u.to_string(), t)),
+        Some((a.h.url().to_string(), a.h.token().to_string()))
+    );
+
+    // After a shutdown the directory is free again.
+    a.h.shutdown().await;
+    assert!(emulator::running_instance(dir.path()).is_none());
+    assert!(!url_file.exists(), "the url file is removed at shutdown");
+    let b = start_at(dir.path(), 40.0, false).await;
+    let (url, token) = emulator::running_instance(dir.path()).expect("b is running");
+    assert_eq!((&url, token.as_str()), (b.h.url(), b.h.token()));
+    // A crash (the handle dropped without shutdown) frees it too.
+    drop(b);
+    assert!(emulator::running_instance(dir.path()).is_none());
+    let c = start_at(dir.path(), 40.0, false).await;
+    c.h.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -337,12 +337,12 @@ pub async fn list_computes(
         .map(|c| c.body.clone())
         .collect();
     let mut body = json!({ "value": value });
-    if skip + COMPUTE_PAGE < w.computes.len() {
+    if skip.saturating_add(COMPUTE_PAGE) < w.computes.len() {
         body["nextLink"] = json!(sh.abs(&format!(
             "{}/computes?api-version={}&$skip={}",
             ws_id(&sub, &rg, &ws).trim_start_matches('/'),
             enc(&api_version(&q)),
-            skip + COMPUTE_PAGE
+            skip.saturating_add(COMPUTE_PAGE)
         )));
     }
     Ok(json(StatusCode::OK, body))
@@ -402,6 +402,9 @@ fn invalid_size(name: &str, ctype: &str) -> ApiError {
     .detail(model::err("SupportedVMSizes", supported.join(",")))
 }
 
+/// The longest `nodeIdleTimeBeforeScaleDown` accepted (longer would only overflow deadlines).
+const MAX_NODE_IDLE_MS: i64 = 30 * 24 * 3_600_000;
+
 fn validate_idle_shutdown(v: &str) -> Result<(), ApiError> {
     let ms = parse_duration_ms(v).ok_or_else(|| {
         ApiError::bad_request(
@@ -442,14 +445,24 @@ fn scale_settings(req: Option<&Value>, old: Option<&Value>) -> Result<Value, Api
         )
         .target("scaleSettings"));
     }
-    if let Some(s) = idle.as_str()
-        && parse_duration_ms(s).is_none()
-    {
-        return Err(ApiError::bad_request(
-            "InvalidPropertyValue",
-            format!("nodeIdleTimeBeforeScaleDown {s:?} is not an ISO-8601 duration."),
-        )
-        .target("scaleSettings"));
+    if let Some(s) = idle.as_str() {
+        match parse_duration_ms(s) {
+            None => {
+                return Err(ApiError::bad_request(
+                    "InvalidPropertyValue",
+                    format!("nodeIdleTimeBeforeScaleDown {s:?} is not an ISO-8601 duration."),
+                )
+                .target("scaleSettings"));
+            }
+            Some(ms) if ms > MAX_NODE_IDLE_MS => {
+                return Err(ApiError::bad_request(
+                    "InvalidPropertyValue",
+                    format!("nodeIdleTimeBeforeScaleDown {s} must be at most 30 days."),
+                )
+                .target("scaleSettings"));
+            }
+            Some(_) => {}
+        }
     }
     Ok(json!({"maxNodeCount": maxn, "minNodeCount": minn, "nodeIdleTimeBeforeScaleDown": idle}))
 }
@@ -859,7 +872,7 @@ pub async fn put_compute(
             updated.pending = Some(Pending {
                 action: Action::Update,
                 stage: 0,
-                due_ms: now + sh.ms(sim::UPDATE),
+                due_ms: now.saturating_add(sh.ms(sim::UPDATE)),
                 op_id: Some(op.id.clone()),
                 fail: None,
                 target_size: None,
@@ -918,7 +931,7 @@ pub async fn put_compute(
             c.pending = Some(Pending {
                 action: Action::Create,
                 stage: 0,
-                due_ms: now + sh.ms(create_delay(ctype, attached)),
+                due_ms: now.saturating_add(sh.ms(create_delay(ctype, attached))),
                 op_id: Some(op.id.clone()),
                 fail,
                 target_size: None,
@@ -1001,7 +1014,7 @@ pub async fn patch_compute(
             updated.pending = Some(Pending {
                 action: Action::Update,
                 stage: 0,
-                due_ms: now + sh.ms(sim::UPDATE),
+                due_ms: now.saturating_add(sh.ms(sim::UPDATE)),
                 op_id: Some(o.id.clone()),
                 fail: None,
                 target_size: None,
@@ -1164,7 +1177,7 @@ pub async fn delete_compute(
             c.pending = Some(Pending {
                 action: Action::Delete,
                 stage: 0,
-                due_ms: now + sh.ms(sim::DELETE),
+                due_ms: now.saturating_add(sh.ms(sim::DELETE)),
                 op_id: Some(op.id.clone()),
                 fail: None,
                 target_size: None,
@@ -1404,7 +1417,7 @@ pub async fn compute_action(
                 updated.pending = Some(Pending {
                     action,
                     stage: 0,
-                    due_ms: now + sh.ms(delay),
+                    due_ms: now.saturating_add(sh.ms(delay)),
                     op_id: Some(op.id.clone()),
                     fail,
                     target_size,
@@ -1728,13 +1741,31 @@ fn find_op(world: &World, sub: &str, id: &str) -> Result<Operation, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("The operation {id} was not found.")))
 }
 
-pub async fn op_status(
+/// `GET …/locations/{loc}/computeOperationsStatus/{id}`.
+pub async fn compute_op_status(
     State(sh): State<Sh>,
     Path((sub, loc, id)): Path<(String, String, String)>,
 ) -> ApiResult {
-    let op = find_op(&sh.lock(), &sub, &id)?;
+    op_status(&sh, &sub, &loc, &id, OpRoute::Compute)
+}
+
+/// `GET …/locations/{loc}/mfeOperationsStatus/{id}`.
+pub async fn mfe_op_status(
+    State(sh): State<Sh>,
+    Path((sub, loc, id)): Path<(String, String, String)>,
+) -> ApiResult {
+    op_status(&sh, &sub, &loc, &id, OpRoute::Mfe)
+}
+
+/// The status body of an operation; its `id` names the route that serves it.
+fn op_status(sh: &Sh, sub: &str, loc: &str, id: &str, route: OpRoute) -> ApiResult {
+    let op = find_op(&sh.lock(), sub, id)?;
+    let collection = match route {
+        OpRoute::Compute => "computeOperationsStatus",
+        OpRoute::Mfe => "mfeOperationsStatus",
+    };
     let mut body = json!({
-        "id": format!("/subscriptions/{sub}/providers/{PROVIDER}/locations/{loc}/computeOperationsStatus/{id}"),
+        "id": format!("/subscriptions/{sub}/providers/{PROVIDER}/locations/{loc}/{collection}/{id}"),
         "name": id,
         "status": op.status,
         "startTime": iso(op.start_ms),

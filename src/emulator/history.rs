@@ -1,7 +1,8 @@
 //! Data-plane routes of the emulator: the open discovery document, run-history run details
 //! (`/history/v1.0/.../runs/{id}/details`, bearer token required) whose `logFiles` map each log
 //! of the run to a signed URL, and the blob-like route serving those files with HTTP Range
-//! while they grow. Signatures are HMAC-SHA256 over the path and expiry with a key kept in the
+//! while they grow (one 206 answer carries at most [`MAX_RANGE_BYTES`]; a full 200 answer is
+//! streamed, so no request makes the emulator hold a whole file in memory). Signatures are HMAC-SHA256 over the path and expiry with a key kept in the
 //! data directory; a missing, wrong or expired signature is refused with 403 like Azure Storage.
 
 use super::arm::workspace;
@@ -22,6 +23,13 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// How long a signed log URL stays valid.
 const SAS_LIFETIME_MS: i64 = 60 * 60 * 1000;
+
+/// The most bytes one 206 answer carries; a longer range gets its first `MAX_RANGE_BYTES` bytes
+/// and a `Content-Range` saying so (as Azure Storage caps a ranged read).
+pub const MAX_RANGE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The size of the chunks a full (200) answer is streamed in.
+const STREAM_CHUNK: usize = 64 * 1024;
 
 pub async fn health() -> Response {
     (
@@ -238,7 +246,11 @@ pub async fn blob(
     );
     let (status, start, end) = match range {
         RangeReq::Full => (StatusCode::OK, 0, len),
-        RangeReq::Partial(a, b) => (StatusCode::PARTIAL_CONTENT, a, b + 1),
+        RangeReq::Partial(a, b) => (
+            StatusCode::PARTIAL_CONTENT,
+            a,
+            b.saturating_add(1).min(a.saturating_add(MAX_RANGE_BYTES)),
+        ),
         RangeReq::Unsatisfiable => {
             let mut resp = storage_error(
                 StatusCode::RANGE_NOT_SATISFIABLE,
@@ -252,20 +264,27 @@ pub async fn blob(
             return resp;
         }
     };
-    let mut buf = vec![0u8; (end - start) as usize];
-    let read = async {
-        f.seek(std::io::SeekFrom::Start(start)).await?;
-        f.read_exact(&mut buf).await
+    let body = if status == StatusCode::OK {
+        // The whole file, as long as it was when asked: streamed, never held in memory at once.
+        stream_body(f, len)
+    } else {
+        // At most MAX_RANGE_BYTES, so the cast and the allocation are bounded.
+        let mut buf = vec![0u8; end.saturating_sub(start) as usize];
+        let read = async {
+            f.seek(std::io::SeekFrom::Start(start)).await?;
+            f.read_exact(&mut buf).await
+        };
+        if read.await.is_err() {
+            return storage_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "The blob could not be read.",
+                None,
+            );
+        }
+        Body::from(buf)
     };
-    if read.await.is_err() {
-        return storage_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            "The blob could not be read.",
-            None,
-        );
-    }
-    let mut resp = Response::new(Body::from(buf));
+    let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     let mut put = |name: &'static str, value: String| {
@@ -273,6 +292,7 @@ pub async fn blob(
             h.insert(name, v);
         }
     };
+    put("content-length", end.saturating_sub(start).to_string());
     put("content-type", "text/plain; charset=utf-8".to_string());
     put("accept-ranges", "bytes".to_string());
     put("etag", format!("\"0x{modified:X}{len:X}\""));
@@ -283,6 +303,26 @@ pub async fn blob(
         put("content-range", format!("bytes {start}-{}/{len}", end - 1));
     }
     resp
+}
+
+/// The first `len` bytes of `f`, read in chunks as the client takes them. A file that shrank
+/// meanwhile ends the body early, which the client sees as a broken response.
+fn stream_body(f: tokio::fs::File, len: u64) -> Body {
+    let reader = f.take(len);
+    let chunks = futures::stream::unfold(Some(reader), |state| async move {
+        let mut reader = state?;
+        let mut buf = vec![0u8; STREAM_CHUNK];
+        match reader.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), Some(reader)))
+            }
+            // One error ends the stream.
+            Err(e) => Some((Err::<axum::body::Bytes, _>(e), None)),
+        }
+    });
+    Body::from_stream(chunks)
 }
 
 /// `HH:MM:SS.fffffff`, the run-history duration format.

@@ -23,6 +23,9 @@ use serde_json::{Value, json};
 
 const JOB_PAGE: usize = 20;
 
+/// The longest `limits.timeout` a job may ask for (the service's own cap for command jobs).
+const MAX_JOB_TIMEOUT_MS: i64 = 30 * 24 * 3_600_000;
+
 /// The environment a job gets when its request names none.
 const DEFAULT_ENVIRONMENT: &str =
     "azureml://registries/azureml/environments/sklearn-1.5/labels/latest";
@@ -107,12 +110,12 @@ pub async fn list_jobs(
         .map(|j| j.body.clone())
         .collect();
     let mut body = json!({ "value": value });
-    if skip + JOB_PAGE < total {
+    if skip.saturating_add(JOB_PAGE) < total {
         let mut link = format!(
             "{}/jobs?api-version={}&$skip={}",
             ws_id(&sub, &rg, &ws).trim_start_matches('/'),
             enc(&api_version(&q)),
-            skip + JOB_PAGE
+            skip.saturating_add(JOB_PAGE)
         );
         for key in ["listViewType", "jobType", "tag", "properties"] {
             if let Some(v) = query_param(&q, key) {
@@ -135,6 +138,27 @@ pub async fn get_job(
         .get(&name.to_ascii_lowercase())
         .ok_or_else(|| job_missing(&name))?;
     Ok(json(StatusCode::OK, j.body.clone()))
+}
+
+/// `limits.timeout`, when given, must be an ISO-8601 duration of at most 30 days.
+fn validate_timeout(props: &Value) -> Result<(), ApiError> {
+    let refuse =
+        |message: String| Err(ApiError::bad_request("UserError", message).target("limits.timeout"));
+    match get(props, &["limits", "timeout"]) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(t)) => match model::parse_duration_ms(t) {
+            Some(ms) if (1..=MAX_JOB_TIMEOUT_MS).contains(&ms) => Ok(()),
+            Some(_) => refuse(format!(
+                "limits.timeout {t} must be more than zero and at most 30 days."
+            )),
+            None => refuse(format!(
+                "limits.timeout {t:?} is not an ISO-8601 duration such as PT2H (at most 30 days)."
+            )),
+        },
+        Some(_) => {
+            refuse("limits.timeout must be an ISO-8601 duration string such as PT2H.".into())
+        }
+    }
 }
 
 /// Builds a new command job from a request (used by PUT and by the demo seeding).
@@ -286,6 +310,7 @@ pub async fn put_job(
                         .target("command"),
                 );
             }
+            validate_timeout(props)?;
             let count = match get(props, &["resources", "instanceCount"]) {
                 None | Some(Value::Null) => 1,
                 Some(v) => v

@@ -56,6 +56,11 @@
 //! - Security: a bearer token (generated per start unless given) is written to `<data>/token`
 //!   (0600); blob URLs carry an HMAC-SHA256 signature made with `<data>/blob.key`. `--tls` serves
 //!   HTTPS with a self-signed certificate in `<data>/tls/`.
+//! - One emulator per data directory: [`start`] takes an exclusive `flock` on `<data>/lock` before
+//!   touching anything else there and holds it while the emulator lives (the kernel releases it
+//!   when the handle is dropped or the process dies); a second start fails with
+//!   [`EmulatorError::Locked`]. Once listening, the base URL is written to `<data>/url` (0600) and
+//!   removed at shutdown, so [`running_instance`] lets another process reuse the live emulator.
 //! - Faults (`FaultSpec`) add latency, 500s, 429s with `Retry-After` and dropped connections to
 //!   every route but `/health`, reproducibly for a seed. A faulted request never reaches its
 //!   handler, so a retried PUT is never applied twice.
@@ -161,6 +166,11 @@ pub enum EmulatorError {
     },
     #[error("TLS: {0}")]
     Tls(String),
+    #[error(
+        "another amlc emulator is using the data directory {data_dir} (it holds {data_dir}/lock); \
+         stop it or choose another data directory"
+    )]
+    Locked { data_dir: PathBuf },
 }
 
 /// A running emulator. Dropping it without [`EmulatorHandle::shutdown`] behaves like a crash:
@@ -172,6 +182,8 @@ pub struct EmulatorHandle {
     cancel: CancellationToken,
     tasks: shared::Tracker,
     finished: bool,
+    /// The `flock` on `<data>/lock`; dropped (released) last, with the handle.
+    _lock: store::DirLock,
 }
 
 impl fmt::Debug for EmulatorHandle {
@@ -247,6 +259,12 @@ impl EmulatorHandle {
         if let Err(e) = self.sh.persist().await {
             tracing::error!("emulator: could not save state at shutdown: {e}");
         }
+        // Best effort: a leftover file is harmless, `running_instance` checks the lock first.
+        if let Err(e) = std::fs::remove_file(self.sh.paths.url())
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!("emulator: could not remove the url file: {e}");
+        }
     }
 }
 
@@ -284,6 +302,13 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     };
     store::ensure_dir(&dir).map_err(|e| dir_err(e.to_string()))?;
     let paths = store::Paths { root: dir.clone() };
+    let lock = lock_data_dir(&paths, &dir).await?;
+    // A `url` left by an emulator that died belongs to nobody now.
+    match std::fs::remove_file(paths.url()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(dir_err(format!("cannot remove the stale url file: {e}"))),
+    }
 
     let token = match &config.token {
         Some(t) if t.trim().is_empty() || t.chars().any(char::is_whitespace) => {
@@ -377,13 +402,67 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         tasks.clone(),
     ));
     tasks.spawn(server::sim_loop(sh.clone(), cancel.clone()));
-    tracing::info!("emulator listening on {url} (data in {})", dir.display());
-    Ok(EmulatorHandle {
+    let mut handle = EmulatorHandle {
         sh,
         url,
         cert,
         cancel,
         tasks,
         finished: false,
+        _lock: lock,
+    };
+    if let Err(e) = store::write_atomic(&handle.sh.paths.url(), handle.url.as_str().as_bytes()) {
+        handle.stop().await;
+        return Err(dir_err(format!("cannot write the url file: {e}")));
+    }
+    tracing::info!(
+        "emulator listening on {} (data in {})",
+        handle.url,
+        dir.display()
+    );
+    Ok(handle)
+}
+
+/// Takes the data directory's lock. A holder that only probes it ([`running_instance`] in another
+/// process) keeps it for microseconds, so a busy lock is retried briefly before giving up.
+async fn lock_data_dir(paths: &store::Paths, dir: &Path) -> Result<store::DirLock, EmulatorError> {
+    for attempt in 0..5 {
+        match store::try_lock(&paths.lock()) {
+            Ok(store::LockAttempt::Acquired(lock)) => return Ok(lock),
+            Ok(store::LockAttempt::Busy) if attempt < 4 => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Ok(store::LockAttempt::Busy) => break,
+            Err(e) => {
+                return Err(EmulatorError::DataDir {
+                    path: dir.to_path_buf(),
+                    message: format!("cannot lock {}: {e}", paths.lock().display()),
+                });
+            }
+        }
+    }
+    Err(EmulatorError::Locked {
+        data_dir: dir.to_path_buf(),
     })
+}
+
+/// The base URL and bearer token of the emulator that currently holds `data_dir`'s lock (in this
+/// process or another), so a caller can reuse it instead of starting a second one. None when no
+/// emulator holds the lock, or when its `url` or `token` file is missing or unreadable (for
+/// instance while it is still starting). Never log the token.
+pub fn running_instance(data_dir: &Path) -> Option<(Url, String)> {
+    let paths = store::Paths {
+        root: data_dir.to_path_buf(),
+    };
+    if !store::is_locked(&paths.lock()) {
+        return None;
+    }
+    let url = std::fs::read_to_string(paths.url()).ok()?;
+    let url = Url::parse(url.trim()).ok()?;
+    let token = std::fs::read_to_string(paths.token()).ok()?;
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    Some((url, token.to_string()))
 }

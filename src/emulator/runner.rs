@@ -333,7 +333,7 @@ async fn watch(
                     }
                     "Running" => {
                         job.set_status("Finalizing");
-                        job.phase_due_ms = Some(now + finalize);
+                        job.phase_due_ms = Some(now.saturating_add(finalize));
                     }
                     _ => {}
                 }
@@ -453,7 +453,7 @@ pub fn resume(sh: &Sh) {
                     } else {
                         job.ranks.clear();
                         job.set_status("Preparing");
-                        job.phase_due_ms = Some(now + prep);
+                        job.phase_due_ms = Some(now.saturating_add(prep));
                         job.warnings.push(format!(
                             "The emulator restarted while attempt {} of this job was running; the job was started again.",
                             job.attempt

@@ -7,7 +7,7 @@
 
 use super::faults::Fate;
 use super::http::{ApiError, canonical_path, require_api_version, require_auth};
-use super::model::now_ms;
+use super::model::{World, now_ms};
 use super::shared::Sh;
 use super::{arm, history, jobs, runner, shared, sim};
 use axum::Router;
@@ -18,6 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -62,8 +63,8 @@ pub fn router(sh: Sh) -> Router {
         .route(&l("/usages"), get(arm::usages))
         .route(&l("/quotas"), get(arm::quotas))
         .route(&l("/updateQuotas"), post(arm::update_quotas))
-        .route(&l("/computeOperationsStatus/{id}"), get(arm::op_status))
-        .route(&l("/mfeOperationsStatus/{id}"), get(arm::op_status))
+        .route(&l("/computeOperationsStatus/{id}"), get(arm::compute_op_status))
+        .route(&l("/mfeOperationsStatus/{id}"), get(arm::mfe_op_status))
         .route(&l("/computeOperationsResult/{id}"), get(arm::op_result))
         .route(&l("/mfeOperationResults/{id}"), get(arm::op_result))
         .layer(from_fn(require_api_version))
@@ -257,29 +258,127 @@ pub async fn accept_loop(
 }
 
 /// Ticks the simulation until `cancel` fires: at the next deadline, when a request changed
-/// something, and at least every 250 ms.
+/// something, and at least every 250 ms. A panic inside a tick is caught and logged, and the loop
+/// goes on (backing off while ticks keep panicking), so one bad resource never freezes the rest.
 pub async fn sim_loop(sh: Sh, cancel: CancellationToken) {
+    run_sim_loop(sh, cancel, sim::tick).await;
+}
+
+/// The loop behind [`sim_loop`], with the tick function as a parameter so a test can make it panic.
+async fn run_sim_loop<F>(sh: Sh, cancel: CancellationToken, tick: F)
+where
+    F: Fn(&mut World, i64, f64) -> sim::Tick,
+{
+    let mut panics_in_a_row: u32 = 0;
     loop {
         if sh.is_dead() || cancel.is_cancelled() {
             break;
         }
         let now = now_ms();
-        let (changed, effects, next) = {
-            let mut world = sh.lock();
-            let t = sim::tick(&mut world, now, sh.speed);
-            (t.changed, t.effects, sim::next_due(&world, sh.speed, now))
+        let step = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let (changed, effects, next) = {
+                let mut world = sh.lock();
+                let t = tick(&mut world, now, sh.speed);
+                (t.changed, t.effects, sim::next_due(&world, sh.speed, now))
+            };
+            runner::execute(&sh, effects);
+            (changed, next)
+        }));
+        let (changed, wait) = match step {
+            Ok((changed, next)) => {
+                panics_in_a_row = 0;
+                let wait = next
+                    .map(|due| due.saturating_sub(now_ms()).clamp(1, 250))
+                    .unwrap_or(250) as u64;
+                (changed, wait)
+            }
+            Err(payload) => {
+                panics_in_a_row = panics_in_a_row.saturating_add(1);
+                tracing::error!(
+                    "emulator: a simulation step panicked ({}); {} in a row, the simulation goes on",
+                    panic_message(payload.as_ref()),
+                    panics_in_a_row
+                );
+                // The tick may have changed the world before it panicked: save what it did.
+                let backoff = 250u64 << panics_in_a_row.min(5);
+                (true, backoff.min(5_000))
+            }
         };
-        runner::execute(&sh, effects);
         if changed && let Err(e) = sh.persist().await {
             tracing::error!("emulator: could not save state: {e}");
         }
-        let wait = next
-            .map(|due| (due - now_ms()).clamp(1, 250))
-            .unwrap_or(250) as u64;
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = sh.wake.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
         }
+    }
+}
+
+/// The message of a panic payload (`panic!` with a literal or a formatted string).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "no message"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::shared::Shared;
+    use crate::emulator::store::Paths;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_simulation_loop_survives_a_panicking_tick() {
+        let dir = tempfile::tempdir().unwrap();
+        let sh: Sh = Arc::new(Shared::new(
+            1000.0,
+            url::Url::parse("http://127.0.0.1:1/").unwrap(),
+            "t".into(),
+            vec![7; 32],
+            Paths {
+                root: dir.path().to_path_buf(),
+            },
+            World::new(),
+            None,
+        ));
+        let calls = Arc::new(AtomicU32::new(0));
+        let counted = calls.clone();
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(run_sim_loop(
+            sh.clone(),
+            cancel.clone(),
+            move |w, now, speed| {
+                if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                    panic!("a tick that fails once");
+                }
+                sim::tick(w, now, speed)
+            },
+        ));
+        let started = std::time::Instant::now();
+        while calls.load(Ordering::SeqCst) < 3 {
+            assert!(
+                !task.is_finished(),
+                "the loop ended after {} ticks",
+                calls.load(Ordering::SeqCst)
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no tick after the panic"
+            );
+            sh.kick();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        cancel.cancel();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the loop stops when cancelled")
+            .expect("the loop task did not panic");
     }
 }

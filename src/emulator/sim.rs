@@ -261,7 +261,7 @@ fn apply_transition(c: &mut Compute, p: &Pending, now: i64, speed: f64) -> Outco
                 c.set_prop(&["state"], json!("SettingUp"));
                 c.pending = Some(Pending {
                     stage: 1,
-                    due_ms: now + scaled_ms(CI_SETUP, speed),
+                    due_ms: now.saturating_add(scaled_ms(CI_SETUP, speed)),
                     ..p.clone()
                 });
                 return Outcome::Continue;
@@ -485,13 +485,13 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                 continue;
             };
             let since = *c.idle_since_ms.get_or_insert(now);
-            if now - since >= scaled_ms(idle as f64 / 1000.0, speed) {
+            if now.saturating_sub(since) >= scaled_ms(idle as f64 / 1000.0, speed) {
                 c.set_prop(&["state"], json!("Stopping"));
                 last_operation(c, "Stop", "InProgress", "IdleShutdown", now);
                 c.pending = Some(Pending {
                     action: Action::IdleStop,
                     stage: 0,
-                    due_ms: now + scaled_ms(STOP, speed),
+                    due_ms: now.saturating_add(scaled_ms(STOP, speed)),
                     op_id: None,
                     fail: None,
                     target_size: None,
@@ -526,7 +526,7 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                     job.timeout_at_ms =
                         model::get_str(&job.body, &["properties", "limits", "timeout"])
                             .and_then(parse_duration_ms)
-                            .map(|ms| now + ms);
+                            .map(|ms| now.saturating_add(ms));
                     t.effects.push(Effect::Launch {
                         ws: key.clone(),
                         job: jk.clone(),
@@ -590,7 +590,8 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                         None => {
                             if let Some(job) = ws.jobs.get_mut(jk) {
                                 job.set_status("Preparing");
-                                job.phase_due_ms = Some(now + scaled_ms(JOB_PREP, speed));
+                                job.phase_due_ms =
+                                    Some(now.saturating_add(scaled_ms(JOB_PREP, speed)));
                             }
                             t.changed = true;
                         }
@@ -621,8 +622,9 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                                         }
                                         if let Some(job) = ws.jobs.get_mut(jk) {
                                             job.set_status("Preparing");
-                                            job.phase_due_ms =
-                                                Some(now + scaled_ms(JOB_PREP, speed));
+                                            job.phase_due_ms = Some(
+                                                now.saturating_add(scaled_ms(JOB_PREP, speed)),
+                                            );
                                         }
                                         t.changed = true;
                                     }
@@ -677,7 +679,7 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                     NodeState::Allocating if n.due_ms.is_none_or(|d| d <= now) => {
                         n.state = NodeState::Preparing;
                         n.since_ms = now;
-                        n.due_ms = Some(now + scaled_ms(NODE_PREP, speed));
+                        n.due_ms = Some(now.saturating_add(scaled_ms(NODE_PREP, speed)));
                         changed = true;
                     }
                     NodeState::Preparing if n.due_ms.is_none_or(|d| d <= now) => {
@@ -754,7 +756,7 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                     c.add_node(
                         NodeState::Allocating,
                         now,
-                        Some(now + scaled_ms(NODE_ALLOC, speed)),
+                        Some(now.saturating_add(scaled_ms(NODE_ALLOC, speed))),
                     );
                     changed = true;
                 }
@@ -775,10 +777,10 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                         break;
                     }
                     let n = &mut c.nodes[i];
-                    if (k as u32) < over_max || now - n.since_ms >= idle_after {
+                    if (k as u32) < over_max || now.saturating_sub(n.since_ms) >= idle_after {
                         n.state = NodeState::Leaving;
                         n.since_ms = now;
-                        n.due_ms = Some(now + scaled_ms(NODE_LEAVE, speed));
+                        n.due_ms = Some(now.saturating_add(scaled_ms(NODE_LEAVE, speed)));
                         excess -= 1;
                         changed = true;
                     }
@@ -792,7 +794,7 @@ pub fn tick(world: &mut World, now: i64, speed: f64) -> Tick {
                 if let Some(job) = ws.jobs.get_mut(&jk) {
                     job.nodes = ids;
                     job.set_status("Preparing");
-                    job.phase_due_ms = Some(now + scaled_ms(JOB_PREP, speed));
+                    job.phase_due_ms = Some(now.saturating_add(scaled_ms(JOB_PREP, speed)));
                 }
             }
         }
@@ -827,7 +829,7 @@ pub fn next_due(world: &World, speed: f64, now: i64) -> Option<i64> {
                         consider(d);
                     }
                     if n.state == NodeState::Idle {
-                        consider(n.since_ms + idle_after);
+                        consider(n.since_ms.saturating_add(idle_after));
                     }
                 }
             }
@@ -841,7 +843,7 @@ pub fn next_due(world: &World, speed: f64, now: i64) -> Option<i64> {
                     .and_then(parse_duration_ms),
                 )
             {
-                consider(since + scaled_ms(idle as f64 / 1000.0, speed));
+                consider(since.saturating_add(scaled_ms(idle as f64 / 1000.0, speed)));
             }
         }
         for j in ws.jobs.values() {
@@ -968,6 +970,71 @@ mod tests {
         let p = props(&w, &key);
         assert_eq!(p["currentNodeCount"], 1);
         assert_eq!(p["nodeStateCounts"]["idleNodeCount"], 1);
+    }
+
+    #[test]
+    fn absurd_durations_and_speeds_saturate_instead_of_overflowing() {
+        // Durations that parse to just under i64::MAX milliseconds (a state saved before they
+        // were refused at submission), and a speed so small every delay saturates.
+        let huge = "P292471208YT21366775S";
+        assert!(parse_duration_ms(huge).is_some_and(|ms| ms > i64::MAX / 2));
+        let (mut w, key) = world_with_cluster(1, 2, huge);
+        add_job(&mut w, &key, "j1", 1);
+        let job = w
+            .workspaces
+            .get_mut(&key)
+            .unwrap()
+            .jobs
+            .get_mut("j1")
+            .unwrap();
+        job.body["properties"]["limits"] = json!({"jobLimitsType": "Command", "timeout": huge});
+        let mut now: i64 = 1_700_000_000_000;
+        let mut launched = false;
+        for _ in 0..100 {
+            let t = tick(&mut w, now, 1.0);
+            let _ = next_due(&w, 1.0, now);
+            if t.effects.iter().any(|e| matches!(e, Effect::Launch { .. })) {
+                launched = true;
+                break;
+            }
+            now += 250;
+        }
+        assert!(launched);
+        assert_eq!(w.workspaces[&key].jobs["j1"].timeout_at_ms, Some(i64::MAX));
+        // Still running long after: the deadline never wrapped into the past.
+        tick(&mut w, now + 3_600_000, 1.0);
+        assert_eq!(w.workspaces[&key].jobs["j1"].status, "Running");
+        // The job ends; its node idles with a scale-down time that saturates the deadline.
+        let job = w
+            .workspaces
+            .get_mut(&key)
+            .unwrap()
+            .jobs
+            .get_mut("j1")
+            .unwrap();
+        job.ranks = vec![Rank {
+            exit_code: Some(0),
+            ..Rank::default()
+        }];
+        job.set_status("Finalizing");
+        job.phase_due_ms = Some(now);
+        tick(&mut w, now, 1.0);
+        assert_eq!(w.workspaces[&key].jobs["j1"].status, "Completed");
+        assert_eq!(props(&w, &key)["nodeStateCounts"]["idleNodeCount"], 1);
+        assert_eq!(next_due(&w, 1.0, now), Some(i64::MAX));
+        tick(&mut w, now + 1_000, 1.0);
+        assert_eq!(props(&w, &key)["nodeStateCounts"]["idleNodeCount"], 1);
+
+        let tiny = 1e-300;
+        let (mut w, key) = world_with_cluster(0, 2, "PT10S");
+        add_job(&mut w, &key, "j2", 1);
+        for _ in 0..5 {
+            tick(&mut w, now, tiny);
+            assert!(next_due(&w, tiny, now).is_none_or(|d| d > now));
+            now += 250;
+        }
+        let nodes = &w.workspaces[&key].computes["c1"].nodes;
+        assert!(!nodes.is_empty() && nodes.iter().all(|n| n.due_ms == Some(i64::MAX)));
     }
 
     #[test]

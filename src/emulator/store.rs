@@ -1,12 +1,15 @@
 //! Crash-safe files in the emulator's data directory: `state.json` (the whole [`World`]), the
-//! bearer token (`token`), the blob-signing key (`blob.key`). Every write goes to a temporary file
-//! in the same directory, is fsynced, renamed over the target and the directory fsynced, so a
-//! SIGKILL at any point leaves either the old or the new file. Files are created with mode 0600
-//! and directories 0700. This module never logs file contents (they hold secrets).
+//! bearer token (`token`), the blob-signing key (`blob.key`), the base URL of the running emulator
+//! (`url`), and the `lock` file whose exclusive `flock` makes one emulator the sole owner of the
+//! directory. Every write goes to a temporary file in the same directory, is fsynced, renamed over
+//! the target and the directory fsynced, so a SIGKILL at any point leaves either the old or the new
+//! file. Files are created with mode 0600 and directories 0700. This module never logs file
+//! contents (they hold secrets).
 
 use super::model::World;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -78,12 +81,82 @@ impl Paths {
     pub fn blob_key(&self) -> PathBuf {
         self.root.join("blob.key")
     }
+    /// The file whose `flock` marks the directory as in use by a live emulator.
+    pub fn lock(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+    /// The base URL of the live emulator (written once it listens, removed at shutdown).
+    pub fn url(&self) -> PathBuf {
+        self.root.join("url")
+    }
     pub fn tls_dir(&self) -> PathBuf {
         self.root.join("tls")
     }
     /// The working directory of a job (its logs are under `user_logs/` inside it).
     pub fn run_dir(&self, workspace_id: &str, job_name: &str) -> PathBuf {
         self.root.join("runs").join(workspace_id).join(job_name)
+    }
+}
+
+/// An exclusive `flock` on a file, held until this value is dropped (or the process dies, which
+/// the kernel treats the same). The descriptor is close-on-exec, so job processes never inherit
+/// it.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+/// The outcome of trying to take a lock without waiting.
+pub enum LockAttempt {
+    Acquired(DirLock),
+    /// Another open file description (in this or another process) holds it.
+    Busy,
+}
+
+/// Takes an exclusive, non-blocking `flock` on `path` (created with mode 0600 if missing).
+pub fn try_lock(path: &Path) -> io::Result<LockAttempt> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    loop {
+        // SAFETY: flock only operates on the descriptor, which `file` keeps open for the call.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            return Ok(LockAttempt::Acquired(DirLock { _file: file }));
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(code) if code == libc::EWOULDBLOCK || code == libc::EAGAIN => {
+                return Ok(LockAttempt::Busy);
+            }
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Whether some open file description holds an exclusive `flock` on `path`, asked without ever
+/// taking it exclusively: a shared probe conflicts only with an exclusive holder and is released
+/// at once. A missing file means nobody holds it.
+pub fn is_locked(path: &Path) -> bool {
+    let Ok(file) = OpenOptions::new().read(true).open(path) else {
+        return false;
+    };
+    loop {
+        // SAFETY: as in `try_lock`; the shared lock is released when `file` is closed below.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
+        if rc == 0 {
+            return false;
+        }
+        match io::Error::last_os_error().raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(code) => return code == libc::EWOULDBLOCK || code == libc::EAGAIN,
+            None => return false,
+        }
     }
 }
 
