@@ -119,7 +119,7 @@ pub enum OutputFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct EmulatorArgs {
     /// Port to listen on (0 = any free port).
     #[arg(long, default_value_t = 0)]
@@ -150,6 +150,21 @@ pub struct EmulatorArgs {
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
+}
+
+impl std::fmt::Debug for EmulatorArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorArgs")
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("demo", &self.demo)
+            .field("speed", &self.speed)
+            .field("tls", &self.tls)
+            .field("faults", &self.faults)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("bind", &self.bind)
+            .finish()
+    }
 }
 
 #[cfg(test)]

@@ -8,11 +8,12 @@ use crate::azure::http::{BearerSource, Pipeline, PipelineOptions, StaticBearer};
 use crate::azure::{AmlClient, Cloud, WorkspaceContext};
 use crate::cli::GlobalArgs;
 use crate::config::{ContextFlags, ResolveInputs, ResolvedContext, resolve};
-use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
+use crate::emulator::{self, EmulatorConfig, EmulatorError, EmulatorHandle};
 use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use url::Url;
 
 /// Hands the credential's cached token to the pipeline.
 struct CredentialBearer(Credential);
@@ -31,7 +32,12 @@ pub enum Target {
     },
     /// The built-in emulator, running in this process.
     EmbeddedEmulator {
-        handle: EmulatorHandle,
+        handle: Arc<EmulatorHandle>,
+    },
+    /// The built-in emulator another amlc process runs on the same data dir (a TUI in another
+    /// pane): used as it is, never started twice.
+    SharedEmulator {
+        url: Url,
     },
 }
 
@@ -46,19 +52,20 @@ pub struct Connection {
 
 impl Connection {
     pub fn is_emulator(&self) -> bool {
-        matches!(self.target, Target::EmbeddedEmulator { .. })
+        !matches!(self.target, Target::Azure { .. })
     }
 
     /// A plain line saying this is the emulator, for table headers; `None` against Azure.
     pub fn banner(&self) -> Option<String> {
-        match &self.target {
-            Target::EmbeddedEmulator { handle } => Some(format!(
-                "# amlc built-in emulator at {} (demo workspace {}, not Azure; configure a workspace to use Azure)",
-                handle.url(),
-                self.client.context().workspace
-            )),
-            Target::Azure { .. } => None,
-        }
+        let url = match &self.target {
+            Target::EmbeddedEmulator { handle } => handle.url(),
+            Target::SharedEmulator { url } => url,
+            Target::Azure { .. } => return None,
+        };
+        Some(format!(
+            "# amlc built-in emulator at {url} (demo workspace {}, not Azure; configure a workspace to use Azure)",
+            self.client.context().workspace
+        ))
     }
 
     /// The token source and its expiry (for `doctor`).
@@ -76,7 +83,7 @@ impl Connection {
                     format!("{when} (in {} min)", left.whole_minutes()),
                 ))
             }
-            Target::EmbeddedEmulator { .. } => Ok((
+            Target::EmbeddedEmulator { .. } | Target::SharedEmulator { .. } => Ok((
                 "emulator token (generated at start)".into(),
                 "with the emulator".into(),
             )),
@@ -84,8 +91,11 @@ impl Connection {
     }
 
     /// Stops the embedded emulator, if any.
+    /// Stops the embedded emulator when this was the last connection using it.
     pub async fn close(self) {
-        if let Target::EmbeddedEmulator { handle } = self.target {
+        if let Target::EmbeddedEmulator { handle } = self.target
+            && let Ok(handle) = Arc::try_unwrap(handle)
+        {
             handle.shutdown().await;
         }
     }
@@ -169,19 +179,22 @@ async fn start_embedded(
     let data_dir = default_emulator_dir().ok_or_else(|| {
         AzureError::Invalid("no home directory to keep the emulator's data in".into())
     })?;
-    let handle = emulator::start(EmulatorConfig {
-        bind: std::net::IpAddr::from([127, 0, 0, 1]),
-        port: 0,
-        data_dir: data_dir.clone(),
-        demo: true,
-        speed: 1.0,
-        tls: false,
-        faults: None,
-        token: None,
-    })
-    .await
-    .map_err(|e| AzureError::Invalid(format!("could not start the built-in emulator: {e}")))?;
-    let cloud = Cloud::Custom(handle.url().clone());
+    let (target, url, token) = match embedded_emulator(&data_dir).await {
+        Ok(handle) => {
+            let (url, token) = (handle.url().clone(), handle.token().to_string());
+            (Target::EmbeddedEmulator { handle }, url, token)
+        }
+        Err(EmulatorError::Locked { .. }) => {
+            let (url, token) = running_emulator(&data_dir).await?;
+            (Target::SharedEmulator { url: url.clone() }, url, token)
+        }
+        Err(e) => {
+            return Err(AzureError::Invalid(format!(
+                "could not start the built-in emulator: {e}"
+            )));
+        }
+    };
+    let cloud = Cloud::Custom(url.clone());
     let mut ctx = WorkspaceContext::new(
         cloud,
         emulator::DEMO_SUBSCRIPTION,
@@ -189,7 +202,7 @@ async fn start_embedded(
         emulator::DEMO_WORKSPACE,
     );
     ctx.api_version = resolved.api_version.value.clone();
-    let bearer: Arc<dyn BearerSource> = Arc::new(StaticBearer::new(handle.token()));
+    let bearer: Arc<dyn BearerSource> = Arc::new(StaticBearer::new(token));
     let pipeline = Pipeline::new(Some(bearer), pipeline_options(global))?;
     let why = if global.emulator {
         "--emulator"
@@ -201,7 +214,7 @@ async fn start_embedded(
         0,
         (
             "target".into(),
-            format!("built-in emulator {}", handle.url()),
+            format!("built-in emulator {url}"),
             why.into(),
         ),
     );
@@ -213,7 +226,52 @@ async fn start_embedded(
     Ok(Connection {
         client: AmlClient::new(ctx, pipeline),
         auth_label: "emulator token".into(),
-        target: Target::EmbeddedEmulator { handle },
+        target,
         sources,
     })
+}
+
+/// The URL and token of the emulator another amlc process runs on `data_dir`. It may be starting
+/// right now (lock taken, URL not yet written), so this waits up to two seconds.
+async fn running_emulator(data_dir: &std::path::Path) -> Result<(Url, String)> {
+    for _ in 0..20 {
+        if let Some(found) = emulator::running_instance(data_dir) {
+            return Ok(found);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(AzureError::Invalid(format!(
+        "another amlc emulator holds {} but has not said where it listens; try again in a moment",
+        data_dir.display()
+    )))
+}
+
+/// The embedded emulator of this process: one per process, shared by every connection made
+/// while it runs (a reconnect from the TUI must not start a second one on the same data dir).
+static EMBEDDED: std::sync::Mutex<std::sync::Weak<EmulatorHandle>> =
+    std::sync::Mutex::new(std::sync::Weak::new());
+
+async fn embedded_emulator(
+    data_dir: &std::path::Path,
+) -> Result<Arc<EmulatorHandle>, EmulatorError> {
+    if let Some(running) = EMBEDDED.lock().ok().and_then(|weak| weak.upgrade()) {
+        return Ok(running);
+    }
+    let handle = Arc::new(
+        emulator::start(EmulatorConfig {
+            bind: std::net::IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            data_dir: data_dir.to_path_buf(),
+            demo: true,
+            speed: 1.0,
+            tls: false,
+            faults: None,
+            token: None,
+        })
+        .await?,
+    );
+    if let Ok(mut slot) = EMBEDDED.lock() {
+        *slot = Arc::downgrade(&handle);
+    }
+    Ok(handle)
 }

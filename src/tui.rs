@@ -64,6 +64,10 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
+    // Raw mode turns Ctrl-C into a key, but `kill -INT`/`-QUIT` from outside must still restore
+    // the terminal.
+    let mut sigint = signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?;
+    let mut sigquit = signal(SignalKind::quit()).wrap_err("cannot watch SIGQUIT")?;
     let mut exit = ExitCode::SUCCESS;
     let mut first_frame = false;
     let mut first_data = false;
@@ -134,6 +138,8 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
             _ = sleep_until(deadline) => batch.push(Msg::Tick),
             _ = sigterm.recv() => { exit = ExitCode::from(143); break; }
             _ = sighup.recv() => { exit = ExitCode::from(129); break; }
+            _ = sigint.recv() => { exit = ExitCode::from(130); break; }
+            _ = sigquit.recv() => { exit = ExitCode::from(131); break; }
         }
         // Coalesce: take everything else that is already waiting, then draw once. The stream is
         // polled with this task's own waker (`poll!`), never a no-op one (`now_or_never`):

@@ -371,3 +371,29 @@ async fn no_workspace_configured_runs_the_embedded_emulator() {
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(stdout.contains("no workspace configured"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_amlc_reuses_the_running_embedded_emulator() {
+    let home = tempfile::tempdir().unwrap();
+    // The default data dir of the embedded emulator, held by a standalone one.
+    let data = home.path().join(".local/share/amlc/emulator");
+    let emulator = start_emulator(home.path(), &data);
+    let token_before = std::fs::read_to_string(data.join("token")).unwrap();
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list"]);
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(
+        stdout.lines().next().unwrap_or("").contains(&emulator.url),
+        "{stdout}"
+    );
+    assert!(stdout.lines().count() >= DEMO_COMPUTES + 2, "{stdout}");
+    // The running emulator kept its token and still answers.
+    assert_eq!(
+        std::fs::read_to_string(data.join("token")).unwrap(),
+        token_before
+    );
+    let out = list_against(home.path(), &emulator, &data, &[]).await;
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+}

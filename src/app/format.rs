@@ -64,12 +64,7 @@ fn compact(secs: i64) -> String {
     }
 }
 
-/// Seconds of an ISO-8601 duration (`PT30M`, `P1DT2H`), `None` when it is not one.
-pub fn iso_duration_secs(text: &str) -> Option<u64> {
-    let parsed = iso8601::duration(text.trim()).ok()?;
-    let std: std::time::Duration = parsed.into();
-    Some(std.as_secs())
-}
+pub use crate::azure::computes::iso_duration_secs;
 
 /// An ISO-8601 duration shown compactly (`PT30M` → `30m`, `PT1H30M` → `1h30m`); text that is
 /// not a duration is returned verbatim.

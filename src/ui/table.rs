@@ -357,7 +357,8 @@ fn node_bar(counts: &NodeCounts, width: usize, sym: &Symbols, theme: &Theme) -> 
         .iter()
         .map(|(n, _, _)| {
             if *n > 0 {
-                ((*n as usize) * bar_room / total as usize).max(1)
+                let share = (*n as u128) * (bar_room as u128) / (total.max(1) as u128);
+                (share as usize).max(1)
             } else {
                 0
             }

@@ -53,16 +53,22 @@ fn state(c: &ComputeResource) -> (String, Tone) {
 
 pub fn node_counts(p: &AmlComputeProperties) -> NodeCounts {
     match &p.node_state_counts {
+        // Counts come from the network: keep them in a range where sums and bar widths cannot
+        // overflow, whatever a buggy server sends.
         Some(n) => NodeCounts {
-            running: n.running_node_count,
-            idle: n.idle_node_count,
-            preparing: n.preparing_node_count,
-            unusable: n.unusable_node_count,
-            leaving: n.leaving_node_count,
-            preempted: n.preempted_node_count,
+            running: sane(n.running_node_count),
+            idle: sane(n.idle_node_count),
+            preparing: sane(n.preparing_node_count),
+            unusable: sane(n.unusable_node_count),
+            leaving: sane(n.leaving_node_count),
+            preempted: sane(n.preempted_node_count),
         },
         None => NodeCounts::default(),
     }
+}
+
+fn sane(count: i64) -> i64 {
+    count.clamp(0, i64::from(u32::MAX))
 }
 
 fn nodes_text(p: &AmlComputeProperties) -> String {

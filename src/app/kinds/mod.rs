@@ -131,7 +131,16 @@ pub struct NodeCounts {
 
 impl NodeCounts {
     pub fn total(&self) -> i64 {
-        self.running + self.idle + self.preparing + self.unusable + self.leaving + self.preempted
+        [
+            self.running,
+            self.idle,
+            self.preparing,
+            self.unusable,
+            self.leaving,
+            self.preempted,
+        ]
+        .iter()
+        .fold(0i64, |sum, n| sum.saturating_add(*n))
     }
 
     /// (count, one-letter label, state name) in bar order.
