@@ -397,3 +397,76 @@ async fn a_second_amlc_reuses_the_running_embedded_emulator() {
     let out = list_against(home.path(), &emulator, &data, &[]).await;
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_emulator_is_trusted_only_with_its_certificate() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("tls-emu");
+    let mut cmd = amlc(home.path());
+    cmd.args(["emulator", "--demo", "--tls", "--port", "0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("amlc emulator listening on ")
+        .unwrap()
+        .to_string();
+    let emulator = Emulator { child, url };
+    assert!(emulator.url.starts_with("https://"), "{}", emulator.url);
+    let cert = data.join("tls").join("cert.pem");
+
+    let out = list_against(home.path(), &emulator, &data, &[]).await;
+    assert!(
+        !out.status.success(),
+        "an untrusted self-signed certificate must be refused"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("network error") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+
+    let out = list_against(
+        home.path(),
+        &emulator,
+        &data,
+        &["--ca-cert", cert.to_str().unwrap()],
+    )
+    .await;
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).lines().count() > DEMO_COMPUTES,
+        "{}",
+        text(&out.stdout)
+    );
+
+    // SSL_CERT_FILE works as well.
+    let token = std::fs::read_to_string(data.join("token")).unwrap();
+    let mut cmd = amlc(home.path());
+    cmd.args([
+        "computes",
+        "list",
+        "--endpoint",
+        &emulator.url,
+        "--auth",
+        "token",
+    ])
+    .args([
+        "--subscription",
+        "00000000-0000-0000-0000-000000000000",
+        "-g",
+        "demo-rg",
+        "-w",
+        "demo-ws",
+    ])
+    .env("AMLC_TOKEN", token.trim())
+    .env("SSL_CERT_FILE", &cert);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+}

@@ -300,6 +300,12 @@ pub fn api_error(
     }))
 }
 
+/// A transport failure that another attempt cannot mend: the server's certificate is not
+/// trusted (a corporate proxy or a self-signed emulator without `--ca-cert`).
+fn is_permanent(message: &str) -> bool {
+    message.to_ascii_lowercase().contains("certificate")
+}
+
 fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
@@ -437,9 +443,10 @@ impl Pipeline {
                     .retry_after()
                     .map(|d| d.min(policy.max_retry_after))
                     .unwrap_or_else(|| policy.backoff(attempt - 1)),
-                Err(AzureError::Transport { .. } | AzureError::Timeout { .. }) if !last => {
+                Err(AzureError::Transport { message, .. }) if !last && !is_permanent(message) => {
                     policy.backoff(attempt - 1)
                 }
+                Err(AzureError::Timeout { .. }) if !last => policy.backoff(attempt - 1),
                 _ => return outcome,
             };
             tracing::debug!(
@@ -545,6 +552,11 @@ impl Pipeline {
             } else {
                 "request failed".into()
             };
+        }
+        if is_permanent(&message) {
+            message.push_str(
+                " (the server's certificate is not trusted: trust its CA with --ca-cert PATH or SSL_CERT_FILE)",
+            );
         }
         AzureError::Transport {
             method: method.into(),
