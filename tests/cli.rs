@@ -208,6 +208,10 @@ impl Drop for Emulator {
 }
 
 fn start_emulator(home: &Path, data: &Path) -> Emulator {
+    start_emulator_with(home, data, &[])
+}
+
+fn start_emulator_with(home: &Path, data: &Path, extra: &[&str]) -> Emulator {
     let mut cmd = amlc(home);
     cmd.args([
         "emulator",
@@ -219,6 +223,7 @@ fn start_emulator(home: &Path, data: &Path) -> Emulator {
         "--data-dir",
     ])
     .arg(data)
+    .args(extra)
     .stdout(Stdio::piped())
     .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
@@ -402,22 +407,7 @@ async fn a_second_amlc_reuses_the_running_embedded_emulator() {
 async fn https_emulator_is_trusted_only_with_its_certificate() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("tls-emu");
-    let mut cmd = amlc(home.path());
-    cmd.args(["emulator", "--demo", "--tls", "--port", "0", "--data-dir"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first
-        .trim()
-        .strip_prefix("amlc emulator listening on ")
-        .unwrap()
-        .to_string();
-    let emulator = Emulator { child, url };
+    let emulator = start_emulator_with(home.path(), &data, &["--tls"]);
     assert!(emulator.url.starts_with("https://"), "{}", emulator.url);
     let cert = data.join("tls").join("cert.pem");
 

@@ -852,31 +852,19 @@ pub async fn put_compute(
             if let Some(tags) = req.get("tags") {
                 set(&mut updated.body, &["tags"], tags.clone());
             }
-            updated.set_top("provisioningState", json!("Updating"));
-            updated.set_top("modifiedOn", json!(iso(now)));
             set(
                 &mut updated.body,
                 &["systemData", "lastModifiedAt"],
                 json!(iso(now)),
             );
             let sub_name = w.subscription.clone();
-            let op = new_op(
+            let op = begin_update(
+                &sh,
                 &mut world,
-                &wskey,
-                &sub_name,
-                &location,
-                OpKind::ComputePut,
-                &key,
+                (&wskey, &sub_name, &location, &key),
+                &mut updated,
                 now,
             );
-            updated.pending = Some(Pending {
-                action: Action::Update,
-                stage: 0,
-                due_ms: now.saturating_add(sh.ms(sim::UPDATE)),
-                op_id: Some(op.id.clone()),
-                fail: None,
-                target_size: None,
-            });
             let body = updated.body.clone();
             if let Some(w) = world.workspaces.get_mut(&wskey) {
                 w.computes.insert(key.clone(), updated);
@@ -951,6 +939,31 @@ pub async fn put_compute(
     ))
 }
 
+/// Marks `compute` Updating and starts the operation that ends the update, for a PUT that
+/// replaces a compute and for a PATCH of its scale settings alike. `at` is (workspace key,
+/// subscription, location, compute key).
+fn begin_update(
+    sh: &Sh,
+    world: &mut World,
+    at: (&str, &str, &str, &str),
+    compute: &mut Compute,
+    now: i64,
+) -> Operation {
+    let (wskey, sub, location, key) = at;
+    compute.set_top("provisioningState", json!("Updating"));
+    compute.set_top("modifiedOn", json!(iso(now)));
+    let op = new_op(world, wskey, sub, location, OpKind::ComputePut, key, now);
+    compute.pending = Some(Pending {
+        action: Action::Update,
+        stage: 0,
+        due_ms: now.saturating_add(sh.ms(sim::UPDATE)),
+        op_id: Some(op.id.clone()),
+        fail: None,
+        target_size: None,
+    });
+    op
+}
+
 pub async fn patch_compute(
     State(sh): State<Sh>,
     Path((sub, rg, ws, name)): Path<(String, String, String, String)>,
@@ -998,28 +1011,15 @@ pub async fn patch_compute(
             let old = get(&c.body, &["properties", "properties", "scaleSettings"]).cloned();
             let scale = scale_settings(scale_req.as_ref(), old.as_ref())?;
             updated.set_prop(&["scaleSettings"], scale);
-            updated.set_top("provisioningState", json!("Updating"));
-            updated.set_top("modifiedOn", json!(iso(now)));
             let location = updated.location().to_string();
             let sub_name = w.subscription.clone();
-            let o = new_op(
+            op = Some(begin_update(
+                &sh,
                 &mut world,
-                &wskey,
-                &sub_name,
-                &location,
-                OpKind::ComputePut,
-                &key,
+                (&wskey, &sub_name, &location, &key),
+                &mut updated,
                 now,
-            );
-            updated.pending = Some(Pending {
-                action: Action::Update,
-                stage: 0,
-                due_ms: now.saturating_add(sh.ms(sim::UPDATE)),
-                op_id: Some(o.id.clone()),
-                fail: None,
-                target_size: None,
-            });
-            op = Some(o);
+            ));
         }
         let body = updated.body.clone();
         if let Some(w) = world.workspaces.get_mut(&wskey) {
