@@ -6,7 +6,7 @@
 use super::common::SystemData;
 use super::job_enums::*;
 use super::secret::redact_json;
-use super::util::{has_extra, null_as_default, salvage, take_field};
+use super::util::{has_extra, null_as_default, take_field, take_properties};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -287,18 +287,7 @@ impl Job {
                 job.name = take_field(&mut map, "name", w);
                 job.type_ = take_field(&mut map, "type", w);
                 job.system_data = take_field(&mut map, "systemData", w);
-                match map.remove("properties") {
-                    None | Some(Value::Null) => {}
-                    Some(properties) => match salvage::<JobProperties>(properties) {
-                        Ok((parsed, set_aside)) => {
-                            job.properties = parsed;
-                            warnings
-                                .extend(set_aside.into_iter().map(|s| format!("properties.{s}")));
-                        }
-                        // Not an object: nothing typed to salvage; `raw` still has it.
-                        Err(error) => warnings.push(error),
-                    },
-                }
+                job.properties = take_properties(&mut map, w);
                 job.extra = map;
             }
             _ => warnings.push("job is not a JSON object".to_owned()),

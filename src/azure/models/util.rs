@@ -82,6 +82,28 @@ pub(crate) fn take_field<T: DeserializeOwned>(
     }
 }
 
+/// Removes `properties` from a resource's `map` and reads it as `T` with [`salvage`]: fields that
+/// do not parse are set aside (warnings prefixed `properties.`); a `properties` that is not an
+/// object leaves `T` at its default with a warning (the resource's `raw` still has it).
+pub(crate) fn take_properties<T: DeserializeOwned + HasExtra + Default>(
+    map: &mut Map<String, Value>,
+    warnings: &mut Vec<String>,
+) -> T {
+    match map.remove("properties") {
+        None | Some(Value::Null) => T::default(),
+        Some(properties) => match salvage::<T>(properties) {
+            Ok((parsed, set_aside)) => {
+                warnings.extend(set_aside.into_iter().map(|s| format!("properties.{s}")));
+                parsed
+            }
+            Err(error) => {
+                warnings.push(error);
+                T::default()
+            }
+        },
+    }
+}
+
 /// A struct with a `#[serde(flatten)] extra` map, for [`salvage`].
 pub(crate) trait HasExtra {
     fn extra_mut(&mut self) -> &mut Map<String, Value>;

@@ -6,7 +6,7 @@
 use super::common::{ManagedServiceIdentity, Sku, SystemData};
 use super::enums::{ProvisioningState, PublicNetworkAccess, WorkspaceKind};
 use super::secret::redact_json;
-use super::util::{has_extra, null_as_default, salvage, take_field};
+use super::util::{has_extra, null_as_default, take_field, take_properties};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -124,18 +124,7 @@ impl Workspace {
                 workspace.sku = take_field(&mut map, "sku", w);
                 workspace.identity = take_field(&mut map, "identity", w);
                 workspace.system_data = take_field(&mut map, "systemData", w);
-                match map.remove("properties") {
-                    None | Some(Value::Null) => {}
-                    Some(properties) => match salvage::<WorkspaceProperties>(properties.clone()) {
-                        Ok((parsed, set_aside)) => {
-                            workspace.properties = parsed;
-                            warnings
-                                .extend(set_aside.into_iter().map(|s| format!("properties.{s}")));
-                        }
-                        // Not an object: nothing typed to salvage; `raw` still has it.
-                        Err(error) => warnings.push(error),
-                    },
-                }
+                workspace.properties = take_properties(&mut map, w);
                 workspace.extra = map;
             }
             _ => warnings.push("workspace is not a JSON object".to_owned()),
