@@ -240,8 +240,8 @@ fn start_emulator_with(home: &Path, data: &Path, extra: &[&str]) -> Emulator {
 
 const DEMO_COMPUTES: usize = 12;
 
-async fn list_against(home: &Path, emulator: &Emulator, data: &Path, extra: &[&str]) -> Output {
-    let token = std::fs::read_to_string(data.join("token")).unwrap();
+/// `amlc computes list` against the demo workspace of `emulator`, with `token`.
+fn list_command(home: &Path, emulator: &Emulator, token: &str) -> Command {
     let mut cmd = amlc(home);
     cmd.args([
         "computes",
@@ -259,8 +259,14 @@ async fn list_against(home: &Path, emulator: &Emulator, data: &Path, extra: &[&s
         "-w",
         "demo-ws",
     ])
-    .args(extra)
-    .env("AMLC_TOKEN", token.trim());
+    .env("AMLC_TOKEN", token);
+    cmd
+}
+
+async fn list_against(home: &Path, emulator: &Emulator, data: &Path, extra: &[&str]) -> Output {
+    let token = std::fs::read_to_string(data.join("token")).unwrap();
+    let mut cmd = list_command(home, emulator, token.trim());
+    cmd.args(extra);
     run(cmd).await
 }
 
@@ -299,24 +305,7 @@ async fn emulator_lists_the_demo_and_survives_sigkill() {
         assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
     }
     // Without the token: refused.
-    let mut cmd = amlc(home.path());
-    cmd.args([
-        "computes",
-        "list",
-        "--endpoint",
-        &emulator.url,
-        "--auth",
-        "token",
-    ])
-    .args([
-        "--subscription",
-        "00000000-0000-0000-0000-000000000000",
-        "-g",
-        "demo-rg",
-        "-w",
-        "demo-ws",
-    ])
-    .env("AMLC_TOKEN", "wrong");
+    let cmd = list_command(home.path(), &emulator, "wrong");
     let out = run(cmd).await;
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
@@ -438,25 +427,8 @@ async fn https_emulator_is_trusted_only_with_its_certificate() {
 
     // SSL_CERT_FILE works as well.
     let token = std::fs::read_to_string(data.join("token")).unwrap();
-    let mut cmd = amlc(home.path());
-    cmd.args([
-        "computes",
-        "list",
-        "--endpoint",
-        &emulator.url,
-        "--auth",
-        "token",
-    ])
-    .args([
-        "--subscription",
-        "00000000-0000-0000-0000-000000000000",
-        "-g",
-        "demo-rg",
-        "-w",
-        "demo-ws",
-    ])
-    .env("AMLC_TOKEN", token.trim())
-    .env("SSL_CERT_FILE", &cert);
+    let mut cmd = list_command(home.path(), &emulator, token.trim());
+    cmd.env("SSL_CERT_FILE", &cert);
     let out = run(cmd).await;
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
 }

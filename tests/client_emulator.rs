@@ -87,6 +87,18 @@ async fn until(
     }
 }
 
+/// The request body of an AmlCompute cluster in the demo location.
+fn cluster_body(vm_size: &str, min: i64, max: i64, idle: Option<&str>) -> ComputeResource {
+    ComputeResource::new_request(
+        Some(emulator::DEMO_LOCATION.into()),
+        Compute::new(ComputeProperties::AmlCompute(AmlComputeProperties {
+            vm_size: Some(vm_size.into()),
+            scale_settings: Some(ScaleSettings::new(min, max, idle.map(str::to_string))),
+            ..AmlComputeProperties::default()
+        })),
+    )
+}
+
 fn of_type(all: &[ComputeResource], kind: ComputeType) -> Vec<&ComputeResource> {
     all.iter().filter(|c| *c.compute_type() == kind).collect()
 }
@@ -209,14 +221,7 @@ async fn workspace_discovery_sizes_quotas_and_the_demo_computes() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(400), "{err}");
-    let cluster_body = ComputeResource::new_request(
-        Some(emulator::DEMO_LOCATION.into()),
-        Compute::new(ComputeProperties::AmlCompute(AmlComputeProperties {
-            vm_size: Some("STANDARD_D2_V2".into()),
-            scale_settings: Some(ScaleSettings::new(0, 2, Some("PT2M".into()))),
-            ..AmlComputeProperties::default()
-        })),
-    );
+    let cluster_body = cluster_body("STANDARD_D2_V2", 0, 2, Some("PT2M"));
     let err = c
         .create_or_update_compute(&instance, &cluster_body)
         .await
@@ -232,14 +237,7 @@ async fn compute_lifecycles() {
     let c = client(&handle);
 
     // Create a cluster: Creating, then Succeeded at minNodeCount.
-    let body = ComputeResource::new_request(
-        Some(emulator::DEMO_LOCATION.into()),
-        Compute::new(ComputeProperties::AmlCompute(AmlComputeProperties {
-            vm_size: Some("STANDARD_DS3_V2".into()),
-            scale_settings: Some(ScaleSettings::new(1, 3, Some("PT2M".into()))),
-            ..AmlComputeProperties::default()
-        })),
-    );
+    let body = cluster_body("STANDARD_DS3_V2", 1, 3, Some("PT2M"));
     let op = c
         .create_or_update_compute("test-cluster", &body)
         .await
@@ -359,14 +357,7 @@ async fn a_job_scales_a_cluster_up_logs_and_completes_then_the_cluster_scales_do
     let dir = tempfile::tempdir().unwrap();
     let handle = start(dir.path(), None).await;
     let c = client(&handle);
-    let body = ComputeResource::new_request(
-        Some(emulator::DEMO_LOCATION.into()),
-        Compute::new(ComputeProperties::AmlCompute(AmlComputeProperties {
-            vm_size: Some("STANDARD_D2_V2".into()),
-            scale_settings: Some(ScaleSettings::new(0, 2, Some("PT10S".into()))),
-            ..AmlComputeProperties::default()
-        })),
-    );
+    let body = cluster_body("STANDARD_D2_V2", 0, 2, Some("PT10S"));
     c.create_or_update_compute("scale-test", &body)
         .await
         .unwrap()
@@ -535,14 +526,7 @@ async fn the_client_finishes_its_work_with_faults_on() {
         let all = c.list_computes().await.unwrap();
         assert!(all.len() >= 12);
     }
-    let body = ComputeResource::new_request(
-        Some(emulator::DEMO_LOCATION.into()),
-        Compute::new(ComputeProperties::AmlCompute(AmlComputeProperties {
-            vm_size: Some("STANDARD_D2_V2".into()),
-            scale_settings: Some(ScaleSettings::new(0, 1, None)),
-            ..AmlComputeProperties::default()
-        })),
-    );
+    let body = cluster_body("STANDARD_D2_V2", 0, 1, None);
     let done = c
         .create_or_update_compute("faulty", &body)
         .await

@@ -54,6 +54,13 @@ impl Fixture {
         std::fs::write(&self.config, text).unwrap();
     }
 
+    /// The error of resolving with no flags and no env (for a config file that must be refused).
+    fn config_error(&self) -> String {
+        self.resolve(&ContextFlags::default(), &[])
+            .unwrap_err()
+            .to_string()
+    }
+
     fn resolve(
         &self,
         flags: &ContextFlags,
@@ -506,10 +513,7 @@ fn unknown_profile_is_an_error_naming_the_known_ones() {
 fn default_profile_must_exist() {
     let fx = Fixture::new();
     fx.write_config("default_profile = \"gone\"\n[profiles.here]\nworkspace = \"w\"\n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains("gone") && err.contains("here"), "{err}");
     assert!(err.contains(fx.config.to_str().unwrap()), "{err}");
 }
@@ -518,10 +522,7 @@ fn default_profile_must_exist() {
 fn malformed_toml_names_path_and_line() {
     let fx = Fixture::new();
     fx.write_config("[profiles.main]\nworkspace = \"ws\"\nresource_group = \n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains(fx.config.to_str().unwrap()), "{err}");
     assert!(err.contains("line 3"), "{err}");
     assert!(!err.contains('\n'), "one line: {err}");
@@ -531,26 +532,17 @@ fn malformed_toml_names_path_and_line() {
 fn unknown_keys_are_errors_with_the_key_name() {
     let fx = Fixture::new();
     fx.write_config("[profiles.main]\nsubscription = \"s\"\nwrkspace = \"ws\"\n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains("wrkspace"), "{err}");
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains(fx.config.to_str().unwrap()), "{err}");
 
     fx.write_config("colour = \"red\"\n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains("colour"), "{err}");
 
     fx.write_config("[refresh]\nvisible = 5\n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains("visible"), "{err}");
 }
 
@@ -558,24 +550,15 @@ fn unknown_keys_are_errors_with_the_key_name() {
 fn invalid_values_in_profiles_are_errors() {
     let fx = Fixture::new();
     fx.write_config("[profiles.main]\ncloud = \"Mars\"\n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains("Mars") && err.contains("line 2"), "{err}");
 
     fx.write_config("[profiles.main]\nauth = \"kerberos\"\n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains("kerberos"), "{err}");
 
     fx.write_config("[profiles.main]\nendpoint = \"AzureCloud\"\n");
-    let err = fx
-        .resolve(&ContextFlags::default(), &[])
-        .unwrap_err()
-        .to_string();
+    let err = fx.config_error();
     assert!(err.contains("endpoint"), "{err}");
 }
 
