@@ -7,7 +7,7 @@ use crate::azure::error::{AzureError, Result};
 use crate::azure::http::{BearerSource, Pipeline, PipelineOptions, StaticBearer};
 use crate::azure::{AmlClient, Cloud, WorkspaceContext};
 use crate::cli::GlobalArgs;
-use crate::config::{ContextFlags, ResolveInputs, ResolvedContext, resolve};
+use crate::config::{ContextFlags, ResolveInputs, ResolvedContext, process_env, resolve};
 use crate::emulator::{self, EmulatorConfig, EmulatorError, EmulatorHandle};
 use async_trait::async_trait;
 use std::path::PathBuf;
@@ -101,10 +101,6 @@ impl Connection {
     }
 }
 
-fn env_lookup(key: &str) -> Option<String> {
-    std::env::var(key).ok()
-}
-
 fn flags(global: &GlobalArgs) -> ContextFlags {
     ContextFlags {
         subscription: global.subscription.clone(),
@@ -138,16 +134,11 @@ pub fn default_emulator_dir() -> Option<PathBuf> {
 /// Resolves the context only (no network), for callers that want to show it.
 pub fn resolve_context(global: &GlobalArgs) -> Result<ResolvedContext> {
     let flags = flags(global);
-    let config_file = global
-        .config
-        .clone()
-        .or_else(|| crate::config::default_config_path(&env_lookup));
-    resolve(ResolveInputs {
-        flags: &flags,
-        env: &env_lookup,
-        home: std::env::var_os("HOME").map(PathBuf::from),
-        config_file,
-    })
+    let mut inputs = ResolveInputs::from_process(&flags);
+    if let Some(path) = &global.config {
+        inputs.config_file = Some(path.clone());
+    }
+    resolve(inputs)
 }
 
 /// Connects as the flags, environment and config say.
@@ -157,7 +148,7 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connection> {
     match resolved.workspace_context().filter(|_| !global.emulator) {
         Some(ctx) => {
             let method = resolved.auth.value;
-            let credential = build_credential(method, &ctx.cloud, &env_lookup)?;
+            let credential = build_credential(method, &ctx.cloud, &process_env)?;
             let bearer: Arc<dyn BearerSource> = Arc::new(CredentialBearer(credential.clone()));
             let pipeline = Pipeline::new(Some(bearer), pipeline_options(global))?;
             Ok(Connection {

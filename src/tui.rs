@@ -14,7 +14,6 @@ use crate::app::runtime::Runtime;
 use crate::app::{App, AppOptions, ContextInfo, Effect, Msg, RefreshPolicy};
 use crate::azure::AmlClient;
 use crate::cli::{GlobalArgs, TuiArgs};
-use crate::config::{self, ContextFlags, ResolveInputs};
 use crate::connect::{self, Connection};
 use crate::ui::{self, Theme};
 use color_eyre::eyre::{WrapErr, eyre};
@@ -196,21 +195,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
 /// connecting), with notices for anything that could not be applied.
 fn app_options(global: &GlobalArgs, args: &TuiArgs) -> AppOptions {
     let mut notices = Vec::new();
-    let flags = ContextFlags {
-        subscription: global.subscription.clone(),
-        resource_group: global.resource_group.clone(),
-        workspace: global.workspace.clone(),
-        endpoint: global.endpoint.clone(),
-        cloud: global.cloud.clone(),
-        api_version: global.api_version.clone(),
-        profile: global.profile.clone(),
-        auth: global.auth.clone(),
-    };
-    let mut inputs = ResolveInputs::from_process(&flags);
-    if let Some(path) = &global.config {
-        inputs.config_file = Some(path.clone());
-    }
-    let file = match config::resolve(inputs) {
+    let file = match connect::resolve_context(global) {
         Ok(resolved) => resolved.config,
         Err(e) => {
             notices.push(format!("config: {e}"));
