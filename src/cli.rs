@@ -1,6 +1,7 @@
 //! Command-line flags (clap). Global flags name the workspace and how to reach it; they may be
 //! given before or after the subcommand. Parsing only: nothing here does I/O.
 
+use crate::app::kinds::KindFilter;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -11,8 +12,10 @@ use std::path::PathBuf;
     version,
     about = "A terminal UI for Azure Machine Learning compute targets and runs",
     long_about = "A terminal UI for Azure Machine Learning compute targets and runs.\n\n\
-        With no workspace configured (flags, environment, Azure CLI defaults or the config file), \
-        amlc runs a built-in emulator of the Azure ML REST API with a demo workspace."
+        With no Azure context configured at all (flags, environment, Azure CLI login or defaults, \
+        config file), or with --emulator, amlc runs a built-in emulator of the Azure ML REST API \
+        with a demo workspace. Values given that do not name a whole workspace are an error; with \
+        only an Azure CLI login, the terminal UI offers a picker of its subscription's workspaces."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -98,10 +101,12 @@ pub enum Command {
 pub enum ComputesCommand {
     /// One row per compute: name, type, state, size.
     List {
-        /// Only this compute type (AmlCompute, ComputeInstance, AKS, Kubernetes, ...; aliases:
-        /// instance, cluster, vm, ...).
-        #[arg(long = "type", value_name = "KIND")]
-        kind: Option<String>,
+        /// Only the computes of a tab (instances, clusters, kubernetes — AKS included —,
+        /// attached) or of one type (ComputeInstance, AmlCompute, AKS, Kubernetes,
+        /// VirtualMachine, HDInsight, Databricks, DataLakeAnalytics, SynapseSpark, DataFactory;
+        /// aliases ci, vm, hdi, adla, synapse, adf); case-insensitive.
+        #[arg(long = "type", value_name = "KIND", value_parser = parse_kind)]
+        kind: Option<KindFilter>,
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
@@ -111,6 +116,11 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+}
+
+/// `--type`: a tab, a compute type or an alias (see [`KindFilter::parse`]).
+fn parse_kind(text: &str) -> Result<KindFilter, String> {
+    KindFilter::parse(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,37 +1,103 @@
 //! Headless commands on the same client as the TUI: `computes list`, `computes show`, `doctor`.
-//! Output goes to the writer given (stdout in `main`); tables are plain text, JSON is the raw ARM
-//! resources as received (secrets masked where the service returns any).
+//! Data goes to the writer given (stdout in `main`) and nothing else does: notes such as the
+//! emulator banner go to the `notes` writer (stderr). Tables are plain text, JSON is the raw ARM
+//! resources as received (secrets masked where the service returns any). `--type` and the detail
+//! of `computes show` come from the TUI's per-kind modules (`app::kinds`): tab membership and
+//! detail sections are defined once. A reader that closes the pipe early ends the command
+//! quietly ([`DataOut`]). `doctor` says which context case applies (see `config::ContextCase`)
+//! and never reports success for a target the user did not ask for.
 
+use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};
+use crate::app::{TabId, views};
 use crate::azure::AmlClient;
 use crate::azure::error::AzureError;
-use crate::azure::models::{ComputeResource, redact_json};
-use crate::cli::OutputFormat;
-use crate::connect::Connection;
+use crate::azure::models::{ComputeResource, ComputeType, redact_json};
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::connect::{self, Connection, Plan};
 use std::io::Write;
 
-/// Maps a `--type` value to the wire `computeType` (case-insensitive, with friendly aliases).
-pub fn normalize_kind(kind: &str) -> String {
-    let lower = kind.trim().to_ascii_lowercase();
-    let known = match lower.as_str() {
-        "instance" | "instances" | "ci" | "computeinstance" => "ComputeInstance",
-        "cluster" | "clusters" | "amlcompute" => "AmlCompute",
-        "aks" => "AKS",
-        "kubernetes" | "k8s" => "Kubernetes",
-        "vm" | "virtualmachine" | "remotevm" => "VirtualMachine",
-        "hdinsight" | "hdi" => "HDInsight",
-        "databricks" => "Databricks",
-        "datalakeanalytics" | "adla" => "DataLakeAnalytics",
-        "synapsespark" | "synapse" => "SynapseSpark",
-        "datafactory" | "adf" => "DataFactory",
-        _ => return kind.trim().to_string(),
-    };
-    known.to_string()
+/// The writer of a command's data: remembers that the reader closed the pipe (EPIPE), so the
+/// caller can end quietly with success instead of reporting `Broken pipe`.
+pub struct DataOut<W: Write> {
+    inner: W,
+    closed: bool,
 }
 
-fn matches_kind(raw: &serde_json::Value, kind: &str) -> bool {
-    raw.pointer("/properties/computeType")
-        .and_then(|v| v.as_str())
-        .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+impl<W: Write> DataOut<W> {
+    pub fn new(inner: W) -> Self {
+        DataOut {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// Whether a write found the pipe closed by its reader.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    fn note<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.closed = true;
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for DataOut<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
+    }
+}
+
+/// What to do about a failed request, in a few words (`None` when there is nothing to add).
+pub fn advice(error: &AzureError) -> Option<String> {
+    if let Some(status) = error.status() {
+        return Some(match status {
+            401 => "the token was refused (invalid or expired): run `az login`, or check --auth / AMLC_TOKEN".into(),
+            403 => "the account has no role on this workspace: ask its owner for one (e.g. Reader or AzureML Data Scientist); `az role assignment list --assignee <you> --all` shows yours".into(),
+            404 => "not found: check the subscription, resource group and workspace names (`az ml workspace list -g RESOURCE_GROUP`)".into(),
+            429 => "throttled by Azure: wait a minute and try again".into(),
+            s if s >= 500 => "the service failed: try again later".into(),
+            _ => return None,
+        });
+    }
+    match error {
+        AzureError::Transport { .. } => Some(
+            "the endpoint could not be reached: check the network, a proxy, DNS and the cloud or --endpoint"
+                .into(),
+        ),
+        AzureError::Timeout { .. } => {
+            Some("no answer in time: check the network, or raise --timeout".into())
+        }
+        // Auth errors already say what to do (per token source).
+        _ => None,
+    }
+}
+
+/// The error text followed by its advice, if any.
+pub fn with_advice(error: &AzureError) -> String {
+    match advice(error) {
+        Some(a) => format!("{error} — {a}"),
+        None => error.to_string(),
+    }
+}
+
+/// The compute type of a raw resource.
+fn raw_type(raw: &serde_json::Value) -> ComputeType {
+    ComputeType::parse(
+        raw.pointer("/properties/computeType")
+            .and_then(|v| v.as_str())
+            .unwrap_or(""),
+    )
 }
 
 /// Rows of the list table: name, type, state, size.
@@ -79,21 +145,24 @@ pub fn render_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> 
     out
 }
 
-/// `amlc computes list`.
+/// `amlc computes list`: data to `out`, the emulator banner to `notes`.
 pub async fn computes_list(
     conn: &Connection,
-    kind: Option<&str>,
+    kind: Option<&KindFilter>,
     output: OutputFormat,
     out: &mut dyn Write,
+    notes: &mut dyn Write,
 ) -> color_eyre::Result<()> {
     let client = &conn.client;
-    let kind = kind.map(normalize_kind);
+    if let Some(banner) = conn.banner() {
+        writeln!(notes, "{banner}")?;
+    }
     match output {
         OutputFormat::Json => {
             let raw = client.list_computes_raw().await?;
             let items: Vec<serde_json::Value> = raw
                 .iter()
-                .filter(|r| kind.as_deref().is_none_or(|k| matches_kind(r, k)))
+                .filter(|r| kind.is_none_or(|k| k.matches(&raw_type(r))))
                 .map(redact_json)
                 .collect();
             serde_json::to_writer_pretty(&mut *out, &items)?;
@@ -101,84 +170,96 @@ pub async fn computes_list(
         }
         OutputFormat::Table => {
             let mut computes = client.list_computes().await?;
-            if let Some(k) = &kind {
-                computes.retain(|c| c.type_name().eq_ignore_ascii_case(k));
+            if let Some(k) = kind {
+                computes.retain(|c| k.matches(c.compute_type()));
             }
             computes.sort_by(|a, b| a.name.cmp(&b.name));
-            if let Some(banner) = conn.banner() {
-                writeln!(out, "{banner}")?;
-            }
             out.write_all(
                 render_table(["NAME", "TYPE", "STATE", "SIZE"], &compute_rows(&computes))
                     .as_bytes(),
             )?;
         }
     }
+    out.flush()?;
     Ok(())
 }
 
-/// Scalar properties of a resource, flattened as `path: value` lines (secrets masked).
-fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, v, out);
-            }
-        }
-        serde_json::Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
-            for (i, v) in items.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), v, out);
-            }
-        }
-        serde_json::Value::Null => {}
-        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
+/// Milliseconds since the Unix epoch, for ages in the detail.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
-/// `amlc computes show NAME`.
+/// Makes a line safe for a terminal: tabs become spaces, other control characters are shown
+/// escaped (`\u{1b}`), never sent raw.
+fn terminal_safe(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            '\t' => out.push_str("    "),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The detail of a compute as the TUI's detail view shows it: its kind's sections, one line
+/// each, unwrapped (a cluster's nodes are listed as the view lists them).
+pub async fn compute_detail_lines(conn: &Connection, compute: &ComputeResource) -> Vec<String> {
+    let tab = compute_tab(compute.compute_type());
+    let nodes = match compute.name.as_deref() {
+        Some(name) if tab == TabId::Clusters => Some(match conn.client.list_nodes(name).await {
+            Ok(list) => NodesView::Loaded(list),
+            Err(e) => NodesView::Failed {
+                error: e.to_string(),
+                last: None,
+            },
+        }),
+        _ => None,
+    };
+    let ctx = DetailCtx {
+        now_ms: now_ms(),
+        nodes: nodes.as_ref(),
+    };
+    let sections = kinds::kind(tab).detail(Item::Compute(compute), &ctx);
+    views::section_lines(&sections, usize::MAX / 4)
+        .iter()
+        .flat_map(|line| {
+            line.text()
+                .lines()
+                .map(|l| terminal_safe(l.trim_end()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `amlc computes show NAME`: data to `out`, the emulator banner to `notes`.
 pub async fn computes_show(
     conn: &Connection,
     name: &str,
     output: OutputFormat,
     out: &mut dyn Write,
+    notes: &mut dyn Write,
 ) -> color_eyre::Result<()> {
+    if let Some(banner) = conn.banner() {
+        writeln!(notes, "{banner}")?;
+    }
     let compute = conn.client.get_compute(name).await?;
-    let raw = redact_json(&compute.raw);
     match output {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &raw)?;
+            serde_json::to_writer_pretty(&mut *out, &redact_json(&compute.raw))?;
             writeln!(out)?;
         }
         OutputFormat::Table => {
-            if let Some(banner) = conn.banner() {
-                writeln!(out, "{banner}")?;
+            for line in compute_detail_lines(conn, &compute).await {
+                writeln!(out, "{line}")?;
             }
-            let mut rows = vec![
-                ["Name".to_string(), compute.name.clone().unwrap_or_default()],
-                ["Type".into(), compute.type_name()],
-                ["State".into(), compute.display_state()],
-                [
-                    "Size".into(),
-                    compute.vm_size().unwrap_or_else(|| "-".into()),
-                ],
-            ];
-            for error in compute.errors() {
-                rows.push(["Error".into(), error.to_string()]);
-            }
-            let mut props = Vec::new();
-            flatten("", &raw, &mut props);
-            for (k, v) in props {
-                rows.push([k, v]);
-            }
-            out.write_all(render_table(["FIELD", "VALUE"], &rows).as_bytes())?;
         }
     }
+    out.flush()?;
     Ok(())
 }
 
@@ -189,118 +270,218 @@ struct Check {
     detail: String,
 }
 
-/// `amlc doctor`: the resolved context and where each value came from, the auth method and token
-/// expiry, reachability of ARM and of the discovery endpoint. Returns whether every check passed.
-pub async fn doctor(conn: &Connection, out: &mut dyn Write) -> color_eyre::Result<bool> {
-    if let Some(banner) = conn.banner() {
-        writeln!(out, "{banner}")?;
+impl Check {
+    fn new(ok: bool, what: &str, detail: impl Into<String>) -> Check {
+        Check {
+            ok,
+            what: what.into(),
+            detail: detail.into(),
+        }
     }
+}
+
+fn write_context(out: &mut dyn Write, sources: &[(String, String, String)]) -> std::io::Result<()> {
     writeln!(out, "Context")?;
-    let rows: Vec<[String; 3]> = conn
-        .sources
+    let rows: Vec<[String; 3]> = sources
         .iter()
         .map(|(field, value, source)| [field.clone(), value.clone(), source.clone()])
         .collect();
     for line in render_table(["SETTING", "VALUE", "FROM"], &rows).lines() {
         writeln!(out, "  {line}")?;
     }
+    Ok(())
+}
+
+fn write_checks(out: &mut dyn Write, checks: &[Check]) -> std::io::Result<()> {
+    writeln!(out, "Checks")?;
+    for c in checks {
+        let mut lines = c.detail.lines();
+        writeln!(
+            out,
+            "  [{}] {:<10} {}",
+            if c.ok { " ok " } else { "FAIL" },
+            c.what,
+            lines.next().unwrap_or("")
+        )?;
+        for more in lines {
+            writeln!(out, "  {:<17} {more}", "")?;
+        }
+    }
+    Ok(())
+}
+
+/// `amlc doctor`: which context case applies and why, the resolved context and where each value
+/// came from, then the checks that case allows (token and expiry, ARM, discovery; the
+/// workspaces an ambient login could pick). Returns whether every check passed; an incomplete
+/// context or an unpicked workspace never passes, and nothing is sent for an incomplete one.
+pub async fn doctor(global: &GlobalArgs, out: &mut dyn Write) -> color_eyre::Result<bool> {
+    let (resolved, plan) = match connect::plan(global) {
+        Ok(found) => found,
+        Err(e) => {
+            writeln!(out, "Case: the context cannot be read")?;
+            write_checks(out, &[Check::new(false, "context", e.to_string())])?;
+            writeln!(out, "Some checks failed.")?;
+            return Ok(false);
+        }
+    };
+    match plan {
+        Plan::Incomplete(message) => {
+            writeln!(
+                out,
+                "Case: incomplete Azure context — values given explicitly do not name a workspace; nothing was sent"
+            )?;
+            write_context(out, &resolved.describe_sources())?;
+            write_checks(out, &[Check::new(false, "context", message)])?;
+            writeln!(out, "Some checks failed.")?;
+            Ok(false)
+        }
+        Plan::PickWorkspace(login) => {
+            writeln!(
+                out,
+                "Case: ambient login only — {}; amlc does not guess a workspace",
+                connect::describe_ambient(&login)
+            )?;
+            write_context(out, &resolved.describe_sources())?;
+            let mut checks = Vec::new();
+            match connect::list_ambient_workspaces(global, &login).await {
+                Ok(list) if list.is_empty() => checks.push(Check::new(
+                    false,
+                    "workspaces",
+                    "none: there is no Azure ML workspace to pick in this subscription",
+                )),
+                Ok(list) => checks.push(Check::new(
+                    true,
+                    "workspaces",
+                    format!(
+                        "{} to pick from:\n{}",
+                        list.len(),
+                        connect::workspace_table(&list).trim_end()
+                    ),
+                )),
+                Err(e) => checks.push(Check::new(
+                    false,
+                    "workspaces",
+                    format!("cannot list them: {}", with_advice(&e)),
+                )),
+            }
+            checks.push(Check::new(
+                false,
+                "workspace",
+                "none chosen: pick one with `-g RESOURCE_GROUP -w NAME`, or `az configure --defaults group=RESOURCE_GROUP workspace=NAME`",
+            ));
+            write_checks(out, &checks)?;
+            writeln!(out, "Some checks failed.")?;
+            Ok(false)
+        }
+        Plan::Emulator { requested } => {
+            writeln!(
+                out,
+                "Case: built-in emulator (demo workspace, not Azure) — {}",
+                if requested {
+                    "--emulator was given"
+                } else {
+                    "no Azure context is configured at all (no flags, environment, Azure CLI login or config profile)"
+                }
+            )?;
+            doctor_connected(global, out, true).await
+        }
+        Plan::Azure(ctx) => {
+            writeln!(
+                out,
+                "Case: complete Azure context — workspace {} in resource group {} of subscription {}",
+                ctx.workspace, ctx.resource_group, ctx.subscription
+            )?;
+            doctor_connected(global, out, false).await
+        }
+    }
+}
+
+/// The checks of a connected target: token, ARM (the workspace) and discovery.
+async fn doctor_connected(
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    emulator: bool,
+) -> color_eyre::Result<bool> {
+    let conn = match connect::connect(global).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            write_checks(out, &[Check::new(false, "setup", with_advice(&e))])?;
+            writeln!(out, "Some checks failed.")?;
+            return Ok(false);
+        }
+    };
+    let result = doctor_checks(&conn, out, emulator).await;
+    conn.close().await;
+    result
+}
+
+async fn doctor_checks(
+    conn: &Connection,
+    out: &mut dyn Write,
+    emulator: bool,
+) -> color_eyre::Result<bool> {
+    write_context(out, &conn.sources)?;
     let mut checks = Vec::new();
     match conn.credential_check().await {
-        Ok((source, expires)) => checks.push(Check {
-            ok: true,
-            what: "token".into(),
-            detail: format!("{source}; expires {expires}"),
-        }),
-        Err(e) => checks.push(Check {
-            ok: false,
-            what: "token".into(),
-            detail: e.to_string(),
-        }),
+        Ok((source, expires)) => {
+            checks.push(Check::new(true, "token", format!("{source}; expires {expires}")))
+        }
+        Err(e) => checks.push(Check::new(false, "token", with_advice(&e))),
     }
     let client: &AmlClient = &conn.client;
     let started = std::time::Instant::now();
     match client.get_workspace().await {
         Ok(ws) => {
-            checks.push(Check {
-                ok: true,
-                what: "ARM".into(),
-                detail: format!(
+            checks.push(Check::new(
+                true,
+                "ARM",
+                format!(
                     "workspace {} found in {} ({} ms)",
                     ws.name.clone().unwrap_or_default(),
                     ws.location.clone().unwrap_or_else(|| "?".into()),
                     started.elapsed().as_millis()
                 ),
-            });
+            ));
             match client.discovery_url().await {
                 Ok(url) => {
                     let started = std::time::Instant::now();
                     match client.get_discovery(&url).await {
-                        Ok(doc) => checks.push(Check {
-                            ok: doc.api().is_some(),
-                            what: "discovery".into(),
-                            detail: match doc.api() {
+                        Ok(doc) => checks.push(Check::new(
+                            doc.api().is_some(),
+                            "discovery",
+                            match doc.api() {
                                 Some(api) => format!(
                                     "{url} → api {api} ({} ms)",
                                     started.elapsed().as_millis()
                                 ),
                                 None => format!("{url} answered without an \"api\" entry"),
                             },
-                        }),
-                        Err(e) => checks.push(Check {
-                            ok: false,
-                            what: "discovery".into(),
-                            detail: e.to_string(),
-                        }),
+                        )),
+                        Err(e) => checks.push(Check::new(false, "discovery", with_advice(&e))),
                     }
                 }
-                Err(e) => checks.push(Check {
-                    ok: false,
-                    what: "discovery".into(),
-                    detail: e.to_string(),
-                }),
+                Err(e) => checks.push(Check::new(false, "discovery", with_advice(&e))),
             }
         }
         Err(e) => {
-            let hint = match &e {
-                AzureError::Api(api) if api.status == 401 || api.status == 403 => {
-                    " (check the account has access: `az role assignment list --assignee <you>`)"
-                }
-                AzureError::Api(api) if api.status == 404 => {
-                    " (check subscription, resource group and workspace names)"
-                }
-                _ => "",
-            };
-            checks.push(Check {
-                ok: false,
-                what: "ARM".into(),
-                detail: format!("{e}{hint}"),
-            });
-            checks.push(Check {
-                ok: false,
-                what: "discovery".into(),
-                detail: "skipped: the workspace could not be read".into(),
-            });
+            checks.push(Check::new(false, "ARM", with_advice(&e)));
+            checks.push(Check::new(
+                false,
+                "discovery",
+                "skipped: the workspace could not be read",
+            ));
         }
     }
-    writeln!(out, "Checks")?;
-    let all_ok = checks.iter().all(|c| c.ok);
-    for c in &checks {
-        writeln!(
-            out,
-            "  [{}] {:<9} {}",
-            if c.ok { " ok " } else { "FAIL" },
-            c.what,
-            c.detail
-        )?;
-    }
+    write_checks(out, &checks)?;
     writeln!(out, "api-version {}", client.context().api_version)?;
+    let all_ok = checks.iter().all(|c| c.ok);
     writeln!(
         out,
         "{}",
-        if all_ok {
-            "All checks passed."
-        } else {
-            "Some checks failed."
+        match (all_ok, emulator) {
+            (true, false) => "All checks passed.",
+            (true, true) => "All checks passed against the built-in emulator (not Azure).",
+            (false, _) => "Some checks failed.",
         }
     )?;
     Ok(all_ok)
@@ -324,9 +505,24 @@ mod tests {
     }
 
     #[test]
-    fn kinds_normalize() {
-        assert_eq!(normalize_kind("cluster"), "AmlCompute");
-        assert_eq!(normalize_kind("computeinstance"), "ComputeInstance");
-        assert_eq!(normalize_kind("QuantumCompute"), "QuantumCompute");
+    fn control_characters_are_made_visible() {
+        assert_eq!(terminal_safe("a\tb\u{1b}[2Jc"), "a    b\\u{1b}[2Jc");
+    }
+
+    #[test]
+    fn data_out_remembers_a_closed_pipe() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = DataOut::new(Closed);
+        assert!(!out.closed());
+        assert!(writeln!(out, "x").is_err());
+        assert!(out.closed());
     }
 }

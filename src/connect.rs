@@ -2,12 +2,15 @@
 //! credential and the pipeline, or — when no workspace is configured, or with `--emulator` —
 //! start the built-in emulator in-process on a loopback port and point the same client at it.
 
-use crate::azure::auth::{Credential, build_credential};
+use crate::azure::auth::{AuthMethod, Credential, build_credential};
 use crate::azure::error::{AzureError, Result};
 use crate::azure::http::{BearerSource, Pipeline, PipelineOptions, StaticBearer};
 use crate::azure::{AmlClient, Cloud, WorkspaceContext};
 use crate::cli::GlobalArgs;
-use crate::config::{ContextFlags, ResolveInputs, ResolvedContext, process_env, resolve};
+use crate::azure::workspace::{WorkspaceSummary, list_workspaces};
+use crate::config::{
+    ContextCase, ContextFlags, ResolveInputs, ResolvedContext, Sourced, process_env, resolve,
+};
 use crate::emulator::{self, EmulatorConfig, EmulatorError, EmulatorHandle};
 use async_trait::async_trait;
 use std::path::PathBuf;
@@ -73,6 +76,16 @@ impl Connection {
         match &self.target {
             Target::Azure { credential } => {
                 let token = credential.token().await?;
+                // A static token that is not a JWT with `exp` has no known expiry: the one the
+                // credential keeps for its cache is made up, so it is not shown.
+                if token.source.starts_with("static token")
+                    && crate::azure::auth::jwt_expiry(token.token.secret()).is_none()
+                {
+                    return Ok((
+                        token.source,
+                        "unknown (a static token that carries no expiry)".into(),
+                    ));
+                }
                 let left = token.expires_on - time::OffsetDateTime::now_utc();
                 let when = token
                     .expires_on
@@ -141,12 +154,157 @@ pub fn resolve_context(global: &GlobalArgs) -> Result<ResolvedContext> {
     resolve(inputs)
 }
 
-/// Connects as the flags, environment and config say.
+/// What a connection will talk to, decided from the resolved context without any network.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// A whole workspace is configured.
+    Azure(WorkspaceContext),
+    /// The built-in emulator: `requested` with `--emulator`, else because nothing is configured.
+    Emulator { requested: bool },
+    /// Only the Azure CLI's login is there: a workspace of its subscription must be picked.
+    PickWorkspace(AmbientLogin),
+    /// Values given explicitly do not make a workspace; the message names each missing value.
+    Incomplete(String),
+}
+
+/// The Azure CLI's ambient login, enough to list the workspaces of its subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmbientLogin {
+    pub subscription: Sourced<String>,
+    /// A default group (`az configure --defaults group=`) narrows the list to it.
+    pub resource_group: Option<Sourced<String>>,
+    pub cloud: Cloud,
+    pub api_version: String,
+    pub auth: AuthMethod,
+}
+
+/// The plan for already resolved values (`emulator`: the `--emulator` flag).
+pub fn plan_for(resolved: &ResolvedContext, emulator: bool) -> Plan {
+    if emulator {
+        return Plan::Emulator { requested: true };
+    }
+    match resolved.case() {
+        ContextCase::Complete => match resolved.workspace_context() {
+            Some(ctx) => Plan::Azure(ctx),
+            None => Plan::Emulator { requested: false },
+        },
+        ContextCase::NothingConfigured => Plan::Emulator { requested: false },
+        ContextCase::AmbientLogin {
+            subscription,
+            resource_group,
+        } => Plan::PickWorkspace(AmbientLogin {
+            subscription,
+            resource_group,
+            cloud: resolved.cloud.value.clone(),
+            api_version: resolved.api_version.value.clone(),
+            auth: resolved.auth.value,
+        }),
+        ContextCase::Incomplete { .. } => Plan::Incomplete(
+            resolved
+                .incomplete_message()
+                .unwrap_or_else(|| "incomplete Azure context".into()),
+        ),
+    }
+}
+
+/// Resolves the context and decides the plan (no network).
+pub fn plan(global: &GlobalArgs) -> Result<(ResolvedContext, Plan)> {
+    let resolved = resolve_context(global)?;
+    let plan = plan_for(&resolved, global.emulator);
+    Ok((resolved, plan))
+}
+
+/// The workspaces the ambient login can pick from (its subscription, or its default group).
+pub async fn list_ambient_workspaces(
+    global: &GlobalArgs,
+    login: &AmbientLogin,
+) -> Result<Vec<WorkspaceSummary>> {
+    let credential = build_credential(login.auth, &login.cloud, &process_env)?;
+    let bearer: Arc<dyn BearerSource> = Arc::new(CredentialBearer(credential));
+    let pipeline = Pipeline::new(Some(bearer), pipeline_options(global))?;
+    list_workspaces(
+        &pipeline,
+        &login.cloud,
+        &login.api_version,
+        &login.subscription.value,
+        login.resource_group.as_ref().map(|rg| rg.value.as_str()),
+    )
+    .await
+}
+
+/// Where the ambient subscription (and group) came from, in words.
+pub fn describe_ambient(login: &AmbientLogin) -> String {
+    let mut text = format!(
+        "only the Azure CLI login is configured: subscription {} ({})",
+        login.subscription.value, login.subscription.source
+    );
+    if let Some(rg) = &login.resource_group {
+        text.push_str(&format!(", resource group {} ({})", rg.value, rg.source));
+    }
+    text.push_str(", no workspace");
+    text
+}
+
+/// The workspaces as an indented table (name, resource group, location).
+pub fn workspace_table(workspaces: &[WorkspaceSummary]) -> String {
+    let rows: Vec<[String; 3]> = workspaces
+        .iter()
+        .map(|w| [w.name.clone(), w.resource_group.clone(), w.location.clone()])
+        .collect();
+    crate::commands::render_table(["NAME", "RESOURCE GROUP", "LOCATION"], &rows)
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect()
+}
+
+/// What a headless command says when only the ambient login is there: the workspaces it could
+/// pick (or why they could not be listed) and how to pick one.
+pub fn ambient_message(login: &AmbientLogin, listed: &Result<Vec<WorkspaceSummary>>) -> String {
+    let scope = match &login.resource_group {
+        Some(rg) => format!("resource group {}", rg.value),
+        None => format!("subscription {}", login.subscription.value),
+    };
+    let mut text = format!("no workspace chosen: {}.", describe_ambient(login));
+    match listed {
+        Ok(list) if list.is_empty() => {
+            text.push_str(&format!("\nThere is no Azure ML workspace in {scope}."));
+        }
+        Ok(list) => {
+            text.push_str(&format!("\nWorkspaces in {scope}:\n"));
+            text.push_str(&workspace_table(list));
+        }
+        Err(e) => {
+            text.push_str(&format!(
+                "\nCould not list the workspaces of {scope}: {e}{}",
+                crate::commands::advice(e)
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(
+        "Pick one with `-g RESOURCE_GROUP -w NAME`, or make it the default with `az configure --defaults group=RESOURCE_GROUP workspace=NAME`; `amlc` without a command offers a picker, and --emulator uses the built-in demo workspace.",
+    );
+    text
+}
+
+/// Connects as the flags, environment and config say: to the configured workspace, or to the
+/// built-in emulator when nothing is configured or with `--emulator`. An incomplete explicit
+/// context is an error naming what is missing (nothing is sent); with only the Azure CLI's
+/// login, the error lists the workspaces to pick from.
 pub async fn connect(global: &GlobalArgs) -> Result<Connection> {
     let resolved = resolve_context(global)?;
     let sources = resolved.describe_sources();
-    match resolved.workspace_context().filter(|_| !global.emulator) {
-        Some(ctx) => {
+    match plan_for(&resolved, global.emulator) {
+        Plan::Incomplete(message) => Err(AzureError::Invalid(message)),
+        Plan::PickWorkspace(login) => {
+            let listed = list_ambient_workspaces(global, &login).await;
+            Err(AzureError::Invalid(ambient_message(&login, &listed)))
+        }
+        Plan::Azure(ctx) => {
             let method = resolved.auth.value;
             let credential = build_credential(method, &ctx.cloud, &process_env)?;
             let bearer: Arc<dyn BearerSource> = Arc::new(CredentialBearer(credential.clone()));
@@ -158,7 +316,7 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connection> {
                 sources,
             })
         }
-        None => start_embedded(global, sources, &resolved).await,
+        Plan::Emulator { .. } => start_embedded(global, sources, &resolved).await,
     }
 }
 

@@ -71,43 +71,38 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 }
 
 async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
-    let mut stdout = std::io::stdout().lock();
-    match cli.command {
-        Some(Command::Emulator(args)) => run_emulator(args).await,
+    // Data only on stdout; a reader that closed the pipe (`| head -1`) ends the command quietly
+    // with success. (Rust ignores SIGPIPE, so a closed pipe is an EPIPE error on write.)
+    let mut stdout = commands::DataOut::new(std::io::stdout().lock());
+    let mut notes = std::io::stderr();
+    let result = match cli.command {
+        Some(Command::Emulator(args)) => return run_emulator(args).await,
         Some(Command::Computes(cmd)) => {
             let conn = connect::connect(&cli.global).await?;
             let result = match cmd {
                 ComputesCommand::List { kind, output } => {
-                    commands::computes_list(&conn, kind.as_deref(), output, &mut stdout).await
+                    commands::computes_list(&conn, kind.as_ref(), output, &mut stdout, &mut notes)
+                        .await
                 }
                 ComputesCommand::Show { name, output } => {
-                    commands::computes_show(&conn, &name, output, &mut stdout).await
+                    commands::computes_show(&conn, &name, output, &mut stdout, &mut notes).await
                 }
             };
             conn.close().await;
             result.map(|_| ExitCode::SUCCESS)
         }
-        Some(Command::Doctor) => {
-            let conn = match connect::connect(&cli.global).await {
-                Ok(conn) => conn,
-                Err(e) => {
-                    writeln!(stdout, "[FAIL] setup: {e}")?;
-                    return Ok(ExitCode::FAILURE);
-                }
-            };
-            let ok = commands::doctor(&conn, &mut stdout).await;
-            conn.close().await;
-            Ok(if ok? {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        Some(Command::Doctor) => commands::doctor(&cli.global, &mut stdout)
+            .await
+            .map(|ok| if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }),
         None => {
             drop(stdout);
-            amlc::tui::run(&cli.global, &cli.tui).await
+            return amlc::tui::run(&cli.global, &cli.tui).await;
         }
+    };
+    if stdout.closed() {
+        return Ok(ExitCode::SUCCESS);
     }
+    result
 }
 
 async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {

@@ -60,6 +60,17 @@ impl fmt::Display for Source {
     }
 }
 
+impl Source {
+    /// A value the user gave on purpose: a flag, an environment variable or amlc's config file.
+    /// The Azure CLI's files and built-in defaults are ambient.
+    pub fn is_explicit(&self) -> bool {
+        matches!(
+            self,
+            Source::Flag(_) | Source::Env(_) | Source::ConfigFile { .. }
+        )
+    }
+}
+
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sourced<T> {
@@ -161,12 +172,101 @@ impl ResolvedContext {
         .collect()
     }
 
+    /// Which of the cases of [`ContextCase`] these values make (see there for the rules).
+    pub fn case(&self) -> ContextCase {
+        let values = [
+            ("subscription", &self.subscription),
+            ("resource group", &self.resource_group),
+            ("workspace", &self.workspace),
+        ];
+        if values.iter().all(|(_, v)| v.is_some()) {
+            return ContextCase::Complete;
+        }
+        let explicit_value = values
+            .iter()
+            .any(|(_, v)| v.as_ref().is_some_and(|v| v.source.is_explicit()));
+        let explicit_target = self.cloud.source.is_explicit();
+        if !explicit_value
+            && let Some(subscription) = &self.subscription
+        {
+            return ContextCase::AmbientLogin {
+                subscription: subscription.clone(),
+                resource_group: self.resource_group.clone(),
+            };
+        }
+        let any_value = values.iter().any(|(_, v)| v.is_some());
+        if !any_value && !explicit_target {
+            return ContextCase::NothingConfigured;
+        }
+        let mut given: Vec<(&'static str, Sourced<String>)> = values
+            .iter()
+            .filter_map(|(name, v)| v.as_ref().map(|v| (*name, v.clone())))
+            .collect();
+        if explicit_target {
+            given.push((
+                if matches!(self.cloud.value, Cloud::Custom(_)) {
+                    "endpoint"
+                } else {
+                    "cloud"
+                },
+                Sourced::new(self.cloud.value.to_string(), self.cloud.source.clone()),
+            ));
+        }
+        ContextCase::Incomplete {
+            given,
+            missing: self.missing(),
+        }
+    }
+
+    /// The error for values that do not make a whole workspace: what was given, each missing
+    /// value and where it may come from. `None` unless [`Self::case`] is `Incomplete`.
+    pub fn incomplete_message(&self) -> Option<String> {
+        let ContextCase::Incomplete { given, missing } = self.case() else {
+            return None;
+        };
+        let config = self.config_path_shown();
+        let mut text = String::from("incomplete Azure context: ");
+        if given.is_empty() {
+            text.push_str("no workspace is named");
+        } else {
+            let parts: Vec<String> = given
+                .iter()
+                .map(|(name, v)| format!("{name} {} ({})", v.value, v.source))
+                .collect();
+            text.push_str(&format!(
+                "{} given, which does not name a workspace",
+                parts.join(", ")
+            ));
+        }
+        text.push_str("; missing:");
+        for name in missing {
+            text.push_str(&format!("\n  {name}: {}", missing_hint(name, &config)));
+        }
+        text.push_str(
+            "\nNothing was sent. Use --emulator for the built-in demo workspace instead.",
+        );
+        Some(text)
+    }
+
+    /// The config file path to show in hints (the one read, else the default location).
+    fn config_path_shown(&self) -> String {
+        match &self.config {
+            Some(c) => c.path.display().to_string(),
+            None => "amlc's config file (~/.config/amlc/config.toml)".to_string(),
+        }
+    }
+
     /// (field, value, source) rows for `amlc doctor`.
     pub fn describe_sources(&self) -> Vec<(String, String, String)> {
         let row = |field: &str, value: String, source: String| (field.to_string(), value, source);
-        let optional = |field: &str, value: &Option<Sourced<String>>, hint: &str| match value {
+        let config = self.config_path_shown();
+        let optional = |field: &str, value: &Option<Sourced<String>>, _: &str| match value {
             Some(v) => row(field, v.value.clone(), v.source.to_string()),
-            None => row(field, "(not set)".into(), hint.to_string()),
+            None => row(
+                field,
+                "(not set)".into(),
+                format!("set {}", missing_hint(field, &config)),
+            ),
         };
         let mut rows = vec![
             row(
@@ -211,6 +311,50 @@ impl ResolvedContext {
         });
         rows
     }
+}
+
+/// Where a missing workspace value may come from, in precedence order.
+pub fn missing_hint(name: &str, config: &str) -> String {
+    match name {
+        "subscription" => format!(
+            "--subscription ID, env AZURE_SUBSCRIPTION_ID, `az login` / `az account set --subscription ID`, or `subscription = \"ID\"` in a [profiles.NAME] of {config}"
+        ),
+        "resource group" => format!(
+            "-g/--resource-group NAME, env AZURE_RESOURCE_GROUP, `az configure --defaults group=NAME`, or `resource_group = \"NAME\"` in a [profiles.NAME] of {config}"
+        ),
+        "workspace" => format!(
+            "-w/--workspace NAME, env AZUREML_WORKSPACE_NAME, `az configure --defaults workspace=NAME`, or `workspace = \"NAME\"` in a [profiles.NAME] of {config}"
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// What the resolved values make, which decides what amlc talks to.
+///
+/// - `Complete`: subscription, resource group and workspace are all set (from any level).
+/// - `NothingConfigured`: no workspace value and no endpoint or cloud anywhere but the Azure
+///   CLI's own files: the built-in emulator is used.
+/// - `AmbientLogin`: only the Azure CLI's ambient state (the default subscription of
+///   `azureProfile.json`, perhaps `az configure --defaults group=`), nothing given explicitly for
+///   subscription, group or workspace: the user picks a workspace (the TUI's picker; headless
+///   commands fail listing them). An explicit endpoint or cloud says where to list.
+/// - `Incomplete`: values given explicitly (flags, environment, a profile of the config file) or
+///   an explicit endpoint/cloud that do not make a whole workspace: an error naming each missing
+///   value, and nothing is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextCase {
+    Complete,
+    NothingConfigured,
+    AmbientLogin {
+        subscription: Sourced<String>,
+        resource_group: Option<Sourced<String>>,
+    },
+    Incomplete {
+        /// The values that were given, by name ("subscription", ..., "endpoint", "cloud").
+        given: Vec<(&'static str, Sourced<String>)>,
+        /// "subscription", "resource group", "workspace".
+        missing: Vec<&'static str>,
+    },
 }
 
 /// The raw values one level offers, each with its source.

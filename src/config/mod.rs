@@ -16,6 +16,7 @@ pub mod file;
 
 pub use azcli::{AzCliDefaults, az_config_dir, read_az_cli_defaults};
 pub use context::{
-    ContextFlags, ResolveInputs, ResolvedContext, Source, Sourced, process_env, resolve,
+    ContextCase, ContextFlags, ResolveInputs, ResolvedContext, Source, Sourced, missing_hint,
+    process_env, resolve,
 };
 pub use file::{ConfigFile, Profile, RefreshConfig, default_config_path, load_config};

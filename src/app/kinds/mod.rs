@@ -385,9 +385,116 @@ pub fn compute_tab(compute_type: &ComputeType) -> TabId {
         .unwrap_or(TabId::Attached)
 }
 
+/// What a headless `--type` selects: the computes of a tab (as the tab shows them: `kubernetes`
+/// holds AKS too, `attached` every other or unknown type), or one compute type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindFilter {
+    Tab(TabId),
+    Type(ComputeType),
+}
+
+/// Friendly names of compute types, besides their wire names (`ComputeInstance`, `AKS`, ...).
+pub const TYPE_ALIASES: &[(&str, ComputeType)] = &[
+    ("ci", ComputeType::ComputeInstance),
+    ("vm", ComputeType::VirtualMachine),
+    ("remotevm", ComputeType::VirtualMachine),
+    ("hdi", ComputeType::HdInsight),
+    ("adla", ComputeType::DataLakeAnalytics),
+    ("synapse", ComputeType::SynapseSpark),
+    ("adf", ComputeType::DataFactory),
+];
+
+/// Other names of the compute tabs (their titles, lower-cased, and singulars are accepted too).
+const TAB_ALIASES: &[(&str, TabId)] = &[("k8s", TabId::Kubernetes)];
+
+impl KindFilter {
+    /// Parses a tab name (`instances`, `clusters`, `kubernetes`, `attached`, or a singular), a
+    /// compute type's wire name or a friendly alias, all case-insensitive. Anything else is an
+    /// error listing what is accepted.
+    pub fn parse(text: &str) -> Result<KindFilter, String> {
+        let wanted = text.trim().to_ascii_lowercase();
+        for tab in TabId::ALL.into_iter().filter(|t| t.is_compute()) {
+            let title = kind(tab).title().to_ascii_lowercase();
+            if wanted == title || Some(wanted.as_str()) == title.strip_suffix('s') {
+                return Ok(KindFilter::Tab(tab));
+            }
+        }
+        if let Some((_, tab)) = TAB_ALIASES.iter().find(|(alias, _)| *alias == wanted) {
+            return Ok(KindFilter::Tab(*tab));
+        }
+        let parsed = ComputeType::parse(&wanted);
+        if parsed.is_known() {
+            return Ok(KindFilter::Type(parsed));
+        }
+        if let Some((_, kind)) = TYPE_ALIASES.iter().find(|(alias, _)| *alias == wanted) {
+            return Ok(KindFilter::Type(kind.clone()));
+        }
+        Err(format!(
+            "unknown compute kind {text:?}; use a tab ({}) or a compute type ({}; aliases {}), case-insensitive",
+            Self::tab_names().join(", "),
+            ComputeType::KNOWN
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            TYPE_ALIASES
+                .iter()
+                .map(|(alias, _)| *alias)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
+    /// The compute tabs' names as `--type` takes them.
+    pub fn tab_names() -> Vec<String> {
+        TabId::ALL
+            .into_iter()
+            .filter(|t| t.is_compute())
+            .map(|t| kind(t).title().to_ascii_lowercase())
+            .collect()
+    }
+
+    /// Whether a compute of `compute_type` is selected.
+    pub fn matches(&self, compute_type: &ComputeType) -> bool {
+        match self {
+            KindFilter::Tab(tab) => compute_tab(compute_type) == *tab,
+            KindFilter::Type(kind) => kind == compute_type,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_filters_accept_tabs_types_and_aliases_only() {
+        let tab = |t| Ok(KindFilter::Tab(t));
+        assert_eq!(KindFilter::parse("Kubernetes"), tab(TabId::Kubernetes));
+        assert_eq!(KindFilter::parse("k8s"), tab(TabId::Kubernetes));
+        assert_eq!(KindFilter::parse("instance"), tab(TabId::Instances));
+        assert_eq!(KindFilter::parse("CLUSTERS"), tab(TabId::Clusters));
+        assert_eq!(KindFilter::parse("attached"), tab(TabId::Attached));
+        assert_eq!(
+            KindFilter::parse("aks"),
+            Ok(KindFilter::Type(ComputeType::Aks))
+        );
+        assert_eq!(
+            KindFilter::parse("hdinsight"),
+            Ok(KindFilter::Type(ComputeType::HdInsight))
+        );
+        assert_eq!(
+            KindFilter::parse("vm"),
+            Ok(KindFilter::Type(ComputeType::VirtualMachine))
+        );
+        assert!(KindFilter::parse("jobs").is_err());
+        let err = KindFilter::parse("bogus").unwrap_err();
+        assert!(err.contains("instances, clusters, kubernetes, attached"), "{err}");
+        assert!(err.contains("DataFactory"), "{err}");
+        assert!(KindFilter::Tab(TabId::Kubernetes).matches(&ComputeType::Aks));
+        assert!(KindFilter::Tab(TabId::Attached).matches(&ComputeType::Other("Q".into())));
+        assert!(!KindFilter::Type(ComputeType::Kubernetes).matches(&ComputeType::Aks));
+    }
 
     #[test]
     fn compute_types_map_to_tabs() {
