@@ -423,9 +423,11 @@ async fn doctor_checks(
     write_context(out, &conn.sources)?;
     let mut checks = Vec::new();
     match conn.credential_check().await {
-        Ok((source, expires)) => {
-            checks.push(Check::new(true, "token", format!("{source}; expires {expires}")))
-        }
+        Ok((source, expires)) => checks.push(Check::new(
+            true,
+            "token",
+            format!("{source}; expires {expires}"),
+        )),
         Err(e) => checks.push(Check::new(false, "token", with_advice(&e))),
     }
     let client: &AmlClient = &conn.client;

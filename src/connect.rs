@@ -5,9 +5,9 @@
 use crate::azure::auth::{AuthMethod, Credential, build_credential};
 use crate::azure::error::{AzureError, Result};
 use crate::azure::http::{BearerSource, Pipeline, PipelineOptions, StaticBearer};
+use crate::azure::workspace::{WorkspaceSummary, list_workspaces};
 use crate::azure::{AmlClient, Cloud, WorkspaceContext};
 use crate::cli::GlobalArgs;
-use crate::azure::workspace::{WorkspaceSummary, list_workspaces};
 use crate::config::{
     ContextCase, ContextFlags, ResolveInputs, ResolvedContext, Sourced, process_env, resolve,
 };

@@ -91,9 +91,13 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             conn.close().await;
             result.map(|_| ExitCode::SUCCESS)
         }
-        Some(Command::Doctor) => commands::doctor(&cli.global, &mut stdout)
-            .await
-            .map(|ok| if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }),
+        Some(Command::Doctor) => commands::doctor(&cli.global, &mut stdout).await.map(|ok| {
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }),
         None => {
             drop(stdout);
             return amlc::tui::run(&cli.global, &cli.tui).await;

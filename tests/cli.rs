@@ -193,6 +193,12 @@ async fn doctor_fails_when_the_workspace_is_unreachable() {
     assert!(stdout.contains("flag --workspace"), "{stdout}");
     assert!(stdout.contains("AuthorizationFailed"), "{stdout}");
     assert!(stdout.contains("api-version 2025-12-01"), "{stdout}");
+    assert!(stdout.contains("no role on this workspace"), "{stdout}");
+    assert!(
+        !stdout.contains("az login"),
+        "403 is not a login problem: {stdout}"
+    );
+    assert!(stdout.contains("Case: complete Azure context"), "{stdout}");
 }
 
 struct Emulator {
@@ -337,13 +343,16 @@ async fn no_workspace_configured_runs_the_embedded_emulator() {
     cmd.args(["computes", "list"]);
     let out = run(cmd).await;
     let stdout = text(&out.stdout);
-    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    let first = stdout.lines().next().unwrap_or("");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    // The note that this is the emulator goes to stderr; stdout carries only the table.
     assert!(
-        first.contains("emulator") && first.contains("not Azure"),
-        "{stdout}"
+        stderr.contains("emulator") && stderr.contains("not Azure"),
+        "{stderr}"
     );
-    let rows = stdout.lines().skip(2).count();
+    assert!(!stdout.contains("emulator"), "{stdout}");
+    assert!(stdout.starts_with("NAME"), "{stdout}");
+    let rows = stdout.lines().skip(1).count();
     assert!(rows >= DEMO_COMPUTES, "{stdout}");
     for kind in [
         "ComputeInstance",
@@ -364,6 +373,15 @@ async fn no_workspace_configured_runs_the_embedded_emulator() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(stdout.contains("no workspace configured"), "{stdout}");
+    assert!(
+        stdout.contains("Case: built-in emulator")
+            && stdout.contains("no Azure context is configured"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("All checks passed against the built-in emulator (not Azure)."),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,12 +395,10 @@ async fn a_second_amlc_reuses_the_running_embedded_emulator() {
     cmd.args(["computes", "list"]);
     let out = run(cmd).await;
     let stdout = text(&out.stdout);
-    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert!(
-        stdout.lines().next().unwrap_or("").contains(&emulator.url),
-        "{stdout}"
-    );
-    assert!(stdout.lines().count() >= DEMO_COMPUTES + 2, "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    assert!(stderr.contains(&emulator.url), "{stderr}");
+    assert!(stdout.lines().count() > DEMO_COMPUTES, "{stdout}");
     // The running emulator kept its token and still answers.
     assert_eq!(
         std::fs::read_to_string(data.join("token")).unwrap(),
@@ -431,4 +447,398 @@ async fn https_emulator_is_trusted_only_with_its_certificate() {
     cmd.env("SSL_CERT_FILE", &cert);
     let out = run(cmd).await;
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+}
+
+// ------------------------------------------------------------------ context cases
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incomplete_explicit_context_fails_naming_what_is_missing_and_sends_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let server = ScriptServer::start().await;
+    // The reported command: subscription and group, no workspace.
+    let context = [
+        "--subscription",
+        "11111111-1111-1111-1111-111111111111",
+        "-g",
+        "prod-rg",
+        "--endpoint",
+        server.base.as_str(),
+        "--auth",
+        "token",
+    ];
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list", "-o", "json"])
+        .args(context)
+        .env("AMLC_TOKEN", "t0ken");
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(stderr.contains("incomplete Azure context"), "{stderr}");
+    assert!(stderr.contains("workspace: -w/--workspace"), "{stderr}");
+    assert!(stderr.contains("AZUREML_WORKSPACE_NAME"), "{stderr}");
+    assert!(
+        stderr.contains("az configure --defaults workspace="),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("resource group: "), "{stderr}");
+
+    // From the environment, two values are missing and both are named.
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list", "--endpoint", server.base.as_str()])
+        .env("AZUREML_WORKSPACE_NAME", "ws-env");
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("subscription: --subscription"), "{stderr}");
+    assert!(
+        stderr.contains("resource group: -g/--resource-group"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("env AZUREML_WORKSPACE_NAME"), "{stderr}");
+
+    // The doctor says which case it is and never that all is well.
+    let mut cmd = amlc(home.path());
+    cmd.arg("doctor").args(context).env("AMLC_TOKEN", "t0ken");
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Case: incomplete Azure context"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("missing:"), "{stdout}");
+    assert!(!stdout.contains("All checks passed"), "{stdout}");
+    assert!(!stdout.contains("Case: built-in emulator"), "{stdout}");
+    assert!(!stdout.contains("demo-ws"), "{stdout}");
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+/// A HOME whose Azure CLI is logged in to `subscription` (its default), with no defaults.
+fn az_login(home: &Path, subscription: &str, config: &str) {
+    let dir = home.join(".azure");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config"), config).unwrap();
+    std::fs::write(
+        dir.join("azureProfile.json"),
+        format!(
+            "\u{feff}{{\"subscriptions\":[{{\"id\":\"{subscription}\",\"name\":\"main\",\"isDefault\":true,\"environmentName\":\"AzureCloud\",\"state\":\"Enabled\"}}]}}"
+        ),
+    )
+    .unwrap();
+}
+
+const DEMO_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_only_an_azure_cli_login_headless_commands_list_the_workspaces_to_pick() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("emu");
+    let emulator = start_emulator(home.path(), &data);
+    let token = std::fs::read_to_string(data.join("token")).unwrap();
+    az_login(home.path(), DEMO_SUBSCRIPTION, "[core]\noutput = json\n");
+    let ambient = |cmd: &mut Command, token: &str| {
+        cmd.args(["--endpoint", &emulator.url, "--auth", "token"])
+            .env("AMLC_TOKEN", token);
+    };
+
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list"]);
+    ambient(&mut cmd, token.trim());
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(stderr.contains("no workspace chosen"), "{stderr}");
+    assert!(stderr.contains(DEMO_SUBSCRIPTION), "{stderr}");
+    let row = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("demo-ws"))
+        .unwrap_or_else(|| panic!("no demo-ws row: {stderr}"));
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["demo-ws", "demo-rg", "eastus"]
+    );
+    assert!(stderr.contains("-g RESOURCE_GROUP -w NAME"), "{stderr}");
+    assert!(
+        stderr.contains("az configure --defaults group=RESOURCE_GROUP workspace=NAME"),
+        "{stderr}"
+    );
+
+    // Listing refused: say why.
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list"]);
+    ambient(&mut cmd, "expired");
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("Could not list the workspaces"), "{stderr}");
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(stderr.contains("az login"), "{stderr}");
+
+    // The doctor names the case and the choices, and fails.
+    let mut cmd = amlc(home.path());
+    cmd.arg("doctor");
+    ambient(&mut cmd, token.trim());
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("Case: ambient login only"), "{stdout}");
+    assert!(stdout.contains("demo-rg"), "{stdout}");
+    assert!(stdout.contains("none chosen"), "{stdout}");
+    assert!(!stdout.contains("All checks passed"), "{stdout}");
+
+    // A default group from `az configure` narrows the list; one of another group lists none.
+    az_login(
+        home.path(),
+        DEMO_SUBSCRIPTION,
+        "[defaults]\ngroup = other-rg\n",
+    );
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list"]);
+    ambient(&mut cmd, token.trim());
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("There is no Azure ML workspace in resource group other-rg"),
+        "{stderr}"
+    );
+
+    // Choosing with the az CLI defaults completes the context.
+    az_login(
+        home.path(),
+        DEMO_SUBSCRIPTION,
+        "[defaults]\ngroup = demo-rg\nworkspace = demo-ws\n",
+    );
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list"]);
+    ambient(&mut cmd, token.trim());
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).lines().count() > DEMO_COMPUTES);
+}
+
+// ------------------------------------------------------------------ headless truth
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn type_takes_tabs_kinds_and_aliases_and_refuses_anything_else() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("emu");
+    let emulator = start_emulator(home.path(), &data);
+    let types_of = |out: &Output| -> std::collections::BTreeSet<String> {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        items
+            .iter()
+            .map(|c| c["properties"]["computeType"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+    for (kind, want) in [
+        ("kubernetes", set(&["AKS", "Kubernetes"])),
+        ("K8S", set(&["AKS", "Kubernetes"])),
+        ("aks", set(&["AKS"])),
+        ("clusters", set(&["AmlCompute"])),
+        ("AmlCompute", set(&["AmlCompute"])),
+        ("instance", set(&["ComputeInstance"])),
+        ("ci", set(&["ComputeInstance"])),
+        ("hdinsight", set(&["HDInsight"])),
+        ("vm", set(&["VirtualMachine"])),
+    ] {
+        let out = list_against(
+            home.path(),
+            &emulator,
+            &data,
+            &["-o", "json", "--type", kind],
+        )
+        .await;
+        assert_eq!(types_of(&out), want, "--type {kind}");
+    }
+    let attached = types_of(
+        &list_against(
+            home.path(),
+            &emulator,
+            &data,
+            &["-o", "json", "--type", "attached"],
+        )
+        .await,
+    );
+    assert!(
+        attached.contains("Databricks") && attached.contains("SynapseSpark"),
+        "{attached:?}"
+    );
+    for managed in ["ComputeInstance", "AmlCompute", "AKS", "Kubernetes"] {
+        assert!(!attached.contains(managed), "{attached:?}");
+    }
+    // The table agrees with the JSON.
+    let out = list_against(home.path(), &emulator, &data, &["--type", "kubernetes"]).await;
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("AKS") && stdout.contains("Kubernetes"),
+        "{stdout}"
+    );
+
+    let out = list_against(home.path(), &emulator, &data, &["--type", "bogus"]).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    for listed in [
+        "instances",
+        "clusters",
+        "kubernetes",
+        "attached",
+        "ComputeInstance",
+        "DataFactory",
+    ] {
+        assert!(stderr.contains(listed), "no {listed}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_prints_the_sections_of_the_tui_detail() {
+    use amlc::app::kinds::{self, DetailRow, Item, compute_tab};
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("emu");
+    let emulator = start_emulator(home.path(), &data);
+    let token = std::fs::read_to_string(data.join("token")).unwrap();
+    let out = list_against(home.path(), &emulator, &data, &["-o", "json"]).await;
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut checked = 0;
+    for raw in &all {
+        let name = raw["name"].as_str().unwrap();
+        let mut cmd = list_command(home.path(), &emulator, token.trim());
+        // `computes list ...` → `computes show NAME ...`
+        let mut args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        args[1] = "show".into();
+        args.insert(2, name.into());
+        cmd = amlc(home.path());
+        cmd.args(&args).env("AMLC_TOKEN", token.trim());
+        let out = run(cmd).await;
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(!stdout.contains('\u{1b}'), "{stdout}");
+        let compute: amlc::azure::models::ComputeResource =
+            serde_json::from_value(raw.clone()).unwrap();
+        let kind = kinds::kind(compute_tab(compute.compute_type()));
+        let ctx = kinds::DetailCtx {
+            now_ms: 0,
+            nodes: None,
+        };
+        let lines: Vec<&str> = stdout.lines().collect();
+        for section in kind.detail(Item::Compute(&compute), &ctx) {
+            // The node list's title carries its count; the rest is the same text.
+            let title = section.title.split(" (").next().unwrap().to_string();
+            assert!(
+                lines.iter().any(|l| l.starts_with(&title)),
+                "{name}: no section {title:?} in\n{stdout}"
+            );
+            for row in &section.rows {
+                if let DetailRow::Field { key, value, .. } = row
+                    && !value.contains("ago")
+                    && !value.contains('\n')
+                {
+                    assert!(
+                        lines
+                            .iter()
+                            .any(|l| l.starts_with(&format!("  {key} "))
+                                && l.ends_with(value.as_str())),
+                        "{name}: no {key}: {value} in\n{stdout}"
+                    );
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= DEMO_COMPUTES);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_ends_quietly_with_success() {
+    let home = tempfile::tempdir().unwrap();
+    let server = ScriptServer::start().await;
+    scripted_list(&server);
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list", "-o", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    point_at(&mut cmd, &server);
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        // The reader goes away before anything is written (`| head -0`).
+        drop(child.stdout.take());
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert_eq!(server.count("GET", &format!("{WS}/computes")), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_advice_fits_the_status_and_a_static_token_has_no_made_up_expiry() {
+    let home = tempfile::tempdir().unwrap();
+    for (status, code, advice, not) in [
+        (401, "InvalidAuthenticationToken", "az login", "no role"),
+        (
+            403,
+            "AuthorizationFailed",
+            "no role on this workspace",
+            "az login",
+        ),
+        (
+            404,
+            "ResourceNotFound",
+            "check the subscription, resource group and workspace names",
+            "az login",
+        ),
+    ] {
+        let server = ScriptServer::start().await;
+        server.on(
+            "GET",
+            WS,
+            vec![reply(
+                status,
+                &format!(r#"{{"error":{{"code":"{code}","message":"m"}}}}"#),
+            )],
+        );
+        let mut cmd = amlc(home.path());
+        cmd.arg("doctor");
+        point_at(&mut cmd, &server);
+        let out = run(cmd).await;
+        let stdout = text(&out.stdout);
+        assert!(!out.status.success(), "{stdout}");
+        let arm = stdout
+            .lines()
+            .find(|l| l.contains("] ARM"))
+            .unwrap_or_else(|| panic!("no ARM check: {stdout}"));
+        assert!(
+            arm.contains(code) && arm.contains(advice),
+            "{status}: {arm}"
+        );
+        assert!(!arm.contains(not), "{status}: {arm}");
+        // AMLC_TOKEN is not a JWT: its expiry is not known, and not invented.
+        let token = stdout.lines().find(|l| l.contains("] token")).unwrap();
+        assert!(token.contains("expires unknown"), "{token}");
+    }
+    // A refused connection: network advice.
+    let mut cmd = amlc(home.path());
+    cmd.args([
+        "doctor",
+        "--endpoint",
+        "http://127.0.0.1:1/",
+        "--auth",
+        "token",
+    ])
+    .args(["--subscription", "S", "-g", "RG", "-w", "WS"])
+    .env("AMLC_TOKEN", "t0ken");
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success());
+    assert!(stdout.contains("could not be reached"), "{stdout}");
 }

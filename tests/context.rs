@@ -5,8 +5,10 @@
 use amlc::azure::auth::AuthMethod;
 use amlc::azure::context::{Cloud, DEFAULT_API_VERSION};
 use amlc::config::{
-    ContextFlags, ResolveInputs, ResolvedContext, Source, default_config_path, load_config, resolve,
+    ContextCase, ContextFlags, ResolveInputs, ResolvedContext, Source, default_config_path,
+    load_config, resolve,
 };
+use amlc::connect::{Plan, plan_for};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -803,4 +805,273 @@ fn no_config_file_path_reads_none() {
     .unwrap();
     assert!(ctx.config.is_none());
     assert!(ctx.az_config_dir.is_none());
+}
+
+// ------------------------------------------------------------------ context cases
+
+fn case_of(fx: &Fixture, flags: &ContextFlags, env: &[(&str, &str)]) -> ContextCase {
+    fx.resolve(flags, env).unwrap().case()
+}
+
+fn missing_of(case: &ContextCase) -> Vec<&'static str> {
+    match case {
+        ContextCase::Incomplete { missing, .. } => missing.clone(),
+        other => panic!("expected an incomplete context, got {other:?}"),
+    }
+}
+
+#[test]
+fn nothing_configured_is_the_only_case_that_runs_the_emulator() {
+    let fx = Fixture::new();
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    assert_eq!(ctx.case(), ContextCase::NothingConfigured);
+    assert_eq!(plan_for(&ctx, false), Plan::Emulator { requested: false });
+    assert_eq!(plan_for(&ctx, true), Plan::Emulator { requested: true });
+    // Only the Azure CLI's active cloud, no login: still nothing configured.
+    fx.write_az(&fx.az_dir(), "[cloud]\nname = AzureChinaCloud\n", "", "");
+    std::fs::remove_file(fx.az_dir().join("azureProfile.json")).unwrap();
+    assert_eq!(
+        case_of(&fx, &ContextFlags::default(), &[]),
+        ContextCase::NothingConfigured
+    );
+    // api-version and auth say how, not where: still nothing configured.
+    let how = ContextFlags {
+        api_version: Some("2025-01-01-preview".into()),
+        auth: Some("cli".into()),
+        ..ContextFlags::default()
+    };
+    assert_eq!(case_of(&fx, &how, &[]), ContextCase::NothingConfigured);
+}
+
+#[test]
+fn the_reported_case_subscription_and_group_without_workspace_is_an_error() {
+    let fx = Fixture::new();
+    let flags = ContextFlags {
+        subscription: Some("11111111-1111-1111-1111-111111111111".into()),
+        resource_group: Some("prod-rg".into()),
+        endpoint: Some("https://management.azure.com/".into()),
+        auth: Some("cli".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[]).unwrap();
+    assert_eq!(missing_of(&ctx.case()), vec!["workspace"]);
+    let Plan::Incomplete(message) = plan_for(&ctx, false) else {
+        panic!("expected Incomplete");
+    };
+    assert!(
+        message.contains("prod-rg (flag --resource-group)"),
+        "{message}"
+    );
+    for hint in [
+        "-w/--workspace",
+        "AZUREML_WORKSPACE_NAME",
+        "az configure --defaults workspace=",
+        "workspace = ",
+    ] {
+        assert!(message.contains(hint), "no {hint:?} in {message}");
+    }
+    assert!(!message.contains("resource group:"), "{message}");
+    // --emulator still wins.
+    assert_eq!(plan_for(&ctx, true), Plan::Emulator { requested: true });
+}
+
+#[test]
+fn every_missing_value_is_named_with_where_it_may_come_from() {
+    let fx = Fixture::new();
+    let case = case_of(
+        &fx,
+        &ContextFlags::default(),
+        &[("AZUREML_WORKSPACE_NAME", "ws-env")],
+    );
+    assert_eq!(missing_of(&case), vec!["subscription", "resource group"]);
+    let ctx = fx
+        .resolve(
+            &ContextFlags::default(),
+            &[("AZUREML_WORKSPACE_NAME", "ws-env")],
+        )
+        .unwrap();
+    let message = ctx.incomplete_message().unwrap();
+    assert!(
+        message.contains("ws-env (env AZUREML_WORKSPACE_NAME)"),
+        "{message}"
+    );
+    for hint in [
+        "--subscription",
+        "AZURE_SUBSCRIPTION_ID",
+        "az login",
+        "-g/--resource-group",
+        "AZURE_RESOURCE_GROUP",
+        "az configure --defaults group=",
+        "resource_group = ",
+    ] {
+        assert!(message.contains(hint), "no {hint:?} in {message}");
+    }
+    // An endpoint alone points somewhere: all three are missing, not the emulator.
+    let endpoint = ContextFlags {
+        endpoint: Some("http://127.0.0.1:9/".into()),
+        ..ContextFlags::default()
+    };
+    assert_eq!(
+        missing_of(&case_of(&fx, &endpoint, &[])),
+        vec!["subscription", "resource group", "workspace"]
+    );
+    let cloud_env = case_of(
+        &fx,
+        &ContextFlags::default(),
+        &[("AMLC_CLOUD", "AzureCloud")],
+    );
+    assert_eq!(missing_of(&cloud_env).len(), 3);
+}
+
+#[test]
+fn profiles_count_as_explicit() {
+    let fx = Fixture::new();
+    fx.write_az(&fx.az_dir(), "", "sub-az", "AzureCloud");
+    fx.write_config(
+        "default_profile = \"half\"\n[profiles.half]\nworkspace = \"ws-half\"\n[profiles.named]\nresource_group = \"rg-named\"\n",
+    );
+    // The config file's default profile: explicit, so the ambient subscription does not make
+    // it a picker; the group is missing.
+    let case = case_of(&fx, &ContextFlags::default(), &[]);
+    assert_eq!(missing_of(&case), vec!["resource group"]);
+    let named = ContextFlags {
+        profile: Some("named".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&named, &[]).unwrap();
+    assert_eq!(missing_of(&ctx.case()), vec!["workspace"]);
+    let message = ctx.incomplete_message().unwrap();
+    assert!(message.contains("[profiles.named]"), "{message}");
+}
+
+#[test]
+fn ambient_login_only_asks_for_a_pick() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[core]\noutput = json\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    let ctx = fx.resolve(&ContextFlags::default(), &[]).unwrap();
+    let profile_path = fx.az_dir().join("azureProfile.json");
+    match ctx.case() {
+        ContextCase::AmbientLogin {
+            subscription,
+            resource_group,
+        } => {
+            assert_eq!(subscription.value, "sub-az");
+            assert_eq!(subscription.source, Source::AzCliProfile(profile_path));
+            assert!(resource_group.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    let Plan::PickWorkspace(login) = plan_for(&ctx, false) else {
+        panic!("expected a pick");
+    };
+    assert_eq!(login.cloud, Cloud::AzureCloud);
+    assert_eq!(login.api_version, DEFAULT_API_VERSION);
+    // An endpoint, auth or api-version given explicitly says where and how to list, and the
+    // case stays a pick.
+    let flags = ContextFlags {
+        endpoint: Some("http://127.0.0.1:9/".into()),
+        auth: Some("token".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[]).unwrap();
+    let Plan::PickWorkspace(login) = plan_for(&ctx, false) else {
+        panic!("expected a pick");
+    };
+    assert_eq!(login.auth, AuthMethod::Token);
+    assert!(matches!(login.cloud, Cloud::Custom(_)));
+    // A default group narrows the pick to it.
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-az\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    match case_of(&fx, &ContextFlags::default(), &[]) {
+        ContextCase::AmbientLogin { resource_group, .. } => {
+            assert_eq!(resource_group.unwrap().value, "rg-az")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Group and workspace defaults of the Azure CLI complete it.
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-az\nworkspace = ws-az\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    assert_eq!(
+        case_of(&fx, &ContextFlags::default(), &[]),
+        ContextCase::Complete
+    );
+}
+
+#[test]
+fn an_explicit_value_over_an_ambient_login_is_incomplete() {
+    let fx = Fixture::new();
+    fx.write_az(&fx.az_dir(), "", "sub-az", "AzureCloud");
+    let flags = ContextFlags {
+        workspace: Some("ws-flag".into()),
+        ..ContextFlags::default()
+    };
+    assert_eq!(
+        missing_of(&case_of(&fx, &flags, &[])),
+        vec!["resource group"]
+    );
+    // The Azure CLI's default group without a login: the subscription is missing.
+    fx.write_az(&fx.az_dir(), "[defaults]\ngroup = rg-az\n", "", "");
+    std::fs::remove_file(fx.az_dir().join("azureProfile.json")).unwrap();
+    assert_eq!(
+        missing_of(&case_of(&fx, &ContextFlags::default(), &[])),
+        vec!["subscription", "workspace"]
+    );
+}
+
+#[test]
+fn a_complete_context_from_mixed_levels_is_complete() {
+    let fx = Fixture::new();
+    fx.write_az(
+        &fx.az_dir(),
+        "[defaults]\ngroup = rg-az\n",
+        "sub-az",
+        "AzureCloud",
+    );
+    let flags = ContextFlags {
+        workspace: Some("ws-flag".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[]).unwrap();
+    assert_eq!(ctx.case(), ContextCase::Complete);
+    assert!(ctx.incomplete_message().is_none());
+    match plan_for(&ctx, false) {
+        Plan::Azure(wc) => assert_eq!(
+            (
+                wc.subscription.as_str(),
+                wc.resource_group.as_str(),
+                wc.workspace.as_str()
+            ),
+            ("sub-az", "rg-az", "ws-flag")
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn sources_know_whether_they_were_given_explicitly() {
+    assert!(Source::Flag("--workspace").is_explicit());
+    assert!(Source::Env("AZURE_RESOURCE_GROUP".into()).is_explicit());
+    assert!(
+        Source::ConfigFile {
+            path: "/c".into(),
+            profile: "p".into()
+        }
+        .is_explicit()
+    );
+    assert!(!Source::AzCliConfig("/h/.azure/config".into()).is_explicit());
+    assert!(!Source::AzCliProfile("/h/.azure/azureProfile.json".into()).is_explicit());
+    assert!(!Source::Default.is_explicit());
 }

@@ -61,7 +61,11 @@ pub async fn list_workspaces(
     if let Some(rg) = resource_group {
         segments.extend(["resourceGroups", rg]);
     }
-    segments.extend(["providers", "Microsoft.MachineLearningServices", "workspaces"]);
+    segments.extend([
+        "providers",
+        "Microsoft.MachineLearningServices",
+        "workspaces",
+    ]);
     let url = AmlClient::url_from(
         &cloud.arm_endpoint(),
         &segments,
@@ -78,8 +82,14 @@ pub async fn list_workspaces(
         .map(|w| WorkspaceSummary::of(w, subscription))
         .collect();
     out.sort_by(|a, b| {
-        (a.resource_group.to_ascii_lowercase(), a.name.to_ascii_lowercase())
-            .cmp(&(b.resource_group.to_ascii_lowercase(), b.name.to_ascii_lowercase()))
+        (
+            a.resource_group.to_ascii_lowercase(),
+            a.name.to_ascii_lowercase(),
+        )
+            .cmp(&(
+                b.resource_group.to_ascii_lowercase(),
+                b.name.to_ascii_lowercase(),
+            ))
     });
     Ok(out)
 }

@@ -186,9 +186,7 @@ impl ResolvedContext {
             .iter()
             .any(|(_, v)| v.as_ref().is_some_and(|v| v.source.is_explicit()));
         let explicit_target = self.cloud.source.is_explicit();
-        if !explicit_value
-            && let Some(subscription) = &self.subscription
-        {
+        if !explicit_value && let Some(subscription) = &self.subscription {
             return ContextCase::AmbientLogin {
                 subscription: subscription.clone(),
                 resource_group: self.resource_group.clone(),

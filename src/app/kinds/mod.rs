@@ -489,7 +489,10 @@ mod tests {
         );
         assert!(KindFilter::parse("jobs").is_err());
         let err = KindFilter::parse("bogus").unwrap_err();
-        assert!(err.contains("instances, clusters, kubernetes, attached"), "{err}");
+        assert!(
+            err.contains("instances, clusters, kubernetes, attached"),
+            "{err}"
+        );
         assert!(err.contains("DataFactory"), "{err}");
         assert!(KindFilter::Tab(TabId::Kubernetes).matches(&ComputeType::Aks));
         assert!(KindFilter::Tab(TabId::Attached).matches(&ComputeType::Other("Q".into())));
