@@ -12,5 +12,6 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod emulator;
+pub mod picker;
 pub mod tui;
 pub mod ui;

@@ -45,6 +45,12 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
     let mut runtime: Runtime<AmlClient> = Runtime::new(tx.clone(), request_timeout);
 
     let mut terminal = TerminalGuard::enter(args.mouse)?;
+    // Only the Azure CLI's login configured: the user picks the workspace first.
+    let Some(picked) = crate::picker::choose_if_needed(&mut terminal.terminal, global).await?
+    else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let global = &picked;
     let size = terminal
         .terminal
         .size()
