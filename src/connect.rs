@@ -1,6 +1,9 @@
-//! Turning flags, environment and config into a ready client: resolve the context, build the
-//! credential and the pipeline, or — when no workspace is configured, or with `--emulator` —
-//! start the built-in emulator in-process on a loopback port and point the same client at it.
+//! Turning flags, environment and config into a ready client. The resolved context decides a
+//! [`Plan`] without any network: the configured workspace; the built-in emulator (only when no
+//! Azure context is configured at all, or with `--emulator`), started in-process on a loopback
+//! port with the same client pointed at it; a workspace to pick (only the Azure CLI's login:
+//! headless commands fail listing the subscription's workspaces, the TUI opens `picker`); or an
+//! incomplete explicit context, an error naming each missing value before anything is sent.
 
 use crate::azure::auth::{AuthMethod, Credential, build_credential};
 use crate::azure::error::{AzureError, Result};

@@ -1,5 +1,7 @@
 //! The `amlc` binary: parse flags, install the error and panic hooks and file logging, then run
-//! the command (the TUI when there is none). Errors reach the user as one clear line on stderr.
+//! the command (the TUI when there is none). Errors reach the user as one clear line on stderr
+//! (several for a context that needs explaining); stdout carries only data, and a reader that
+//! closes the pipe early ends a command quietly with exit 0.
 
 use amlc::cli::{Cli, Command, ComputesCommand, EmulatorArgs};
 use amlc::{commands, connect};

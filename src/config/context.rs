@@ -15,6 +15,11 @@
 //! 6. built-in defaults (AzureCloud, [`DEFAULT_API_VERSION`], auth `auto`).
 //!
 //! At each level a custom endpoint wins over a cloud name. Empty values count as unset.
+//!
+//! [`ResolvedContext::case`] then says what the values make ([`ContextCase`]): a complete
+//! workspace; nothing configured at all (the built-in emulator); only the Azure CLI's ambient
+//! login (a workspace must be picked); or explicit values (flags, environment, the config file)
+//! that do not name a workspace, an error naming each missing value and where it may come from.
 //! This module decides nothing about tokens (see `azure::auth`) and never mutates the process
 //! environment: the environment lookup is injected.
 
