@@ -144,6 +144,8 @@ pub struct ResolvedContext {
     pub profile: Option<String>,
     /// The config file that was read (`None` when there was none).
     pub config: Option<ConfigFile>,
+    /// Where the config file is looked for (whether or not it exists), for hints.
+    pub config_path: Option<PathBuf>,
     /// The Azure CLI config directory that was consulted.
     pub az_config_dir: Option<PathBuf>,
 }
@@ -253,9 +255,10 @@ impl ResolvedContext {
 
     /// The config file path to show in hints (the one read, else the default location).
     fn config_path_shown(&self) -> String {
-        match &self.config {
-            Some(c) => c.path.display().to_string(),
-            None => "amlc's config file (~/.config/amlc/config.toml)".to_string(),
+        match (&self.config, &self.config_path) {
+            (Some(c), _) => c.path.display().to_string(),
+            (None, Some(path)) => path.display().to_string(),
+            (None, None) => "amlc's config file".to_string(),
         }
     }
 
@@ -570,6 +573,7 @@ pub fn resolve(inputs: ResolveInputs<'_>) -> Result<ResolvedContext> {
         auth,
         profile: selected.map(|(name, _)| name),
         config,
+        config_path: inputs.config_file.clone(),
         az_config_dir: az_dir,
     })
 }
