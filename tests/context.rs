@@ -895,6 +895,11 @@ fn every_missing_value_is_named_with_where_it_may_come_from() {
         message.contains("ws-env (env AZUREML_WORKSPACE_NAME)"),
         "{message}"
     );
+    // The config file is named where it would be read, even before it exists.
+    assert!(
+        message.contains(&fx.config.display().to_string()),
+        "{message}"
+    );
     for hint in [
         "--subscription",
         "AZURE_SUBSCRIPTION_ID",
