@@ -397,6 +397,22 @@ async fn no_workspace_configured_runs_the_embedded_emulator() {
         stdout.contains("All checks passed against the built-in emulator (not Azure)."),
         "{stdout}"
     );
+    // --emulator over a configured workspace: the doctor says so.
+    let mut cmd = amlc(home.path());
+    cmd.args([
+        "doctor",
+        "--emulator",
+        "--subscription",
+        "S",
+        "-g",
+        "RG",
+        "-w",
+        "WS",
+    ]);
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("--emulator was given"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

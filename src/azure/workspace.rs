@@ -159,3 +159,40 @@ impl AmlClient {
             .cloned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_read_the_group_from_the_id() {
+        let ws: Workspace = serde_json::from_value(serde_json::json!({
+            "id": "/subscriptions/S1/resourceGroups/My-RG/providers/Microsoft.MachineLearningServices/workspaces/ml",
+            "name": "ml",
+            "location": "westeurope",
+            "properties": {}
+        }))
+        .unwrap();
+        assert_eq!(
+            WorkspaceSummary::of(&ws, "fallback"),
+            WorkspaceSummary {
+                subscription: "S1".into(),
+                resource_group: "My-RG".into(),
+                name: "ml".into(),
+                location: "westeurope".into(),
+            }
+        );
+        let bare: Workspace =
+            serde_json::from_value(serde_json::json!({"properties": {}})).unwrap();
+        let summary = WorkspaceSummary::of(&bare, "fallback");
+        assert_eq!(
+            (
+                summary.subscription.as_str(),
+                summary.resource_group.as_str(),
+                summary.name.as_str(),
+                summary.location.as_str()
+            ),
+            ("fallback", "?", "?", "?")
+        );
+    }
+}

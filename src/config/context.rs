@@ -239,7 +239,7 @@ impl ResolvedContext {
                 .map(|(name, v)| format!("{name} {} ({})", v.value, v.source))
                 .collect();
             text.push_str(&format!(
-                "{} given, which does not name a workspace",
+                "{} given, but a workspace needs a subscription, a resource group and a workspace name",
                 parts.join(", ")
             ));
         }
