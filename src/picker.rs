@@ -21,6 +21,8 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use std::process::ExitCode;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 /// What the workspace list is.
@@ -232,20 +234,34 @@ pub fn chosen_global(global: &GlobalArgs, choice: &Choice) -> Option<GlobalArgs>
     Some(g)
 }
 
+/// How the picker ended.
+#[derive(Debug)]
+pub enum PickerOutcome {
+    /// Go on with these flags.
+    Go(GlobalArgs),
+    /// The user quit (0) or a signal arrived (128 + signal): end the program with this code.
+    Exit(ExitCode),
+}
+
 /// With only the Azure CLI's login configured, runs the picker on `terminal` and returns the
-/// flags for the choice (`None` when the user quits); otherwise returns `global` unchanged at
-/// once. Errors come from the terminal only; a failed listing is shown, not returned.
+/// flags for the choice; otherwise returns `global` unchanged at once. Quitting, or SIGTERM,
+/// SIGHUP, SIGINT or SIGQUIT while it is open, ends with [`PickerOutcome::Exit`] (the caller
+/// restores the terminal). Errors come from the terminal only; a failed listing is shown.
 pub async fn choose_if_needed<B: Backend>(
     terminal: &mut Terminal<B>,
     global: &GlobalArgs,
-) -> color_eyre::Result<Option<GlobalArgs>>
+) -> color_eyre::Result<PickerOutcome>
 where
     B::Error: Send + Sync + 'static,
 {
     let Ok((_, Plan::PickWorkspace(login))) = connect::plan(global) else {
         // Any other case (or a context error, which the connection reports) goes on as is.
-        return Ok(Some(global.clone()));
+        return Ok(PickerOutcome::Go(global.clone()));
     };
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigquit = signal(SignalKind::quit())?;
     let mut state = PickerState::new(&login);
     let (tx, mut rx) = mpsc::unbounded_channel::<(u64, Listing)>();
     let mut generation = 1u64;
@@ -266,9 +282,18 @@ where
                 }
                 None
             }
+            _ = sigterm.recv() => return Ok(PickerOutcome::Exit(ExitCode::from(143))),
+            _ = sighup.recv() => return Ok(PickerOutcome::Exit(ExitCode::from(129))),
+            _ = sigint.recv() => return Ok(PickerOutcome::Exit(ExitCode::from(130))),
+            _ = sigquit.recv() => return Ok(PickerOutcome::Exit(ExitCode::from(131))),
         };
         match action {
-            Some(PickerAction::Done(choice)) => return Ok(chosen_global(global, &choice)),
+            Some(PickerAction::Done(choice)) => {
+                return Ok(match chosen_global(global, &choice) {
+                    Some(g) => PickerOutcome::Go(g),
+                    None => PickerOutcome::Exit(ExitCode::SUCCESS),
+                });
+            }
             Some(PickerAction::Retry) => {
                 generation += 1;
                 spawn_listing(global.clone(), login.clone(), generation, tx.clone());

@@ -46,11 +46,10 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
 
     let mut terminal = TerminalGuard::enter(args.mouse)?;
     // Only the Azure CLI's login configured: the user picks the workspace first.
-    let Some(picked) = crate::picker::choose_if_needed(&mut terminal.terminal, global).await?
-    else {
-        return Ok(ExitCode::SUCCESS);
+    let global = &match crate::picker::choose_if_needed(&mut terminal.terminal, global).await? {
+        crate::picker::PickerOutcome::Go(picked) => picked,
+        crate::picker::PickerOutcome::Exit(code) => return Ok(code),
     };
-    let global = &picked;
     let size = terminal
         .terminal
         .size()

@@ -64,6 +64,35 @@ impl Tmux {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
+    fn display(&self, format: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .run(&["display-message", "-p", "-t", "e2e", format])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
+    }
+
+    /// The pid of the process the pane's shell runs (amlc: `env` execs it).
+    fn child_pid(&self) -> i32 {
+        let shell: u32 = self.display("#{pane_pid}").parse().expect("pane pid");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+                .unwrap_or_default();
+            if let Some(pid) = children
+                .split_whitespace()
+                .next()
+                .and_then(|p| p.parse().ok())
+            {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no child of the pane's shell");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -207,7 +236,7 @@ fn with_only_an_azure_cli_login_the_tui_offers_a_workspace_picker() {
 }
 
 #[test]
-fn the_picker_says_why_the_workspaces_could_not_be_listed_and_q_quits() {
+fn the_picker_says_why_the_workspaces_could_not_be_listed_and_sigterm_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
     az_login(home.path());
     let emulator = Emulator::start(home.path());
@@ -215,6 +244,15 @@ fn the_picker_says_why_the_workspaces_could_not_be_listed_and_q_quits() {
     let screen = tmux.wait_for("the listing error", |s| s.contains("could not list them"));
     assert!(screen.contains("401"), "{screen}");
     assert!(screen.contains("[demo] built-in emulator"), "{screen}");
-    tmux.send("q");
-    tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+    assert_eq!(tmux.display("#{alternate_on}"), "1");
+    // SAFETY: kill(2) on the amlc process this test started in the pane.
+    unsafe {
+        libc::kill(tmux.child_pid(), libc::SIGTERM);
+    }
+    let screen = tmux.wait_for("the exit", |s| s.contains("EXIT=143"));
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "still on the alternate screen:\n{screen}"
+    );
 }
