@@ -238,7 +238,7 @@ pub fn chosen_global(global: &GlobalArgs, choice: &Choice) -> Option<GlobalArgs>
 #[derive(Debug)]
 pub enum PickerOutcome {
     /// Go on with these flags.
-    Go(GlobalArgs),
+    Go(Box<GlobalArgs>),
     /// The user quit (0) or a signal arrived (128 + signal): end the program with this code.
     Exit(ExitCode),
 }
@@ -256,7 +256,7 @@ where
 {
     let Ok((_, Plan::PickWorkspace(login))) = connect::plan(global) else {
         // Any other case (or a context error, which the connection reports) goes on as is.
-        return Ok(PickerOutcome::Go(global.clone()));
+        return Ok(PickerOutcome::Go(Box::new(global.clone())));
     };
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -290,7 +290,7 @@ where
         match action {
             Some(PickerAction::Done(choice)) => {
                 return Ok(match chosen_global(global, &choice) {
-                    Some(g) => PickerOutcome::Go(g),
+                    Some(g) => PickerOutcome::Go(Box::new(g)),
                     None => PickerOutcome::Exit(ExitCode::SUCCESS),
                 });
             }

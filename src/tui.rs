@@ -47,7 +47,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
     let mut terminal = TerminalGuard::enter(args.mouse)?;
     // Only the Azure CLI's login configured: the user picks the workspace first.
     let global = &match crate::picker::choose_if_needed(&mut terminal.terminal, global).await? {
-        crate::picker::PickerOutcome::Go(picked) => picked,
+        crate::picker::PickerOutcome::Go(picked) => *picked,
         crate::picker::PickerOutcome::Exit(code) => return Ok(code),
     };
     let size = terminal
