@@ -407,7 +407,7 @@ async fn https_emulator_is_trusted_only_with_its_certificate() {
     );
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("network error") && stderr.lines().count() == 1,
+        stderr.contains("certificate is not trusted") && stderr.lines().count() == 1,
         "{stderr}"
     );
 

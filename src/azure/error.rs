@@ -100,9 +100,14 @@ impl fmt::Display for ApiError {
         } else {
             write!(f, "{} {reason}", self.status)?;
         }
-        // An error synthesized from the status alone repeats the reason as its code: say it once.
-        if self.error.code == reason.replace(' ', "") && !self.error.message.is_empty() {
-            write!(f, ": {}", one_line(&self.error.message))?;
+        // A code that only repeats the reason (`400 Bad Request: BadRequest`) is said once.
+        if !reason.is_empty()
+            && self.error.code == reason.replace(' ', "")
+            && !self.error.message.is_empty()
+        {
+            let mut shown = self.error.clone();
+            shown.code.clear();
+            write!(f, ": {shown}")?;
         } else {
             write!(f, ": {}", self.error)?;
         }
@@ -414,7 +419,7 @@ mod tests {
         let text = err.to_string();
         assert_eq!(
             text,
-            "400 Bad Request: BadRequest: The name is invalid (target: computeName) [details: Inner: too long] — PUT management.azure.com /x (request id abc)"
+            "400 Bad Request: The name is invalid (target: computeName) [details: Inner: too long] — PUT management.azure.com /x (request id abc)"
         );
         assert_eq!(err.kind(), ErrorKind::Invalid);
         assert!(!text.contains('\n'));
