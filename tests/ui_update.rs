@@ -8,7 +8,10 @@ mod ui_common;
 
 use amlc::app::command::ContextChange;
 use amlc::app::keys::KeyMap;
-use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, RefreshPolicy, RequestId, TabId, View};
+use amlc::app::{
+    App, AppOptions, ContextInfo, Effect, HttpActivity, Msg, RefreshPolicy, RequestId, SourceKey,
+    TabId, View,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::BTreeMap;
 use ui_common::*;
@@ -28,14 +31,14 @@ fn selected(app: &App) -> String {
 
 fn computes_fetch(effects: &[Effect]) -> Option<RequestId> {
     effects.iter().find_map(|e| match e {
-        Effect::FetchComputes(id) => Some(*id),
+        Effect::Fetch(id, SourceKey::Computes) => Some(*id),
         _ => None,
     })
 }
 
 fn jobs_fetch(effects: &[Effect]) -> Option<RequestId> {
     effects.iter().find_map(|e| match e {
-        Effect::FetchJobs(id) => Some(*id),
+        Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
         _ => None,
     })
 }
@@ -50,14 +53,8 @@ fn connecting_fetches_both_lists_and_fills_the_tabs() {
     );
     let effects = app.update(Msg::Connected(context()));
     let (c, j) = fetch_ids(&effects);
-    app.update(Msg::ComputesLoaded {
-        id: c,
-        result: Ok(computes()),
-    });
-    app.update(Msg::JobsLoaded {
-        id: j,
-        result: Ok(jobs()),
-    });
+    app.update(computes_loaded(c, Ok(computes())));
+    app.update(jobs_loaded(j, Ok(jobs())));
     let counts: Vec<usize> = TabId::ALL.iter().map(|t| app.tab(*t).items.len()).collect();
     // One compute list feeds four tabs; unknown types land in Attached.
     assert_eq!(counts, vec![4, 5, 2, 7, 6]);
@@ -153,10 +150,7 @@ fn stale_answers_are_dropped() {
     let before = app.computes.len();
     // An answer nobody asked for (an old request or another workspace).
     app.take_dirty();
-    app.update(Msg::ComputesLoaded {
-        id: RequestId(9_999),
-        result: Ok(Vec::new()),
-    });
+    app.update(computes_loaded(RequestId(9_999), Ok(Vec::new())));
     assert_eq!(app.computes.len(), before);
     assert!(!app.is_dirty());
     // A request in flight, then the workspace changes: its answer is dropped too.
@@ -164,25 +158,22 @@ fn stale_answers_are_dropped() {
     app.set_clock(NOW_MS + 1, 1_001);
     let effects = app.update(Msg::Tick);
     let _ = effects;
-    let old = app.computes_scope.in_flight.expect("r started a request");
+    let old = app
+        .scope(TabId::Instances)
+        .in_flight
+        .expect("r started a request");
     let effects = app.update(Msg::Connected(ContextInfo {
         workspace: "other-ws".into(),
         ..context()
     }));
     let (new, _) = fetch_ids(&effects);
     assert_ne!(old, new);
-    app.update(Msg::ComputesLoaded {
-        id: old,
-        result: Ok(computes()),
-    });
+    app.update(computes_loaded(old, Ok(computes())));
     assert!(
         app.computes.is_empty(),
         "an answer for the old workspace must not show"
     );
-    app.update(Msg::ComputesLoaded {
-        id: new,
-        result: Ok(computes()[..2].to_vec()),
-    });
+    app.update(computes_loaded(new, Ok(computes()[..2].to_vec())));
     assert_eq!(app.computes.len(), 2);
 }
 
@@ -197,11 +188,11 @@ fn failures_mark_stale_keep_rows_and_back_off() {
     assert_eq!(computes_fetch(&app.update(Msg::Tick)), None);
     app.set_clock(NOW_MS + 5_000, 1_000 + policy.visible_ms);
     let id = computes_fetch(&app.update(Msg::Tick)).expect("due after 5 s");
-    app.update(Msg::ComputesLoaded {
+    app.update(computes_loaded(
         id,
-        result: Err("503 ServiceUnavailable".into()),
-    });
-    assert!(app.computes_scope.stale());
+        Err(service_error("503 ServiceUnavailable")),
+    ));
+    assert!(app.scope(TabId::Instances).stale());
     assert_eq!(names(&app), rows, "the last good rows stay");
     assert_eq!(app.errors.len(), 1);
     // Back-off: not after 5 s, but after 10 s.
@@ -210,25 +201,19 @@ fn failures_mark_stale_keep_rows_and_back_off() {
     assert_eq!(computes_fetch(&app.update(Msg::Tick)), None);
     app.set_clock(NOW_MS + 15_000, failed_at + 2 * policy.visible_ms);
     let id = computes_fetch(&app.update(Msg::Tick)).expect("retried after the back-off");
-    app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(computes()),
-    });
-    assert!(!app.computes_scope.stale());
+    app.update(computes_loaded(id, Ok(computes())));
+    assert!(!app.scope(TabId::Instances).stale());
     // Two failures in a row back off longer (20 s).
     let mut at = failed_at + 2 * policy.visible_ms;
     for _ in 0..2 {
         at += policy
             .visible_ms
-            .max(policy.backoff_ms(policy.visible_ms, app.computes_scope.failures));
+            .max(policy.backoff_ms(policy.visible_ms, app.scope(TabId::Instances).failures));
         app.set_clock(NOW_MS, at);
         let id = computes_fetch(&app.update(Msg::Tick)).expect("due");
-        app.update(Msg::ComputesLoaded {
-            id,
-            result: Err("boom".into()),
-        });
+        app.update(computes_loaded(id, Err(service_error("boom"))));
     }
-    assert_eq!(app.computes_scope.failures, 2);
+    assert_eq!(app.scope(TabId::Instances).failures, 2);
     app.set_clock(NOW_MS, at + 19_999);
     assert_eq!(computes_fetch(&app.update(Msg::Tick)), None);
     app.set_clock(NOW_MS, at + 20_000);
@@ -247,10 +232,7 @@ fn cadences_follow_visibility_and_progress() {
     let id = computes_fetch(&effects).expect("busy tab refreshes every 2 s");
     // Jobs are in the background: 30 s.
     assert_eq!(jobs_fetch(&effects), None);
-    app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(computes()),
-    });
+    app.update(computes_loaded(id, Ok(computes())));
     app.set_clock(NOW_MS, start + policy.background_ms);
     assert!(
         jobs_fetch(&app.update(Msg::Tick)).is_some(),
@@ -288,10 +270,7 @@ fn refresh_key_fetches_now_or_right_after() {
     let id = computes_fetch(&app.update(ch('r'))).expect("r fetches at once");
     // Pressed again while in flight: once more when the answer lands.
     assert_eq!(computes_fetch(&app.update(ch('r'))), None);
-    let effects = app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(computes()),
-    });
+    let effects = app.update(computes_loaded(id, Ok(computes())));
     assert!(computes_fetch(&effects).is_some());
 }
 
@@ -327,10 +306,7 @@ fn filter_fuzzy_substring_and_cancel() {
     // The filter stays across a refresh.
     app.set_clock(NOW_MS, 100_000);
     if let Some(id) = computes_fetch(&app.update(Msg::Tick)) {
-        app.update(Msg::ComputesLoaded {
-            id,
-            result: Ok(computes()),
-        });
+        app.update(computes_loaded(id, Ok(computes())));
     }
     assert_eq!(names(&app), vec!["big-cluster"]);
 }
@@ -372,10 +348,7 @@ fn selection_follows_the_name_across_refreshes() {
         .collect();
     list.reverse();
     let id = computes_fetch(&app.update(ch('r'))).unwrap();
-    app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(list),
-    });
+    app.update(computes_loaded(id, Ok(list)));
     assert_eq!(selected(&app), "cpu-cluster");
 }
 
@@ -416,14 +389,8 @@ fn commands_switch_context_and_show_errors() {
         ..context()
     }));
     let (c, j) = fetch_ids(&effects);
-    app.update(Msg::ComputesLoaded {
-        id: c,
-        result: Ok(computes()),
-    });
-    app.update(Msg::JobsLoaded {
-        id: j,
-        result: Ok(jobs()),
-    });
+    app.update(computes_loaded(c, Ok(computes())));
+    app.update(jobs_loaded(j, Ok(jobs())));
     app.update(ch(':'));
     type_text(&mut app, "ws prod-ws");
     let effects = app.update(press(KeyCode::Enter));
@@ -433,7 +400,12 @@ fn commands_switch_context_and_show_errors() {
         )))
     );
     // A failed switch keeps the current workspace and records the error.
-    app.update(Msg::ConnectFailed("workspace prod-ws not found".into()));
+    app.update(Msg::ConnectFailed(api_error(
+        404,
+        "ResourceNotFound",
+        "workspace prod-ws not found",
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/prod-ws",
+    )));
     assert_eq!(app.tab(TabId::Instances).items.len(), 4);
     app.update(ch(':'));
     type_text(&mut app, "profile dev");
@@ -533,9 +505,12 @@ fn idle_app_sleeps_until_something_is_due() {
     assert_eq!(fresh.next_deadline(), None);
     // Ticks that change nothing visible still redraw only when due; a stale answer never does.
     app.take_dirty();
-    app.update(Msg::HttpInFlight(0));
+    app.update(Msg::Http(HttpActivity::default()));
     assert!(!app.is_dirty());
-    app.update(Msg::HttpInFlight(2));
+    app.update(Msg::Http(HttpActivity {
+        in_flight: 2,
+        ..HttpActivity::default()
+    }));
     assert!(app.is_dirty());
 }
 
@@ -563,30 +538,22 @@ fn cluster_detail_fetches_nodes_and_keeps_the_last_good_list() {
     let (id, name) = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchNodes(id, n) => Some((*id, n.clone())),
+            Effect::Fetch(id, SourceKey::Nodes(n)) => Some((*id, n.clone())),
             _ => None,
         })
         .unwrap();
     assert_eq!(name, "gpu-cluster");
-    app.update(Msg::NodesLoaded {
-        id,
-        compute: name.clone(),
-        result: Ok(nodes()),
-    });
+    app.update(nodes_loaded(id, name.clone(), Ok(nodes())));
     app.set_clock(NOW_MS, 100_000);
     let effects = app.update(Msg::Tick);
     let id2 = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchNodes(id, _) => Some(*id),
+            Effect::Fetch(id, SourceKey::Nodes(_)) => Some(*id),
             _ => None,
         })
         .expect("nodes refresh while the detail is open");
-    app.update(Msg::NodesLoaded {
-        id: id2,
-        compute: name,
-        result: Err("timeout".into()),
-    });
+    app.update(nodes_loaded(id2, name, Err(service_error("timeout"))));
     let (_, lines) = app.text_view(app.top_view().unwrap());
     let text: Vec<String> = lines.iter().map(|l| l.text()).collect();
     assert!(
