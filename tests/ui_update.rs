@@ -9,8 +9,8 @@ mod ui_common;
 use amlc::app::command::ContextChange;
 use amlc::app::keys::KeyMap;
 use amlc::app::{
-    App, AppOptions, ContextInfo, Effect, HttpActivity, Msg, RefreshPolicy, RequestId, SourceKey,
-    TabId, View,
+    App, AppOptions, ContextInfo, Effect, HttpActivity, Msg, RUN_DETAILS_IN_FLIGHT, RefreshPolicy,
+    RequestId, SourceData, SourceKey, TabId, View,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::BTreeMap;
@@ -615,4 +615,297 @@ fn resize_keeps_the_selection_visible() {
     let tab = app.active_tab();
     let viewport = app.list_viewport();
     assert!(tab.selected >= tab.offset && tab.selected < tab.offset + viewport);
+}
+
+fn run_details_fetches(effects: &[Effect]) -> Vec<(RequestId, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch(id, SourceKey::RunDetails(job)) => Some((*id, job.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn run_details_loaded(id: RequestId, job: &str, details: serde_json::Value) -> Msg {
+    Msg::Loaded {
+        id,
+        key: SourceKey::RunDetails(job.to_owned()),
+        result: Ok(SourceData::RunDetails(Box::new(
+            serde_json::from_value(details).unwrap(),
+        ))),
+    }
+}
+
+fn row_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("no row {name} in\n{screen}"))
+}
+
+#[test]
+fn an_auth_failure_stops_the_refresh_and_says_what_to_do_until_r() {
+    let mut app = app(120, 30);
+    app.update(ch('4'));
+    app.set_clock(NOW_MS + 5_000, 1_000 + 5_000);
+    let id = computes_fetch(&app.update(Msg::Tick)).expect("due");
+    app.update(computes_loaded(
+        id,
+        Err(api_error(
+            401,
+            "InvalidAuthenticationToken",
+            "The access token expired",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes",
+        )),
+    ));
+    let scope = app.scope(TabId::Instances);
+    assert!(scope.paused && scope.stale());
+    let error = scope.last_error.as_ref().unwrap();
+    assert_eq!(error.kind, amlc::azure::error::ErrorKind::Auth);
+    assert_eq!(error.status, Some(401));
+    assert_eq!(error.request_id.as_deref(), Some("req-1"));
+    assert!(
+        error
+            .line
+            .starts_with("401 Unauthorized: InvalidAuthenticationToken"),
+        "{}",
+        error.line
+    );
+    let toast = app.toast.as_ref().expect("a toast says what to do");
+    assert!(toast.text.contains("az login"), "{}", toast.text);
+    // No back-off retry: the same token fails the same way until the user acts.
+    for later in [10_000, 60_000, 600_000] {
+        app.set_clock(NOW_MS + later as i64, 6_000 + later);
+        assert_eq!(computes_fetch(&app.update(Msg::Tick)), None, "at +{later}");
+    }
+    // :errors holds the line and what to do.
+    app.update(ch(':'));
+    type_text(&mut app, "errors");
+    app.update(press(KeyCode::Enter));
+    let (_, lines) = app.text_view(app.top_view().unwrap());
+    let text: Vec<String> = lines.iter().map(|l| l.text()).collect();
+    assert!(
+        text.iter().any(|l| l.contains("401 Unauthorized")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|l| l.contains("what to do: token expired or invalid: run `az login`")),
+        "{text:?}"
+    );
+    app.update(press(KeyCode::Esc));
+    // r resumes.
+    let id = computes_fetch(&app.update(ch('r'))).expect("r retries at once");
+    app.update(computes_loaded(id, Ok(computes())));
+    let scope = app.scope(TabId::Instances);
+    assert!(!scope.paused && !scope.stale());
+}
+
+#[test]
+fn retries_and_throttling_show_in_the_status_bar_and_the_error_history() {
+    use amlc::azure::http::RetryEvent;
+    let event = |seq: u64, throttled: bool| RetryEvent {
+        seq,
+        wall_ms: NOW_MS,
+        reason: if throttled {
+            "429 Too Many Requests".into()
+        } else {
+            "503 Service Unavailable".into()
+        },
+        request: "GET 127.0.0.1:41234 /subscriptions/s/computes".into(),
+        throttled,
+    };
+    let mut app = app(120, 30);
+    app.update(ch('4'));
+    assert!(screen(&app).contains("⇅ 0 │ 0 errors"));
+    app.set_clock(NOW_MS, 2_000);
+    app.update(Msg::Http(HttpActivity {
+        in_flight: 2,
+        retries: 5,
+        throttled: 3,
+        events: (1..=5).map(|n| event(n, n <= 3)).collect(),
+    }));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("⇅ 2 · 5 retries (3 throttled) │ 1 error"),
+        "{shown}"
+    );
+    let notes: Vec<_> = app
+        .errors
+        .iter()
+        .filter(|e| e.scope == "http retries")
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].message.starts_with("5 requests retried (3 throttled); last: 503 Service Unavailable — GET 127.0.0.1:41234 /subscriptions/s/computes"),
+        "{}",
+        notes[0].message
+    );
+    assert!(notes[0].hint.as_deref().unwrap().contains("backs off"));
+    // More retries within 30 s are summed, not noted one by one.
+    for n in 6..=20 {
+        app.set_clock(NOW_MS, 2_000 + n * 1_000);
+        app.update(Msg::Http(HttpActivity {
+            in_flight: 1,
+            retries: n,
+            throttled: 3,
+            events: vec![event(n, false)],
+        }));
+    }
+    assert_eq!(app.errors.len(), 1, "rate-limited");
+    app.set_clock(NOW_MS, 32_000);
+    app.update(Msg::Http(HttpActivity {
+        in_flight: 0,
+        retries: 20,
+        throttled: 3,
+        events: Vec::new(),
+    }));
+    assert_eq!(app.errors.len(), 2);
+    assert!(
+        app.errors[1]
+            .message
+            .starts_with("15 requests retried; last: 503"),
+        "{}",
+        app.errors[1].message
+    );
+    assert!(screen(&app).contains("⇅ 0 · 20 retries (3 throttled) │ 2 errors"));
+}
+
+#[test]
+fn run_history_gives_jobs_their_durations_and_errors() {
+    let mut app = app(160, 30);
+    // Showing the Jobs tab asks run history about its visible rows.
+    let effects = app.update(ch('5'));
+    let wanted = run_details_fetches(&effects);
+    assert_eq!(
+        wanted.len(),
+        RUN_DETAILS_IN_FLIGHT,
+        "a few at a time: {wanted:?}"
+    );
+    // The top rows first (newest first: queued-05, train-forever-01, eval-03).
+    let top: Vec<String> = names(&app)[..RUN_DETAILS_IN_FLIGHT].to_vec();
+    let asked: Vec<String> = wanted.iter().map(|(_, j)| j.clone()).collect();
+    assert_eq!(asked, top);
+    assert_eq!(top, ["queued-05", "train-forever-01", "eval-03"]);
+    // The queued job has not started: no duration, though it was created 3 min ago.
+    let shown = screen(&app);
+    let row = row_of(&shown, "queued-05");
+    assert!(row.trim_end_matches(['│', ' ']).ends_with(" -"), "{row}");
+    let mut answered = Vec::new();
+    let mut next = Vec::new();
+    for (id, job) in &wanted {
+        let details = match job.as_str() {
+            "queued-05" => serde_json::json!({
+                "runId": "queued-05", "status": "Running",
+                "createdTimeUtc": "2026-06-01T11:57:00Z",
+                "startTimeUtc": "2026-06-01T11:59:00Z"
+            }),
+            "eval-03" => serde_json::json!({
+                "runId": "eval-03", "status": "Failed",
+                "createdTimeUtc": "2026-06-01T06:00:00Z",
+                "startTimeUtc": "2026-06-01T06:10:00Z",
+                "endTimeUtc": "2026-06-01T06:15:30Z",
+                "error": {"error": {"code": "ScriptExecutionFailed",
+                    "message": "train.py exited with code 3: CUDA out of memory"}}
+            }),
+            other => serde_json::json!({
+                "runId": other, "status": "Completed",
+                "createdTimeUtc": "2026-05-31T11:00:00Z",
+                "startTimeUtc": "2026-05-31T11:30:00Z",
+                "endTimeUtc": "2026-05-31T11:31:00Z"
+            }),
+        };
+        next.extend(run_details_fetches(
+            &app.update(run_details_loaded(*id, job, details)),
+        ));
+        answered.push(job.clone());
+    }
+    let shown = screen(&app);
+    // Running for 1 min (since start), not 3 min (since creation).
+    assert!(row_of(&shown, "queued-05").contains("1m00s"), "{shown}");
+    let row = row_of(&shown, "eval-03");
+    assert!(row.contains("Failed (ScriptExecutionFailed)"), "{row}");
+    assert!(row.contains("5m30s"), "{row}");
+    // The next rows got their turn as slots freed.
+    assert!(!next.is_empty(), "the remaining rows are asked next");
+    assert!(next.iter().all(|(_, j)| !answered.contains(j)), "{next:?}");
+    // Finished runs are cached once: they leave the table and are not fetched again.
+    for job in answered.iter().filter(|j| *j != "queued-05") {
+        assert!(
+            app.sources
+                .get(&SourceKey::RunDetails(job.clone()))
+                .is_none(),
+            "{job}"
+        );
+    }
+    app.set_clock(NOW_MS + 60_000, 61_000);
+    let again = run_details_fetches(&app.update(Msg::Tick));
+    assert!(
+        again
+            .iter()
+            .all(|(_, j)| !answered.contains(j) || j == "queued-05"),
+        "{again:?}"
+    );
+    // A refreshed job list keeps what run history said.
+    let id = app
+        .update(ch('r'))
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
+            _ => None,
+        })
+        .or(app.scope(TabId::Jobs).in_flight)
+        .expect("the jobs are being refreshed");
+    app.update(jobs_loaded(id, Ok(jobs())));
+    let shown = screen(&app);
+    assert!(
+        row_of(&shown, "eval-03").contains("Failed (ScriptExecutionFailed)"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_failed_jobs_detail_shows_the_full_run_history_error_and_queue_time() {
+    let mut app = app(160, 50);
+    app.update(ch('5'));
+    // Open eval-03's detail: its run details are fetched.
+    while selected(&app) != "eval-03" {
+        app.update(ch('j'));
+    }
+    let effects = app.update(press(KeyCode::Enter));
+    let (id, job) = run_details_fetches(&effects)
+        .into_iter()
+        .find(|(_, j)| j == "eval-03")
+        .or_else(|| {
+            // Already in flight from the list: answer that request.
+            app.sources
+                .get(&SourceKey::RunDetails("eval-03".into()))
+                .and_then(|s| s.in_flight)
+                .map(|id| (id, "eval-03".to_owned()))
+        })
+        .expect("the open job's run details are fetched");
+    app.update(run_details_loaded(
+        id,
+        &job,
+        serde_json::json!({
+            "runId": "eval-03", "status": "Failed",
+            "createdTimeUtc": "2026-06-01T06:00:00Z",
+            "startTimeUtc": "2026-06-01T06:10:00Z",
+            "endTimeUtc": "2026-06-01T06:15:30Z",
+            "error": {"error": {"code": "ScriptExecutionFailed",
+                "message": "train.py exited with code 3: CUDA out of memory",
+                "details": [{"code": "OOM", "message": "tried to allocate 2 GiB"}]}}
+        }),
+    ));
+    let (_, lines) = app.text_view(app.top_view().unwrap());
+    let text: Vec<String> = lines.iter().map(|l| l.text()).collect();
+    let has = |needle: &str| text.iter().any(|l| l.contains(needle));
+    assert!(
+        has("ScriptExecutionFailed: train.py exited with code 3: CUDA out of memory"),
+        "{text:?}"
+    );
+    assert!(has("OOM: tried to allocate 2 GiB"), "{text:?}");
+    assert!(has("Queued for") && has("10m00s"), "{text:?}");
+    assert!(has("Duration") && has("5m30s"), "{text:?}");
 }

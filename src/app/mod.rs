@@ -924,8 +924,8 @@ impl App {
     }
 
     /// Jobs whose run details are wanted: the visible rows of the Jobs tab (or the job whose
-    /// detail is open) that have none cached, or only those of an unfinished run.
-    fn wanted_run_details(&self) -> HashSet<String> {
+    /// detail is open) that have none cached, or only those of an unfinished run; top row first.
+    fn wanted_run_details(&self) -> Vec<String> {
         let mut names: Vec<&str> = Vec::new();
         match self.top_view() {
             None if self.active == TabId::Jobs => {
@@ -959,8 +959,9 @@ impl App {
     }
 
     /// Brings the table in line with the screen: node and run-details entries come and go
-    /// with what is shown, and every entry gets its current cadence.
-    fn sync_sources(&mut self) {
+    /// with what is shown, and every entry gets its current cadence. Returns the wanted run
+    /// details, top row first.
+    fn sync_sources(&mut self) -> Vec<String> {
         let nodes = self.wanted_nodes();
         match &nodes {
             None => self.nodes = None,
@@ -973,16 +974,17 @@ impl App {
             Some(_) => {}
         }
         let runs = self.wanted_run_details();
+        let wanted: HashSet<&str> = runs.iter().map(String::as_str).collect();
         self.sources.retain(|key, _| match key {
             SourceKey::Computes | SourceKey::Jobs => true,
             SourceKey::Nodes(name) => nodes.as_ref() == Some(name),
-            SourceKey::RunDetails(job) => runs.contains(job),
+            SourceKey::RunDetails(job) => wanted.contains(job.as_str()),
         });
         if let Some(name) = nodes {
             self.sources.entry(SourceKey::Nodes(name));
         }
-        for job in runs {
-            self.sources.entry(SourceKey::RunDetails(job));
+        for job in &runs {
+            self.sources.entry(SourceKey::RunDetails(job.clone()));
         }
         let cadences: Vec<(SourceKey, u64)> = self
             .sources
@@ -994,6 +996,7 @@ impl App {
                 state.cadence_ms = cadence;
             }
         }
+        runs
     }
 
     /// Starts the fetches that are due: one pass over the table.
@@ -1001,25 +1004,32 @@ impl App {
         if !self.is_connected() {
             return;
         }
-        self.sync_sources();
+        let runs = self.sync_sources();
         let now = self.now_mono_ms;
-        let mut run_slots = RUN_DETAILS_IN_FLIGHT.saturating_sub(
+        let due_now = |key: &SourceKey| {
+            self.sources
+                .get(key)
+                .is_some_and(|s| s.should_start(&self.policy, now))
+        };
+        let mut due: Vec<SourceKey> = self
+            .sources
+            .iter()
+            .filter(|(key, state)| {
+                !matches!(key, SourceKey::RunDetails(_)) && state.should_start(&self.policy, now)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        // Run details: a few at a time, top row first.
+        let run_slots = RUN_DETAILS_IN_FLIGHT.saturating_sub(
             self.sources
                 .in_flight(|k| matches!(k, SourceKey::RunDetails(_))),
         );
-        let mut due: Vec<SourceKey> = Vec::new();
-        for (key, state) in self.sources.iter() {
-            if !state.should_start(&self.policy, now) {
-                continue;
-            }
-            if matches!(key, SourceKey::RunDetails(_)) {
-                if run_slots == 0 {
-                    continue;
-                }
-                run_slots -= 1;
-            }
-            due.push(key.clone());
-        }
+        due.extend(
+            runs.into_iter()
+                .map(SourceKey::RunDetails)
+                .filter(|key| due_now(key))
+                .take(run_slots),
+        );
         for key in due {
             let id = self.next_id();
             self.sources.entry(key.clone()).start(id);
