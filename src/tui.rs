@@ -4,8 +4,12 @@
 //! with one `tokio::select!`. Bursts of events are drained and applied before a single redraw,
 //! and a frame is drawn only when the app says something changed; with nothing due the loop
 //! sleeps (no fixed-rate redraw). The terminal is restored on exit, on error (a guard), on panic
-//! (ratatui's hook, wrapped to release the mouse too) and on SIGTERM/SIGHUP. All state lives in
-//! `App`; this module only moves messages and effects between the terminal, the runtime and it.
+//! (ratatui's hook, wrapped to release the mouse too) and on SIGTERM/SIGHUP. A context switch
+//! (`:ws`, `:rg`, `:sub`, `:profile`) connects aside and checks the new workspace with one GET
+//! before the app hears of it, so a failed switch leaves the current view and data in place.
+//! After each batch the pipeline's activity (in flight, retries, throttling) goes to the app.
+//! All state lives in `App`; this module only moves messages and effects between the terminal,
+//! the runtime and it.
 
 use crate::app::Effect;
 use crate::app::clipboard;
@@ -322,13 +326,15 @@ fn spawn_connect(
 ) {
     tokio::spawn(async move {
         let result = match connect::connect(&global).await {
-            Ok(conn) if check => match check_workspace(&conn, timeout).await {
-                Ok(()) => Ok(conn),
-                Err(error) => {
-                    let _ = tokio::time::timeout(Duration::from_secs(10), conn.close()).await;
-                    Err(error)
+            Ok(conn) if check => {
+                match crate::app::runtime::check_workspace(&conn.client, timeout).await {
+                    Ok(()) => Ok(conn),
+                    Err(error) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(10), conn.close()).await;
+                        Err(error)
+                    }
                 }
-            },
+            }
             Ok(conn) => Ok(conn),
             Err(e) => Err(connect_error(&e)),
         };
@@ -343,28 +349,6 @@ fn connect_error(e: &AzureError) -> AppError {
         error.hint = "check the context: `amlc doctor` says where each value comes from".into();
     }
     error
-}
-
-/// One GET of the connection's workspace.
-async fn check_workspace(conn: &Connection, timeout: Duration) -> Result<(), AppError> {
-    let ctx = conn.client.context();
-    let what = format!(
-        "workspace {} (resource group {})",
-        ctx.workspace, ctx.resource_group
-    );
-    match tokio::time::timeout(timeout, conn.client.get_workspace()).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => {
-            let mut error = AppError::from(&e);
-            error.line = format!("{what}: {}", error.line);
-            Err(error)
-        }
-        Err(_) => {
-            let mut error = AppError::no_answer(timeout.as_secs());
-            error.line = format!("{what}: {}", error.line);
-            Err(error)
-        }
-    }
 }
 
 fn to_msg(event: Event) -> Option<Msg> {

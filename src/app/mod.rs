@@ -499,7 +499,10 @@ impl App {
                     consider(state.due(&self.policy, state.cadence_ms));
                 }
             }
-            if self.scope(self.active).loaded() {
+            // The status clock moves each second; so do the request counters while requests
+            // are out (retries included), so the status bar stays true.
+            let requests_out = self.http.in_flight > 0 || self.sources.in_flight(|_| true) > 0;
+            if self.scope(self.active).loaded() || requests_out {
                 consider((self.now_mono_ms / 1000 + 1) * 1000);
             }
         }

@@ -55,6 +55,23 @@ impl DataSource for AmlClient {
     }
 }
 
+/// One GET of the client's workspace, before a switch replaces the working view: a typo in
+/// `:ws NAME` is refused with the reason, and the current workspace stays.
+pub async fn check_workspace(client: &AmlClient, timeout: Duration) -> Result<(), AppError> {
+    let ctx = client.context();
+    let what = format!(
+        "workspace {} (resource group {})",
+        ctx.workspace, ctx.resource_group
+    );
+    let mut error = match tokio::time::timeout(timeout, client.get_workspace()).await {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(e)) => AppError::from(&e),
+        Err(_) => AppError::no_answer(timeout.as_secs()),
+    };
+    error.line = format!("{what}: {}", error.line);
+    Err(error)
+}
+
 /// Runs fetches for the app.
 pub struct Runtime<S: DataSource> {
     source: Option<S>,
