@@ -319,6 +319,12 @@ fn sort_cycles_and_reverses() {
     assert_eq!(names(&app)[0], "queued-05");
     app.update(ch('s')); // duration
     assert_eq!(app.active_tab().sort_column, 6);
+    app.update(ch('s')); // queue time, shortest first; not started yet or unknown last
+    assert_eq!(app.active_tab().sort_column, 7);
+    assert_eq!(
+        names(&app)[..4],
+        ["prep-data-02", "sweep-04", "eval-03", "train-forever-01"]
+    );
     app.update(ch('s')); // wraps to name
     assert_eq!(app.active_tab().sort_column, 0);
     assert_eq!(names(&app)[0], "eval-03");
@@ -789,9 +795,16 @@ fn run_history_gives_jobs_their_durations_and_errors() {
     assert_eq!(asked, top);
     assert_eq!(top, ["queued-05", "train-forever-01", "eval-03"]);
     // The queued job has not started: no duration, though it was created 3 min ago.
+    let duration_cell = |row: &str| {
+        row.split(" ago")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+    };
     let shown = screen(&app);
     let row = row_of(&shown, "queued-05");
-    assert!(row.trim_end_matches(['│', ' ']).ends_with(" -"), "{row}");
+    assert_eq!(duration_cell(row).as_deref(), Some("-"), "{row}");
+    assert!(row.contains("3m00s"), "its queue time so far: {row}");
     let mut answered = Vec::new();
     let mut next = Vec::new();
     for (id, job) in &wanted {
@@ -822,8 +835,10 @@ fn run_history_gives_jobs_their_durations_and_errors() {
         answered.push(job.clone());
     }
     let shown = screen(&app);
-    // Running for 1 min (since start), not 3 min (since creation).
-    assert!(row_of(&shown, "queued-05").contains("1m00s"), "{shown}");
+    // Running for 1 min (since start), not 3 min (since creation); queued for 2 min.
+    let row = row_of(&shown, "queued-05");
+    assert_eq!(duration_cell(row).as_deref(), Some("1m00s"), "{row}");
+    assert!(row.contains("2m00s"), "{row}");
     let row = row_of(&shown, "eval-03");
     assert!(row.contains("Failed (ScriptExecutionFailed)"), "{row}");
     assert!(row.contains("5m30s"), "{row}");

@@ -1,5 +1,5 @@
-//! The Jobs tab: name, display name, status, experiment, compute, created, duration (newest
-//! first); a detail with the times, the error, the command, environment, resources, inputs,
+//! The Jobs tab: name, display name, status, experiment, compute, created, duration, queue time
+//! (newest first); a detail with the times, the error, the command, environment, resources, inputs,
 //! outputs, services and tags. Start and end times are not part of the v2 job schema: they come
 //! from run history's details when the app fetched them (`Job::run_details`), else from the raw
 //! JSON where services put them (`properties.properties.StartTimeUtc` / `EndTimeUtc`, or
@@ -27,6 +27,7 @@ const COLUMNS: &[Column] = &[
     Column::new("COMPUTE", 10, 20, 140),
     Column::new("CREATED", 8, 9, 230),
     Column::new("DURATION", 8, 9, 200),
+    Column::new("QUEUED", 7, 8, 100),
 ];
 
 const START_POINTERS: &[&str] = &[
@@ -67,13 +68,25 @@ pub fn end_ms(job: &Job) -> Option<i64> {
 
 /// Time spent waiting before the run started (start - created), once it started.
 pub fn queue_ms(job: &Job) -> Option<i64> {
-    let created = job
-        .run_details
+    Some((start_ms(job)? - submitted_ms(job)?).max(0))
+}
+
+/// When the run was submitted: run history's creation time, else the job's.
+fn submitted_ms(job: &Job) -> Option<i64> {
+    job.run_details
         .as_ref()
         .and_then(|d| d.created_time_utc.as_deref())
         .and_then(format::parse_time_ms)
-        .or_else(|| created_ms(job))?;
-    Some((start_ms(job)? - created).max(0))
+        .or_else(|| created_ms(job))
+}
+
+/// Queue time: start - created once started; while an active job waits, the wait so far.
+fn queue_cell_ms(job: &Job, now_ms: i64) -> Option<(i64, bool)> {
+    match queue_ms(job) {
+        Some(ms) => Some((ms, false)),
+        None if is_active(job) => Some(((now_ms - submitted_ms(job)?).max(0), true)),
+        None => None,
+    }
 }
 
 pub fn status_text(job: &Job) -> &str {
@@ -199,6 +212,13 @@ impl Kind for Jobs {
                 ),
                 None => Cell::missing(),
             },
+            7 => match queue_cell_ms(j, now_ms) {
+                Some((ms, waiting)) => Cell::new(
+                    format::duration(ms),
+                    if waiting { Tone::Progress } else { Tone::Muted },
+                ),
+                None => Cell::missing(),
+            },
             _ => Cell::missing(),
         }
         .into()
@@ -215,6 +235,7 @@ impl Kind for Jobs {
             3 => SortKey::text(j.properties.experiment_name.as_deref().unwrap_or("")),
             4 => SortKey::text(compute_name(j).unwrap_or("")),
             5 => SortKey::opt_num(created_ms(j)),
+            7 => SortKey::opt_num(queue_ms(j)),
             _ => SortKey::opt_num(duration_ms(j, created_ms(j).unwrap_or(0))),
         }
     }
