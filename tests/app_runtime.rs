@@ -170,3 +170,76 @@ async fn retries_under_faults_reach_the_status_bar() {
     runtime.shutdown();
     handle.shutdown().await;
 }
+
+/// Carries out the app's effects with `runtime` and applies the answers until `done` holds.
+async fn pump(
+    app: &mut App,
+    runtime: &mut Runtime<AmlClient>,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    mut effects: Vec<Effect>,
+    done: impl Fn(&App) -> bool,
+) {
+    let started = Instant::now();
+    while !done(app) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "not done in 30 s; errors: {:?}",
+            app.errors
+        );
+        for effect in effects.drain(..) {
+            runtime.execute(effect);
+        }
+        let msg = tokio::time::timeout(Duration::from_secs(25), rx.recv())
+            .await
+            .expect("an answer")
+            .expect("the runtime is alive");
+        effects = app.update(msg);
+        effects.extend(app.update(Msg::Http(runtime.activity())));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_tab_reads_run_history_from_the_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start(dir.path(), None).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runtime = Runtime::new(tx, Duration::from_secs(20));
+    runtime.set_source(client(&handle, emulator::DEMO_WORKSPACE));
+    let mut app = App::new(AppOptions::default());
+    app.set_clock(NOW_MS, 0);
+    app.update(Msg::Resize(160, 30));
+    let effects = app.update(Msg::Connected(azure_context()));
+    pump(&mut app, &mut runtime, &mut rx, effects, |a| {
+        a.scope(TabId::Jobs).loaded()
+    })
+    .await;
+    // The clock of the app is the real one from here on (the emulator's times are real).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    app.set_clock(now, 1_000);
+    let effects = app.update(ch('5'));
+    let failed = "wild_fox_9m4t1k8s2j";
+    pump(&mut app, &mut runtime, &mut rx, effects, |a| {
+        a.run_cache.contains_key(failed)
+    })
+    .await;
+    let job = app
+        .jobs
+        .iter()
+        .find(|j| j.name.as_deref() == Some(failed))
+        .unwrap();
+    let details = job.run_details.as_ref().expect("the row holds run history");
+    assert!(details.start_time_utc.is_some() && details.end_time_utc.is_some());
+    let shown = screen(&app);
+    let row = shown
+        .lines()
+        .find(|l| l.contains(failed))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(row.contains("Failed (UserError)"), "{row}");
+    // Started 3 min after submission, ended 11 min after: 8 min of run, 3 min queued.
+    assert!(row.contains("8m00s") && row.contains("3m00s"), "{row}");
+    runtime.shutdown();
+    handle.shutdown().await;
+}
