@@ -378,3 +378,26 @@ fn no_color_theme_uses_attributes_only() {
             .contains(Modifier::BOLD)
     );
 }
+
+#[test]
+fn an_expired_token_says_what_to_do_instead_of_retrying() {
+    let mut app = amlc::app::App::new(AppOptions::default());
+    app.set_clock(NOW_MS, 0);
+    app.update(Msg::Resize(100, 16));
+    let effects = app.update(Msg::Connected(context()));
+    let (id, _) = fetch_ids(&effects);
+    app.update(computes_loaded(
+        id,
+        Err(api_error(
+            401,
+            "InvalidAuthenticationToken",
+            "The access token expired",
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws/computes",
+        )),
+    ));
+    app.toast = None;
+    let shown = screen(&app);
+    assert!(shown.contains("401 Unauthorized"), "{shown}");
+    assert!(!shown.contains("retrying with back-off"), "{shown}");
+    assert_snapshot!("auth_paused", shown);
+}

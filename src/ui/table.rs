@@ -205,7 +205,7 @@ fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
                 Line::from(""),
                 Line::styled(
                     match &scope.last_error {
-                        Some(e) if scope.paused => format!("{}{d}r retries", e.hint, d = app.dot()),
+                        Some(e) if scope.paused => e.hint.clone(),
                         _ => format!(
                             "retrying with back-off{d}r retries now{d}:errors shows details",
                             d = app.dot()
