@@ -909,3 +909,38 @@ async fn retries_and_throttling_are_counted_and_the_last_events_kept() {
     assert_eq!(p.retry_events_since(1).len(), 1);
     assert!(p.retry_events_since(2).is_empty());
 }
+
+#[tokio::test]
+async fn a_post_that_timed_out_is_not_sent_again() {
+    // The service may still carry it out: a second POST could start a compute twice.
+    let server = ScriptServer::start().await;
+    server.on(
+        "POST",
+        "/start",
+        vec![slow(200, "{}", Duration::from_secs(2)); 3],
+    );
+    server.on(
+        "GET",
+        "/get",
+        vec![slow(200, "{}", Duration::from_secs(2)); 3],
+    );
+    let mut options = fast_options();
+    options.timeout = Duration::from_millis(200);
+    options.retry.max_attempts = 3;
+    let p = Pipeline::new(None, options).unwrap();
+    let err = p
+        .send(Request::new(Method::POST, server.url("/start")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(
+        err.to_string()
+            .starts_with("timed out after 0.2s — POST 127.0.0.1:"),
+        "{err}"
+    );
+    assert_eq!(server.count("POST", "/start"), 1);
+    // A GET is idempotent: it is tried again.
+    p.send(Request::get(server.url("/get"))).await.unwrap_err();
+    assert_eq!(server.count("GET", "/get"), 3);
+    assert_eq!(p.stats().retries, 2);
+}
