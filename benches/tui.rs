@@ -9,7 +9,7 @@
 //!
 //! The computes are generated with a fixed seed, in shuffled order, so sorting does real work.
 
-use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, TabId};
+use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, SourceKey, TabId};
 use amlc::azure::models::ComputeResource;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -72,9 +72,20 @@ fn key(c: char) -> Msg {
     ))
 }
 
+fn computes_loaded(
+    id: amlc::app::RequestId,
+    result: Result<Vec<ComputeResource>, amlc::app::AppError>,
+) -> Msg {
+    Msg::Loaded {
+        id,
+        key: SourceKey::Computes,
+        result: result.map(amlc::app::SourceData::Computes),
+    }
+}
+
 fn computes_fetch(effects: &[Effect]) -> Option<amlc::app::RequestId> {
     effects.iter().find_map(|e| match e {
-        Effect::FetchComputes(id) => Some(*id),
+        Effect::Fetch(id, SourceKey::Computes) => Some(*id),
         _ => None,
     })
 }
@@ -94,10 +105,7 @@ fn loaded_app(list: Vec<ComputeResource>) -> App {
         banner: None,
     }));
     let id = computes_fetch(&effects).expect("fetch");
-    app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(list),
-    });
+    app.update(computes_loaded(id, Ok(list)));
     app.update(key('2'));
     assert_eq!(app.active, TabId::Clusters);
     assert_eq!(app.active_tab().items.len(), N);
@@ -138,10 +146,7 @@ fn benches(c: &mut Criterion) {
                 let id = computes_fetch(&app.update(key('r'))).expect("r fetches");
                 let answer = list.clone();
                 let start = Instant::now();
-                let effects = app.update(Msg::ComputesLoaded {
-                    id,
-                    result: Ok(answer),
-                });
+                let effects = app.update(computes_loaded(id, Ok(answer)));
                 total += start.elapsed();
                 black_box(effects);
                 // The old list is freed by the terminal loop off the UI task: not measured.
@@ -175,10 +180,7 @@ fn first_filter(c: &mut Criterion) {
                 // Untimed: a refresh (which drops the haystack cache) with the filter cleared.
                 app.set_filter("", viewport);
                 let id = computes_fetch(&app.update(key('r'))).expect("r fetches");
-                app.update(Msg::ComputesLoaded {
-                    id,
-                    result: Ok(list.clone()),
-                });
+                app.update(computes_loaded(id, Ok(list.clone())));
                 drop(app.take_retired());
                 let start = Instant::now();
                 app.set_filter(black_box("clu 12"), viewport);

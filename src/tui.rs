@@ -4,15 +4,21 @@
 //! with one `tokio::select!`. Bursts of events are drained and applied before a single redraw,
 //! and a frame is drawn only when the app says something changed; with nothing due the loop
 //! sleeps (no fixed-rate redraw). The terminal is restored on exit, on error (a guard), on panic
-//! (ratatui's hook, wrapped to release the mouse too) and on SIGTERM/SIGHUP. All state lives in
-//! `App`; this module only moves messages and effects between the terminal, the runtime and it.
+//! (ratatui's hook, wrapped to release the mouse too) and on SIGTERM/SIGHUP. A context switch
+//! (`:ws`, `:rg`, `:sub`, `:profile`) connects aside and checks the new workspace with one GET
+//! before the app hears of it, so a failed switch leaves the current view and data in place.
+//! After each batch the pipeline's activity (in flight, retries, throttling) goes to the app.
+//! All state lives in `App`; this module only moves messages and effects between the terminal,
+//! the runtime and it.
 
+use crate::app::Effect;
 use crate::app::clipboard;
 use crate::app::command::ContextChange;
 use crate::app::keys::KeyMap;
 use crate::app::runtime::Runtime;
-use crate::app::{App, AppOptions, ContextInfo, Effect, Msg, RefreshPolicy};
+use crate::app::{App, AppError, AppOptions, ContextInfo, Msg, RefreshPolicy, TabId};
 use crate::azure::AmlClient;
+use crate::azure::error::{AzureError, ErrorKind};
 use crate::cli::{GlobalArgs, TuiArgs};
 use crate::connect::{self, Connection};
 use crate::ui::{self, Theme};
@@ -40,7 +46,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
     let mut app = App::new(options);
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let (conn_tx, mut conn_rx) = mpsc::unbounded_channel::<(u64, Result<Connection, String>)>();
+    let (conn_tx, mut conn_rx) = mpsc::unbounded_channel::<(u64, Result<Connection, AppError>)>();
     let request_timeout = Duration::from_secs(global.timeout.max(5).saturating_mul(3));
     let mut runtime: Runtime<AmlClient> = Runtime::new(tx.clone(), request_timeout);
 
@@ -62,7 +68,13 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
     let mut connect_generation = 1u64;
     let mut pending_global = global.clone();
     let mut current_global = global.clone();
-    spawn_connect(pending_global.clone(), connect_generation, conn_tx.clone());
+    spawn_connect(
+        pending_global.clone(),
+        connect_generation,
+        false,
+        request_timeout,
+        conn_tx.clone(),
+    );
     let mut connection: Option<Connection> = None;
 
     let mut events = EventStream::new();
@@ -94,7 +106,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                     "first frame drawn"
                 );
             }
-            if !first_data && app.computes_scope.loaded() {
+            if !first_data && app.scope(TabId::Instances).loaded() {
                 first_data = true;
                 tracing::info!(
                     ms = started.elapsed().as_millis() as u64,
@@ -173,17 +185,24 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                         connect_generation += 1;
                         pending_global =
                             changed_global(&current_global, &change, app.context.as_ref());
-                        spawn_connect(pending_global.clone(), connect_generation, conn_tx.clone());
+                        // A switch is checked (one GET of the workspace) before it replaces
+                        // the working view.
+                        spawn_connect(
+                            pending_global.clone(),
+                            connect_generation,
+                            true,
+                            request_timeout,
+                            conn_tx.clone(),
+                        );
                     }
-                    Effect::Quit => {}
-                    Effect::FetchComputes(_) | Effect::FetchJobs(_) | Effect::FetchNodes(..) => {}
+                    Effect::Quit | Effect::Fetch(..) => {}
                 }
             }
             if app.should_quit() {
                 break;
             }
         }
-        app.update(Msg::HttpInFlight(runtime.in_flight()));
+        app.update(Msg::Http(runtime.activity()));
         if app.should_quit() {
             break;
         }
@@ -300,17 +319,41 @@ fn changed_global(
     g
 }
 
+/// Connects in the background and sends the outcome tagged with `generation`. With `check`
+/// (a `:ws`/`:rg`/`:sub`/`:profile` switch) the new workspace must answer one GET first, so a
+/// typo leaves the current view and its data in place.
 fn spawn_connect(
     global: GlobalArgs,
     generation: u64,
-    tx: mpsc::UnboundedSender<(u64, Result<Connection, String>)>,
+    check: bool,
+    timeout: Duration,
+    tx: mpsc::UnboundedSender<(u64, Result<Connection, AppError>)>,
 ) {
     tokio::spawn(async move {
-        let result = connect::connect(&global)
-            .await
-            .map_err(|e| format!("{e:#}"));
+        let result = match connect::connect(&global).await {
+            Ok(conn) if check => {
+                match crate::app::runtime::check_workspace(&conn.client, timeout).await {
+                    Ok(()) => Ok(conn),
+                    Err(error) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(10), conn.close()).await;
+                        Err(error)
+                    }
+                }
+            }
+            Ok(conn) => Ok(conn),
+            Err(e) => Err(connect_error(&e)),
+        };
         let _ = tx.send((generation, result));
     });
+}
+
+/// A failure to connect, typed: context errors (bad or missing values) are `Invalid`.
+fn connect_error(e: &AzureError) -> AppError {
+    let mut error = AppError::from(e);
+    if error.kind == ErrorKind::Invalid {
+        error.hint = "check the context: `amlc doctor` says where each value comes from".into();
+    }
+    error
 }
 
 fn to_msg(event: Event) -> Option<Msg> {

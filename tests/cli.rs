@@ -168,7 +168,10 @@ async fn a_missing_workspace_is_one_clear_line() {
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("amlc: HTTP 404"), "{stderr}");
+    assert!(
+        stderr.starts_with("amlc: 404 Not Found: ResourceNotFound"),
+        "cause first: {stderr}"
+    );
     assert!(stderr.contains("ResourceNotFound"), "{stderr}");
 }
 
@@ -454,7 +457,7 @@ async fn https_emulator_is_trusted_only_with_its_certificate() {
     );
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("network error") && stderr.lines().count() == 1,
+        stderr.contains("certificate is not trusted") && stderr.lines().count() == 1,
         "{stderr}"
     );
 

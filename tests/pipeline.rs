@@ -2,7 +2,7 @@
 
 mod common;
 
-use amlc::azure::error::AzureError;
+use amlc::azure::error::{AzureError, ErrorKind};
 use amlc::azure::http::{Pipeline, PipelineOptions, Request, RetryPolicy, StaticBearer};
 use amlc::azure::lro::{LroProgress, Operation, Tracking, WaitOptions};
 use amlc::azure::{AmlClient, Cloud, WorkspaceContext};
@@ -179,7 +179,12 @@ async fn client_errors_are_not_retried() {
     assert_eq!(server.count("GET", "/x"), 1);
     assert!(err.is_not_found());
     let text = err.to_string();
-    assert!(text.contains("HTTP 404"), "{text}");
+    assert!(
+        text.starts_with("404 Not Found: ResourceNotFound: no such compute"),
+        "cause first: {text}"
+    );
+    assert!(text.contains("— GET 127.0.0.1:"), "{text}");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(
         text.contains("ResourceNotFound: no such compute (target: gpu)"),
         "{text}"
@@ -247,8 +252,7 @@ async fn malformed_json_is_a_clear_error() {
         .unwrap_err();
     assert!(matches!(err, AzureError::Decode { .. }), "{err:?}");
     assert!(
-        err.to_string()
-            .contains("could not read the response of GET"),
+        err.to_string().starts_with("could not read the response: "),
         "{err}"
     );
 }
@@ -647,4 +651,296 @@ async fn a_truncated_json_body_is_never_quoted_in_errors() {
         err.to_string().contains("proxy login"),
         "a non-JSON body is shown: {err}"
     );
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    port
+}
+
+#[tokio::test]
+async fn a_refused_loopback_connection_fails_at_once_with_the_cause_first() {
+    let port = closed_port();
+    let p = pipeline();
+    let url = url::Url::parse(&format!(
+        "http://127.0.0.1:{port}/subscriptions/sub/computes?api-version=1&sig=SECRET"
+    ))
+    .unwrap();
+    let started = Instant::now();
+    let err = p.send(Request::get(url)).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "Connection refused — GET 127.0.0.1:{port} /subscriptions/sub/computes"
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains("SECRET") && !text.contains("api-version"),
+        "{text}"
+    );
+    assert_eq!(err.kind(), ErrorKind::Network);
+    assert!(err.hint().contains("emulator"), "{}", err.hint());
+    assert_eq!(p.stats().retries, 0, "never retried");
+    // With the default (slow) retry policy too: the whole client against --endpoint
+    // http://127.0.0.1:PORT/ fails in well under a second.
+    let ctx = WorkspaceContext::new(
+        format!("http://127.0.0.1:{port}/")
+            .parse::<Cloud>()
+            .unwrap(),
+        "sub",
+        "rg",
+        "ws",
+    );
+    let default_pipeline = Pipeline::new(
+        Some(Arc::new(StaticBearer::new("t"))),
+        PipelineOptions::default(),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let err = AmlClient::new(ctx, default_pipeline)
+        .list_computes()
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.to_string().starts_with("Connection refused — GET"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_dns_failure_is_not_retried() {
+    let p = pipeline();
+    let started = Instant::now();
+    let err = p
+        .send(Request::get(
+            url::Url::parse("https://no-such-host.invalid/x").unwrap(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            AzureError::Transport {
+                failure: amlc::azure::error::TransportFailure::Dns,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("DNS lookup failed for no-such-host.invalid"),
+        "{err}"
+    );
+    assert_eq!(p.stats().retries, 0);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn post_is_retried_only_when_the_service_surely_did_not_act() {
+    let server = ScriptServer::start().await;
+    // A 503 (or a dropped connection) after a POST was sent: it may have been carried out.
+    server.on("POST", "/start", vec![reply(503, "{}"), reply(200, "{}")]);
+    server.on("PATCH", "/patch", vec![Answer::Drop, reply(200, "{}")]);
+    // A 429 says it was not: retried.
+    server.on(
+        "POST",
+        "/throttled",
+        vec![
+            reply_with(429, &[("retry-after-ms", "10")], "{}"),
+            reply(200, "{}"),
+        ],
+    );
+    // Idempotent methods are retried on 5xx.
+    server.on("PUT", "/put", vec![reply(500, "{}"), reply(200, "{}")]);
+    server.on(
+        "DELETE",
+        "/delete",
+        vec![reply(502, "{}"), reply(200, "{}")],
+    );
+    let p = pipeline();
+    let err = p
+        .send(Request::new(Method::POST, server.url("/start")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(
+        server.count("POST", "/start"),
+        1,
+        "a POST is not repeated on 503"
+    );
+    let err = p
+        .send(Request::new(Method::PATCH, server.url("/patch")).json(serde_json::json!({})))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AzureError::Transport { sent: true, .. }),
+        "{err:?}"
+    );
+    assert_eq!(server.count("PATCH", "/patch"), 1, "nor a PATCH on a reset");
+    p.send(Request::new(Method::POST, server.url("/throttled")))
+        .await
+        .unwrap();
+    assert_eq!(server.count("POST", "/throttled"), 2);
+    p.send(Request::new(Method::PUT, server.url("/put")).json(serde_json::json!({})))
+        .await
+        .unwrap();
+    assert_eq!(server.count("PUT", "/put"), 2);
+    p.send(Request::new(Method::DELETE, server.url("/delete")))
+        .await
+        .unwrap();
+    assert_eq!(server.count("DELETE", "/delete"), 2);
+    // A refused connection to a host that is not loopback would be retried for any method
+    // (nothing was sent); that decision is in retry_reason.
+    let refused: amlc::azure::error::Result<amlc::azure::http::Response> =
+        Err(AzureError::Transport {
+            method: "POST".into(),
+            url: "https://example.com/x".into(),
+            message: "Connection refused".into(),
+            failure: amlc::azure::error::TransportFailure::Refused,
+            sent: false,
+        });
+    let remote = url::Url::parse("https://example.com/x").unwrap();
+    let local = url::Url::parse("http://127.0.0.1:9/x").unwrap();
+    use amlc::azure::http::retry_reason;
+    assert!(retry_reason(&Method::POST, &remote, &refused).is_some());
+    assert!(retry_reason(&Method::GET, &local, &refused).is_none());
+    let auth: amlc::azure::error::Result<amlc::azure::http::Response> =
+        Err(AzureError::Auth("expired".into()));
+    assert!(retry_reason(&Method::GET, &remote, &auth).is_none());
+}
+
+#[tokio::test]
+async fn auth_failures_are_never_retried() {
+    let server = ScriptServer::start().await;
+    server.on(
+        "GET",
+        "/x",
+        vec![
+            reply(
+                401,
+                r#"{"error":{"code":"InvalidAuthenticationToken","message":"expired"}}"#,
+            ),
+            reply(200, "{}"),
+        ],
+    );
+    server.on(
+        "GET",
+        "/y",
+        vec![
+            reply(
+                403,
+                r#"{"error":{"code":"AuthorizationFailed","message":"no"}}"#,
+            ),
+            reply(200, "{}"),
+        ],
+    );
+    let p = pipeline();
+    let err = p.send(Request::get(server.url("/x"))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(
+        err.to_string()
+            .starts_with("401 Unauthorized: InvalidAuthenticationToken: expired — GET"),
+        "{err}"
+    );
+    assert!(err.hint().contains("az login"));
+    let err = p.send(Request::get(server.url("/y"))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Forbidden);
+    assert_eq!(server.count("GET", "/x"), 1);
+    assert_eq!(server.count("GET", "/y"), 1);
+    assert_eq!(p.stats().retries, 0);
+}
+
+#[tokio::test]
+async fn retries_and_throttling_are_counted_and_the_last_events_kept() {
+    let server = ScriptServer::start().await;
+    server.on(
+        "GET",
+        "/busy",
+        vec![
+            reply_with(429, &[("retry-after-ms", "300")], "{}"),
+            reply(503, "{}"),
+            reply(200, "{}"),
+        ],
+    );
+    let p = pipeline();
+    assert_eq!(p.stats(), Default::default());
+    let sender = p.clone();
+    let url = server.url("/busy?sig=SECRET");
+    let task = tokio::spawn(async move { sender.send(Request::get(url)).await });
+    // While the request waits out the Retry-After, it still counts as in flight.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(server.count("GET", "/busy"), 1);
+    assert_eq!(p.in_flight(), 1, "a request waiting to retry is in flight");
+    task.await.unwrap().unwrap();
+    assert_eq!(p.in_flight(), 0);
+    let stats = p.stats();
+    assert_eq!(stats.retries, 2);
+    assert_eq!(stats.throttled, 1);
+    let events = p.retry_events_since(0);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].seq, 1);
+    assert_eq!(events[0].reason, "429 Too Many Requests");
+    assert!(events[0].throttled);
+    assert!(
+        events[0].request.starts_with("GET 127.0.0.1:"),
+        "{:?}",
+        events[0]
+    );
+    assert!(events[0].request.ends_with(" /busy"), "{:?}", events[0]);
+    assert!(!events[0].request.contains("SECRET"));
+    assert_eq!(events[1].reason, "503 Service Unavailable");
+    assert!(!events[1].throttled);
+    assert!(events[1].wall_ms >= events[0].wall_ms);
+    assert_eq!(p.retry_events_since(1).len(), 1);
+    assert!(p.retry_events_since(2).is_empty());
+}
+
+#[tokio::test]
+async fn a_post_that_timed_out_is_not_sent_again() {
+    // The service may still carry it out: a second POST could start a compute twice.
+    let server = ScriptServer::start().await;
+    server.on(
+        "POST",
+        "/start",
+        vec![slow(200, "{}", Duration::from_secs(2)); 3],
+    );
+    server.on(
+        "GET",
+        "/get",
+        vec![slow(200, "{}", Duration::from_secs(2)); 3],
+    );
+    let mut options = fast_options();
+    options.timeout = Duration::from_millis(200);
+    options.retry.max_attempts = 3;
+    let p = Pipeline::new(None, options).unwrap();
+    let err = p
+        .send(Request::new(Method::POST, server.url("/start")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(
+        err.to_string()
+            .starts_with("timed out after 0.2s — POST 127.0.0.1:"),
+        "{err}"
+    );
+    assert_eq!(server.count("POST", "/start"), 1);
+    // A GET is idempotent: it is tried again.
+    p.send(Request::get(server.url("/get"))).await.unwrap_err();
+    assert_eq!(server.count("GET", "/get"), 3);
+    assert_eq!(p.stats().retries, 2);
 }

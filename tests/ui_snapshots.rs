@@ -6,7 +6,7 @@
 
 mod ui_common;
 
-use amlc::app::{AppOptions, Msg, TabId};
+use amlc::app::{AppOptions, Msg, SourceKey, TabId};
 use amlc::ui::Theme;
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
@@ -77,16 +77,12 @@ fn cluster_detail_with_nodes() {
     let (id, compute) = effects
         .iter()
         .find_map(|e| match e {
-            amlc::app::Effect::FetchNodes(id, c) => Some((*id, c.clone())),
+            amlc::app::Effect::Fetch(id, SourceKey::Nodes(c)) => Some((*id, c.clone())),
             _ => None,
         })
         .expect("opening a cluster fetches its nodes");
     assert_eq!(compute, "gpu-cluster");
-    app.update(Msg::NodesLoaded {
-        id,
-        compute,
-        result: Ok(nodes()),
-    });
+    app.update(nodes_loaded(id, compute, Ok(nodes())));
     // Scroll to the node list.
     for _ in 0..12 {
         app.update(ch('j'));
@@ -180,14 +176,19 @@ fn stale_tab_keeps_rows() {
     let id = effects
         .iter()
         .find_map(|e| match e {
-            amlc::app::Effect::FetchComputes(id) => Some(*id),
+            amlc::app::Effect::Fetch(id, SourceKey::Computes) => Some(*id),
             _ => None,
         })
         .expect("a refresh is due");
-    app.update(Msg::ComputesLoaded {
+    app.update(computes_loaded(
         id,
-        result: Err("GET https://management.azure.com/…/computes: 503 ServiceUnavailable: The service is busy, try later".into()),
-    });
+        Err(api_error(
+            503,
+            "ServiceUnavailable",
+            "The service is busy, try later",
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws/computes",
+        )),
+    ));
     app.toast = None;
     assert_snapshot!("stale_instances", screen(&app));
 }
@@ -201,14 +202,19 @@ fn error_history_view() {
         .update(ch('5'))
         .iter()
         .find_map(|e| match e {
-            amlc::app::Effect::FetchJobs(id) => Some(*id),
+            amlc::app::Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
             _ => None,
         })
         .expect("showing the Jobs tab refreshes data older than the visible cadence");
-    app.update(Msg::JobsLoaded {
+    app.update(jobs_loaded(
         id,
-        result: Err("GET https://management.azure.com/subscriptions/…/jobs: 403 AuthorizationFailed: The client 'alice@contoso.com' with object id '1111' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/jobs/read' over scope '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws' or the scope is invalid.".into()),
-    });
+        Err(api_error(
+            403,
+            "AuthorizationFailed",
+            "The client 'alice@contoso.com' with object id '1111' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/jobs/read' over scope '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws' or the scope is invalid.",
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws/jobs",
+        )),
+    ));
     app.update(ch(':'));
     type_text(&mut app, "errors");
     app.update(press(KeyCode::Enter));
@@ -222,9 +228,11 @@ fn failed_connection() {
     let mut app = amlc::app::App::new(AppOptions::default());
     app.set_clock(NOW_MS, 0);
     app.update(Msg::Resize(100, 16));
-    app.update(Msg::ConnectFailed(
-        "no credentials: az is not logged in (run `az login`), and AZURE_CLIENT_ID/AZURE_TENANT_ID are not set".into(),
-    ));
+    app.update(Msg::ConnectFailed(amlc::app::AppError::from(
+        amlc::azure::error::AzureError::Auth(
+            "az is not logged in, and AZURE_CLIENT_ID/AZURE_TENANT_ID are not set".into(),
+        ),
+    )));
     assert_snapshot!("connect_failed", screen(&app));
 }
 
@@ -291,7 +299,7 @@ fn ascii_mode_is_ascii_everywhere() {
     type_text(&mut app, "x");
     check(&app, "the filter line");
     app.update(press(KeyCode::Esc));
-    app.update(Msg::ConnectFailed("nope".into()));
+    app.update(Msg::ConnectFailed(service_error("nope")));
     app.update(ch(':'));
     type_text(&mut app, "errors");
     app.update(press(KeyCode::Enter));
@@ -369,4 +377,27 @@ fn no_color_theme_uses_attributes_only() {
             .add_modifier
             .contains(Modifier::BOLD)
     );
+}
+
+#[test]
+fn an_expired_token_says_what_to_do_instead_of_retrying() {
+    let mut app = amlc::app::App::new(AppOptions::default());
+    app.set_clock(NOW_MS, 0);
+    app.update(Msg::Resize(100, 16));
+    let effects = app.update(Msg::Connected(context()));
+    let (id, _) = fetch_ids(&effects);
+    app.update(computes_loaded(
+        id,
+        Err(api_error(
+            401,
+            "InvalidAuthenticationToken",
+            "The access token expired",
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws/computes",
+        )),
+    ));
+    app.toast = None;
+    let shown = screen(&app);
+    assert!(shown.contains("401 Unauthorized"), "{shown}");
+    assert!(!shown.contains("retrying with back-off"), "{shown}");
+    assert_snapshot!("auth_paused", shown);
 }

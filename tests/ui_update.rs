@@ -8,7 +8,10 @@ mod ui_common;
 
 use amlc::app::command::ContextChange;
 use amlc::app::keys::KeyMap;
-use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, RefreshPolicy, RequestId, TabId, View};
+use amlc::app::{
+    App, AppOptions, ContextInfo, Effect, HttpActivity, Msg, RUN_DETAILS_IN_FLIGHT, RefreshPolicy,
+    RequestId, SourceData, SourceKey, TabId, View,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::BTreeMap;
 use ui_common::*;
@@ -28,14 +31,14 @@ fn selected(app: &App) -> String {
 
 fn computes_fetch(effects: &[Effect]) -> Option<RequestId> {
     effects.iter().find_map(|e| match e {
-        Effect::FetchComputes(id) => Some(*id),
+        Effect::Fetch(id, SourceKey::Computes) => Some(*id),
         _ => None,
     })
 }
 
 fn jobs_fetch(effects: &[Effect]) -> Option<RequestId> {
     effects.iter().find_map(|e| match e {
-        Effect::FetchJobs(id) => Some(*id),
+        Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
         _ => None,
     })
 }
@@ -50,14 +53,8 @@ fn connecting_fetches_both_lists_and_fills_the_tabs() {
     );
     let effects = app.update(Msg::Connected(context()));
     let (c, j) = fetch_ids(&effects);
-    app.update(Msg::ComputesLoaded {
-        id: c,
-        result: Ok(computes()),
-    });
-    app.update(Msg::JobsLoaded {
-        id: j,
-        result: Ok(jobs()),
-    });
+    app.update(computes_loaded(c, Ok(computes())));
+    app.update(jobs_loaded(j, Ok(jobs())));
     let counts: Vec<usize> = TabId::ALL.iter().map(|t| app.tab(*t).items.len()).collect();
     // One compute list feeds four tabs; unknown types land in Attached.
     assert_eq!(counts, vec![4, 5, 2, 7, 6]);
@@ -153,10 +150,7 @@ fn stale_answers_are_dropped() {
     let before = app.computes.len();
     // An answer nobody asked for (an old request or another workspace).
     app.take_dirty();
-    app.update(Msg::ComputesLoaded {
-        id: RequestId(9_999),
-        result: Ok(Vec::new()),
-    });
+    app.update(computes_loaded(RequestId(9_999), Ok(Vec::new())));
     assert_eq!(app.computes.len(), before);
     assert!(!app.is_dirty());
     // A request in flight, then the workspace changes: its answer is dropped too.
@@ -164,25 +158,22 @@ fn stale_answers_are_dropped() {
     app.set_clock(NOW_MS + 1, 1_001);
     let effects = app.update(Msg::Tick);
     let _ = effects;
-    let old = app.computes_scope.in_flight.expect("r started a request");
+    let old = app
+        .scope(TabId::Instances)
+        .in_flight
+        .expect("r started a request");
     let effects = app.update(Msg::Connected(ContextInfo {
         workspace: "other-ws".into(),
         ..context()
     }));
     let (new, _) = fetch_ids(&effects);
     assert_ne!(old, new);
-    app.update(Msg::ComputesLoaded {
-        id: old,
-        result: Ok(computes()),
-    });
+    app.update(computes_loaded(old, Ok(computes())));
     assert!(
         app.computes.is_empty(),
         "an answer for the old workspace must not show"
     );
-    app.update(Msg::ComputesLoaded {
-        id: new,
-        result: Ok(computes()[..2].to_vec()),
-    });
+    app.update(computes_loaded(new, Ok(computes()[..2].to_vec())));
     assert_eq!(app.computes.len(), 2);
 }
 
@@ -197,11 +188,11 @@ fn failures_mark_stale_keep_rows_and_back_off() {
     assert_eq!(computes_fetch(&app.update(Msg::Tick)), None);
     app.set_clock(NOW_MS + 5_000, 1_000 + policy.visible_ms);
     let id = computes_fetch(&app.update(Msg::Tick)).expect("due after 5 s");
-    app.update(Msg::ComputesLoaded {
+    app.update(computes_loaded(
         id,
-        result: Err("503 ServiceUnavailable".into()),
-    });
-    assert!(app.computes_scope.stale());
+        Err(service_error("503 ServiceUnavailable")),
+    ));
+    assert!(app.scope(TabId::Instances).stale());
     assert_eq!(names(&app), rows, "the last good rows stay");
     assert_eq!(app.errors.len(), 1);
     // Back-off: not after 5 s, but after 10 s.
@@ -210,25 +201,19 @@ fn failures_mark_stale_keep_rows_and_back_off() {
     assert_eq!(computes_fetch(&app.update(Msg::Tick)), None);
     app.set_clock(NOW_MS + 15_000, failed_at + 2 * policy.visible_ms);
     let id = computes_fetch(&app.update(Msg::Tick)).expect("retried after the back-off");
-    app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(computes()),
-    });
-    assert!(!app.computes_scope.stale());
+    app.update(computes_loaded(id, Ok(computes())));
+    assert!(!app.scope(TabId::Instances).stale());
     // Two failures in a row back off longer (20 s).
     let mut at = failed_at + 2 * policy.visible_ms;
     for _ in 0..2 {
         at += policy
             .visible_ms
-            .max(policy.backoff_ms(policy.visible_ms, app.computes_scope.failures));
+            .max(policy.backoff_ms(policy.visible_ms, app.scope(TabId::Instances).failures));
         app.set_clock(NOW_MS, at);
         let id = computes_fetch(&app.update(Msg::Tick)).expect("due");
-        app.update(Msg::ComputesLoaded {
-            id,
-            result: Err("boom".into()),
-        });
+        app.update(computes_loaded(id, Err(service_error("boom"))));
     }
-    assert_eq!(app.computes_scope.failures, 2);
+    assert_eq!(app.scope(TabId::Instances).failures, 2);
     app.set_clock(NOW_MS, at + 19_999);
     assert_eq!(computes_fetch(&app.update(Msg::Tick)), None);
     app.set_clock(NOW_MS, at + 20_000);
@@ -247,10 +232,7 @@ fn cadences_follow_visibility_and_progress() {
     let id = computes_fetch(&effects).expect("busy tab refreshes every 2 s");
     // Jobs are in the background: 30 s.
     assert_eq!(jobs_fetch(&effects), None);
-    app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(computes()),
-    });
+    app.update(computes_loaded(id, Ok(computes())));
     app.set_clock(NOW_MS, start + policy.background_ms);
     assert!(
         jobs_fetch(&app.update(Msg::Tick)).is_some(),
@@ -288,10 +270,7 @@ fn refresh_key_fetches_now_or_right_after() {
     let id = computes_fetch(&app.update(ch('r'))).expect("r fetches at once");
     // Pressed again while in flight: once more when the answer lands.
     assert_eq!(computes_fetch(&app.update(ch('r'))), None);
-    let effects = app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(computes()),
-    });
+    let effects = app.update(computes_loaded(id, Ok(computes())));
     assert!(computes_fetch(&effects).is_some());
 }
 
@@ -327,10 +306,7 @@ fn filter_fuzzy_substring_and_cancel() {
     // The filter stays across a refresh.
     app.set_clock(NOW_MS, 100_000);
     if let Some(id) = computes_fetch(&app.update(Msg::Tick)) {
-        app.update(Msg::ComputesLoaded {
-            id,
-            result: Ok(computes()),
-        });
+        app.update(computes_loaded(id, Ok(computes())));
     }
     assert_eq!(names(&app), vec!["big-cluster"]);
 }
@@ -343,6 +319,12 @@ fn sort_cycles_and_reverses() {
     assert_eq!(names(&app)[0], "queued-05");
     app.update(ch('s')); // duration
     assert_eq!(app.active_tab().sort_column, 6);
+    app.update(ch('s')); // queue time, shortest first; not started yet or unknown last
+    assert_eq!(app.active_tab().sort_column, 7);
+    assert_eq!(
+        names(&app)[..4],
+        ["prep-data-02", "sweep-04", "eval-03", "train-forever-01"]
+    );
     app.update(ch('s')); // wraps to name
     assert_eq!(app.active_tab().sort_column, 0);
     assert_eq!(names(&app)[0], "eval-03");
@@ -372,10 +354,7 @@ fn selection_follows_the_name_across_refreshes() {
         .collect();
     list.reverse();
     let id = computes_fetch(&app.update(ch('r'))).unwrap();
-    app.update(Msg::ComputesLoaded {
-        id,
-        result: Ok(list),
-    });
+    app.update(computes_loaded(id, Ok(list)));
     assert_eq!(selected(&app), "cpu-cluster");
 }
 
@@ -416,14 +395,8 @@ fn commands_switch_context_and_show_errors() {
         ..context()
     }));
     let (c, j) = fetch_ids(&effects);
-    app.update(Msg::ComputesLoaded {
-        id: c,
-        result: Ok(computes()),
-    });
-    app.update(Msg::JobsLoaded {
-        id: j,
-        result: Ok(jobs()),
-    });
+    app.update(computes_loaded(c, Ok(computes())));
+    app.update(jobs_loaded(j, Ok(jobs())));
     app.update(ch(':'));
     type_text(&mut app, "ws prod-ws");
     let effects = app.update(press(KeyCode::Enter));
@@ -433,7 +406,12 @@ fn commands_switch_context_and_show_errors() {
         )))
     );
     // A failed switch keeps the current workspace and records the error.
-    app.update(Msg::ConnectFailed("workspace prod-ws not found".into()));
+    app.update(Msg::ConnectFailed(api_error(
+        404,
+        "ResourceNotFound",
+        "workspace prod-ws not found",
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/prod-ws",
+    )));
     assert_eq!(app.tab(TabId::Instances).items.len(), 4);
     app.update(ch(':'));
     type_text(&mut app, "profile dev");
@@ -533,9 +511,12 @@ fn idle_app_sleeps_until_something_is_due() {
     assert_eq!(fresh.next_deadline(), None);
     // Ticks that change nothing visible still redraw only when due; a stale answer never does.
     app.take_dirty();
-    app.update(Msg::HttpInFlight(0));
+    app.update(Msg::Http(HttpActivity::default()));
     assert!(!app.is_dirty());
-    app.update(Msg::HttpInFlight(2));
+    app.update(Msg::Http(HttpActivity {
+        in_flight: 2,
+        ..HttpActivity::default()
+    }));
     assert!(app.is_dirty());
 }
 
@@ -563,30 +544,22 @@ fn cluster_detail_fetches_nodes_and_keeps_the_last_good_list() {
     let (id, name) = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchNodes(id, n) => Some((*id, n.clone())),
+            Effect::Fetch(id, SourceKey::Nodes(n)) => Some((*id, n.clone())),
             _ => None,
         })
         .unwrap();
     assert_eq!(name, "gpu-cluster");
-    app.update(Msg::NodesLoaded {
-        id,
-        compute: name.clone(),
-        result: Ok(nodes()),
-    });
+    app.update(nodes_loaded(id, name.clone(), Ok(nodes())));
     app.set_clock(NOW_MS, 100_000);
     let effects = app.update(Msg::Tick);
     let id2 = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchNodes(id, _) => Some(*id),
+            Effect::Fetch(id, SourceKey::Nodes(_)) => Some(*id),
             _ => None,
         })
         .expect("nodes refresh while the detail is open");
-    app.update(Msg::NodesLoaded {
-        id: id2,
-        compute: name,
-        result: Err("timeout".into()),
-    });
+    app.update(nodes_loaded(id2, name, Err(service_error("timeout"))));
     let (_, lines) = app.text_view(app.top_view().unwrap());
     let text: Vec<String> = lines.iter().map(|l| l.text()).collect();
     assert!(
@@ -648,4 +621,306 @@ fn resize_keeps_the_selection_visible() {
     let tab = app.active_tab();
     let viewport = app.list_viewport();
     assert!(tab.selected >= tab.offset && tab.selected < tab.offset + viewport);
+}
+
+fn run_details_fetches(effects: &[Effect]) -> Vec<(RequestId, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch(id, SourceKey::RunDetails(job)) => Some((*id, job.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn run_details_loaded(id: RequestId, job: &str, details: serde_json::Value) -> Msg {
+    Msg::Loaded {
+        id,
+        key: SourceKey::RunDetails(job.to_owned()),
+        result: Ok(SourceData::RunDetails(Box::new(
+            serde_json::from_value(details).unwrap(),
+        ))),
+    }
+}
+
+fn row_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("no row {name} in\n{screen}"))
+}
+
+#[test]
+fn an_auth_failure_stops_the_refresh_and_says_what_to_do_until_r() {
+    let mut app = app(120, 30);
+    app.update(ch('4'));
+    app.set_clock(NOW_MS + 5_000, 1_000 + 5_000);
+    let id = computes_fetch(&app.update(Msg::Tick)).expect("due");
+    app.update(computes_loaded(
+        id,
+        Err(api_error(
+            401,
+            "InvalidAuthenticationToken",
+            "The access token expired",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes",
+        )),
+    ));
+    let scope = app.scope(TabId::Instances);
+    assert!(scope.paused && scope.stale());
+    let error = scope.last_error.as_ref().unwrap();
+    assert_eq!(error.kind, amlc::azure::error::ErrorKind::Auth);
+    assert_eq!(error.status, Some(401));
+    assert_eq!(error.request_id.as_deref(), Some("req-1"));
+    assert!(
+        error
+            .line
+            .starts_with("401 Unauthorized: InvalidAuthenticationToken"),
+        "{}",
+        error.line
+    );
+    let toast = app.toast.as_ref().expect("a toast says what to do");
+    assert!(toast.text.contains("az login"), "{}", toast.text);
+    // No back-off retry: the same token fails the same way until the user acts.
+    for later in [10_000, 60_000, 600_000] {
+        app.set_clock(NOW_MS + later as i64, 6_000 + later);
+        assert_eq!(computes_fetch(&app.update(Msg::Tick)), None, "at +{later}");
+    }
+    // :errors holds the line and what to do.
+    app.update(ch(':'));
+    type_text(&mut app, "errors");
+    app.update(press(KeyCode::Enter));
+    let (_, lines) = app.text_view(app.top_view().unwrap());
+    let text: Vec<String> = lines.iter().map(|l| l.text()).collect();
+    assert!(
+        text.iter().any(|l| l.contains("401 Unauthorized")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|l| l.contains("what to do: token expired or invalid: run `az login`")),
+        "{text:?}"
+    );
+    app.update(press(KeyCode::Esc));
+    // r resumes.
+    let id = computes_fetch(&app.update(ch('r'))).expect("r retries at once");
+    app.update(computes_loaded(id, Ok(computes())));
+    let scope = app.scope(TabId::Instances);
+    assert!(!scope.paused && !scope.stale());
+}
+
+#[test]
+fn retries_and_throttling_show_in_the_status_bar_and_the_error_history() {
+    use amlc::azure::http::RetryEvent;
+    let event = |seq: u64, throttled: bool| RetryEvent {
+        seq,
+        wall_ms: NOW_MS,
+        reason: if throttled {
+            "429 Too Many Requests".into()
+        } else {
+            "503 Service Unavailable".into()
+        },
+        request: "GET 127.0.0.1:41234 /subscriptions/s/computes".into(),
+        throttled,
+    };
+    let mut app = app(120, 30);
+    app.update(ch('4'));
+    assert!(screen(&app).contains("⇅ 0 │ 0 errors"));
+    app.set_clock(NOW_MS, 2_000);
+    app.update(Msg::Http(HttpActivity {
+        in_flight: 2,
+        retries: 5,
+        throttled: 3,
+        events: (1..=5).map(|n| event(n, n <= 3)).collect(),
+    }));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("⇅ 2 · 5 retries (3 throttled) │ 1 error"),
+        "{shown}"
+    );
+    let notes: Vec<_> = app
+        .errors
+        .iter()
+        .filter(|e| e.scope == "http retries")
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].message.starts_with("5 requests retried (3 throttled); last: 503 Service Unavailable — GET 127.0.0.1:41234 /subscriptions/s/computes"),
+        "{}",
+        notes[0].message
+    );
+    assert!(notes[0].hint.as_deref().unwrap().contains("backs off"));
+    // More retries within 30 s are summed, not noted one by one.
+    for n in 6..=20 {
+        app.set_clock(NOW_MS, 2_000 + n * 1_000);
+        app.update(Msg::Http(HttpActivity {
+            in_flight: 1,
+            retries: n,
+            throttled: 3,
+            events: vec![event(n, false)],
+        }));
+    }
+    assert_eq!(app.errors.len(), 1, "rate-limited");
+    app.set_clock(NOW_MS, 32_000);
+    app.update(Msg::Http(HttpActivity {
+        in_flight: 0,
+        retries: 20,
+        throttled: 3,
+        events: Vec::new(),
+    }));
+    assert_eq!(app.errors.len(), 2);
+    assert!(
+        app.errors[1]
+            .message
+            .starts_with("15 requests retried; last: 503"),
+        "{}",
+        app.errors[1].message
+    );
+    assert!(screen(&app).contains("⇅ 0 · 20 retries (3 throttled) │ 2 errors"));
+}
+
+#[test]
+fn run_history_gives_jobs_their_durations_and_errors() {
+    let mut app = app(160, 30);
+    // Showing the Jobs tab asks run history about its visible rows.
+    let effects = app.update(ch('5'));
+    let wanted = run_details_fetches(&effects);
+    assert_eq!(
+        wanted.len(),
+        RUN_DETAILS_IN_FLIGHT,
+        "a few at a time: {wanted:?}"
+    );
+    // The top rows first (newest first: queued-05, train-forever-01, eval-03).
+    let top: Vec<String> = names(&app)[..RUN_DETAILS_IN_FLIGHT].to_vec();
+    let asked: Vec<String> = wanted.iter().map(|(_, j)| j.clone()).collect();
+    assert_eq!(asked, top);
+    assert_eq!(top, ["queued-05", "train-forever-01", "eval-03"]);
+    // The queued job has not started: no duration, though it was created 3 min ago.
+    let duration_cell = |row: &str| {
+        row.split(" ago")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+    };
+    let shown = screen(&app);
+    let row = row_of(&shown, "queued-05");
+    assert_eq!(duration_cell(row).as_deref(), Some("-"), "{row}");
+    assert!(row.contains("3m00s"), "its queue time so far: {row}");
+    let mut answered = Vec::new();
+    let mut next = Vec::new();
+    for (id, job) in &wanted {
+        let details = match job.as_str() {
+            "queued-05" => serde_json::json!({
+                "runId": "queued-05", "status": "Running",
+                "createdTimeUtc": "2026-06-01T11:57:00Z",
+                "startTimeUtc": "2026-06-01T11:59:00Z"
+            }),
+            "eval-03" => serde_json::json!({
+                "runId": "eval-03", "status": "Failed",
+                "createdTimeUtc": "2026-06-01T06:00:00Z",
+                "startTimeUtc": "2026-06-01T06:10:00Z",
+                "endTimeUtc": "2026-06-01T06:15:30Z",
+                "error": {"error": {"code": "ScriptExecutionFailed",
+                    "message": "train.py exited with code 3: CUDA out of memory"}}
+            }),
+            other => serde_json::json!({
+                "runId": other, "status": "Completed",
+                "createdTimeUtc": "2026-05-31T11:00:00Z",
+                "startTimeUtc": "2026-05-31T11:30:00Z",
+                "endTimeUtc": "2026-05-31T11:31:00Z"
+            }),
+        };
+        next.extend(run_details_fetches(
+            &app.update(run_details_loaded(*id, job, details)),
+        ));
+        answered.push(job.clone());
+    }
+    let shown = screen(&app);
+    // Running for 1 min (since start), not 3 min (since creation); queued for 2 min.
+    let row = row_of(&shown, "queued-05");
+    assert_eq!(duration_cell(row).as_deref(), Some("1m00s"), "{row}");
+    assert!(row.contains("2m00s"), "{row}");
+    let row = row_of(&shown, "eval-03");
+    assert!(row.contains("Failed (ScriptExecutionFailed)"), "{row}");
+    assert!(row.contains("5m30s"), "{row}");
+    // The next rows got their turn as slots freed.
+    assert!(!next.is_empty(), "the remaining rows are asked next");
+    assert!(next.iter().all(|(_, j)| !answered.contains(j)), "{next:?}");
+    // Finished runs are cached once: they leave the table and are not fetched again.
+    for job in answered.iter().filter(|j| *j != "queued-05") {
+        assert!(
+            app.sources
+                .get(&SourceKey::RunDetails(job.clone()))
+                .is_none(),
+            "{job}"
+        );
+    }
+    app.set_clock(NOW_MS + 60_000, 61_000);
+    let again = run_details_fetches(&app.update(Msg::Tick));
+    assert!(
+        again
+            .iter()
+            .all(|(_, j)| !answered.contains(j) || j == "queued-05"),
+        "{again:?}"
+    );
+    // A refreshed job list keeps what run history said.
+    let id = app
+        .update(ch('r'))
+        .iter()
+        .find_map(|e| match e {
+            Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
+            _ => None,
+        })
+        .or(app.scope(TabId::Jobs).in_flight)
+        .expect("the jobs are being refreshed");
+    app.update(jobs_loaded(id, Ok(jobs())));
+    let shown = screen(&app);
+    assert!(
+        row_of(&shown, "eval-03").contains("Failed (ScriptExecutionFailed)"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_failed_jobs_detail_shows_the_full_run_history_error_and_queue_time() {
+    let mut app = app(160, 50);
+    app.update(ch('5'));
+    // Open eval-03's detail: its run details are fetched.
+    while selected(&app) != "eval-03" {
+        app.update(ch('j'));
+    }
+    let effects = app.update(press(KeyCode::Enter));
+    let (id, job) = run_details_fetches(&effects)
+        .into_iter()
+        .find(|(_, j)| j == "eval-03")
+        .or_else(|| {
+            // Already in flight from the list: answer that request.
+            app.sources
+                .get(&SourceKey::RunDetails("eval-03".into()))
+                .and_then(|s| s.in_flight)
+                .map(|id| (id, "eval-03".to_owned()))
+        })
+        .expect("the open job's run details are fetched");
+    app.update(run_details_loaded(
+        id,
+        &job,
+        serde_json::json!({
+            "runId": "eval-03", "status": "Failed",
+            "createdTimeUtc": "2026-06-01T06:00:00Z",
+            "startTimeUtc": "2026-06-01T06:10:00Z",
+            "endTimeUtc": "2026-06-01T06:15:30Z",
+            "error": {"error": {"code": "ScriptExecutionFailed",
+                "message": "train.py exited with code 3: CUDA out of memory",
+                "details": [{"code": "OOM", "message": "tried to allocate 2 GiB"}]}}
+        }),
+    ));
+    let (_, lines) = app.text_view(app.top_view().unwrap());
+    let text: Vec<String> = lines.iter().map(|l| l.text()).collect();
+    let has = |needle: &str| text.iter().any(|l| l.contains(needle));
+    assert!(
+        has("ScriptExecutionFailed: train.py exited with code 3: CUDA out of memory"),
+        "{text:?}"
+    );
+    assert!(has("OOM: tried to allocate 2 GiB"), "{text:?}");
+    assert!(has("Queued for") && has("10m00s"), "{text:?}");
+    assert!(has("Duration") && has("5m30s"), "{text:?}");
 }

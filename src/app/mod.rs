@@ -1,8 +1,11 @@
 //! The TUI's state and its only owner: [`App`]. `App::update(msg)` is the one place state
 //! changes; it is pure (no await, no I/O, no clock reads: the terminal loop sets the clock) and
 //! returns [`Effect`]s for the runtime to carry out (fetches, clipboard, reconnect, quit).
-//! Answers come back as [`Msg`]s tagged with the request id they answer; stale ones are
-//! dropped. Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`,
+//! Every fetch is an entry of one table of data sources ([`Sources`], keyed by [`SourceKey`]):
+//! the scheduler walks it for what is due, and answers come back as one `Msg::Loaded` tagged
+//! with the request id and key they answer; stale ones are dropped. Errors arrive typed
+//! ([`AppError`]): an auth failure pauses its source until `r` or a context switch, and HTTP
+//! retries and throttling are shown and noted in the error history (rate-limited). Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`,
 //! and `ui::draw` reads this state without changing it.
 
 pub mod clipboard;
@@ -15,22 +18,25 @@ pub mod runtime;
 pub mod text;
 pub mod views;
 
+pub mod sources;
+
 mod msg;
-mod refresh;
 mod tabs;
 
-pub use msg::{ContextInfo, Effect, Msg, RequestId};
-pub use refresh::{RefreshPolicy, ScopeState};
+pub use msg::{ContextInfo, Effect, HttpActivity, Msg, RequestId};
+pub use sources::{AppError, RefreshPolicy, ScopeState, SourceData, SourceKey, Sources};
 pub use tabs::{Source, TabState};
 
-use crate::azure::models::{ComputeResource, Job};
+use crate::azure::http::RetryEvent;
+use crate::azure::models::{ComputeResource, Job, RunDetails};
 use crate::ui::theme::Theme;
 use command::{Command, ContextChange};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use filter::Filter;
 use keys::{Action, Context, KeyMap};
 use kinds::{CopyTarget, DetailCtx, Item, NodesView};
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 use text::{StyledLine, Tone};
 use views::ErrorEntry;
 
@@ -71,6 +77,10 @@ impl TabId {
 pub const JOB_LIST_LIMIT: usize = 500;
 /// Errors kept for `:errors`.
 const ERROR_HISTORY: usize = 100;
+/// At most one note of HTTP retries in the error history per this many ms.
+const RETRY_NOTE_MS: u64 = 30_000;
+/// Run-details requests in flight at once.
+pub const RUN_DETAILS_IN_FLIGHT: usize = 3;
 /// Spinner frame interval.
 const SPINNER_MS: u64 = 100;
 /// How long a toast stays.
@@ -174,13 +184,34 @@ pub enum ConnectionState {
     Failed(String),
 }
 
-/// A cluster's node list, fetched while its detail is open.
+/// A cluster's node list, fetched while its detail is open (source `Nodes(compute)`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodesState {
     pub compute: String,
-    pub scope: ScopeState,
     pub view: NodesView,
 }
+
+/// Retries seen but not yet noted in the error history.
+#[derive(Debug, Clone, Default)]
+struct RetryNote {
+    count: u64,
+    throttled: u64,
+    last: Option<RetryEvent>,
+    /// No note before this time (monotonic ms).
+    next_mono: u64,
+}
+
+/// The refresh state of a source not in the table (not connected yet).
+static IDLE: ScopeState = ScopeState {
+    cadence_ms: 0,
+    in_flight: None,
+    last_done_mono: None,
+    last_ok_wall: None,
+    failures: 0,
+    last_error: None,
+    again: false,
+    paused: false,
+};
 
 /// A replaced resource list, to be freed outside `update`.
 #[derive(Debug)]
@@ -224,15 +255,19 @@ pub struct App {
     pub jobs: Vec<Job>,
     pub tabs: [TabState; 5],
     pub active: TabId,
-    pub computes_scope: ScopeState,
-    pub jobs_scope: ScopeState,
+    /// Every data source: cadence, back-off, in flight, staleness, last error.
+    pub sources: Sources,
     pub nodes: Option<NodesState>,
+    /// Run details fetched for this workspace, by job name (finished jobs' are final).
+    pub run_cache: HashMap<String, Arc<RunDetails>>,
     pub views: Vec<View>,
     pub copy_menu: Option<CopyMenu>,
     pub input: Option<InputLine>,
     pub errors: VecDeque<ErrorEntry>,
     pub toast: Option<Toast>,
-    pub http_in_flight: usize,
+    /// The HTTP pipeline's counters (its `events` are moved to the error history).
+    pub http: HttpActivity,
+    retry_note: RetryNote,
     /// Replaced lists waiting to be freed (see [`App::take_retired`]).
     retired: Vec<Retired>,
     next_request: u64,
@@ -261,15 +296,16 @@ impl App {
             jobs: Vec::new(),
             tabs: TabId::ALL.map(TabState::new),
             active: TabId::Instances,
-            computes_scope: ScopeState::default(),
-            jobs_scope: ScopeState::default(),
+            sources: Sources::default(),
             nodes: None,
+            run_cache: HashMap::new(),
             views: Vec::new(),
             copy_menu: None,
             input: None,
             errors: VecDeque::new(),
             toast: None,
-            http_in_flight: 0,
+            http: HttpActivity::default(),
+            retry_note: RetryNote::default(),
             retired: Vec::new(),
             next_request: 1,
             dirty: true,
@@ -277,7 +313,7 @@ impl App {
         };
         let count = options.notices.len();
         for notice in options.notices {
-            app.record_error("config", notice);
+            app.record_error("config", notice, None);
         }
         if count > 0 {
             app.toast_for(
@@ -339,12 +375,23 @@ impl App {
         }
     }
 
-    pub fn scope(&self, id: TabId) -> &ScopeState {
+    /// The source behind tab `id`.
+    pub fn list_key(id: TabId) -> SourceKey {
         if id.is_compute() {
-            &self.computes_scope
+            SourceKey::Computes
         } else {
-            &self.jobs_scope
+            SourceKey::Jobs
         }
+    }
+
+    /// The refresh state of the list behind tab `id`.
+    pub fn scope(&self, id: TabId) -> &ScopeState {
+        self.source_state(&App::list_key(id))
+    }
+
+    /// The refresh state of any source (an idle state when it is not in the table).
+    pub fn source_state(&self, key: &SourceKey) -> &ScopeState {
+        self.sources.get(key).unwrap_or(&IDLE)
     }
 
     /// The resource of a tab's selected row.
@@ -447,20 +494,15 @@ impl App {
         let mut best: Option<u64> = None;
         let mut consider = |t: u64| best = Some(best.map_or(t, |b: u64| b.min(t)));
         if self.is_connected() {
-            for (scope, interval) in [
-                (&self.computes_scope, self.interval(TabId::Instances)),
-                (&self.jobs_scope, self.interval(TabId::Jobs)),
-            ] {
-                if scope.in_flight.is_none() {
-                    consider(scope.due(&self.policy, interval));
+            for (_, state) in self.sources.iter() {
+                if state.in_flight.is_none() && !state.paused {
+                    consider(state.due(&self.policy, state.cadence_ms));
                 }
             }
-            if let Some(nodes) = &self.nodes
-                && nodes.scope.in_flight.is_none()
-            {
-                consider(nodes.scope.due(&self.policy, self.nodes_interval()));
-            }
-            if self.scope(self.active).loaded() {
+            // The status clock moves each second; so do the request counters while requests
+            // are out (retries included), so the status bar stays true.
+            let requests_out = self.http.in_flight > 0 || self.sources.in_flight(|_| true) > 0;
+            if self.scope(self.active).loaded() || requests_out {
                 consider((self.now_mono_ms / 1000 + 1) * 1000);
             }
         }
@@ -480,7 +522,18 @@ impl App {
         )
     }
 
-    /// The cadence of the scope behind tab `id` right now.
+    /// The cadence of source `key` right now.
+    fn cadence(&self, key: &SourceKey) -> u64 {
+        match key {
+            SourceKey::Computes => self.interval(TabId::Instances),
+            SourceKey::Jobs => self.interval(TabId::Jobs),
+            SourceKey::Nodes(_) => self.nodes_interval(),
+            // Only unfinished jobs are refreshed; finished ones leave the table once cached.
+            SourceKey::RunDetails(_) => self.policy.visible_ms,
+        }
+    }
+
+    /// The cadence of the list behind tab `id` right now.
     fn interval(&self, id: TabId) -> u64 {
         let visible = self.active.is_compute() == id.is_compute();
         if !visible {
@@ -511,11 +564,12 @@ impl App {
         id
     }
 
-    fn record_error(&mut self, scope: &str, message: String) {
+    fn record_error(&mut self, scope: &str, message: String, hint: Option<String>) {
         self.errors.push_back(ErrorEntry {
             wall_ms: self.now_wall_ms,
             scope: scope.to_owned(),
             message,
+            hint,
         });
         while self.errors.len() > ERROR_HISTORY {
             self.errors.pop_front();
@@ -553,19 +607,8 @@ impl App {
             Msg::Tick => self.on_tick(),
             Msg::Connected(info) => self.on_connected(info),
             Msg::ConnectFailed(error) => self.on_connect_failed(error),
-            Msg::ComputesLoaded { id, result } => self.on_computes(id, result),
-            Msg::JobsLoaded { id, result } => self.on_jobs(id, result),
-            Msg::NodesLoaded {
-                id,
-                compute,
-                result,
-            } => self.on_nodes(id, compute, result),
-            Msg::HttpInFlight(n) => {
-                if n != self.http_in_flight {
-                    self.http_in_flight = n;
-                    self.dirty = true;
-                }
-            }
+            Msg::Loaded { id, key, result } => self.on_loaded(id, key, result),
+            Msg::Http(activity) => self.on_http(activity),
         }
         self.schedule(&mut effects);
         if self.quit && !effects.contains(&Effect::Quit) {
@@ -598,9 +641,13 @@ impl App {
         for tab in &mut self.tabs {
             tab.clear();
         }
-        self.computes_scope.reset();
-        self.jobs_scope.reset();
+        self.sources.clear();
+        self.sources.entry(SourceKey::Computes);
+        self.sources.entry(SourceKey::Jobs);
+        self.run_cache.clear();
         self.nodes = None;
+        self.http = HttpActivity::default();
+        self.retry_note = RetryNote::default();
         self.views.clear();
         self.copy_menu = None;
         if switched {
@@ -609,22 +656,75 @@ impl App {
         self.dirty = true;
     }
 
-    fn on_connect_failed(&mut self, error: String) {
-        self.record_error("connect", error.clone());
+    fn on_connect_failed(&mut self, error: AppError) {
+        self.record_error("connect", error.line.clone(), Some(error.hint.clone()));
         if self.context.is_some() {
-            // A switch failed: keep working with the current workspace.
+            // A switch failed: keep working with the current workspace and its data.
             self.connection = ConnectionState::Connected;
-            self.toast(
+            self.toast_for(
                 format!(
-                    "could not switch: {}",
-                    text::truncate(&error, 120, self.ellipsis())
+                    "could not switch: {}; :errors says what to do",
+                    text::truncate(&error.line, 120, self.ellipsis())
                 ),
                 Tone::Failed,
+                TOAST_MS * 2,
             );
         } else {
-            self.connection = ConnectionState::Failed(error);
+            self.connection = ConnectionState::Failed(format!("{} ({})", error.line, error.hint));
         }
         self.dirty = true;
+    }
+
+    /// The pipeline's counters; new retries are noted in the error history, at most once per
+    /// [`RETRY_NOTE_MS`] (a summary of those since the last note).
+    fn on_http(&mut self, activity: HttpActivity) {
+        let HttpActivity {
+            in_flight,
+            retries,
+            throttled,
+            events,
+        } = activity;
+        if (in_flight, retries, throttled)
+            != (self.http.in_flight, self.http.retries, self.http.throttled)
+        {
+            self.http = HttpActivity {
+                in_flight,
+                retries,
+                throttled,
+                events: Vec::new(),
+            };
+            self.dirty = true;
+        }
+        let note = &mut self.retry_note;
+        for event in events {
+            note.count += 1;
+            note.throttled += u64::from(event.throttled);
+            note.last = Some(event);
+        }
+        if note.count > 0 && self.now_mono_ms >= note.next_mono {
+            let last = note.last.take();
+            let (count, throttled) = (note.count, note.throttled);
+            note.count = 0;
+            note.throttled = 0;
+            note.next_mono = self.now_mono_ms + RETRY_NOTE_MS;
+            let mut message = format!(
+                "{count} request{} retried",
+                if count == 1 { "" } else { "s" }
+            );
+            if throttled > 0 {
+                message.push_str(&format!(" ({throttled} throttled)"));
+            }
+            if let Some(last) = last {
+                message.push_str(&format!("; last: {} — {}", last.reason, last.request));
+            }
+            let hint = if throttled > 0 {
+                "Azure is rate-limiting requests: amlc backs off and retries by itself"
+            } else {
+                "transient failures: amlc retries by itself; if they last, check the network"
+            };
+            self.record_error("http retries", message, Some(hint.to_owned()));
+            self.dirty = true;
+        }
     }
 
     /// The names selected in each compute tab (to keep the selection across a refresh).
@@ -684,8 +784,15 @@ impl App {
     }
 
     /// Puts a fresh job list in place.
-    pub fn set_jobs(&mut self, jobs: Vec<Job>) {
+    pub fn set_jobs(&mut self, mut jobs: Vec<Job>) {
         let keep = self.selected_names(false);
+        if !self.run_cache.is_empty() {
+            for job in &mut jobs {
+                if let Some(details) = job.name.as_ref().and_then(|n| self.run_cache.get(n)) {
+                    job.run_details = Some(details.clone());
+                }
+            }
+        }
         self.retire_jobs(jobs);
         let items: Vec<u32> = (0..self.jobs.len() as u32).collect();
         let viewport = self.list_viewport();
@@ -694,75 +801,99 @@ impl App {
         self.tabs[TabId::Jobs.index()].set_items(items, source, viewport, name.as_deref());
     }
 
-    fn on_computes(&mut self, id: RequestId, result: Result<Vec<ComputeResource>, String>) {
-        if !self.computes_scope.accept(id) {
-            return; // stale: an older request or another workspace
-        }
-        match result {
-            Ok(list) => {
-                self.computes_scope
-                    .succeeded(self.now_mono_ms, self.now_wall_ms);
-                self.set_computes(list);
-            }
-            Err(error) => self.scope_failed(Scope::Computes, error),
-        }
-        self.dirty = true;
-    }
-
-    fn on_jobs(&mut self, id: RequestId, result: Result<Vec<Job>, String>) {
-        if !self.jobs_scope.accept(id) {
-            return;
-        }
-        match result {
-            Ok(list) => {
-                self.jobs_scope
-                    .succeeded(self.now_mono_ms, self.now_wall_ms);
-                self.set_jobs(list);
-            }
-            Err(error) => self.scope_failed(Scope::Jobs, error),
-        }
-        self.dirty = true;
-    }
-
-    fn on_nodes(&mut self, id: RequestId, compute: String, result: Result<Vec<AmlNodes>, String>) {
-        let Some(nodes) = self.nodes.as_mut().filter(|n| n.compute == compute) else {
+    /// Run details arrived: cache them and show them in the job's row and detail.
+    fn set_run_details(&mut self, job: &str, details: RunDetails) {
+        let details = Arc::new(details);
+        self.run_cache.insert(job.to_owned(), details.clone());
+        let Some(row) = self
+            .jobs
+            .iter_mut()
+            .find(|j| j.name.as_deref() == Some(job))
+        else {
             return;
         };
-        if !nodes.scope.accept(id) {
-            return;
+        row.run_details = Some(details);
+        let viewport = self.list_viewport();
+        let keep = self
+            .tab(TabId::Jobs)
+            .selected_name(self.source(TabId::Jobs))
+            .map(str::to_owned);
+        let source = Source::Jobs(&self.jobs);
+        self.tabs[TabId::Jobs.index()].rebuild_keeping(keep.as_deref(), source, viewport);
+    }
+
+    /// One answer of any source: dropped when stale, else applied by its key.
+    fn on_loaded(&mut self, id: RequestId, key: SourceKey, result: Result<SourceData, AppError>) {
+        let Some(state) = self.sources.get_mut(&key) else {
+            return; // the source left the table (another workspace, a closed detail)
+        };
+        if !state.accept(id) {
+            return; // stale: an older request
         }
         match result {
-            Ok(list) => {
-                nodes.scope.succeeded(self.now_mono_ms, self.now_wall_ms);
-                nodes.view = NodesView::Loaded(list);
+            Ok(data) => {
+                state.succeeded(self.now_mono_ms, self.now_wall_ms);
+                match (key, data) {
+                    (SourceKey::Computes, SourceData::Computes(list)) => self.set_computes(list),
+                    (SourceKey::Jobs, SourceData::Jobs(list)) => self.set_jobs(list),
+                    (SourceKey::Nodes(compute), SourceData::Nodes(list)) => {
+                        if let Some(nodes) = self.nodes.as_mut().filter(|n| n.compute == compute) {
+                            nodes.view = NodesView::Loaded(list);
+                        }
+                    }
+                    (SourceKey::RunDetails(job), SourceData::RunDetails(details)) => {
+                        self.set_run_details(&job, *details)
+                    }
+                    (key, _) => self.record_error(
+                        &key.label(),
+                        "internal error: an answer of another kind of source".into(),
+                        None,
+                    ),
+                }
             }
-            Err(error) => {
-                nodes.scope.failed(self.now_mono_ms, error.clone());
-                let last = match std::mem::replace(&mut nodes.view, NodesView::Loading) {
-                    NodesView::Loaded(list) => Some(list),
-                    NodesView::Failed { last, .. } => last,
-                    NodesView::Loading => None,
-                };
-                nodes.view = NodesView::Failed {
-                    error: error.clone(),
-                    last,
-                };
-                self.record_error(&format!("nodes of {compute}"), error);
-            }
+            Err(error) => self.source_failed(key, error),
         }
         self.dirty = true;
     }
 
-    fn scope_failed(&mut self, scope: Scope, error: String) {
-        let (state, label) = match scope {
-            Scope::Computes => (&mut self.computes_scope, "computes"),
-            Scope::Jobs => (&mut self.jobs_scope, "jobs"),
+    fn source_failed(&mut self, key: SourceKey, error: AppError) {
+        let Some(state) = self.sources.get_mut(&key) else {
+            return;
         };
         state.failed(self.now_mono_ms, error.clone());
         let first = state.failures == 1;
         let loaded = state.loaded();
-        self.record_error(label, error.clone());
-        if first {
+        let paused = state.paused;
+        let label = key.label();
+        if let SourceKey::Nodes(compute) = &key
+            && let Some(nodes) = self.nodes.as_mut().filter(|n| n.compute == *compute)
+        {
+            let last = match std::mem::replace(&mut nodes.view, NodesView::Loading) {
+                NodesView::Loaded(list) => Some(list),
+                NodesView::Failed { last, .. } => last,
+                NodesView::Loading => None,
+            };
+            nodes.view = NodesView::Failed {
+                error: error.line.clone(),
+                last,
+            };
+        }
+        // Run details back off quietly after their first failure (there may be many).
+        if first || !matches!(key, SourceKey::RunDetails(_)) {
+            self.record_error(&label, error.line.clone(), Some(error.hint.clone()));
+        }
+        let list = matches!(key, SourceKey::Computes | SourceKey::Jobs);
+        if paused && first {
+            self.toast_for(
+                format!(
+                    "{label}: {}; {}",
+                    text::truncate(&error.line, 60, self.ellipsis()),
+                    error.hint
+                ),
+                Tone::Failed,
+                TOAST_MS * 3,
+            );
+        } else if list && first {
             let tail = if loaded {
                 "showing the last good data"
             } else {
@@ -771,40 +902,16 @@ impl App {
             self.toast(
                 format!(
                     "{label}: refresh failed ({}); {tail}",
-                    text::truncate(&error, 80, self.ellipsis())
+                    text::truncate(&error.line, 80, self.ellipsis())
                 ),
                 Tone::Failed,
             );
         }
     }
 
-    /// Starts the fetches that are due.
-    fn schedule(&mut self, effects: &mut Vec<Effect>) {
-        if !self.is_connected() {
-            return;
-        }
-        let now = self.now_mono_ms;
-        let computes_interval = self.interval(TabId::Instances);
-        if self.computes_scope.in_flight.is_none()
-            && (self.computes_scope.again
-                || self.computes_scope.due(&self.policy, computes_interval) <= now)
-        {
-            let id = self.next_id();
-            self.computes_scope.start(id);
-            effects.push(Effect::FetchComputes(id));
-            self.dirty = true;
-        }
-        let jobs_interval = self.interval(TabId::Jobs);
-        if self.jobs_scope.in_flight.is_none()
-            && (self.jobs_scope.again || self.jobs_scope.due(&self.policy, jobs_interval) <= now)
-        {
-            let id = self.next_id();
-            self.jobs_scope.start(id);
-            effects.push(Effect::FetchJobs(id));
-            self.dirty = true;
-        }
-        // A cluster's nodes are fetched while its detail is open.
-        let wanted = self.views.iter().rev().find_map(|v| match v {
+    /// The cluster whose nodes are wanted: the one whose detail or JSON is open.
+    fn wanted_nodes(&self) -> Option<String> {
+        self.views.iter().rev().find_map(|v| match v {
             View::Detail {
                 tab: TabId::Clusters,
                 name,
@@ -816,50 +923,132 @@ impl App {
                 ..
             } => Some(name.clone()),
             _ => None,
-        });
-        match wanted {
-            None => self.nodes = None,
-            Some(name) => {
-                if self.nodes.as_ref().is_none_or(|n| n.compute != name) {
-                    self.nodes = Some(NodesState {
-                        compute: name,
-                        scope: ScopeState::default(),
-                        view: NodesView::Loading,
-                    });
-                }
-                let interval = self.nodes_interval();
-                let start = self.nodes.as_ref().is_some_and(|n| {
-                    n.scope.in_flight.is_none()
-                        && (n.scope.again || n.scope.due(&self.policy, interval) <= now)
-                });
-                if start {
-                    let id = self.next_id();
-                    if let Some(nodes) = self.nodes.as_mut() {
-                        nodes.scope.start(id);
-                        effects.push(Effect::FetchNodes(id, nodes.compute.clone()));
-                    }
-                }
+        })
+    }
+
+    /// Jobs whose run details are wanted: the visible rows of the Jobs tab (or the job whose
+    /// detail is open) that have none cached, or only those of an unfinished run; top row first.
+    fn wanted_run_details(&self) -> Vec<String> {
+        let mut names: Vec<&str> = Vec::new();
+        match self.top_view() {
+            None if self.active == TabId::Jobs => {
+                let tab = self.tab(TabId::Jobs);
+                let source = self.source(TabId::Jobs);
+                let end = (tab.offset + self.list_viewport()).min(tab.view.len());
+                names.extend(
+                    tab.view[tab.offset.min(end)..end]
+                        .iter()
+                        .filter_map(|&i| source.item(i))
+                        .map(|item| item.name()),
+                );
             }
+            Some(View::Detail {
+                tab: TabId::Jobs,
+                name,
+                ..
+            }) => names.push(name),
+            _ => {}
+        }
+        names
+            .into_iter()
+            .filter(|name| !name.is_empty())
+            .filter(|name| {
+                self.run_cache
+                    .get(*name)
+                    .is_none_or(|d| !d.status.as_ref().is_some_and(|s| s.is_terminal()))
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Brings the table in line with the screen: node and run-details entries come and go
+    /// with what is shown, and every entry gets its current cadence. Returns the wanted run
+    /// details, top row first.
+    fn sync_sources(&mut self) -> Vec<String> {
+        let nodes = self.wanted_nodes();
+        match &nodes {
+            None => self.nodes = None,
+            Some(name) if self.nodes.as_ref().is_none_or(|n| n.compute != *name) => {
+                self.nodes = Some(NodesState {
+                    compute: name.clone(),
+                    view: NodesView::Loading,
+                });
+            }
+            Some(_) => {}
+        }
+        let runs = self.wanted_run_details();
+        let wanted: HashSet<&str> = runs.iter().map(String::as_str).collect();
+        self.sources.retain(|key, _| match key {
+            SourceKey::Computes | SourceKey::Jobs => true,
+            SourceKey::Nodes(name) => nodes.as_ref() == Some(name),
+            SourceKey::RunDetails(job) => wanted.contains(job.as_str()),
+        });
+        if let Some(name) = nodes {
+            self.sources.entry(SourceKey::Nodes(name));
+        }
+        for job in &runs {
+            self.sources.entry(SourceKey::RunDetails(job.clone()));
+        }
+        let cadences: Vec<(SourceKey, u64)> = self
+            .sources
+            .iter()
+            .map(|(key, _)| (key.clone(), self.cadence(key)))
+            .collect();
+        for (key, cadence) in cadences {
+            if let Some(state) = self.sources.get_mut(&key) {
+                state.cadence_ms = cadence;
+            }
+        }
+        runs
+    }
+
+    /// Starts the fetches that are due: one pass over the table.
+    fn schedule(&mut self, effects: &mut Vec<Effect>) {
+        if !self.is_connected() {
+            return;
+        }
+        let runs = self.sync_sources();
+        let now = self.now_mono_ms;
+        let due_now = |key: &SourceKey| {
+            self.sources
+                .get(key)
+                .is_some_and(|s| s.should_start(&self.policy, now))
+        };
+        let mut due: Vec<SourceKey> = self
+            .sources
+            .iter()
+            .filter(|(key, state)| {
+                !matches!(key, SourceKey::RunDetails(_)) && state.should_start(&self.policy, now)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        // Run details: a few at a time, top row first.
+        let run_slots = RUN_DETAILS_IN_FLIGHT.saturating_sub(
+            self.sources
+                .in_flight(|k| matches!(k, SourceKey::RunDetails(_))),
+        );
+        due.extend(
+            runs.into_iter()
+                .map(SourceKey::RunDetails)
+                .filter(|key| due_now(key))
+                .take(run_slots),
+        );
+        for key in due {
+            let id = self.next_id();
+            self.sources.entry(key.clone()).start(id);
+            effects.push(Effect::Fetch(id, key));
+            self.dirty = true;
         }
     }
 
     /// `r`: refresh what is on screen now (again when it lands, if a request is in flight).
+    /// Sources paused by an auth failure resume too.
     fn refresh_now(&mut self) {
-        let scope = if self.active.is_compute() {
-            &mut self.computes_scope
-        } else {
-            &mut self.jobs_scope
-        };
-        if scope.in_flight.is_some() {
-            scope.again = true;
-        } else {
-            scope.last_done_mono = None;
-        }
-        if let Some(nodes) = &mut self.nodes {
-            if nodes.scope.in_flight.is_some() {
-                nodes.scope.again = true;
-            } else {
-                nodes.scope.last_done_mono = None;
+        let visible = App::list_key(self.active);
+        for (key, state) in self.sources.iter_mut() {
+            let on_screen = *key == visible || matches!(key, SourceKey::Nodes(_));
+            if on_screen || state.paused {
+                state.refresh_now();
             }
         }
         self.toast(format!("refreshing{}", self.ellipsis()), Tone::Muted);
@@ -1224,14 +1413,6 @@ impl App {
         }
         self.dirty = true;
     }
-}
-
-type AmlNodes = crate::azure::models::AmlComputeNodeInformation;
-
-#[derive(Debug, Clone, Copy)]
-enum Scope {
-    Computes,
-    Jobs,
 }
 
 fn gone_lines(name: &str) -> Vec<StyledLine> {

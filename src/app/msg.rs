@@ -3,7 +3,8 @@
 //! so `update` can drop a stale answer (an older request, another workspace). Data only.
 
 use super::command::ContextChange;
-use crate::azure::models::{AmlComputeNodeInformation, ComputeResource, Job};
+use super::sources::{AppError, SourceData, SourceKey};
+use crate::azure::http::RetryEvent;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 /// Identifies one request; unique for the life of the process.
@@ -36,31 +37,36 @@ pub enum Msg {
     Tick,
     /// Connected (or reconnected) to a workspace.
     Connected(ContextInfo),
-    /// Connecting failed.
-    ConnectFailed(String),
-    ComputesLoaded {
+    /// Connecting (or checking the workspace of a switch) failed.
+    ConnectFailed(AppError),
+    /// A source's fetch ended.
+    Loaded {
         id: RequestId,
-        result: Result<Vec<ComputeResource>, String>,
+        key: SourceKey,
+        result: Result<SourceData, AppError>,
     },
-    JobsLoaded {
-        id: RequestId,
-        result: Result<Vec<Job>, String>,
-    },
-    NodesLoaded {
-        id: RequestId,
-        compute: String,
-        result: Result<Vec<AmlComputeNodeInformation>, String>,
-    },
-    /// HTTP requests currently on the wire (from the pipeline).
-    HttpInFlight(usize),
+    /// What the HTTP pipeline is doing (after each batch of messages).
+    Http(HttpActivity),
+}
+
+/// The HTTP pipeline's counters and its retries since the last report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpActivity {
+    /// Logical requests not finished (one waiting to retry included).
+    pub in_flight: usize,
+    /// Retries since the connection was made.
+    pub retries: u64,
+    /// 429 answers since the connection was made.
+    pub throttled: u64,
+    /// Retries since the last report, oldest first.
+    pub events: Vec<RetryEvent>,
 }
 
 /// Something `update` wants done; executed by the runtime (fetches) or the terminal loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    FetchComputes(RequestId),
-    FetchJobs(RequestId),
-    FetchNodes(RequestId, String),
+    /// Fetch source `key`; answered by `Msg::Loaded` with the same id.
+    Fetch(RequestId, SourceKey),
     /// Put `text` on the clipboard (OSC 52).
     Copy {
         label: String,

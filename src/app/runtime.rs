@@ -1,14 +1,17 @@
 //! The runtime: carries out the fetch effects of `App::update` on tokio tasks and sends each
-//! answer back as a message tagged with its request id. It holds the data source (the Azure ML
-//! client) and nothing of the app's state, so requests never block input and a slow answer is
-//! simply dropped by `update` when it is stale. Every request has an overall timeout. Effects
-//! that touch the terminal (clipboard) or the connection are left to the terminal loop.
+//! answer back as a `Msg::Loaded` tagged with its request id and source key. It holds the data
+//! source (the Azure ML client) and nothing of the app's state, so requests never block input
+//! and a slow answer is simply dropped by `update` when it is stale. Every request has an
+//! overall timeout; errors reach the app typed ([`AppError`]), never as bare strings. It also
+//! reports the HTTP pipeline's activity (in flight, retries, throttling). Effects that touch the
+//! terminal (clipboard) or the connection are left to the terminal loop.
 
 use super::JOB_LIST_LIMIT;
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, HttpActivity, Msg};
+use super::sources::{AppError, SourceData, SourceKey};
 use crate::azure::AmlClient;
+use crate::azure::http::{PipelineStats, RetryEvent};
 use crate::azure::jobs::JobListOptions;
-use crate::azure::models::{AmlComputeNodeInformation, ComputeResource, Job};
 use std::future::Future;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
@@ -16,42 +19,57 @@ use tokio::task::JoinSet;
 
 /// Where the data comes from (the Azure ML client; tests use a fake).
 pub trait DataSource: Clone + Send + Sync + 'static {
-    fn list_computes(&self) -> impl Future<Output = Result<Vec<ComputeResource>, String>> + Send;
-    fn list_jobs(&self, limit: usize) -> impl Future<Output = Result<Vec<Job>, String>> + Send;
-    fn list_nodes(
-        &self,
-        compute: String,
-    ) -> impl Future<Output = Result<Vec<AmlComputeNodeInformation>, String>> + Send;
-    /// HTTP requests on the wire now.
-    fn in_flight(&self) -> usize;
+    /// Fetches one source: the one place a new kind of source gets its request.
+    fn fetch(&self, key: SourceKey) -> impl Future<Output = Result<SourceData, AppError>> + Send;
+    /// The HTTP pipeline's counters.
+    fn stats(&self) -> PipelineStats;
+    /// Retries numbered above `seq`.
+    fn retry_events_since(&self, seq: u64) -> Vec<RetryEvent>;
 }
 
 impl DataSource for AmlClient {
-    async fn list_computes(&self) -> Result<Vec<ComputeResource>, String> {
-        AmlClient::list_computes(self)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn list_jobs(&self, limit: usize) -> Result<Vec<Job>, String> {
-        let options = JobListOptions {
-            max_results: Some(limit),
-            ..JobListOptions::default()
+    async fn fetch(&self, key: SourceKey) -> Result<SourceData, AppError> {
+        let data = match key {
+            SourceKey::Computes => SourceData::Computes(self.list_computes().await?),
+            SourceKey::Jobs => {
+                let options = JobListOptions {
+                    max_results: Some(JOB_LIST_LIMIT),
+                    ..JobListOptions::default()
+                };
+                SourceData::Jobs(self.list_jobs(&options).await?)
+            }
+            SourceKey::Nodes(compute) => SourceData::Nodes(self.list_nodes(&compute).await?),
+            SourceKey::RunDetails(job) => {
+                SourceData::RunDetails(Box::new(self.run_details(&job).await?))
+            }
         };
-        AmlClient::list_jobs(self, &options)
-            .await
-            .map_err(|e| e.to_string())
+        Ok(data)
     }
 
-    async fn list_nodes(&self, compute: String) -> Result<Vec<AmlComputeNodeInformation>, String> {
-        AmlClient::list_nodes(self, &compute)
-            .await
-            .map_err(|e| e.to_string())
+    fn stats(&self) -> PipelineStats {
+        self.pipeline().stats()
     }
 
-    fn in_flight(&self) -> usize {
-        self.pipeline().in_flight()
+    fn retry_events_since(&self, seq: u64) -> Vec<RetryEvent> {
+        self.pipeline().retry_events_since(seq)
     }
+}
+
+/// One GET of the client's workspace, before a switch replaces the working view: a typo in
+/// `:ws NAME` is refused with the reason, and the current workspace stays.
+pub async fn check_workspace(client: &AmlClient, timeout: Duration) -> Result<(), AppError> {
+    let ctx = client.context();
+    let what = format!(
+        "workspace {} (resource group {})",
+        ctx.workspace, ctx.resource_group
+    );
+    let mut error = match tokio::time::timeout(timeout, client.get_workspace()).await {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(e)) => AppError::from(&e),
+        Err(_) => AppError::no_answer(timeout.as_secs()),
+    };
+    error.line = format!("{what}: {}", error.line);
+    Err(error)
 }
 
 /// Runs fetches for the app.
@@ -60,6 +78,8 @@ pub struct Runtime<S: DataSource> {
     tx: UnboundedSender<Msg>,
     timeout: Duration,
     tasks: JoinSet<()>,
+    /// The last retry event reported (of the current source).
+    last_event: u64,
 }
 
 impl<S: DataSource> Runtime<S> {
@@ -70,6 +90,7 @@ impl<S: DataSource> Runtime<S> {
             tx,
             timeout,
             tasks: JoinSet::new(),
+            last_event: 0,
         }
     }
 
@@ -77,14 +98,31 @@ impl<S: DataSource> Runtime<S> {
     /// they end; their answers are stale and dropped by the app.
     pub fn set_source(&mut self, source: S) {
         self.source = Some(source);
+        self.last_event = 0;
     }
 
     pub fn source(&self) -> Option<&S> {
         self.source.as_ref()
     }
 
-    pub fn in_flight(&self) -> usize {
-        self.source.as_ref().map(DataSource::in_flight).unwrap_or(0)
+    /// The pipeline's counters and the retries since the last call.
+    pub fn activity(&mut self) -> HttpActivity {
+        let Some(source) = &self.source else {
+            return HttpActivity::default();
+        };
+        let stats = source.stats();
+        let events = if stats.retries > self.last_event {
+            source.retry_events_since(self.last_event)
+        } else {
+            Vec::new()
+        };
+        self.last_event = self.last_event.max(stats.retries);
+        HttpActivity {
+            in_flight: stats.in_flight,
+            retries: stats.retries,
+            throttled: stats.throttled,
+            events,
+        }
     }
 
     /// Tasks not yet finished.
@@ -97,54 +135,26 @@ impl<S: DataSource> Runtime<S> {
     /// the caller to handle. Without a source, a fetch is answered at once with an error.
     pub fn execute(&mut self, effect: Effect) -> Option<Effect> {
         while self.tasks.try_join_next().is_some() {}
+        let Effect::Fetch(id, key) = effect else {
+            return Some(effect);
+        };
         let tx = self.tx.clone();
-        let timeout = self.timeout;
         let Some(source) = self.source.clone() else {
-            let error = "not connected".to_owned();
-            let msg = match effect {
-                Effect::FetchComputes(id) => Msg::ComputesLoaded {
-                    id,
-                    result: Err(error),
-                },
-                Effect::FetchJobs(id) => Msg::JobsLoaded {
-                    id,
-                    result: Err(error),
-                },
-                Effect::FetchNodes(id, compute) => Msg::NodesLoaded {
-                    id,
-                    compute,
-                    result: Err(error),
-                },
-                other => return Some(other),
-            };
-            let _ = tx.send(msg);
+            let _ = tx.send(Msg::Loaded {
+                id,
+                key,
+                result: Err(AppError::not_connected()),
+            });
             return None;
         };
-        match effect {
-            Effect::FetchComputes(id) => {
-                self.tasks.spawn(async move {
-                    let result = with_timeout(timeout, source.list_computes()).await;
-                    let _ = tx.send(Msg::ComputesLoaded { id, result });
-                });
-            }
-            Effect::FetchJobs(id) => {
-                self.tasks.spawn(async move {
-                    let result = with_timeout(timeout, source.list_jobs(JOB_LIST_LIMIT)).await;
-                    let _ = tx.send(Msg::JobsLoaded { id, result });
-                });
-            }
-            Effect::FetchNodes(id, compute) => {
-                self.tasks.spawn(async move {
-                    let result = with_timeout(timeout, source.list_nodes(compute.clone())).await;
-                    let _ = tx.send(Msg::NodesLoaded {
-                        id,
-                        compute,
-                        result,
-                    });
-                });
-            }
-            other => return Some(other),
-        }
+        let timeout = self.timeout;
+        self.tasks.spawn(async move {
+            let result = match tokio::time::timeout(timeout, source.fetch(key.clone())).await {
+                Ok(result) => result,
+                Err(_) => Err(AppError::no_answer(timeout.as_secs())),
+            };
+            let _ = tx.send(Msg::Loaded { id, key, result });
+        });
         None
     }
 
@@ -154,20 +164,11 @@ impl<S: DataSource> Runtime<S> {
     }
 }
 
-async fn with_timeout<T>(
-    timeout: Duration,
-    fut: impl Future<Output = Result<T, String>>,
-) -> Result<T, String> {
-    match tokio::time::timeout(timeout, fut).await {
-        Ok(result) => result,
-        Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::RequestId;
+    use crate::azure::error::ErrorKind;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -178,39 +179,63 @@ mod tests {
     }
 
     impl DataSource for Fake {
-        async fn list_computes(&self) -> Result<Vec<ComputeResource>, String> {
+        async fn fetch(&self, key: SourceKey) -> Result<SourceData, AppError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
-            Ok(Vec::new())
+            match key {
+                SourceKey::Computes => Ok(SourceData::Computes(Vec::new())),
+                SourceKey::Nodes(_) => Ok(SourceData::Nodes(Vec::new())),
+                _ => Err(AppError::new(ErrorKind::Service, "jobs are broken", "wait")),
+            }
         }
-        async fn list_jobs(&self, _limit: usize) -> Result<Vec<Job>, String> {
-            Err("jobs are broken".into())
+        fn stats(&self) -> PipelineStats {
+            PipelineStats {
+                in_flight: 1,
+                retries: 3,
+                throttled: 2,
+            }
         }
-        async fn list_nodes(&self, _c: String) -> Result<Vec<AmlComputeNodeInformation>, String> {
-            Ok(Vec::new())
-        }
-        fn in_flight(&self) -> usize {
-            0
+        fn retry_events_since(&self, seq: u64) -> Vec<RetryEvent> {
+            (seq + 1..=3)
+                .map(|n| RetryEvent {
+                    seq: n,
+                    wall_ms: 0,
+                    reason: "429 Too Many Requests".into(),
+                    request: "GET h /p".into(),
+                    throttled: true,
+                })
+                .collect()
         }
     }
 
     #[tokio::test]
-    async fn fetches_answer_with_their_request_id() {
+    async fn fetches_answer_with_their_request_id_and_key() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut rt = Runtime::new(tx, Duration::from_secs(5));
         rt.set_source(Fake::default());
-        assert_eq!(rt.execute(Effect::FetchComputes(RequestId(3))), None);
-        assert_eq!(rt.execute(Effect::FetchJobs(RequestId(4))), None);
+        assert_eq!(
+            rt.execute(Effect::Fetch(RequestId(3), SourceKey::Computes)),
+            None
+        );
+        assert_eq!(
+            rt.execute(Effect::Fetch(RequestId(4), SourceKey::Jobs)),
+            None
+        );
         let mut seen = Vec::new();
         for _ in 0..2 {
             match rx.recv().await.unwrap() {
-                Msg::ComputesLoaded { id, result } => seen.push((id, result.is_ok())),
-                Msg::JobsLoaded { id, result } => seen.push((id, result.is_ok())),
+                Msg::Loaded { id, key, result } => seen.push((id, key, result.is_ok())),
                 other => panic!("{other:?}"),
             }
         }
         seen.sort();
-        assert_eq!(seen, vec![(RequestId(3), true), (RequestId(4), false)]);
+        assert_eq!(
+            seen,
+            vec![
+                (RequestId(3), SourceKey::Computes, true),
+                (RequestId(4), SourceKey::Jobs, false)
+            ]
+        );
         // Non-fetch effects are handed back.
         assert_eq!(rt.execute(Effect::Quit), Some(Effect::Quit));
     }
@@ -224,11 +249,14 @@ mod tests {
             ..Fake::default()
         });
         let started = std::time::Instant::now();
-        rt.execute(Effect::FetchComputes(RequestId(1)));
+        rt.execute(Effect::Fetch(RequestId(1), SourceKey::Computes));
         // `execute` returned at once; the answer is a timeout.
         assert!(started.elapsed() < Duration::from_millis(40));
         match rx.recv().await.unwrap() {
-            Msg::ComputesLoaded { result: Err(e), .. } => assert!(e.contains("no answer"), "{e}"),
+            Msg::Loaded { result: Err(e), .. } => {
+                assert_eq!(e.kind, ErrorKind::Timeout);
+                assert!(e.line.contains("no answer"), "{e}");
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -237,12 +265,24 @@ mod tests {
     async fn without_a_source_fetches_fail_fast() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut rt: Runtime<Fake> = Runtime::new(tx, Duration::from_secs(1));
-        rt.execute(Effect::FetchNodes(RequestId(9), "c".into()));
+        rt.execute(Effect::Fetch(RequestId(9), SourceKey::Nodes("c".into())));
         match rx.recv().await.unwrap() {
-            Msg::NodesLoaded {
+            Msg::Loaded {
                 id, result: Err(_), ..
             } => assert_eq!(id, RequestId(9)),
             other => panic!("{other:?}"),
         }
+        assert_eq!(rt.activity(), HttpActivity::default());
+    }
+
+    #[tokio::test]
+    async fn activity_reports_each_retry_once() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut rt = Runtime::new(tx, Duration::from_secs(1));
+        rt.set_source(Fake::default());
+        let first = rt.activity();
+        assert_eq!((first.in_flight, first.retries, first.throttled), (1, 3, 2));
+        assert_eq!(first.events.len(), 3);
+        assert!(rt.activity().events.is_empty(), "reported once");
     }
 }

@@ -234,6 +234,8 @@ pub struct ErrorEntry {
     /// What failed (`computes`, `jobs`, `nodes of gpu-cluster`, `config`, …).
     pub scope: String,
     pub message: String,
+    /// What to do about it, when known.
+    pub hint: Option<String>,
 }
 
 /// The error history, newest first, in full.
@@ -264,6 +266,13 @@ pub fn error_lines(errors: &[&ErrorEntry], now_ms: i64, width: usize) -> Vec<Sty
             width,
             2,
         ));
+        if let Some(hint) = &e.hint {
+            out.extend(wrap_styled(
+                &StyledLine::plain(format!("  what to do: {hint}"), Tone::Muted),
+                width,
+                4,
+            ));
+        }
     }
     out
 }

@@ -1,7 +1,10 @@
 //! Typed errors of the Azure ML client. Every failure the client can meet (an ARM error body, a
 //! transport failure, a timeout, an undecodable body, a failed long-running operation, missing
-//! credentials) becomes one `AzureError` whose `Display` reads well on one line. No secret ever
-//! reaches these messages: request URLs are shown without their query strings.
+//! credentials) becomes one `AzureError` whose `Display` reads well on one line, the cause first
+//! and then the request (`Connection refused — GET 127.0.0.1:1 /subscriptions/…`), so a narrow
+//! title still shows why. [`AzureError::kind`] classifies it (auth, forbidden, not found,
+//! conflict, throttled, timeout, network, service, invalid) and [`AzureError::hint`] says what to
+//! do. No secret ever reaches these messages: request URLs are shown without their query strings.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -86,16 +89,102 @@ impl ApiError {
 }
 
 impl fmt::Display for ApiError {
+    /// Cause first, then the request: `409 Conflict: ComputeInUse: … — POST host /path (request id …)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "HTTP {} from {} {}: {}",
-            self.status, self.method, self.url, self.error
-        )?;
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        if reason.is_empty() {
+            write!(f, "HTTP {}", self.status)?;
+        } else {
+            write!(f, "{} {reason}", self.status)?;
+        }
+        // A code that only repeats the reason (`400 Bad Request: BadRequest`) is said once.
+        if !reason.is_empty()
+            && self.error.code == reason.replace(' ', "")
+            && !self.error.message.is_empty()
+        {
+            let mut shown = self.error.clone();
+            shown.code.clear();
+            write!(f, ": {shown}")?;
+        } else {
+            write!(f, ": {}", self.error)?;
+        }
+        write!(f, " — {} {}", self.method, shown_target(&self.url))?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
         Ok(())
+    }
+}
+
+/// Why a request got no answer: decides whether another attempt can help and what to advise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing listens at the address.
+    Refused,
+    /// The connection broke (reset, closed early).
+    Reset,
+    /// The server's certificate is not trusted.
+    Certificate,
+    Other,
+}
+
+/// What kind of failure an error is, for retry decisions and for what the UI advises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// 401, or no credential could produce a token.
+    Auth,
+    /// 403: the identity lacks a role.
+    Forbidden,
+    NotFound,
+    /// 409 or 412: the resource is busy or changed meanwhile.
+    Conflict,
+    /// 429.
+    Throttled,
+    /// No answer in time.
+    Timeout,
+    /// DNS, refused or broken connection, TLS.
+    Network,
+    /// 5xx.
+    Service,
+    /// Bad input or configuration (400, an invalid name, an unsupported operation).
+    Invalid,
+    Other,
+}
+
+impl ErrorKind {
+    /// A short label (`auth`, `not found`, …) for the error history.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorKind::Auth => "auth",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Network => "network",
+            ErrorKind::Service => "service",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::Other => "error",
+        }
+    }
+
+    /// Failures that the same request, sent again later, will meet again until the user acts.
+    pub fn needs_user(self) -> bool {
+        matches!(self, ErrorKind::Auth | ErrorKind::Forbidden)
+    }
+}
+
+/// `host[:port] /path` of a shown (already redacted) URL: the scheme is noise in one line.
+pub fn shown_target(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    match rest.find('/') {
+        Some(i) => format!("{} {}", &rest[..i], &rest[i..]),
+        None => rest.to_owned(),
     }
 }
 
@@ -105,21 +194,27 @@ pub enum AzureError {
     #[error("{0}")]
     Api(Box<ApiError>),
     /// The request never got an answer (DNS, refused or reset connection, TLS).
-    #[error("network error on {method} {url}: {message}")]
+    #[error("{message} — {method} {}", shown_target(url))]
     Transport {
         method: String,
         url: String,
         message: String,
+        failure: TransportFailure,
+        /// The request may have reached the server (false: it failed while connecting).
+        sent: bool,
     },
     /// No answer within the per-request timeout.
-    #[error("{method} {url} timed out after {}s", .after.as_secs_f32())]
+    #[error("timed out after {}s — {method} {}", .after.as_secs_f32(), shown_target(url))]
     Timeout {
         method: String,
         url: String,
         after: Duration,
     },
     /// The body was not the JSON we expected.
-    #[error("could not read the response of {method} {url}: {message}")]
+    #[error(
+        "could not read the response: {message} — {method} {}",
+        shown_target(url)
+    )]
     Decode {
         method: String,
         url: String,
@@ -178,9 +273,111 @@ impl AzureError {
         }
     }
 
+    /// The service's request id, for support tickets.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            AzureError::Api(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
+
+    /// The classification of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AzureError::Api(e) => match e.status {
+                401 => ErrorKind::Auth,
+                403 => ErrorKind::Forbidden,
+                404 => ErrorKind::NotFound,
+                409 | 412 => ErrorKind::Conflict,
+                429 => ErrorKind::Throttled,
+                408 => ErrorKind::Timeout,
+                500..=599 => ErrorKind::Service,
+                400..=499 => ErrorKind::Invalid,
+                _ => ErrorKind::Other,
+            },
+            AzureError::Transport { .. } => ErrorKind::Network,
+            AzureError::Timeout { .. } | AzureError::OperationTimedOut { .. } => ErrorKind::Timeout,
+            AzureError::Auth(_) => ErrorKind::Auth,
+            AzureError::InsecureTransport { .. }
+            | AzureError::Unsupported { .. }
+            | AzureError::Invalid(_) => ErrorKind::Invalid,
+            AzureError::Decode { .. }
+            | AzureError::OperationFailed { .. }
+            | AzureError::Cancelled { .. } => ErrorKind::Other,
+        }
+    }
+
+    /// What the user can do about it, in one line.
+    pub fn hint(&self) -> String {
+        match (self.kind(), self) {
+            (ErrorKind::Auth, AzureError::Api(_)) => {
+                "token expired or invalid: run `az login` (or renew the token), or check --auth; then press r".into()
+            }
+            (ErrorKind::Auth, _) => {
+                "no credential gave a token: run `az login`, or check --auth and its environment variables; then press r".into()
+            }
+            (ErrorKind::Forbidden, AzureError::Api(e)) => match forbidden_action(&e.error) {
+                Some(action) => format!(
+                    "your identity lacks a role allowing {action} on this workspace: ask its owner for AzureML Data Scientist (or Contributor); then press r"
+                ),
+                None => "your identity lacks a role on this workspace: ask its owner for AzureML Data Scientist (or Contributor); then press r".into(),
+            },
+            (ErrorKind::Forbidden, _) => "access denied: ask the workspace owner for a role; then press r".into(),
+            (ErrorKind::NotFound, _) => {
+                "check the subscription, resource group, workspace and resource names (`amlc doctor` checks the context)".into()
+            }
+            (ErrorKind::Conflict, _) => {
+                "the resource is busy or changed meanwhile: wait for its current operation, refresh, and try again".into()
+            }
+            (ErrorKind::Throttled, _) => {
+                "Azure is rate-limiting requests: amlc backs off and retries by itself".into()
+            }
+            (ErrorKind::Timeout, _) => {
+                "no answer in time: check the network, or allow more time with --timeout".into()
+            }
+            (ErrorKind::Network, AzureError::Transport { failure, url, .. }) => match failure {
+                TransportFailure::Dns => {
+                    "the host name does not resolve: check the endpoint (--endpoint, --cloud) and DNS".into()
+                }
+                TransportFailure::Refused if is_loopback_text(url) => {
+                    "nothing listens there: is the emulator running? (check --endpoint)".into()
+                }
+                TransportFailure::Certificate => {
+                    "the server's certificate is not trusted: trust its CA with --ca-cert PATH or SSL_CERT_FILE".into()
+                }
+                _ => "check the network, the proxy (HTTPS_PROXY, NO_PROXY) and the endpoint".into(),
+            },
+            (ErrorKind::Network, _) => {
+                "check the network, the proxy (HTTPS_PROXY, NO_PROXY) and the endpoint".into()
+            }
+            (ErrorKind::Service, _) => {
+                "Azure had a server error: amlc retries; if it lasts, see https://status.azure.com".into()
+            }
+            (ErrorKind::Invalid, _) => "check the input or the configuration (`amlc doctor`)".into(),
+            (ErrorKind::Other, _) => "see the log (--log-file) for details".into(),
+        }
+    }
+}
+
+/// The action a 403 names (`… does not have authorization to perform action 'X' over scope …`).
+fn forbidden_action(error: &ErrorDetail) -> Option<String> {
+    let message = &error.message;
+    let start = message.find("action '")? + "action '".len();
+    let len = message[start..].find('\'')?;
+    Some(message[start..start + len].to_owned()).filter(|a| !a.is_empty())
+}
+
+fn is_loopback_text(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    })
 }
 
 impl From<Box<ApiError>> for AzureError {
@@ -222,10 +419,68 @@ mod tests {
         let text = err.to_string();
         assert_eq!(
             text,
-            "HTTP 400 from PUT https://management.azure.com/x: BadRequest: The name is invalid (target: computeName) [details: Inner: too long] (request id abc)"
+            "400 Bad Request: The name is invalid (target: computeName) [details: Inner: too long] — PUT management.azure.com /x (request id abc)"
         );
+        assert_eq!(err.kind(), ErrorKind::Invalid);
         assert!(!text.contains('\n'));
         assert_eq!(err.code(), Some("BadRequest"));
+    }
+
+    #[test]
+    fn kinds_and_hints_by_status() {
+        let api = |status: u16, message: &str| {
+            AzureError::Api(Box::new(ApiError {
+                status,
+                method: "GET".into(),
+                url: "https://h/p".into(),
+                error: ErrorDetail {
+                    code: "X".into(),
+                    message: message.into(),
+                    ..ErrorDetail::default()
+                },
+                request_id: None,
+            }))
+        };
+        for (status, kind) in [
+            (401, ErrorKind::Auth),
+            (403, ErrorKind::Forbidden),
+            (404, ErrorKind::NotFound),
+            (409, ErrorKind::Conflict),
+            (412, ErrorKind::Conflict),
+            (429, ErrorKind::Throttled),
+            (503, ErrorKind::Service),
+            (400, ErrorKind::Invalid),
+        ] {
+            assert_eq!(api(status, "m").kind(), kind, "{status}");
+        }
+        assert!(api(401, "").hint().contains("az login"));
+        let forbidden = api(
+            403,
+            "The client 'me' does not have authorization to perform action 'Microsoft.MachineLearningServices/workspaces/computes/write' over scope '/x'",
+        );
+        assert!(
+            forbidden
+                .hint()
+                .contains("Microsoft.MachineLearningServices/workspaces/computes/write"),
+            "{}",
+            forbidden.hint()
+        );
+        assert!(api(404, "").hint().contains("amlc doctor"));
+        assert!(api(429, "").hint().contains("backs off"));
+        assert_eq!(AzureError::Auth("x".into()).kind(), ErrorKind::Auth);
+        let refused = AzureError::Transport {
+            method: "GET".into(),
+            url: "http://127.0.0.1:1/subscriptions/s".into(),
+            message: "Connection refused".into(),
+            failure: TransportFailure::Refused,
+            sent: false,
+        };
+        assert_eq!(refused.kind(), ErrorKind::Network);
+        assert_eq!(
+            refused.to_string(),
+            "Connection refused — GET 127.0.0.1:1 /subscriptions/s"
+        );
+        assert!(refused.hint().contains("emulator"));
     }
 
     #[test]

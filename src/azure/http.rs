@@ -2,16 +2,29 @@
 //! with exponential backoff and jitter that honour `Retry-After`, a client request id and user
 //! agent, a refusal to send tokens over plain http except to loopback, proxies from the
 //! environment, extra CA certificates, and decoding of non-2xx bodies into `AzureError::Api`.
+//!
+//! Retries follow the method and the failure ([`retry_reason`]): idempotent requests (GET, HEAD,
+//! PUT, DELETE) on 408/429/5xx, timeouts and broken connections; POST and PATCH only when the
+//! service surely did not act (429, or a failure while connecting, before anything was sent).
+//! Never on auth failures, DNS failures, untrusted certificates or a refused connection to a
+//! loopback address (a local emulator that is not running: fail at once). Retries are counted
+//! and the last few kept ([`Pipeline::stats`], [`Pipeline::retry_events_since`]) so the UI can show
+//! them; a logical request counts as in flight while it waits between attempts too.
 //! It knows nothing about compute or jobs; `client.rs` and the operation modules build on it.
 
-use super::error::{ApiError, AzureError, ErrorDetail, ErrorResponse, Result, redact_url};
+use super::error::{
+    ApiError, AzureError, ErrorDetail, ErrorResponse, Result, TransportFailure, redact_url,
+    shown_target,
+};
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use url::Url;
 
@@ -300,16 +313,55 @@ pub fn api_error(
     }))
 }
 
-/// A transport failure that another attempt cannot mend: the server's certificate is not
-/// trusted (a corporate proxy or a self-signed emulator without `--ca-cert`).
-fn is_permanent(message: &str) -> bool {
-    message.to_ascii_lowercase().contains("certificate")
+/// Methods the service may receive twice without harm.
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
 }
 
-fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+/// Why another attempt of `request` may succeed after `outcome`, or `None` when it must not be
+/// retried (see the module header for the policy).
+pub fn retry_reason(
+    request_method: &Method,
+    request_url: &Url,
+    outcome: &Result<Response>,
+) -> Option<String> {
+    let idempotent = is_idempotent(request_method);
+    match outcome {
+        Ok(resp) => {
+            let code = resp.status.as_u16();
+            let retryable = match code {
+                429 => true,
+                408 | 500 | 502 | 503 | 504 => idempotent,
+                _ => false,
+            };
+            retryable.then(|| {
+                format!("{} {}", code, resp.status.canonical_reason().unwrap_or(""))
+                    .trim_end()
+                    .to_owned()
+            })
+        }
+        Err(AzureError::Transport {
+            failure,
+            sent,
+            message,
+            ..
+        }) => {
+            let retryable = match failure {
+                TransportFailure::Dns | TransportFailure::Certificate => false,
+                TransportFailure::Refused => !is_loopback(request_url),
+                TransportFailure::Reset | TransportFailure::Other => idempotent || !sent,
+            };
+            retryable.then(|| message.clone())
+        }
+        Err(AzureError::Timeout { after, .. }) if idempotent => {
+            Some(format!("timed out after {}s", after.as_secs_f32()))
+        }
+        Err(_) => None,
+    }
 }
-
 /// True for loopback hosts, where a bearer over plain http is acceptable (a local emulator).
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -333,11 +385,65 @@ struct PipelineInner {
     stats: Stats,
 }
 
+/// Retry events kept for the UI.
+const RETRY_EVENTS: usize = 16;
+
+/// One retry: when, why, and of which request (method, host and path; never the query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryEvent {
+    /// Increasing number of the event since the pipeline was built (1 for the first).
+    pub seq: u64,
+    /// Wall clock, ms since the epoch.
+    pub wall_ms: i64,
+    /// The failure that made the pipeline try again (`429 Too Many Requests`, `Connection reset`).
+    pub reason: String,
+    /// `GET host /path`.
+    pub request: String,
+    /// The answer was a 429.
+    pub throttled: bool,
+}
+
+/// A copy of the pipeline's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PipelineStats {
+    /// Logical requests not finished yet (waiting between attempts included).
+    pub in_flight: usize,
+    /// Attempts repeated since start.
+    pub retries: u64,
+    /// 429 answers received since start.
+    pub throttled: u64,
+}
+
 /// Counters for the status bar and `doctor`.
 #[derive(Default)]
 struct Stats {
-    in_flight: std::sync::atomic::AtomicUsize,
-    retries: std::sync::atomic::AtomicU64,
+    in_flight: AtomicUsize,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    events: Mutex<VecDeque<RetryEvent>>,
+}
+
+impl Stats {
+    fn record(&self, reason: String, request: String, throttled: bool) {
+        let seq = self.retries.fetch_add(1, Ordering::Relaxed) + 1;
+        let wall_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let Ok(mut events) = self.events.lock() else {
+            return;
+        };
+        events.push_back(RetryEvent {
+            seq,
+            wall_ms,
+            reason,
+            request,
+            throttled,
+        });
+        while events.len() > RETRY_EVENTS {
+            events.pop_front();
+        }
+    }
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -397,20 +503,32 @@ impl Pipeline {
         &self.inner.options
     }
 
-    /// Requests currently on the wire (for the status bar).
+    /// Logical requests not finished (for the status bar): one that waits to retry counts.
     pub fn in_flight(&self) -> usize {
-        self.inner
-            .stats
-            .in_flight
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.inner.stats.in_flight.load(Ordering::Relaxed)
     }
 
     /// Retries made since start.
     pub fn retries(&self) -> u64 {
-        self.inner
-            .stats
-            .retries
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.inner.stats.retries.load(Ordering::Relaxed)
+    }
+
+    /// The counters at once.
+    pub fn stats(&self) -> PipelineStats {
+        let stats = &self.inner.stats;
+        PipelineStats {
+            in_flight: stats.in_flight.load(Ordering::Relaxed),
+            retries: stats.retries.load(Ordering::Relaxed),
+            throttled: stats.throttled.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The kept retry events numbered above `seq`, oldest first (at most the last 16).
+    pub fn retry_events_since(&self, seq: u64) -> Vec<RetryEvent> {
+        match self.inner.stats.events.lock() {
+            Ok(events) => events.iter().filter(|e| e.seq > seq).cloned().collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Sends with retries; a non-2xx final answer becomes `AzureError::Api`.
@@ -433,34 +551,43 @@ impl Pipeline {
     pub async fn send_raw(&self, request: Request) -> Result<Response> {
         let policy = &self.inner.options.retry;
         let client_request_id = uuid::Uuid::new_v4().to_string();
+        let stats = &self.inner.stats;
+        let _guard = InFlight::new(stats);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let outcome = self.attempt(&request, &client_request_id).await;
+            let throttled = matches!(&outcome, Ok(r) if r.status == StatusCode::TOO_MANY_REQUESTS);
+            if throttled {
+                stats.throttled.fetch_add(1, Ordering::Relaxed);
+            }
             let last = attempt >= policy.max_attempts.max(1);
+            let Some(reason) = retry_reason(&request.method, &request.url, &outcome) else {
+                return outcome;
+            };
+            if last {
+                return outcome;
+            }
             let wait = match &outcome {
-                Ok(resp) if is_retryable_status(resp.status) && !last => resp
+                Ok(resp) => resp
                     .retry_after()
                     .map(|d| d.min(policy.max_retry_after))
                     .unwrap_or_else(|| policy.backoff(attempt - 1)),
-                Err(AzureError::Transport { message, .. }) if !last && !is_permanent(message) => {
-                    policy.backoff(attempt - 1)
-                }
-                Err(AzureError::Timeout { .. }) if !last => policy.backoff(attempt - 1),
-                _ => return outcome,
+                Err(_) => policy.backoff(attempt - 1),
             };
+            let shown = format!(
+                "{} {}",
+                request.method,
+                shown_target(&redact_url(&request.url))
+            );
             tracing::debug!(
-                method = %request.method,
-                url = %redact_url(&request.url),
+                request = %shown,
                 attempt,
                 wait_ms = wait.as_millis() as u64,
-                outcome = %match &outcome { Ok(r) => r.status.to_string(), Err(e) => e.to_string() },
+                reason = %reason,
                 "retrying"
             );
-            self.inner
-                .stats
-                .retries
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            stats.record(reason, shown, throttled);
             tokio::time::sleep(wait).await;
         }
     }
@@ -498,7 +625,6 @@ impl Pipeline {
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
-        let _guard = InFlight::new(&self.inner.stats);
         let started = std::time::Instant::now();
         let response = builder
             .send()
@@ -531,37 +657,20 @@ impl Pipeline {
             return AzureError::Timeout {
                 method: method.into(),
                 url: url.into(),
-                after: self.inner.options.timeout,
+                after: if e.is_connect() {
+                    self.inner.options.connect_timeout
+                } else {
+                    self.inner.options.timeout
+                },
             };
         }
-        // reqwest's Display includes the URL with its query; walk the sources instead.
-        let mut message = String::new();
-        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-        while let Some(s) = source {
-            if !message.is_empty() {
-                message.push_str(": ");
-            }
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        if message.is_empty() {
-            message = if e.is_connect() {
-                "could not connect".into()
-            } else if e.is_body() || e.is_decode() {
-                "the connection broke while reading the response".into()
-            } else {
-                "request failed".into()
-            };
-        }
-        if is_permanent(&message) {
-            message.push_str(
-                " (the server's certificate is not trusted: trust its CA with --ca-cert PATH or SSL_CERT_FILE)",
-            );
-        }
+        let (failure, message) = classify_transport(&e);
         AzureError::Transport {
             method: method.into(),
             url: url.into(),
             message,
+            failure,
+            sent: !e.is_connect(),
         }
     }
 
@@ -646,22 +755,88 @@ pub fn next_link(
     Ok(Some(url))
 }
 
+/// What broke, and a one-line cause that reads first in the error: `Connection refused`,
+/// `DNS lookup failed for HOST: …`, `Connection reset`, or the innermost message of the chain.
+/// reqwest's own Display includes the URL with its query, so only the sources are read.
+fn classify_transport(e: &reqwest::Error) -> (TransportFailure, String) {
+    let mut chain: Vec<String> = Vec::new();
+    let mut io_kind = None;
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            io_kind = Some(io.kind());
+        }
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    let all = chain.join(": ").to_ascii_lowercase();
+    let innermost = chain.last().cloned().unwrap_or_else(|| {
+        if e.is_connect() {
+            "could not connect".into()
+        } else if e.is_body() || e.is_decode() {
+            "the connection broke while reading the response".into()
+        } else {
+            "request failed".into()
+        }
+    });
+    let innermost = super::error::one_line(&innermost);
+    use std::io::ErrorKind as Io;
+    if io_kind == Some(Io::ConnectionRefused) || all.contains("connection refused") {
+        return (TransportFailure::Refused, "Connection refused".into());
+    }
+    if all.contains("dns error") || all.contains("failed to lookup address") {
+        let host = e.url().and_then(|u| u.host_str()).unwrap_or("?").to_owned();
+        return (
+            TransportFailure::Dns,
+            format!("DNS lookup failed for {host}: {innermost}"),
+        );
+    }
+    if all.contains("certificate") {
+        return (
+            TransportFailure::Certificate,
+            format!(
+                "{innermost} (the server's certificate is not trusted: trust its CA with --ca-cert PATH or SSL_CERT_FILE)"
+            ),
+        );
+    }
+    if matches!(
+        io_kind,
+        Some(Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof)
+    ) || all.contains("connection reset")
+        || all.contains("connection closed")
+        || all.contains("incomplete message")
+    {
+        let cause = if innermost.to_ascii_lowercase().contains("reset") {
+            "Connection reset".to_owned()
+        } else {
+            format!("Connection closed early: {innermost}")
+        };
+        return (TransportFailure::Reset, cause);
+    }
+    (TransportFailure::Other, capitalize(&innermost))
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Counts a logical request from its first attempt to its final outcome.
 struct InFlight<'a>(&'a Stats);
 
 impl<'a> InFlight<'a> {
     fn new(stats: &'a Stats) -> Self {
-        stats
-            .in_flight
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        stats.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(stats)
     }
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0
-            .in_flight
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -739,8 +914,10 @@ mod tests {
             b"<html>bad gateway</html>",
         );
         let text = err.to_string();
-        assert!(text.contains("HTTP 502"), "{text}");
-        assert!(text.contains("BadGateway"), "{text}");
+        assert!(
+            text.starts_with("502 Bad Gateway: <html>bad gateway</html> — GET h /p"),
+            "{text}"
+        );
         assert!(!text.contains("secret"), "{text}");
     }
 }

@@ -1,6 +1,7 @@
 //! The two bottom lines. The status bar: an emulator badge when running on the embedded
 //! emulator, then cloud, subscription, resource group, workspace and auth method; on the right
-//! the time since the last refresh, HTTP requests in flight and the error count. The hint line:
+//! the time since the last refresh, HTTP requests in flight (with the retries and throttled
+//! answers so far, once there are any) and the error count. The hint line:
 //! the filter or command line while editing, else a toast, else the keys of the current context
 //! (generated from the key table).
 
@@ -29,11 +30,21 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
         None if scope.in_flight.is_some() => right.push(format!("{} loading", sym.refresh)),
         None => {}
     }
-    right.push(format!(
-        "{} {}",
-        if app.ascii { "req" } else { "⇅" },
-        app.http_in_flight
-    ));
+    // Requests in flight (waiting to retry included), and the retries so far.
+    let http = &app.http;
+    let mut requests = format!("{} {}", if app.ascii { "req" } else { "⇅" }, http.in_flight);
+    if http.retries > 0 {
+        requests.push_str(&format!(
+            "{}{} retr{}",
+            app.dot(),
+            http.retries,
+            if http.retries == 1 { "y" } else { "ies" }
+        ));
+        if http.throttled > 0 {
+            requests.push_str(&format!(" ({} throttled)", http.throttled));
+        }
+    }
+    right.push(requests);
     let errors = app.errors.len();
     right.push(format!(
         "{errors} error{}",

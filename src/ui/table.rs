@@ -142,7 +142,10 @@ fn title(app: &App, tab: &TabState, sym: &Symbols) -> Line<'static> {
             .last_ok_wall
             .map(|t| format!("last good {} ago", format::age(app.now_wall_ms, t)))
             .unwrap_or_else(|| "no data yet".into());
-        let error = scope.last_error.as_deref().unwrap_or("request failed");
+        let error = scope
+            .last_error
+            .as_ref()
+            .map_or("request failed", |e| e.line.as_str());
         spans.push(Span::styled(
             format!(
                 "{} {} stale: {last} ({} failure{}): {} ",
@@ -192,13 +195,22 @@ fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
             return Some(Text::from(vec![
                 Line::styled(format!("Could not load {}", kind.noun()), theme.failed),
                 Line::from(""),
-                Line::from(scope.last_error.clone().unwrap_or_default()),
+                Line::from(
+                    scope
+                        .last_error
+                        .as_ref()
+                        .map(|e| e.line.clone())
+                        .unwrap_or_default(),
+                ),
                 Line::from(""),
                 Line::styled(
-                    format!(
-                        "retrying with back-off{d}r retries now{d}:errors shows details",
-                        d = app.dot()
-                    ),
+                    match &scope.last_error {
+                        Some(e) if scope.paused => e.hint.clone(),
+                        _ => format!(
+                            "retrying with back-off{d}r retries now{d}:errors shows details",
+                            d = app.dot()
+                        ),
+                    },
                     theme.muted,
                 ),
             ]));

@@ -3,7 +3,10 @@
 //! the real message flow, with "now" frozen, and rendering to ratatui's `TestBackend`.
 #![allow(dead_code)]
 
-use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, RequestId};
+use amlc::app::{
+    App, AppError, AppOptions, ContextInfo, Effect, Msg, RequestId, SourceData, SourceKey,
+};
+use amlc::azure::error::{ApiError, AzureError, ErrorDetail, ErrorKind};
 use amlc::azure::models::{AmlComputeNodeInformation, ComputeResource, Job, NodesPage, Page};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Terminal;
@@ -52,14 +55,8 @@ pub fn app_with(options: AppOptions, width: u16, height: u16) -> App {
     app.update(Msg::Resize(width, height));
     let effects = app.update(Msg::Connected(context()));
     let (computes_id, jobs_id) = fetch_ids(&effects);
-    app.update(Msg::ComputesLoaded {
-        id: computes_id,
-        result: Ok(computes()),
-    });
-    app.update(Msg::JobsLoaded {
-        id: jobs_id,
-        result: Ok(jobs()),
-    });
+    app.update(computes_loaded(computes_id, Ok(computes())));
+    app.update(jobs_loaded(jobs_id, Ok(jobs())));
     app.toast = None;
     app
 }
@@ -73,14 +70,14 @@ pub fn fetch_ids(effects: &[Effect]) -> (RequestId, RequestId) {
     let computes = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchComputes(id) => Some(*id),
+            Effect::Fetch(id, SourceKey::Computes) => Some(*id),
             _ => None,
         })
         .expect("a compute fetch");
     let jobs = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchJobs(id) => Some(*id),
+            Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
             _ => None,
         })
         .expect("a job fetch");
@@ -138,4 +135,59 @@ pub fn screen(app: &App) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The answer of a compute-list fetch.
+pub fn computes_loaded(id: RequestId, result: Result<Vec<ComputeResource>, AppError>) -> Msg {
+    Msg::Loaded {
+        id,
+        key: SourceKey::Computes,
+        result: result.map(SourceData::Computes),
+    }
+}
+
+/// The answer of a job-list fetch.
+pub fn jobs_loaded(id: RequestId, result: Result<Vec<Job>, AppError>) -> Msg {
+    Msg::Loaded {
+        id,
+        key: SourceKey::Jobs,
+        result: result.map(SourceData::Jobs),
+    }
+}
+
+/// The answer of a node-list fetch.
+pub fn nodes_loaded(
+    id: RequestId,
+    compute: String,
+    result: Result<Vec<AmlComputeNodeInformation>, AppError>,
+) -> Msg {
+    Msg::Loaded {
+        id,
+        key: SourceKey::Nodes(compute),
+        result: result.map(SourceData::Nodes),
+    }
+}
+
+/// A server-side failure (5xx) reading `line`.
+pub fn service_error(line: &str) -> AppError {
+    AppError::new(
+        ErrorKind::Service,
+        line,
+        "Azure had a server error: amlc retries",
+    )
+}
+
+/// The app's error for an ARM answer of `status` with `code` and `message` to `GET path`.
+pub fn api_error(status: u16, code: &str, message: &str, path: &str) -> AppError {
+    AppError::from(AzureError::Api(Box::new(ApiError {
+        status,
+        method: "GET".into(),
+        url: format!("https://management.azure.com{path}"),
+        error: ErrorDetail {
+            code: code.into(),
+            message: message.into(),
+            ..ErrorDetail::default()
+        },
+        request_id: Some("req-1".into()),
+    })))
 }

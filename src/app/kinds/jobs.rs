@@ -1,8 +1,12 @@
-//! The Jobs tab: name, display name, status, experiment, compute, created, duration (newest
-//! first); a detail with the command, environment, resources, inputs, outputs, services and
-//! tags. Start and end times are not part of the v2 job schema: they are read from the raw JSON
-//! where services put them (`properties.properties.StartTimeUtc` / `EndTimeUtc`, or
-//! `properties.startTimeUtc` / `endTimeUtc`); a running job's duration counts up to "now".
+//! The Jobs tab: name, display name, status, experiment, compute, created, duration, queue time
+//! (newest first); a detail with the times, the error, the command, environment, resources, inputs,
+//! outputs, services and tags. Start and end times are not part of the v2 job schema: they come
+//! from run history's details when the app fetched them (`Job::run_details`), else from the raw
+//! JSON where services put them (`properties.properties.StartTimeUtc` / `EndTimeUtc`, or
+//! `properties.startTimeUtc` / `endTimeUtc`). Duration is run time only: end - start when
+//! finished, now - start while running, none while queued; queue time (start - created) is
+//! shown apart. A failed job's error code shows in its status cell, the full error in its
+//! detail.
 
 use super::common::{self, job_tone};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};
@@ -23,6 +27,7 @@ const COLUMNS: &[Column] = &[
     Column::new("COMPUTE", 10, 20, 140),
     Column::new("CREATED", 8, 9, 230),
     Column::new("DURATION", 8, 9, 200),
+    Column::new("QUEUED", 7, 8, 100),
 ];
 
 const START_POINTERS: &[&str] = &[
@@ -43,6 +48,47 @@ fn time_at(job: &Job, pointers: &[&str]) -> Option<i64> {
         .and_then(format::parse_time_ms)
 }
 
+/// When the run started: run history first, then the job's own JSON.
+pub fn start_ms(job: &Job) -> Option<i64> {
+    job.run_details
+        .as_ref()
+        .and_then(|d| d.start_time_utc.as_deref())
+        .and_then(format::parse_time_ms)
+        .or_else(|| time_at(job, START_POINTERS))
+}
+
+/// When the run ended: run history first, then the job's own JSON.
+pub fn end_ms(job: &Job) -> Option<i64> {
+    job.run_details
+        .as_ref()
+        .and_then(|d| d.end_time_utc.as_deref())
+        .and_then(format::parse_time_ms)
+        .or_else(|| time_at(job, END_POINTERS))
+}
+
+/// Time spent waiting before the run started (start - created), once it started.
+pub fn queue_ms(job: &Job) -> Option<i64> {
+    Some((start_ms(job)? - submitted_ms(job)?).max(0))
+}
+
+/// When the run was submitted: run history's creation time, else the job's.
+fn submitted_ms(job: &Job) -> Option<i64> {
+    job.run_details
+        .as_ref()
+        .and_then(|d| d.created_time_utc.as_deref())
+        .and_then(format::parse_time_ms)
+        .or_else(|| created_ms(job))
+}
+
+/// Queue time: start - created once started; while an active job waits, the wait so far.
+fn queue_cell_ms(job: &Job, now_ms: i64) -> Option<(i64, bool)> {
+    match queue_ms(job) {
+        Some(ms) => Some((ms, false)),
+        None if is_active(job) => Some(((now_ms - submitted_ms(job)?).max(0), true)),
+        None => None,
+    }
+}
+
 pub fn status_text(job: &Job) -> &str {
     job.properties
         .status
@@ -60,16 +106,11 @@ fn is_active(job: &Job) -> bool {
     job_tone(status_text(job)) == Tone::Progress
 }
 
-/// Run time in ms: end (or now, while active) minus start (or creation).
+/// Run time in ms: end (or now, while active) minus start; none before the run started (queue
+/// time is not run time).
 pub fn duration_ms(job: &Job, now_ms: i64) -> Option<i64> {
-    let start = time_at(job, START_POINTERS).or_else(|| {
-        if is_active(job) {
-            created_ms(job)
-        } else {
-            None
-        }
-    })?;
-    let end = match time_at(job, END_POINTERS) {
+    let start = start_ms(job)?;
+    let end = match end_ms(job) {
         Some(end) => end,
         None if is_active(job) => now_ms,
         None => return None,
@@ -84,20 +125,35 @@ fn compute_name(job: &Job) -> Option<&str> {
         .map(format::last_segment)
 }
 
-/// The error code of a failed job, if the service sent one.
+/// The run-history error of a job, if it has one.
+fn run_error(job: &Job) -> Option<&crate::azure::models::RunError> {
+    job.run_details.as_ref()?.error.as_ref()?.error.as_ref()
+}
+
+/// The error code of a failed job, if the service sent one (run history first).
 fn error_code(job: &Job) -> Option<&str> {
-    ["/properties/error/code", "/properties/error/error/code"]
-        .iter()
-        .find_map(|p| job.raw.pointer(p).and_then(Value::as_str))
+    run_error(job)
+        .and_then(|e| e.code.as_deref())
+        .filter(|c| !c.is_empty())
+        .or_else(|| {
+            ["/properties/error/code", "/properties/error/error/code"]
+                .iter()
+                .find_map(|p| job.raw.pointer(p).and_then(Value::as_str))
+        })
 }
 
 fn error_message(job: &Job) -> Option<&str> {
-    [
-        "/properties/error/message",
-        "/properties/error/error/message",
-    ]
-    .iter()
-    .find_map(|p| job.raw.pointer(p).and_then(Value::as_str))
+    run_error(job)
+        .and_then(|e| e.message.as_deref())
+        .filter(|m| !m.is_empty())
+        .or_else(|| {
+            [
+                "/properties/error/message",
+                "/properties/error/error/message",
+            ]
+            .iter()
+            .find_map(|p| job.raw.pointer(p).and_then(Value::as_str))
+        })
 }
 
 impl Kind for Jobs {
@@ -156,6 +212,13 @@ impl Kind for Jobs {
                 ),
                 None => Cell::missing(),
             },
+            7 => match queue_cell_ms(j, now_ms) {
+                Some((ms, waiting)) => Cell::new(
+                    format::duration(ms),
+                    if waiting { Tone::Progress } else { Tone::Muted },
+                ),
+                None => Cell::missing(),
+            },
             _ => Cell::missing(),
         }
         .into()
@@ -172,6 +235,7 @@ impl Kind for Jobs {
             3 => SortKey::text(j.properties.experiment_name.as_deref().unwrap_or("")),
             4 => SortKey::text(compute_name(j).unwrap_or("")),
             5 => SortKey::opt_num(created_ms(j)),
+            7 => SortKey::opt_num(queue_ms(j)),
             _ => SortKey::opt_num(duration_ms(j, created_ms(j).unwrap_or(0))),
         }
     }
@@ -231,14 +295,23 @@ impl Kind for Jobs {
         {
             s.field("Created by", by);
         }
-        if let Some(start) = time_at(j, START_POINTERS) {
+        if let Some(ms) = queue_ms(j) {
+            s.field("Queued for", format::duration(ms));
+        }
+        if let Some(start) = start_ms(j) {
             s.field("Started", format::ms_with_age(start, ctx.now_ms));
         }
-        if let Some(end) = time_at(j, END_POINTERS) {
+        if let Some(end) = end_ms(j) {
             s.field("Ended", format::ms_with_age(end, ctx.now_ms));
         }
-        if let Some(ms) = duration_ms(j, ctx.now_ms) {
-            s.field("Duration", format::duration(ms));
+        match duration_ms(j, ctx.now_ms) {
+            Some(ms) => {
+                s.field("Duration", format::duration(ms));
+            }
+            None if is_active(j) && start_ms(j).is_none() => {
+                s.field_toned("Duration", "not started yet", Tone::Muted);
+            }
+            None => {}
         }
         s.opt("Parent job", p.parent_job_name.as_deref());
         s.opt("Archived", p.is_archived);
@@ -252,6 +325,27 @@ impl Kind for Jobs {
                 _ => code.to_owned(),
             };
             e.text(text, Tone::Failed);
+            if let Some(run) = run_error(j) {
+                for inner in &run.details {
+                    let code = inner.code.as_deref().unwrap_or("");
+                    let message = inner.message.as_deref().unwrap_or("");
+                    let line = match (code.is_empty(), message.is_empty()) {
+                        (false, false) => format!("{code}: {message}"),
+                        (false, true) => code.to_owned(),
+                        (true, _) => message.to_owned(),
+                    };
+                    if !line.is_empty() {
+                        e.text(line, Tone::Failed);
+                    }
+                }
+                e.opt("Target", run.target.as_deref());
+                e.opt("Reference code", run.reference_code.as_deref());
+            }
+            if let Some(details) = &j.run_details {
+                for warning in details.warning_messages() {
+                    e.text(format!("warning: {warning}"), Tone::Warning);
+                }
+            }
             sections.push(e);
         }
 

@@ -33,6 +33,10 @@ pub struct Job {
     /// Fields set aside as unreadable (`path: reason`). Never serialized.
     #[serde(skip)]
     pub parse_warnings: Vec<String>,
+    /// Run history's details of this job (start, end, error), when a client fetched them.
+    /// Not part of the job resource: never serialized.
+    #[serde(skip)]
+    pub run_details: Option<std::sync::Arc<super::RunDetails>>,
 }
 
 /// Job `properties`: the fields common to all job types and those of a Command job.
