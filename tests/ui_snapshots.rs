@@ -107,6 +107,82 @@ fn failed_job_detail() {
     assert_snapshot!("detail_job", text);
 }
 
+/// A job whose command and description hold newlines, tabs and an escape sequence: lines are
+/// kept, tabs go to the next stop, ESC shows as `^[` (never sent raw).
+#[test]
+fn multi_line_command_with_tabs() {
+    let mut app = app(100, 34);
+    app.update(ch('5'));
+    let mut jobs = jobs();
+    let job = jobs
+        .iter_mut()
+        .find(|j| j.name.as_deref() == Some("train-forever-01"))
+        .unwrap();
+    job.properties.command = Some(
+        "EPOCHS=$(cat epochs.txt || echo 0)\necho \"Starting\ttraining\"\nfor i in 1 2; do\n\tpython train.py \\\n\t\t--epoch $i\n\techo \"\x1b[32mdone $i\x1b[0m\"\ndone"
+            .into(),
+    );
+    job.properties.description = Some("line1\nline2".into());
+    let effects = app.update(ch('r'));
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::FetchJobs(id) => Some(*id),
+            _ => None,
+        })
+        .expect("r refreshes the jobs");
+    app.update(Msg::JobsLoaded {
+        id,
+        result: Ok(jobs),
+    });
+    app.toast = None;
+    app.update(ch('j'));
+    app.update(press(KeyCode::Enter));
+    for _ in 0..6 {
+        app.update(ch('j'));
+    }
+    let text = screen(&app);
+    let row = |needle: &str| -> String {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{text}"))
+            .trim_end_matches(['│', ' '])
+            .to_owned()
+    };
+    assert!(
+        row("Description").ends_with("Description   line1"),
+        "{text}"
+    );
+    assert_eq!(
+        row("line2"),
+        "│                 line2",
+        "under line1:\n{text}"
+    );
+    assert!(
+        row("EPOCHS").ends_with("|| echo 0)"),
+        "the command's lines are kept:\n{text}"
+    );
+    assert!(
+        row("Starting").ends_with("echo \"Starting  training\""),
+        "a tab goes to the next stop:\n{text}"
+    );
+    assert_eq!(
+        row("python"),
+        format!("│{}python train.py \\", " ".repeat(24))
+    );
+    assert!(
+        row("32mdone").contains("echo \"^[[32mdone $i^[[0m\""),
+        "ESC shown as ^[:\n{text}"
+    );
+    assert!(!text.contains('\u{1b}'));
+    assert!(
+        text.lines()
+            .any(|l| l.trim_end_matches(['│', ' ']) == format!("│{}done", " ".repeat(16))),
+        "the last line of the command stands alone (not `…fidone`):\n{text}"
+    );
+    assert_snapshot!("detail_job_multiline", text);
+}
+
 #[test]
 fn unknown_compute_type_detail_is_verbatim_and_masked() {
     let mut app = app(W, 30);
@@ -322,7 +398,12 @@ fn copy_menu() {
 
 /// The colour of the first cell whose text starts with `needle`.
 fn style_of(app: &amlc::app::App, needle: &str) -> ratatui::style::Style {
-    let terminal = render(app);
+    style_in(app, &Theme::default(), needle)
+}
+
+/// As [`style_of`], drawn in `theme`.
+fn style_in(app: &amlc::app::App, theme: &Theme, needle: &str) -> ratatui::style::Style {
+    let terminal = render_with(app, theme);
     let buffer = terminal.backend().buffer();
     for y in 0..buffer.area.height {
         let row: String = (0..buffer.area.width)
@@ -350,6 +431,7 @@ fn states_are_coloured_by_meaning() {
 
 #[test]
 fn no_color_theme_uses_attributes_only() {
+    // The terminal loop draws with the theme it built the app's options from.
     let app = app_with(
         AppOptions {
             theme: Theme::monochrome(),
@@ -358,14 +440,14 @@ fn no_color_theme_uses_attributes_only() {
         W,
         H,
     );
-    let terminal = render(&app);
+    let terminal = render_with(&app, &Theme::monochrome());
     let buffer = terminal.backend().buffer();
     for cell in buffer.content() {
         assert!(matches!(cell.fg, Color::Reset), "{cell:?}");
         assert!(matches!(cell.bg, Color::Reset), "{cell:?}");
     }
     assert!(
-        style_of(&app, "CreateFailed")
+        style_in(&app, &Theme::monochrome(), "CreateFailed")
             .add_modifier
             .contains(Modifier::BOLD)
     );

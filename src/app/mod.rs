@@ -29,9 +29,9 @@ use command::{Command, ContextChange};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use filter::Filter;
 use keys::{Action, Context, KeyMap};
-use kinds::{CopyTarget, DetailCtx, Item, NodesView};
+use kinds::{CopyTarget, Item, NodesView};
 use std::collections::VecDeque;
-use text::{StyledLine, Tone};
+use text::Tone;
 use views::ErrorEntry;
 
 /// The tabs, in order.
@@ -206,6 +206,8 @@ pub struct AppOptions {
 #[derive(Debug)]
 pub struct App {
     pub keymap: KeyMap,
+    /// Read only by `ui::status` until it takes the theme from `ui::draw` like the rest of the
+    /// UI: the terminal loop owns the theme it draws with. Nothing else may use it.
     pub theme: Theme,
     pub policy: RefreshPolicy,
     pub read_only: bool,
@@ -233,6 +235,8 @@ pub struct App {
     pub errors: VecDeque<ErrorEntry>,
     pub toast: Option<Toast>,
     pub http_in_flight: usize,
+    /// The text view on top, built and wrapped once (see `views`).
+    text: views::TextCache,
     /// Replaced lists waiting to be freed (see [`App::take_retired`]).
     retired: Vec<Retired>,
     next_request: u64,
@@ -270,6 +274,7 @@ impl App {
             errors: VecDeque::new(),
             toast: None,
             http_in_flight: 0,
+            text: views::TextCache::default(),
             retired: Vec::new(),
             next_request: 1,
             dirty: true,
@@ -400,47 +405,6 @@ impl App {
         self.views.is_empty() && self.active_tab().busy
     }
 
-    /// The title and lines of a text view.
-    pub fn text_view(&self, view: &View) -> (String, Vec<StyledLine>) {
-        let width = self.text_width();
-        match view {
-            View::Detail { tab, name, .. } => {
-                let title = format!("{}{}{name}", kinds::kind(*tab).title(), self.dot());
-                match self.find_item(*tab, name) {
-                    Some(item) => {
-                        let nodes = self
-                            .nodes
-                            .as_ref()
-                            .filter(|n| n.compute == *name)
-                            .map(|n| &n.view);
-                        let ctx = DetailCtx {
-                            now_ms: self.now_wall_ms,
-                            nodes,
-                        };
-                        let sections = kinds::kind(*tab).detail(item, &ctx);
-                        (title, views::section_lines(&sections, width))
-                    }
-                    None => (title, gone_lines(name)),
-                }
-            }
-            View::Json { tab, name, .. } => {
-                let title = format!("{name}{}JSON (secrets masked)", self.dot());
-                match self.find_item(*tab, name) {
-                    Some(item) => (title, views::json_lines(&item.redacted_json(), width)),
-                    None => (title, gone_lines(name)),
-                }
-            }
-            View::Help { .. } => (
-                "Help".into(),
-                views::help_lines(&self.keymap, self.ascii, width),
-            ),
-            View::Errors { .. } => (
-                format!("Errors ({} recent)", self.errors.len()),
-                views::error_lines(&self.error_history(), self.now_wall_ms, width),
-            ),
-        }
-    }
-
     /// The next time (monotonic ms) something is due: a refresh, a spinner frame, a toast's
     /// end, or the next second of the "refreshed Ns ago" clock. `None` means sleep until input.
     pub fn next_deadline(&self) -> Option<u64> {
@@ -537,6 +501,10 @@ impl App {
     /// Applies one message; returns what to do next.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = Vec::new();
+        // Input only moves or opens views; anything else may change what a text view shows.
+        if !matches!(msg, Msg::Key(_) | Msg::Mouse(_) | Msg::HttpInFlight(_)) {
+            self.text_changed();
+        }
         match msg {
             Msg::Key(key) => self.on_key(key, &mut effects),
             Msg::Mouse(mouse) => self.on_mouse(mouse),
@@ -568,6 +536,7 @@ impl App {
             }
         }
         self.schedule(&mut effects);
+        self.sync_text();
         if self.quit && !effects.contains(&Effect::Quit) {
             effects.push(Effect::Quit);
         }
@@ -982,17 +951,11 @@ impl App {
                     );
                 }
             }
-            Action::CopyName | Action::CopyId | Action::CopySsh => {
+            Action::CopyName | Action::CopyId | Action::CopySsh | Action::CopyLink => {
                 if let Some(menu) = self.copy_menu.take() {
                     match menu.targets.into_iter().find(|t| t.action == action) {
                         Some(target) => {
-                            self.toast(
-                                format!(
-                                    "copied the {} of {} to the clipboard",
-                                    target.label, menu.name
-                                ),
-                                Tone::Healthy,
-                            );
+                            // The terminal loop says where the text went (`App::copied`).
                             effects.push(Effect::Copy {
                                 label: target.label.to_owned(),
                                 text: target.text,
@@ -1028,7 +991,8 @@ impl App {
             self.set_filter("", viewport);
             return;
         }
-        self.quit = true;
+        // Esc never quits: say what does.
+        self.toast("nothing to go back to: q or :q quits", Tone::Muted);
     }
 
     fn switch_tab(&mut self, tab: TabId) {
@@ -1061,13 +1025,7 @@ impl App {
     }
 
     fn text_scroll_max(&self) -> usize {
-        match self.top_view() {
-            Some(view) => {
-                let (_, lines) = self.text_view(view);
-                lines.len().saturating_sub(self.text_viewport())
-            }
-            None => 0,
-        }
+        self.text_rows().saturating_sub(self.text_viewport())
     }
 
     fn clamp_text_scroll(&mut self) {
@@ -1232,11 +1190,4 @@ type AmlNodes = crate::azure::models::AmlComputeNodeInformation;
 enum Scope {
     Computes,
     Jobs,
-}
-
-fn gone_lines(name: &str) -> Vec<StyledLine> {
-    vec![StyledLine::plain(
-        format!("{name} is not in the workspace any more (as of the last refresh)."),
-        Tone::Warning,
-    )]
 }

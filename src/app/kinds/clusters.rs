@@ -5,11 +5,11 @@
 use super::common::{self, age_cell, compute_tone, created_ms};
 use super::{
     Cell, CellValue, Column, CopyTarget, DetailCtx, DetailRow, Item, Kind, NodeCounts, NodesView,
-    Section, SortKey,
+    Section, SortKey, push_int,
 };
 use crate::app::TabId;
 use crate::app::format;
-use crate::app::text::Tone;
+use crate::app::text::{Tone, make_safe_from};
 use crate::azure::models::{
     AllocationState, AmlComputeNodeInformation, AmlComputeProperties, ComputeResource, ComputeType,
 };
@@ -22,32 +22,39 @@ const COLUMNS: &[Column] = &[
     Column::new("SIZE", 12, 22, 180),
     Column::new("PRIORITY", 11, 11, 100),
     Column::new("NODES", 9, 16, 240),
-    Column::new("NODE STATES", 11, 26, 210),
+    Column::bar("NODE STATES", 11, 26, 210),
     Column::new("SCALE-DOWN", 10, 10, 90),
-    Column::new("AGE", 3, 6, 230),
+    Column::clock("AGE", 3, 6, 230),
 ];
 
 fn props(c: &ComputeResource) -> Option<&AmlComputeProperties> {
     c.properties.properties.as_cluster()
 }
 
-/// `Succeeded/Steady`, `Creating`, `Failed/Steady`; its tone; whether it is in progress.
-fn state(c: &ComputeResource) -> (String, Tone) {
+/// Appends `Succeeded/Steady`, `Creating`, `Failed/Steady` (provisioning and allocation) to
+/// `out`; returns its tone.
+fn write_state(c: &ComputeResource, out: &mut String) -> Tone {
     let provisioning = common::provisioning_ref(c);
     let allocation = props(c).and_then(|p| p.allocation_state.as_ref());
-    let text = match allocation {
-        Some(a) => format!("{provisioning}/{}", a.as_str()),
-        None => provisioning.to_owned(),
-    };
-    let provisioning_tone = compute_tone(provisioning);
-    let tone = match provisioning_tone {
+    out.push_str(provisioning);
+    if let Some(a) = allocation {
+        out.push('/');
+        out.push_str(a.as_str());
+    }
+    match compute_tone(provisioning) {
         Tone::Healthy => match allocation {
             Some(AllocationState::Resizing) => Tone::Progress,
             Some(AllocationState::Steady) | None => Tone::Healthy,
             Some(_) => Tone::Unknown,
         },
         other => other,
-    };
+    }
+}
+
+/// The state text (without the error code) and its tone.
+fn state(c: &ComputeResource) -> (String, Tone) {
+    let mut text = String::new();
+    let tone = write_state(c, &mut text);
     (text, tone)
 }
 
@@ -71,23 +78,28 @@ fn sane(count: i64) -> i64 {
     count.clamp(0, i64::from(u32::MAX))
 }
 
-fn nodes_text(p: &AmlComputeProperties) -> String {
-    let current = p
-        .current_node_count
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "?".into());
-    let target = p
-        .target_node_count
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "?".into());
-    match &p.scale_settings {
-        Some(s) => format!(
-            "{current}/{target} ({}-{})",
-            s.min_node_count.unwrap_or(0),
-            s.max_node_count
-        ),
-        None => format!("{current}/{target}"),
+/// Appends `current/target (min-max)` to `out`.
+fn write_nodes(p: &AmlComputeProperties, out: &mut String) {
+    let count = |n: Option<i64>, out: &mut String| match n {
+        Some(n) => push_int(out, n),
+        None => out.push('?'),
+    };
+    count(p.current_node_count, out);
+    out.push('/');
+    count(p.target_node_count, out);
+    if let Some(s) = &p.scale_settings {
+        out.push_str(" (");
+        push_int(out, s.min_node_count.unwrap_or(0));
+        out.push('-');
+        push_int(out, s.max_node_count);
+        out.push(')');
     }
+}
+
+fn nodes_text(p: &AmlComputeProperties) -> String {
+    let mut out = String::new();
+    write_nodes(p, &mut out);
+    out
 }
 
 fn node_tone(state: &str) -> Tone {
@@ -200,6 +212,38 @@ impl Kind for Clusters {
         }
     }
 
+    /// Without allocating: the clusters tab is the one with thousands of rows.
+    fn write_cell(&self, item: Item<'_>, column: usize, out: &mut String) -> usize {
+        let Item::Compute(c) = item else {
+            return self.cell(item, column, 0).write(out);
+        };
+        let p = props(c);
+        let start = out.len();
+        let extra = match (column, p) {
+            (0, _) => {
+                out.push_str(common::name(c));
+                0
+            }
+            (1, _) => {
+                write_state(c, out);
+                common::write_error_code(c, out);
+                if self.in_progress(item) { 2 } else { 0 }
+            }
+            (2, Some(p)) if p.vm_size.as_deref().is_some_and(|s| !s.is_empty()) => {
+                out.push_str(p.vm_size.as_deref().unwrap_or_default());
+                0
+            }
+            (4, Some(p)) => {
+                write_nodes(p, out);
+                0
+            }
+            (5, Some(p)) => CellValue::NodeBar(node_counts(p)).write(out),
+            _ => return self.cell(item, column, 0).write(out),
+        };
+        make_safe_from(out, start);
+        extra
+    }
+
     fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey {
         let Item::Compute(c) = item else {
             return SortKey::Missing;
@@ -238,26 +282,11 @@ impl Kind for Clusters {
             })
     }
 
-    fn search_text(&self, item: Item<'_>, out: &mut String) {
-        if let Item::Compute(c) = item {
-            // The state as shown: provisioning and allocation.
-            out.push_str(common::name(c));
-            out.push(' ');
-            out.push_str(c.properties.compute_type.as_str());
-            out.push(' ');
-            out.push_str(common::provisioning_ref(c));
-            if let Some(a) = props(c).and_then(|p| p.allocation_state.as_ref()) {
-                out.push('/');
-                out.push_str(a.as_str());
-            }
-        }
-    }
-
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
         let Item::Compute(c) = item else {
             return Vec::new();
         };
-        let mut sections = vec![common::overview(c, ctx.now_ms)];
+        let mut sections = common::head_sections(c, ctx.now_ms);
         let Some(p) = props(c) else {
             if let Some(value) = c.properties.properties.untyped() {
                 sections.push(common::untyped_section("Properties", value));

@@ -13,7 +13,7 @@ pub mod kubernetes;
 
 use super::TabId;
 use super::keys::Action;
-use super::text::Tone;
+use super::text::{Tone, one_line, width};
 use crate::azure::models::{AmlComputeNodeInformation, ComputeResource, ComputeType, Job};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -53,6 +53,18 @@ impl<'a> Item<'a> {
     }
 }
 
+/// How a column's width is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// As wide as its widest cell over every row of the tab (within min/max).
+    Content,
+    /// Its cells change with the clock (ages, running durations): always `max` wide, so the
+    /// table does not jump as time passes, and not searched by the filter.
+    Clock,
+    /// A node bar: as wide as its widest cell; never given spare width.
+    Bar,
+}
+
 /// A table column.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -63,6 +75,7 @@ pub struct Column {
     pub max: u16,
     /// Columns with the lowest priority are dropped first when the terminal is narrow.
     pub priority: u8,
+    pub fit: Fit,
 }
 
 impl Column {
@@ -72,7 +85,29 @@ impl Column {
             min,
             max,
             priority,
+            fit: Fit::Content,
         }
+    }
+
+    /// A column whose cells change with the clock (see [`Fit::Clock`]).
+    pub const fn clock(title: &'static str, min: u16, max: u16, priority: u8) -> Column {
+        Column {
+            fit: Fit::Clock,
+            ..Column::new(title, min, max, priority)
+        }
+    }
+
+    /// A column of node bars (see [`Fit::Bar`]).
+    pub const fn bar(title: &'static str, min: u16, max: u16, priority: u8) -> Column {
+        Column {
+            fit: Fit::Bar,
+            ..Column::new(title, min, max, priority)
+        }
+    }
+
+    /// Whether its width depends on the cells (not fixed by min = max, not a clock column).
+    pub fn sized_by_content(&self) -> bool {
+        self.fit != Fit::Clock && self.min != self.max
     }
 }
 
@@ -157,17 +192,52 @@ impl NodeCounts {
 
     /// `2r 1i` (non-zero counts), or `0` when there are no nodes.
     pub fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .parts()
-            .iter()
-            .filter(|(n, _, _)| *n > 0)
-            .map(|(n, c, _)| format!("{n}{c}"))
-            .collect();
-        if parts.is_empty() {
-            "0".into()
-        } else {
-            parts.join(" ")
+        let mut out = String::new();
+        self.write_summary(&mut out);
+        out
+    }
+
+    /// Appends [`NodeCounts::summary`] to `out`.
+    pub fn write_summary(&self, out: &mut String) {
+        let start = out.len();
+        for (n, c, _) in self.parts() {
+            if n > 0 {
+                if out.len() > start {
+                    out.push(' ');
+                }
+                push_int(out, n);
+                out.push(c);
+            }
         }
+        if out.len() == start {
+            out.push('0');
+        }
+    }
+
+    /// Cells of the bar part of a node bar: one per node, at most 8.
+    pub fn bar_cells(&self) -> usize {
+        (self.total().max(1) as usize).min(8)
+    }
+}
+
+/// Appends the decimal digits of `n` (no allocation; the hot path of the column widths).
+pub fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(char::from(*d));
     }
 }
 
@@ -186,6 +256,29 @@ impl CellValue {
             CellValue::Text(cell) => cell.text.clone(),
             CellValue::NodeBar(counts) => counts.summary(),
         }
+    }
+
+    /// Appends the text of the cell to `out` (terminal-safe: see `text::one_line`) and returns
+    /// the width the cell takes besides that text: a spinner and a space, or a node bar and a
+    /// space.
+    pub fn write(&self, out: &mut String) -> usize {
+        match self {
+            CellValue::Text(cell) => {
+                out.push_str(&one_line(&cell.text));
+                if cell.animate { 2 } else { 0 }
+            }
+            CellValue::NodeBar(counts) => {
+                counts.write_summary(out);
+                counts.bar_cells() + 1
+            }
+        }
+    }
+
+    /// The width the cell needs on screen.
+    pub fn width(&self) -> usize {
+        let mut text = String::new();
+        let extra = self.write(&mut text);
+        width(&text) + extra
     }
 }
 
@@ -332,6 +425,10 @@ pub struct CopyTarget {
     pub text: String,
 }
 
+/// What every tab's copy menu offers: the name and the resource id.
+pub const BASE_COPY: &[(Action, &str)] =
+    &[(Action::CopyName, "name"), (Action::CopyId, "resource id")];
+
 /// The behaviour of one tab.
 pub trait Kind: Sync {
     fn tab(&self) -> TabId;
@@ -344,13 +441,33 @@ pub trait Kind: Sync {
         false
     }
     fn cell(&self, item: Item<'_>, column: usize, now_ms: i64) -> CellValue;
+    /// Appends the text of cell `column` (exactly what [`Kind::cell`] shows) to `out`, and
+    /// returns its width besides that text (see [`CellValue::write`]). Column widths and the
+    /// filter's haystacks are built from it over every row of a tab, so kinds with large lists
+    /// write without allocating; a test checks every kind against `cell`. Not for clock columns.
+    fn write_cell(&self, item: Item<'_>, column: usize, out: &mut String) -> usize {
+        self.cell(item, column, 0).write(out)
+    }
     fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey;
     /// An in-progress row: animates, and makes its tab refresh faster.
     fn in_progress(&self, item: Item<'_>) -> bool;
-    /// Appends the text the filter matches against (name, type, state) to `out`.
-    fn search_text(&self, item: Item<'_>, out: &mut String);
+    /// Appends the text the filter matches against: every column as the user sees it, but the
+    /// clock columns (ages and durations change while one types).
+    fn search_text(&self, item: Item<'_>, out: &mut String) {
+        for (i, column) in self.columns().iter().enumerate() {
+            if column.fit != Fit::Clock {
+                self.write_cell(item, i, out);
+                out.push(' ');
+            }
+        }
+    }
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section>;
     fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget>;
+    /// Everything the copy menu of this tab can offer, as (menu action, label): the help lists
+    /// these. [`Kind::copy_targets`] gives the ones a resource has.
+    fn copy_labels(&self) -> &'static [(Action, &'static str)] {
+        BASE_COPY
+    }
     /// The sort a tab starts with: (column, descending).
     fn default_sort(&self) -> (usize, bool) {
         (0, false)
