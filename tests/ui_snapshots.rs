@@ -452,3 +452,93 @@ fn no_color_theme_uses_attributes_only() {
             .contains(Modifier::BOLD)
     );
 }
+
+/// `/gpu` on Jobs finds the jobs whose COMPUTE column reads gpu-cluster: the filter searches
+/// what the row shows, not only names and states.
+#[test]
+fn the_filter_searches_every_visible_column() {
+    let mut app = app(W, H);
+    app.update(ch('5'));
+    app.update(ch('/'));
+    type_text(&mut app, "gpu-cluster");
+    app.update(press(KeyCode::Enter));
+    let text = screen(&app);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("demo-experiments"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(rows.iter().all(|r| r.contains("gpu-cluster")), "{text}");
+    // A size, and a status with its error code, are searched too.
+    app.update(press(KeyCode::Esc));
+    app.update(ch('/'));
+    type_text(&mut app, "'UserError");
+    app.update(press(KeyCode::Enter));
+    assert!(screen(&app).contains("eval-03"));
+    app.update(ch('2'));
+    app.update(ch('/'));
+    type_text(&mut app, "'NC6s");
+    app.update(press(KeyCode::Enter));
+    let text = screen(&app);
+    assert!(
+        text.contains("gpu-cluster") && !text.contains("cpu-cluster"),
+        "{text}"
+    );
+}
+
+/// Column widths come from every row of the tab, so scrolling does not move the columns.
+#[test]
+fn columns_keep_their_width_while_scrolling() {
+    let mut computes = computes();
+    let cluster = computes
+        .iter()
+        .find(|c| c.name.as_deref() == Some("cpu-cluster"))
+        .cloned()
+        .unwrap();
+    for i in 0..40 {
+        let mut raw = cluster.raw.clone();
+        let name = if i == 39 {
+            "zz-a-much-longer-cluster-name".to_owned()
+        } else {
+            format!("extra-{i:02}")
+        };
+        raw["name"] = name.into();
+        computes.push(amlc::azure::models::ComputeResource::from_value(raw));
+    }
+    let mut app = app(120, 16);
+    app.update(ch('2'));
+    let id = app
+        .update(ch('r'))
+        .into_iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::FetchComputes(id) => Some(id),
+            _ => None,
+        })
+        .unwrap();
+    app.update(Msg::ComputesLoaded {
+        id,
+        result: Ok(computes),
+    });
+    app.toast = None;
+    let header = |app: &amlc::app::App| screen(app).lines().nth(2).unwrap_or_default().to_owned();
+    let top = screen(&app);
+    assert!(
+        !top.contains("zz-a-much-longer"),
+        "the long name is off screen:\n{top}"
+    );
+    let before = header(&app);
+    assert!(
+        before.contains(&format!(
+            "NAME↑{}STATE",
+            " ".repeat("zz-a-much-longer-cluster-name".len() - "NAME↑".chars().count() + 1)
+        )),
+        "NAME is as wide as the longest name of the tab:\n{top}"
+    );
+    for _ in 0..3 {
+        app.update(press(KeyCode::PageDown));
+        assert_eq!(header(&app), before);
+    }
+    app.update(ch('G'));
+    assert!(screen(&app).contains("zz-a-much-longer-cluster-name"));
+    assert_eq!(header(&app), before);
+}

@@ -451,7 +451,7 @@ pub fn default_bindings() -> Vec<Binding> {
             Copy,
             "copy",
             &[c('c')],
-            "copy menu: name, resource id, and the SSH command (instances) or Studio link (jobs)",
+            "copy menu: name, resource id, and an SSH command or Studio link where there is one",
             Some("copy"),
             Contexts::LIST.union(Contexts::DETAIL),
         ),
@@ -507,7 +507,7 @@ pub fn default_bindings() -> Vec<Binding> {
             CopySsh,
             "copy_ssh",
             &[c('s')],
-            "copy the SSH command (instances with SSH open)",
+            "copy the SSH command (instances and attached VMs with SSH)",
             Some("ssh command"),
             Contexts::COPY,
         ),
@@ -779,6 +779,31 @@ mod tests {
         assert_eq!(map.action(Context::Detail, &ctrl_c), Some(Action::Quit));
         let c = press(KeyCode::Char('c'), KeyModifiers::NONE);
         assert_eq!(map.action(Context::Detail, &c), Some(Action::Copy));
+    }
+
+    #[test]
+    fn esc_goes_back_and_q_quits_everywhere() {
+        let map = KeyMap::default();
+        for context in [
+            Context::List,
+            Context::Detail,
+            Context::Json,
+            Context::Help,
+            Context::Errors,
+            Context::Copy,
+        ] {
+            let esc = press(KeyCode::Esc, KeyModifiers::NONE);
+            assert_eq!(map.action(context, &esc), Some(Action::Back), "{context:?}");
+            let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+            assert_eq!(map.action(context, &q), Some(Action::Quit), "{context:?}");
+        }
+        assert!(
+            !map.binding(Action::Back)
+                .unwrap()
+                .keys
+                .iter()
+                .any(|k| *k == KeyCombo::ch('q'))
+        );
     }
 
     #[test]

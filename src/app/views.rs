@@ -535,6 +535,141 @@ mod tests {
         assert!(ok.spans.iter().any(|s| s.tone == Tone::JsonLiteral));
     }
 
+    use crate::app::{AppOptions, ContextInfo, Effect, Msg};
+    use crate::azure::models::{ComputeResource, Job, Page};
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+    fn key(code: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new_with_kind(
+            code,
+            KeyModifiers::NONE,
+            KeyEventKind::Press,
+        ))
+    }
+
+    fn jobs() -> Vec<Job> {
+        let page: Page<Job> =
+            serde_json::from_str(include_str!("../../tests/fixtures/tui/jobs.json")).unwrap();
+        page.value
+    }
+
+    /// An app of 100x20 with the fixtures loaded through the message flow.
+    fn loaded_app() -> App {
+        let mut app = App::new(AppOptions::default());
+        app.set_clock(1_780_315_200_000, 1_000);
+        app.update(Msg::Resize(100, 20));
+        let effects = app.update(Msg::Connected(ContextInfo::default()));
+        for effect in effects {
+            match effect {
+                Effect::FetchComputes(id) => {
+                    let page: Page<ComputeResource> = serde_json::from_str(include_str!(
+                        "../../tests/fixtures/tui/computes.json"
+                    ))
+                    .unwrap();
+                    app.update(Msg::ComputesLoaded {
+                        id,
+                        result: Ok(page.value),
+                    });
+                }
+                Effect::FetchJobs(id) => {
+                    app.update(Msg::JobsLoaded {
+                        id,
+                        result: Ok(jobs()),
+                    });
+                }
+                _ => {}
+            }
+        }
+        app
+    }
+
+    #[test]
+    fn scrolling_neither_rebuilds_nor_rewraps() {
+        let mut app = loaded_app();
+        app.update(key(KeyCode::Char('5')));
+        app.update(key(KeyCode::Enter));
+        let view = app.top_view().cloned().expect("a job detail");
+        let built = app.text_builds();
+        let height = app.text_viewport();
+        let first = app.text_window(&view, height);
+        assert!(first.rows > height, "the detail is longer than the screen");
+        for code in [
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::PageDown,
+            KeyCode::Char('G'),
+            KeyCode::Char('k'),
+            KeyCode::Char('g'),
+            KeyCode::Char('G'),
+        ] {
+            app.update(key(code));
+        }
+        assert_eq!(
+            app.text_builds(),
+            built,
+            "a key press must not rebuild the text"
+        );
+        let view = app.top_view().cloned().unwrap();
+        let last = app.text_window(&view, height);
+        assert_eq!(last.first, last.rows - height);
+        assert_eq!(last.lines.len(), height);
+        assert_eq!(app.text_view(&view).1[last.first..].to_vec(), last.lines);
+        // New data rebuilds it once; so does another width.
+        let id = app
+            .update(key(KeyCode::Char('r')))
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::FetchJobs(id) => Some(id),
+                _ => None,
+            })
+            .expect("r refreshes the jobs");
+        app.update(Msg::JobsLoaded {
+            id,
+            result: Ok(jobs()),
+        });
+        assert_eq!(app.text_builds(), built + 1);
+        app.update(Msg::Resize(70, 20));
+        assert_eq!(app.text_builds(), built + 2);
+        let view = app.top_view().cloned().unwrap();
+        assert!(
+            app.text_window(&view, height)
+                .lines
+                .iter()
+                .all(|l| l.width() <= app.text_width())
+        );
+    }
+
+    #[test]
+    fn help_lists_the_copy_choices_of_its_tab() {
+        let text = |tab: TabId| -> String {
+            help_doc(&KeyMap::default(), true, tab)
+                .wrapped(120)
+                .iter()
+                .map(StyledLine::text)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let jobs = text(TabId::Jobs);
+        assert!(jobs.contains("copy the Studio link"), "{jobs}");
+        assert!(
+            jobs.contains("copy menu: name, resource id, Studio link"),
+            "{jobs}"
+        );
+        assert!(!jobs.contains("SSH command"), "{jobs}");
+        let instances = text(TabId::Instances);
+        assert!(instances.contains("copy the SSH command"), "{instances}");
+        assert!(!instances.contains("Studio link"), "{instances}");
+        let clusters = text(TabId::Clusters);
+        assert!(
+            clusters.contains("copy menu: name, resource id  "),
+            "{clusters}"
+        );
+        for help in [jobs, instances, clusters] {
+            assert!(help.contains("Esc"), "{help}");
+            assert!(help.contains("never quits"), "{help}");
+        }
+    }
+
     #[test]
     fn string_end_handles_escapes() {
         assert_eq!(string_end(r#""a\"b": 1"#), Some(6));

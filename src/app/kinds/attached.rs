@@ -295,4 +295,12 @@ impl Kind for Attached {
         }
         out
     }
+
+    fn copy_labels(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::CopyName, "name"),
+            (Action::CopyId, "resource id"),
+            (Action::CopySsh, "SSH command"),
+        ]
+    }
 }

@@ -536,6 +536,145 @@ mod tests {
         assert_eq!(m.compare(&a, true), Ordering::Greater);
     }
 
+    fn fixture_computes() -> Vec<ComputeResource> {
+        let page: crate::azure::models::Page<ComputeResource> =
+            serde_json::from_str(include_str!("../../../tests/fixtures/tui/computes.json"))
+                .expect("fixture");
+        page.value
+    }
+
+    fn fixture_jobs() -> Vec<Job> {
+        let page: crate::azure::models::Page<Job> =
+            serde_json::from_str(include_str!("../../../tests/fixtures/tui/jobs.json"))
+                .expect("fixture");
+        page.value
+    }
+
+    /// Every row of the fixtures, with the kind of its tab; plus odd ones (control characters
+    /// and a newline in names and states, an empty size).
+    fn all_items() -> (Vec<ComputeResource>, Vec<Job>) {
+        let mut computes = fixture_computes();
+        let mut odd = computes[0].clone();
+        odd.name = Some("evil\u{1b}[2J\tname\nline2".into());
+        computes.push(odd);
+        let cluster = computes
+            .iter()
+            .find(|c| c.properties.compute_type == ComputeType::AmlCompute)
+            .cloned()
+            .expect("a cluster");
+        let mut raw = cluster.raw.clone();
+        raw["name"] = "odd\u{7f}cluster".into();
+        raw["properties"]["properties"]["vmSize"] = "".into();
+        raw["properties"]["properties"]["allocationState"] = "Re\u{9b}sizing".into();
+        computes.push(ComputeResource::from_value(raw));
+        (computes, fixture_jobs())
+    }
+
+    #[test]
+    fn write_cell_is_exactly_what_cell_shows() {
+        let (computes, jobs) = all_items();
+        let items: Vec<Item<'_>> = computes
+            .iter()
+            .map(Item::Compute)
+            .chain(jobs.iter().map(Item::Job))
+            .collect();
+        for tab in TabId::ALL {
+            let kind = kind(tab);
+            for item in items.iter().copied().filter(|item| match item {
+                Item::Compute(c) => compute_tab(&c.properties.compute_type) == tab,
+                Item::Job(_) => tab == TabId::Jobs,
+            }) {
+                for (column, spec) in kind.columns().iter().enumerate() {
+                    if spec.fit == Fit::Clock {
+                        continue;
+                    }
+                    let cell = kind.cell(item, column, 0);
+                    let mut want = String::new();
+                    let want_extra = cell.write(&mut want);
+                    let mut got = String::from("prefix ");
+                    let got_extra = kind.write_cell(item, column, &mut got);
+                    assert_eq!(
+                        (&got["prefix ".len()..], got_extra),
+                        (want.as_str(), want_extra),
+                        "{tab:?} {} column {}",
+                        item.name(),
+                        spec.title
+                    );
+                    assert!(!got.chars().any(char::is_control), "{got:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_filter_haystack_is_every_visible_column() {
+        let jobs = fixture_jobs();
+        let job = jobs
+            .iter()
+            .find(|j| j.name.as_deref() == Some("train-forever-01"))
+            .expect("fixture job");
+        let mut haystack = String::new();
+        kind(TabId::Jobs).search_text(Item::Job(job), &mut haystack);
+        for column in 0..5 {
+            let text = kind(TabId::Jobs).cell(Item::Job(job), column, 0).text();
+            assert!(haystack.contains(&text), "{text:?} in {haystack:?}");
+        }
+        assert!(haystack.contains("gpu-cluster"), "{haystack}");
+        // Ages and durations change while one types: not searched.
+        assert!(!haystack.contains("ago"), "{haystack}");
+    }
+
+    #[test]
+    fn every_copy_target_is_listed_by_its_kind() {
+        let (computes, jobs) = all_items();
+        for c in &computes {
+            let kind = kind(compute_tab(&c.properties.compute_type));
+            for target in kind.copy_targets(Item::Compute(c)) {
+                assert!(
+                    kind.copy_labels().contains(&(target.action, target.label)),
+                    "{target:?}"
+                );
+            }
+        }
+        for j in &jobs {
+            for target in kind(TabId::Jobs).copy_targets(Item::Job(j)) {
+                assert!(
+                    kind(TabId::Jobs)
+                        .copy_labels()
+                        .contains(&(target.action, target.label))
+                );
+                assert_ne!(target.label, "SSH command");
+            }
+        }
+        assert!(
+            kind(TabId::Jobs)
+                .copy_labels()
+                .contains(&(Action::CopyLink, "Studio link"))
+        );
+    }
+
+    #[test]
+    fn a_cluster_row_shows_its_error_and_the_detail_shows_it_first() {
+        let computes = fixture_computes();
+        let lowpri = computes
+            .iter()
+            .find(|c| c.name.as_deref() == Some("lowpri-cluster"))
+            .expect("fixture cluster with a node setup error");
+        let clusters = kind(TabId::Clusters);
+        let CellValue::Text(cell) = clusters.cell(Item::Compute(lowpri), 1, 0) else {
+            panic!("state is text");
+        };
+        assert_eq!(cell.text, "Succeeded/Steady (NodeSetupFailed)");
+        assert_eq!(cell.tone, Tone::Warning);
+        let ctx = DetailCtx {
+            now_ms: 0,
+            nodes: None,
+        };
+        let sections = clusters.detail(Item::Compute(lowpri), &ctx);
+        assert_eq!(sections[0].title, "Overview");
+        assert_eq!(sections[1].title, "Errors (1)");
+    }
+
     #[test]
     fn node_summary() {
         let counts = NodeCounts {
