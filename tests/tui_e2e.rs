@@ -333,6 +333,39 @@ fn esc_never_quits_and_copy_says_where_the_text_went() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    // The live demo job's multi-line command keeps its lines (it used to read
+    // `…|| echo 0)echo "Starting…` and end `fidone`).
+    tmux.send(&["5", "/"]);
+    tmux.type_text("dreamy");
+    tmux.send(&["Enter", "Enter"]);
+    tmux.wait_for("the job detail", |s| s.contains("Jobs · dreamy_snail"));
+    let lines = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_owned())
+            .collect()
+    };
+    let mut screen = tmux.screen();
+    for _ in 0..60 {
+        if lines(&screen).iter().filter(|l| *l == "done").count() == 2 {
+            break;
+        }
+        tmux.send(&["j"]);
+        std::thread::sleep(Duration::from_millis(40));
+        screen = tmux.screen();
+    }
+    let rows = lines(&screen);
+    assert_eq!(
+        rows.iter().filter(|l| *l == "done").count(),
+        2,
+        "both loops end on their own line:\n{screen}"
+    );
+    assert!(rows.iter().any(|l| l == "fi"), "{screen}");
+    assert!(!screen.contains("fidone"), "{screen}");
+    assert!(
+        rows.iter().any(|l| l.ends_with("while true; do")),
+        "{screen}"
+    );
+
     tmux.send(&["q"]);
     tmux.assert_restored("0");
 }
