@@ -501,8 +501,12 @@ impl App {
     /// Applies one message; returns what to do next.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = Vec::new();
-        // Input only moves or opens views; anything else may change what a text view shows.
-        if !matches!(msg, Msg::Key(_) | Msg::Mouse(_) | Msg::HttpInFlight(_)) {
+        // Input only moves or opens views, and a tick only moves the clock (views showing ages
+        // follow the clock's second); anything else may change what a text view shows.
+        if !matches!(
+            msg,
+            Msg::Key(_) | Msg::Mouse(_) | Msg::HttpInFlight(_) | Msg::Tick
+        ) {
             self.text_changed();
         }
         match msg {

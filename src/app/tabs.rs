@@ -9,7 +9,6 @@
 use super::TabId;
 use super::filter::Filter;
 use super::kinds::{self, Item, SortKey};
-use super::text;
 use crate::azure::models::{ComputeResource, Job};
 use std::cmp::Ordering;
 
@@ -274,14 +273,11 @@ impl TabState {
         let stride = self.content_columns.len();
         self.item_widths.clear();
         self.item_widths.reserve(self.items.len() * stride);
-        let mut buf = String::new();
         for &i in &self.items {
             match source.item(i) {
                 Some(item) => {
                     for &column in &self.content_columns {
-                        buf.clear();
-                        let extra = kind.write_cell(item, column, &mut buf);
-                        let width = text::width(&buf) + extra;
+                        let width = kind.cell_width(item, column);
                         self.item_widths
                             .push(u16::try_from(width).unwrap_or(u16::MAX));
                     }

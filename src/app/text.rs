@@ -146,6 +146,12 @@ pub fn control_marker(c: char) -> Option<Cow<'static, str>> {
     }
 }
 
+/// Whether `text` is shown exactly as it is on one line (no control character, tab or newline):
+/// then its width is its number of characters.
+pub fn is_plain(text: &str) -> bool {
+    !needs_care(text)
+}
+
 /// Whether `text` holds anything [`control_marker`] would change, or a tab or newline.
 fn needs_care(text: &str) -> bool {
     text.bytes().any(|b| b < 0x20 || b == 0x7f)

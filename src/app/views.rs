@@ -3,8 +3,8 @@
 //! highlighted), the help generated from the key table for the tab it was opened on, and the
 //! error history. The view on top is built once and wrapped once per width ([`TextCache`]);
 //! scrolling only takes the rows of the window, so a key press never rebuilds or re-wraps the
-//! text. Rebuilt when what it shows may have changed: any message other than input (data,
-//! errors, a tick of the clock), a new second for views that show ages, or another width.
+//! text. Rebuilt when what it shows may have changed: any message other than input and ticks
+//! (data, errors, a connection), a new second for views that show ages, or another width.
 //! Pure functions of the app state: no I/O.
 
 use super::command::COMMANDS;

@@ -5,14 +5,15 @@
 use super::common::{self, age_cell, compute_tone, created_ms};
 use super::{
     Cell, CellValue, Column, CopyTarget, DetailCtx, DetailRow, Item, Kind, NodeCounts, NodesView,
-    Section, SortKey, push_int,
+    Section, SortKey, int_width, measure_cell, push_int,
 };
 use crate::app::TabId;
 use crate::app::format;
-use crate::app::text::{Tone, make_safe_from};
+use crate::app::text::{Tone, is_plain, make_safe_from};
 use crate::azure::models::{
     AllocationState, AmlComputeNodeInformation, AmlComputeProperties, ComputeResource, ComputeType,
 };
+use std::cell::RefCell;
 
 pub struct Clusters;
 
@@ -100,6 +101,37 @@ fn nodes_text(p: &AmlComputeProperties) -> String {
     let mut out = String::new();
     write_nodes(p, &mut out);
     out
+}
+
+/// The idle time before scale-down as sent (`PT120S`).
+fn idle_delay(p: &AmlComputeProperties) -> Option<&str> {
+    p.scale_settings
+        .as_ref()
+        .and_then(|s| s.node_idle_time_before_scale_down.as_deref())
+}
+
+thread_local! {
+    /// `format::iso_duration_short` of the last few delays seen (a pure memo): a workspace has
+    /// a handful of distinct ones, and parsing ISO 8601 again for each of 10,000 rows would
+    /// dominate building the filter's haystacks.
+    static IDLE_TEXT: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Appends `2m` for `PT120S` (see `format::iso_duration_short`).
+fn write_idle(raw: &str, out: &mut String) {
+    IDLE_TEXT.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, text)) = cache.iter().find(|(r, _)| r == raw) {
+            out.push_str(text);
+            return;
+        }
+        let text = format::iso_duration_short(raw);
+        out.push_str(&text);
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push((raw.to_owned(), text));
+    });
 }
 
 fn node_tone(state: &str) -> Tone {
@@ -201,11 +233,11 @@ impl Kind for Clusters {
                 Some(p) => CellValue::NodeBar(node_counts(p)),
                 None => Cell::missing().into(),
             },
-            6 => Cell::or_missing(
-                p.and_then(|p| p.scale_settings.as_ref())
-                    .and_then(|s| s.node_idle_time_before_scale_down.as_deref())
-                    .map(format::iso_duration_short),
-            )
+            6 => Cell::or_missing(p.and_then(idle_delay).map(|raw| {
+                let mut text = String::new();
+                write_idle(raw, &mut text);
+                text
+            }))
             .into(),
             7 => age_cell(created_ms(c), now_ms).into(),
             _ => Cell::missing().into(),
@@ -233,15 +265,79 @@ impl Kind for Clusters {
                 out.push_str(p.vm_size.as_deref().unwrap_or_default());
                 0
             }
+            (3, Some(p))
+                if p.vm_priority
+                    .as_ref()
+                    .is_some_and(|v| !v.as_str().is_empty()) =>
+            {
+                out.push_str(
+                    p.vm_priority
+                        .as_ref()
+                        .map(|v| v.as_str())
+                        .unwrap_or_default(),
+                );
+                0
+            }
             (4, Some(p)) => {
                 write_nodes(p, out);
                 0
             }
             (5, Some(p)) => CellValue::NodeBar(node_counts(p)).write(out),
+            (6, Some(p)) if idle_delay(p).is_some_and(|d| !d.is_empty()) => {
+                write_idle(idle_delay(p).unwrap_or_default(), out);
+                0
+            }
             _ => return self.cell(item, column, 0).write(out),
         };
         make_safe_from(out, start);
         extra
+    }
+
+    /// Arithmetic on the fields (no text built) for plain values; anything else is measured
+    /// by writing it.
+    fn cell_width(&self, item: Item<'_>, column: usize) -> usize {
+        let Item::Compute(c) = item else {
+            return measure_cell(self, item, column);
+        };
+        let plain = |text: &str| is_plain(text).then(|| text.chars().count());
+        let p = props(c);
+        let width = match (column, p) {
+            (0, _) => plain(common::name(c)),
+            (1, _) => {
+                let provisioning = plain(common::provisioning_ref(c));
+                let allocation = match p.and_then(|p| p.allocation_state.as_ref()) {
+                    Some(a) => plain(a.as_str()).map(|w| w + 1),
+                    None => Some(0),
+                };
+                let code = match common::first_error_code(c) {
+                    Some(code) => plain(code).map(|w| w + 3),
+                    None => Some(0),
+                };
+                let spinner = if self.in_progress(item) { 2 } else { 0 };
+                provisioning
+                    .zip(allocation)
+                    .zip(code)
+                    .map(|((a, b), c)| a + b + c + spinner)
+            }
+            (2, Some(p)) => p
+                .vm_size
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .and_then(plain),
+            (4, Some(p)) => {
+                let count = |n: Option<i64>| n.map(int_width).unwrap_or(1);
+                let scale = p.scale_settings.as_ref().map_or(0, |s| {
+                    4 + int_width(s.min_node_count.unwrap_or(0)) + int_width(s.max_node_count)
+                });
+                Some(count(p.current_node_count) + 1 + count(p.target_node_count) + scale)
+            }
+            (5, Some(p)) => {
+                let counts = node_counts(p);
+                Some(counts.bar_cells() + 1 + counts.summary_width())
+            }
+            _ => None,
+        };
+        width.unwrap_or_else(|| measure_cell(self, item, column))
     }
 
     fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey {

@@ -214,6 +214,18 @@ impl NodeCounts {
         }
     }
 
+    /// Width of [`NodeCounts::summary`].
+    pub fn summary_width(&self) -> usize {
+        let (mut width, mut parts) = (0, 0);
+        for (n, _, _) in self.parts() {
+            if n > 0 {
+                width += int_width(n) + 1;
+                parts += 1;
+            }
+        }
+        if parts == 0 { 1 } else { width + parts - 1 }
+    }
+
     /// Cells of the bar part of a node bar: one per node, at most 8.
     pub fn bar_cells(&self) -> usize {
         (self.total().max(1) as usize).min(8)
@@ -425,6 +437,24 @@ pub struct CopyTarget {
     pub text: String,
 }
 
+/// The width of a cell by writing its text (the default of [`Kind::cell_width`]).
+pub fn measure_cell<K: Kind + ?Sized>(kind: &K, item: Item<'_>, column: usize) -> usize {
+    let mut text = String::new();
+    let extra = kind.write_cell(item, column, &mut text);
+    width(&text) + extra
+}
+
+/// Decimal digits of `n` (with its sign).
+pub fn int_width(n: i64) -> usize {
+    let mut v = n.unsigned_abs();
+    let mut digits = 1;
+    while v >= 10 {
+        v /= 10;
+        digits += 1;
+    }
+    digits + usize::from(n < 0)
+}
+
 /// What every tab's copy menu offers: the name and the resource id.
 pub const BASE_COPY: &[(Action, &str)] =
     &[(Action::CopyName, "name"), (Action::CopyId, "resource id")];
@@ -447,6 +477,12 @@ pub trait Kind: Sync {
     /// write without allocating; a test checks every kind against `cell`. Not for clock columns.
     fn write_cell(&self, item: Item<'_>, column: usize, out: &mut String) -> usize {
         self.cell(item, column, 0).write(out)
+    }
+    /// The width cell `column` needs on screen (what [`CellValue::width`] says of
+    /// [`Kind::cell`]). Measured over every row of a tab when its data changes, so a kind with
+    /// large lists computes it without building the text; a test checks every kind.
+    fn cell_width(&self, item: Item<'_>, column: usize) -> usize {
+        measure_cell(self, item, column)
     }
     fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey;
     /// An in-progress row: animates, and makes its tab refresh faster.
@@ -601,6 +637,13 @@ mod tests {
                         spec.title
                     );
                     assert!(!got.chars().any(char::is_control), "{got:?}");
+                    assert_eq!(
+                        kind.cell_width(item, column),
+                        cell.width(),
+                        "{tab:?} {} column {}",
+                        item.name(),
+                        spec.title
+                    );
                 }
             }
         }
