@@ -319,11 +319,11 @@ impl Kind for Clusters {
                     .zip(code)
                     .map(|((a, b), c)| a + b + c + spinner)
             }
-            (2, Some(p)) => p
-                .vm_size
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .and_then(plain),
+            // The size's length, without reading its bytes (10,000 more cache misses per
+            // refresh): sizes are ASCII names; one that is not is measured by bytes, wider than
+            // it shows (never narrower, but for control characters, which show as markers and
+            // may then be cut with an ellipsis).
+            (2, Some(p)) => p.vm_size.as_ref().map(String::len).filter(|n| *n > 0),
             (4, Some(p)) => {
                 let count = |n: Option<i64>| n.map(int_width).unwrap_or(1);
                 let scale = p.scale_settings.as_ref().map_or(0, |s| {
