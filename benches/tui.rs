@@ -125,6 +125,7 @@ fn benches(c: &mut Criterion) {
         )));
     }
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let theme = amlc::ui::Theme::default();
     let mut frame = 0usize;
     c.bench_function("draw_clusters_10k", |b| {
         b.iter(|| {
@@ -132,7 +133,7 @@ fn benches(c: &mut Criterion) {
             frame += 1;
             app.spinner_frame = frame;
             terminal
-                .draw(|f| amlc::ui::draw(black_box(&app), f))
+                .draw(|f| amlc::ui::draw(black_box(&app), &theme, f))
                 .unwrap();
         })
     });

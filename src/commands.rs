@@ -225,7 +225,8 @@ pub async fn compute_detail_lines(conn: &Connection, compute: &ComputeResource) 
         nodes: nodes.as_ref(),
     };
     let sections = kinds::kind(tab).detail(Item::Compute(compute), &ctx);
-    views::section_lines(&sections, usize::MAX / 4)
+    views::section_doc(&sections)
+        .wrapped(usize::MAX / 4)
         .iter()
         .flat_map(|line| {
             line.text()

@@ -25,7 +25,6 @@ use crate::ui::{self, Theme};
 use color_eyre::eyre::{WrapErr, eyre};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
 use futures::StreamExt;
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -42,7 +41,8 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 /// Runs the TUI until the user quits; the exit code is 0, or 128+signal after SIGTERM/SIGHUP.
 pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<ExitCode> {
     let started = Instant::now();
-    let options = app_options(global, args);
+    // The loop owns the theme and draws with it; it is not app state.
+    let (options, theme) = app_options(global, args);
     let mut app = App::new(options);
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -97,7 +97,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
         if app.take_dirty() {
             terminal
                 .terminal
-                .draw(|frame| ui::draw(&app, frame))
+                .draw(|frame| ui::draw(&app, &theme, frame))
                 .wrap_err("cannot draw to the terminal")?;
             if !first_frame {
                 first_frame = true;
@@ -180,7 +180,12 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                     continue;
                 };
                 match effect {
-                    Effect::Copy { text, .. } => copy(&mut terminal, &text),
+                    Effect::Copy { label, text } => {
+                        let env = clipboard::Env::detect();
+                        let backend = terminal.terminal.backend_mut();
+                        let outcome = clipboard::deliver(&text, backend, &env);
+                        app.copied(&label, &outcome);
+                    }
                     Effect::Reconnect(change) => {
                         connect_generation += 1;
                         pending_global =
@@ -217,7 +222,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
 
 /// Key table, theme and refresh cadences from the config file (flags and environment as for
 /// connecting), with notices for anything that could not be applied.
-fn app_options(global: &GlobalArgs, args: &TuiArgs) -> AppOptions {
+fn app_options(global: &GlobalArgs, args: &TuiArgs) -> (AppOptions, Theme) {
     let mut notices = Vec::new();
     let file = match connect::resolve_context(global) {
         Ok(resolved) => resolved.config,
@@ -247,15 +252,15 @@ fn app_options(global: &GlobalArgs, args: &TuiArgs) -> AppOptions {
         }
         None => (KeyMap::default(), base, RefreshPolicy::default()),
     };
-    AppOptions {
+    let options = AppOptions {
         keymap,
-        theme,
         refresh,
         read_only: args.read_only,
         ascii: args.ascii,
         mouse: args.mouse,
         notices,
-    }
+    };
+    (options, theme)
 }
 
 fn context_info(conn: &Connection) -> ContextInfo {
@@ -369,14 +374,6 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at.into()).await,
         None => std::future::pending::<()>().await,
-    }
-}
-
-fn copy(terminal: &mut TerminalGuard, text: &str) {
-    if let Some(sequence) = clipboard::osc52(text) {
-        let backend = terminal.terminal.backend_mut();
-        let _ = backend.write_all(sequence.as_bytes());
-        let _ = backend.flush();
     }
 }
 

@@ -1,10 +1,12 @@
 //! End to end: the real `amlc` binary in a tmux pane, with no workspace configured (a fresh
-//! HOME and a cleared environment), so it runs on the embedded emulator's demo workspace. The
-//! test switches tabs, filters, opens a detail and the JSON view, quits, and checks the screen
-//! at each step and that the terminal was restored afterwards (the shell is back on the normal
-//! screen, `stty -a` shows `icanon` and `echo`, the cursor is visible). A second run checks
-//! the same after SIGTERM. Each run uses its own tmux socket, killed at the end even on failure.
-//! tmux is required: without it the test fails with a clear message.
+//! HOME and a cleared environment but `$TMUX`), so it runs on the embedded emulator's demo
+//! workspace. The test switches tabs, filters, opens a detail and the JSON view, quits, and
+//! checks the screen at each step and that the terminal was restored afterwards (the shell is
+//! back on the normal screen, `stty -a` shows `icanon` and `echo`, the cursor is visible).
+//! Another run checks that Esc never quits and that copying says where the text went (tmux's
+//! buffer with `set-clipboard external`, OSC 52 passed through with `on`), another the restore
+//! after SIGTERM. Each run uses its own tmux socket, killed at the end even on failure. tmux is
+//! required: without it the test fails with a clear message.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -24,12 +26,13 @@ impl Tmux {
         );
         let socket = format!("amlc-e2e-{}-{}", std::process::id(), fastrand::u32(..));
         let tmux = Tmux { socket };
-        // A clean environment: no AZURE_*/AMLC_* variables, a HOME of our own.
+        // A clean environment: no AZURE_*/AMLC_* variables, a HOME of our own; `$TMUX` (set
+        // by tmux for the pane) is kept, as a user's shell has it.
         let data = home.join("data");
         let config = home.join("config");
         let shell = format!(
             "env -i HOME='{h}' XDG_DATA_HOME='{d}' XDG_CONFIG_HOME='{c}' PATH=/usr/local/bin:/usr/bin:/bin \
-             TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 AMLC_LOG_FILE='{h}/amlc.log' PS1='e2e$ ' sh",
+             TMUX=\"$TMUX\" TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 AMLC_LOG_FILE='{h}/amlc.log' PS1='e2e$ ' sh",
             h = home.display(),
             d = data.display(),
             c = config.display()
@@ -256,7 +259,7 @@ fn tui_runs_on_the_embedded_emulator_and_restores_the_terminal() {
     );
 
     // Back out: JSON → detail → list; Esc clears the filter; q quits.
-    tmux.send(&["q"]);
+    tmux.send(&["Escape"]);
     tmux.wait_for("the detail again", |s| s.contains("Clusters · gpu-cluster"));
     tmux.send(&["Escape"]);
     tmux.wait_for("the filtered list again", |s| s.contains("╭ Clusters 1 of"));
@@ -264,6 +267,105 @@ fn tui_runs_on_the_embedded_emulator_and_restores_the_terminal() {
     tmux.wait_for("the whole list", |s| {
         s.contains("cpu-cluster") && s.contains("gpu-cluster")
     });
+    tmux.send(&["q"]);
+    tmux.assert_restored("0");
+}
+
+/// Esc goes back and never quits; `c` says where the text went: with tmux's default
+/// `set-clipboard external` the OSC 52 would be dropped, so the text is in tmux's buffer and the
+/// message says so; with `on`, OSC 52 passes (tmux keeps a buffer of it too).
+#[test]
+fn esc_never_quits_and_copy_says_where_the_text_went() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(home.path(), 130, 32);
+    let out = tmux.run(&["set", "-g", "set-clipboard", "external"]);
+    assert!(out.status.success());
+    launch(&tmux);
+    tmux.wait_for("the compute list", loaded);
+
+    // Esc on a bare list: nothing to close, and the app stays.
+    for _ in 0..3 {
+        tmux.send(&["Escape"]);
+    }
+    let screen = tmux.wait_for("the hint that q quits", |s| s.contains("q or :q quits"));
+    assert!(!screen.contains("EXIT="), "Esc quit the app:\n{screen}");
+    // Esc closes the copy menu, and still does not quit.
+    tmux.send(&["c"]);
+    tmux.wait_for("the copy menu", |s| s.contains("Copy from ci-a100-test"));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the menu closed", |s| !s.contains("Copy from"));
+    tmux.send(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("ci-alice") && !screen.contains("EXIT="),
+        "{screen}"
+    );
+
+    // set-clipboard external: tmux drops OSC 52, so the name goes to tmux's buffer.
+    tmux.send(&["c", "n"]);
+    let screen = tmux.wait_for("the copy message", |s| s.contains("copied the name"));
+    assert!(
+        screen.contains("copied the name to the tmux buffer")
+            && screen.contains("set-clipboard is external"),
+        "{screen}"
+    );
+    let buffer = tmux.run(&["show-buffer"]);
+    assert_eq!(String::from_utf8_lossy(&buffer.stdout), "ci-a100-test");
+
+    // set-clipboard on: the OSC 52 goes through (tmux makes a buffer of it).
+    let out = tmux.run(&["set", "-g", "set-clipboard", "on"]);
+    assert!(out.status.success());
+    tmux.send(&["c", "i"]);
+    let screen = tmux.wait_for("the copy message", |s| s.contains("resource id via OSC 52"));
+    assert!(screen.contains("set-clipboard is on"), "{screen}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let buffer = tmux.run(&["show-buffer"]);
+        let text = String::from_utf8_lossy(&buffer.stdout).into_owned();
+        if text.ends_with("/computes/ci-a100-test") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "tmux never received the OSC 52 of the resource id; its buffer: {text:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The live demo job's multi-line command keeps its lines (it used to read
+    // `…|| echo 0)echo "Starting…` and end `fidone`).
+    tmux.send(&["5", "/"]);
+    tmux.type_text("dreamy");
+    tmux.send(&["Enter", "Enter"]);
+    tmux.wait_for("the job detail", |s| s.contains("Jobs · dreamy_snail"));
+    let lines = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_owned())
+            .collect()
+    };
+    let mut screen = tmux.screen();
+    for _ in 0..60 {
+        if lines(&screen).iter().filter(|l| *l == "done").count() == 2 {
+            break;
+        }
+        tmux.send(&["j"]);
+        std::thread::sleep(Duration::from_millis(40));
+        screen = tmux.screen();
+    }
+    let rows = lines(&screen);
+    assert_eq!(
+        rows.iter().filter(|l| *l == "done").count(),
+        2,
+        "both loops end on their own line:\n{screen}"
+    );
+    assert!(rows.iter().any(|l| l == "fi"), "{screen}");
+    assert!(!screen.contains("fidone"), "{screen}");
+    assert!(
+        rows.iter().any(|l| l.ends_with("while true; do")),
+        "{screen}"
+    );
+
     tmux.send(&["q"]);
     tmux.assert_restored("0");
 }

@@ -103,6 +103,79 @@ fn failed_job_detail() {
     assert_snapshot!("detail_job", text);
 }
 
+/// A job whose command and description hold newlines, tabs and an escape sequence: lines are
+/// kept, tabs go to the next stop, ESC shows as `^[` (never sent raw).
+#[test]
+fn multi_line_command_with_tabs() {
+    let mut app = app(100, 34);
+    app.update(ch('5'));
+    let mut jobs = jobs();
+    let job = jobs
+        .iter_mut()
+        .find(|j| j.name.as_deref() == Some("train-forever-01"))
+        .unwrap();
+    job.properties.command = Some(
+        "EPOCHS=$(cat epochs.txt || echo 0)\necho \"Starting\ttraining\"\nfor i in 1 2; do\n\tpython train.py \\\n\t\t--epoch $i\n\techo \"\x1b[32mdone $i\x1b[0m\"\ndone"
+            .into(),
+    );
+    job.properties.description = Some("line1\nline2".into());
+    let effects = app.update(ch('r'));
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
+            _ => None,
+        })
+        .expect("r refreshes the jobs");
+    app.update(jobs_loaded(id, Ok(jobs)));
+    app.toast = None;
+    app.update(ch('j'));
+    app.update(press(KeyCode::Enter));
+    for _ in 0..6 {
+        app.update(ch('j'));
+    }
+    let text = screen(&app);
+    let row = |needle: &str| -> String {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{text}"))
+            .trim_end_matches(['│', ' '])
+            .to_owned()
+    };
+    assert!(
+        row("Description").ends_with("Description   line1"),
+        "{text}"
+    );
+    assert_eq!(
+        row("line2"),
+        "│                 line2",
+        "under line1:\n{text}"
+    );
+    assert!(
+        row("EPOCHS").ends_with("|| echo 0)"),
+        "the command's lines are kept:\n{text}"
+    );
+    assert!(
+        row("Starting").ends_with("echo \"Starting  training\""),
+        "a tab goes to the next stop:\n{text}"
+    );
+    assert_eq!(
+        row("python"),
+        format!("│{}python train.py \\", " ".repeat(24))
+    );
+    assert!(
+        row("32mdone").contains("echo \"^[[32mdone $i^[[0m\""),
+        "ESC shown as ^[:\n{text}"
+    );
+    assert!(!text.contains('\u{1b}'));
+    assert!(
+        text.lines()
+            .any(|l| l.trim_end_matches(['│', ' ']) == format!("│{}done", " ".repeat(16))),
+        "the last line of the command stands alone (not `…fidone`):\n{text}"
+    );
+    assert_snapshot!("detail_job_multiline", text);
+}
+
 #[test]
 fn unknown_compute_type_detail_is_verbatim_and_masked() {
     let mut app = app(W, 30);
@@ -330,7 +403,12 @@ fn copy_menu() {
 
 /// The colour of the first cell whose text starts with `needle`.
 fn style_of(app: &amlc::app::App, needle: &str) -> ratatui::style::Style {
-    let terminal = render(app);
+    style_in(app, &Theme::default(), needle)
+}
+
+/// As [`style_of`], drawn in `theme`.
+fn style_in(app: &amlc::app::App, theme: &Theme, needle: &str) -> ratatui::style::Style {
+    let terminal = render_with(app, theme);
     let buffer = terminal.backend().buffer();
     for y in 0..buffer.area.height {
         let row: String = (0..buffer.area.width)
@@ -358,22 +436,16 @@ fn states_are_coloured_by_meaning() {
 
 #[test]
 fn no_color_theme_uses_attributes_only() {
-    let app = app_with(
-        AppOptions {
-            theme: Theme::monochrome(),
-            ..AppOptions::default()
-        },
-        W,
-        H,
-    );
-    let terminal = render(&app);
+    // The terminal loop owns the theme and draws with it.
+    let app = app(W, H);
+    let terminal = render_with(&app, &Theme::monochrome());
     let buffer = terminal.backend().buffer();
     for cell in buffer.content() {
         assert!(matches!(cell.fg, Color::Reset), "{cell:?}");
         assert!(matches!(cell.bg, Color::Reset), "{cell:?}");
     }
     assert!(
-        style_of(&app, "CreateFailed")
+        style_in(&app, &Theme::monochrome(), "CreateFailed")
             .add_modifier
             .contains(Modifier::BOLD)
     );
@@ -400,4 +472,91 @@ fn an_expired_token_says_what_to_do_instead_of_retrying() {
     assert!(shown.contains("401 Unauthorized"), "{shown}");
     assert!(!shown.contains("retrying with back-off"), "{shown}");
     assert_snapshot!("auth_paused", shown);
+}
+
+/// `/gpu` on Jobs finds the jobs whose COMPUTE column reads gpu-cluster: the filter searches
+/// what the row shows, not only names and states.
+#[test]
+fn the_filter_searches_every_visible_column() {
+    let mut app = app(W, H);
+    app.update(ch('5'));
+    app.update(ch('/'));
+    type_text(&mut app, "gpu-cluster");
+    app.update(press(KeyCode::Enter));
+    let text = screen(&app);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("demo-experiments"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(rows.iter().all(|r| r.contains("gpu-cluster")), "{text}");
+    // A size, and a status with its error code, are searched too.
+    app.update(press(KeyCode::Esc));
+    app.update(ch('/'));
+    type_text(&mut app, "'UserError");
+    app.update(press(KeyCode::Enter));
+    assert!(screen(&app).contains("eval-03"));
+    app.update(ch('2'));
+    app.update(ch('/'));
+    type_text(&mut app, "'NC6s");
+    app.update(press(KeyCode::Enter));
+    let text = screen(&app);
+    assert!(
+        text.contains("gpu-cluster") && !text.contains("cpu-cluster"),
+        "{text}"
+    );
+}
+
+/// Column widths come from every row of the tab, so scrolling does not move the columns.
+#[test]
+fn columns_keep_their_width_while_scrolling() {
+    let mut computes = computes();
+    let cluster = computes
+        .iter()
+        .find(|c| c.name.as_deref() == Some("cpu-cluster"))
+        .cloned()
+        .unwrap();
+    for i in 0..40 {
+        let mut raw = cluster.raw.clone();
+        let name = if i == 39 {
+            "zz-a-much-longer-cluster-name".to_owned()
+        } else {
+            format!("extra-{i:02}")
+        };
+        raw["name"] = name.into();
+        computes.push(amlc::azure::models::ComputeResource::from_value(raw));
+    }
+    let mut app = app(120, 16);
+    app.update(ch('2'));
+    let id = app
+        .update(ch('r'))
+        .into_iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::Fetch(id, amlc::app::SourceKey::Computes) => Some(id),
+            _ => None,
+        })
+        .unwrap();
+    app.update(computes_loaded(id, Ok(computes)));
+    app.toast = None;
+    let header = |app: &amlc::app::App| screen(app).lines().nth(2).unwrap_or_default().to_owned();
+    let top = screen(&app);
+    assert!(
+        !top.contains("zz-a-much-longer"),
+        "the long name is off screen:\n{top}"
+    );
+    let before = header(&app);
+    assert!(
+        before.contains(&format!(
+            "NAME↑{}STATE",
+            " ".repeat("zz-a-much-longer-cluster-name".len() - "NAME↑".chars().count() + 1)
+        )),
+        "NAME is as wide as the longest name of the tab:\n{top}"
+    );
+    for _ in 0..3 {
+        app.update(press(KeyCode::PageDown));
+        assert_eq!(header(&app), before);
+    }
+    app.update(ch('G'));
+    assert!(screen(&app).contains("zz-a-much-longer-cluster-name"));
+    assert_eq!(header(&app), before);
 }

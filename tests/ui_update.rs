@@ -115,7 +115,7 @@ fn back_and_quit() {
     assert!(matches!(app.top_view(), Some(View::Detail { .. })));
     app.update(ch('y'));
     assert!(matches!(app.top_view(), Some(View::Json { .. })));
-    app.update(ch('q'));
+    app.update(press(KeyCode::Esc));
     assert!(matches!(app.top_view(), Some(View::Detail { .. })));
     app.update(press(KeyCode::Esc));
     assert!(app.top_view().is_none());
@@ -127,6 +127,16 @@ fn back_and_quit() {
     assert_eq!(names(&app), vec!["ci-bob"]);
     app.update(press(KeyCode::Esc));
     assert_eq!(names(&app).len(), 4);
+    // Esc never quits, however often it is pressed; it says what does.
+    for _ in 0..3 {
+        assert!(!app.update(press(KeyCode::Esc)).contains(&Effect::Quit));
+    }
+    assert!(!app.should_quit());
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.contains("q or :q quits"))
+    );
     let effects = app.update(ch('q'));
     assert!(app.should_quit());
     assert!(effects.contains(&Effect::Quit));

@@ -106,6 +106,7 @@ pub enum Action {
     CopyName,
     CopyId,
     CopySsh,
+    CopyLink,
 }
 
 /// One row of the key table.
@@ -297,17 +298,17 @@ pub fn default_bindings() -> Vec<Binding> {
         binding(
             Back,
             "back",
-            &[c('q'), k(K::Esc)],
-            "go back (quit from a list)",
-            Some("back/quit"),
+            &[k(K::Esc)],
+            "go back: close the menu or view, or clear the filter (never quits)",
+            Some("back"),
             Contexts::ALL,
         ),
         binding(
             Quit,
             "quit",
-            &[KeyCombo::ctrl('c')],
-            "quit at once",
-            None,
+            &[c('q'), KeyCombo::ctrl('c')],
+            "quit amlc (also :q)",
+            Some("quit"),
             Contexts::ALL,
         ),
         binding(
@@ -450,7 +451,7 @@ pub fn default_bindings() -> Vec<Binding> {
             Copy,
             "copy",
             &[c('c')],
-            "copy name, resource id or SSH command (OSC 52)",
+            "copy menu: name, resource id, and an SSH command or Studio link where there is one",
             Some("copy"),
             Contexts::LIST.union(Contexts::DETAIL),
         ),
@@ -506,15 +507,30 @@ pub fn default_bindings() -> Vec<Binding> {
             CopySsh,
             "copy_ssh",
             &[c('s')],
-            "copy the SSH command",
+            "copy the SSH command (instances and attached VMs with SSH)",
             Some("ssh command"),
+            Contexts::COPY,
+        ),
+        binding(
+            CopyLink,
+            "copy_link",
+            &[c('l')],
+            "copy the Studio link (jobs)",
+            Some("studio link"),
             Contexts::COPY,
         ),
     ]
 }
 
-/// A help row: keys, description, and the action's name in the config file's `[keys]`.
-pub type HelpRow = (String, &'static str, &'static str);
+/// A help row: the keys, what they do, and the action's name in the config file's `[keys]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpRow {
+    pub action: Action,
+    pub keys: String,
+    /// The table's description (a view may say it more precisely, e.g. per tab).
+    pub description: String,
+    pub name: &'static str,
+}
 
 /// The key table in use (defaults plus the user's overrides).
 #[derive(Debug, Clone)]
@@ -683,7 +699,12 @@ impl KeyMap {
                     .collect::<Vec<_>>()
                     .join(" ")
             };
-            let row = (keys, b.description, b.name);
+            let row = HelpRow {
+                action: b.action,
+                keys,
+                description: b.description.to_owned(),
+                name: b.name,
+            };
             match groups.iter_mut().find(|(g, _)| *g == group) {
                 Some((_, rows)) => rows.push(row),
                 None => groups.push((group, vec![row])),
@@ -758,6 +779,31 @@ mod tests {
         assert_eq!(map.action(Context::Detail, &ctrl_c), Some(Action::Quit));
         let c = press(KeyCode::Char('c'), KeyModifiers::NONE);
         assert_eq!(map.action(Context::Detail, &c), Some(Action::Copy));
+    }
+
+    #[test]
+    fn esc_goes_back_and_q_quits_everywhere() {
+        let map = KeyMap::default();
+        for context in [
+            Context::List,
+            Context::Detail,
+            Context::Json,
+            Context::Help,
+            Context::Errors,
+            Context::Copy,
+        ] {
+            let esc = press(KeyCode::Esc, KeyModifiers::NONE);
+            assert_eq!(map.action(context, &esc), Some(Action::Back), "{context:?}");
+            let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+            assert_eq!(map.action(context, &q), Some(Action::Quit), "{context:?}");
+        }
+        assert!(
+            !map.binding(Action::Back)
+                .unwrap()
+                .keys
+                .iter()
+                .any(|k| *k == KeyCombo::ch('q'))
+        );
     }
 
     #[test]
@@ -836,6 +882,7 @@ mod tests {
         let help = map.help_groups(true);
         let total: usize = help.iter().map(|(_, rows)| rows.len()).sum();
         assert_eq!(total, default_bindings().len());
-        assert_eq!(map.keys_label(Action::Back, true), "q/Esc");
+        assert_eq!(map.keys_label(Action::Back, true), "Esc");
+        assert_eq!(map.keys_label(Action::Quit, true), "q/Ctrl-c");
     }
 }

@@ -29,15 +29,14 @@ pub use tabs::{Source, TabState};
 
 use crate::azure::http::RetryEvent;
 use crate::azure::models::{ComputeResource, Job, RunDetails};
-use crate::ui::theme::Theme;
 use command::{Command, ContextChange};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use filter::Filter;
 use keys::{Action, Context, KeyMap};
-use kinds::{CopyTarget, DetailCtx, Item, NodesView};
+use kinds::{CopyTarget, Item, NodesView};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use text::{StyledLine, Tone};
+use text::Tone;
 use views::ErrorEntry;
 
 /// The tabs, in order.
@@ -224,7 +223,6 @@ pub enum Retired {
 #[derive(Debug, Clone, Default)]
 pub struct AppOptions {
     pub keymap: KeyMap,
-    pub theme: Theme,
     pub refresh: RefreshPolicy,
     pub read_only: bool,
     pub ascii: bool,
@@ -237,7 +235,6 @@ pub struct AppOptions {
 #[derive(Debug)]
 pub struct App {
     pub keymap: KeyMap,
-    pub theme: Theme,
     pub policy: RefreshPolicy,
     pub read_only: bool,
     pub ascii: bool,
@@ -268,6 +265,8 @@ pub struct App {
     /// The HTTP pipeline's counters (its `events` are moved to the error history).
     pub http: HttpActivity,
     retry_note: RetryNote,
+    /// The text view on top, built and wrapped once (see `views`).
+    text: views::TextCache,
     /// Replaced lists waiting to be freed (see [`App::take_retired`]).
     retired: Vec<Retired>,
     next_request: u64,
@@ -279,7 +278,6 @@ impl App {
     pub fn new(options: AppOptions) -> App {
         let mut app = App {
             keymap: options.keymap,
-            theme: options.theme,
             policy: options.refresh,
             read_only: options.read_only,
             ascii: options.ascii,
@@ -306,6 +304,7 @@ impl App {
             toast: None,
             http: HttpActivity::default(),
             retry_note: RetryNote::default(),
+            text: views::TextCache::default(),
             retired: Vec::new(),
             next_request: 1,
             dirty: true,
@@ -447,47 +446,6 @@ impl App {
         self.views.is_empty() && self.active_tab().busy
     }
 
-    /// The title and lines of a text view.
-    pub fn text_view(&self, view: &View) -> (String, Vec<StyledLine>) {
-        let width = self.text_width();
-        match view {
-            View::Detail { tab, name, .. } => {
-                let title = format!("{}{}{name}", kinds::kind(*tab).title(), self.dot());
-                match self.find_item(*tab, name) {
-                    Some(item) => {
-                        let nodes = self
-                            .nodes
-                            .as_ref()
-                            .filter(|n| n.compute == *name)
-                            .map(|n| &n.view);
-                        let ctx = DetailCtx {
-                            now_ms: self.now_wall_ms,
-                            nodes,
-                        };
-                        let sections = kinds::kind(*tab).detail(item, &ctx);
-                        (title, views::section_lines(&sections, width))
-                    }
-                    None => (title, gone_lines(name)),
-                }
-            }
-            View::Json { tab, name, .. } => {
-                let title = format!("{name}{}JSON (secrets masked)", self.dot());
-                match self.find_item(*tab, name) {
-                    Some(item) => (title, views::json_lines(&item.redacted_json(), width)),
-                    None => (title, gone_lines(name)),
-                }
-            }
-            View::Help { .. } => (
-                "Help".into(),
-                views::help_lines(&self.keymap, self.ascii, width),
-            ),
-            View::Errors { .. } => (
-                format!("Errors ({} recent)", self.errors.len()),
-                views::error_lines(&self.error_history(), self.now_wall_ms, width),
-            ),
-        }
-    }
-
     /// The next time (monotonic ms) something is due: a refresh, a spinner frame, a toast's
     /// end, or the next second of the "refreshed Ns ago" clock. `None` means sleep until input.
     pub fn next_deadline(&self) -> Option<u64> {
@@ -591,6 +549,17 @@ impl App {
     /// Applies one message; returns what to do next.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = Vec::new();
+        // Input only moves or opens views, and a tick only moves the clock (views showing ages
+        // follow the clock's second); anything else may change what a text view shows.
+        let quiet = match &msg {
+            Msg::Key(_) | Msg::Mouse(_) | Msg::Tick => true,
+            // Retries are noted in the error history; counters alone change no text view.
+            Msg::Http(activity) => activity.events.is_empty(),
+            _ => false,
+        };
+        if !quiet {
+            self.text_changed();
+        }
         match msg {
             Msg::Key(key) => self.on_key(key, &mut effects),
             Msg::Mouse(mouse) => self.on_mouse(mouse),
@@ -611,6 +580,7 @@ impl App {
             Msg::Http(activity) => self.on_http(activity),
         }
         self.schedule(&mut effects);
+        self.sync_text();
         if self.quit && !effects.contains(&Effect::Quit) {
             effects.push(Effect::Quit);
         }
@@ -805,21 +775,23 @@ impl App {
     fn set_run_details(&mut self, job: &str, details: RunDetails) {
         let details = Arc::new(details);
         self.run_cache.insert(job.to_owned(), details.clone());
-        let Some(row) = self
+        let Some(index) = self
             .jobs
-            .iter_mut()
-            .find(|j| j.name.as_deref() == Some(job))
+            .iter()
+            .position(|j| j.name.as_deref() == Some(job))
         else {
             return;
         };
-        row.run_details = Some(details);
+        self.jobs[index].run_details = Some(details);
         let viewport = self.list_viewport();
         let keep = self
             .tab(TabId::Jobs)
             .selected_name(self.source(TabId::Jobs))
             .map(str::to_owned);
         let source = Source::Jobs(&self.jobs);
-        self.tabs[TabId::Jobs.index()].rebuild_keeping(keep.as_deref(), source, viewport);
+        let tab = &mut self.tabs[TabId::Jobs.index()];
+        tab.item_changed(index as u32, source);
+        tab.rebuild_keeping(keep.as_deref(), source, viewport);
     }
 
     /// One answer of any source: dropped when stale, else applied by its key.
@@ -1171,17 +1143,11 @@ impl App {
                     );
                 }
             }
-            Action::CopyName | Action::CopyId | Action::CopySsh => {
+            Action::CopyName | Action::CopyId | Action::CopySsh | Action::CopyLink => {
                 if let Some(menu) = self.copy_menu.take() {
                     match menu.targets.into_iter().find(|t| t.action == action) {
                         Some(target) => {
-                            self.toast(
-                                format!(
-                                    "copied the {} of {} to the clipboard",
-                                    target.label, menu.name
-                                ),
-                                Tone::Healthy,
-                            );
+                            // The terminal loop says where the text went (`App::copied`).
                             effects.push(Effect::Copy {
                                 label: target.label.to_owned(),
                                 text: target.text,
@@ -1217,7 +1183,8 @@ impl App {
             self.set_filter("", viewport);
             return;
         }
-        self.quit = true;
+        // Esc never quits: say what does.
+        self.toast("nothing to go back to: q or :q quits", Tone::Muted);
     }
 
     fn switch_tab(&mut self, tab: TabId) {
@@ -1250,13 +1217,7 @@ impl App {
     }
 
     fn text_scroll_max(&self) -> usize {
-        match self.top_view() {
-            Some(view) => {
-                let (_, lines) = self.text_view(view);
-                lines.len().saturating_sub(self.text_viewport())
-            }
-            None => 0,
-        }
+        self.text_rows().saturating_sub(self.text_viewport())
     }
 
     fn clamp_text_scroll(&mut self) {
@@ -1413,11 +1374,4 @@ impl App {
         }
         self.dirty = true;
     }
-}
-
-fn gone_lines(name: &str) -> Vec<StyledLine> {
-    vec![StyledLine::plain(
-        format!("{name} is not in the workspace any more (as of the last refresh)."),
-        Tone::Warning,
-    )]
 }

@@ -1,8 +1,10 @@
 //! The state of one tab: which resources are in it (indices into the app's compute or job list),
 //! the filtered and sorted view of them, the selection and scroll offset, the sort and the
-//! filter. Rebuilding a view is the hot path of a refresh (10,000 rows must take well under
-//! 2 ms), so rows are indices, names are compared in place and only non-name sort keys are
-//! computed (once per row). No I/O.
+//! filter, and the width each column needs over every row of the view (measured once when the
+//! data changes, folded when the filter or sort does: never per frame, so widths do not change
+//! while scrolling). Rebuilding a view is the hot path of a refresh (10,000 rows must take well
+//! under 2 ms), so rows are indices, names are compared in place, only non-name sort keys are
+//! computed (once per row) and cells are measured without allocating. No I/O.
 
 use super::TabId;
 use super::filter::Filter;
@@ -142,6 +144,14 @@ pub struct TabState {
     pub busy: bool,
     /// The filter haystacks of `items`, built at the first filtering after the data changed.
     search_cache: Option<SearchCache>,
+    /// Width each item needs in each content-sized column (see `Column::sized_by_content`):
+    /// `items.len()` rows of `content_columns.len()` widths.
+    item_widths: Vec<u16>,
+    /// The columns measured per item.
+    content_columns: Vec<usize>,
+    /// Per column, the width its content needs over every row of the view (a fixed or clock
+    /// column: its `max`). The table lays columns out from these.
+    pub widths: Vec<u16>,
 }
 
 /// The filter haystacks of a tab's items, in one string.
@@ -190,6 +200,15 @@ impl TabState {
             filter: Filter::new(""),
             busy: false,
             search_cache: None,
+            item_widths: Vec::new(),
+            content_columns: kinds::kind(id)
+                .columns()
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.sized_by_content())
+                .map(|(i, _)| i)
+                .collect(),
+            widths: kinds::kind(id).columns().iter().map(|c| c.max).collect(),
         }
     }
 
@@ -206,6 +225,8 @@ impl TabState {
         self.offset = 0;
         self.busy = false;
         self.search_cache = None;
+        self.item_widths.clear();
+        self.fold_widths(&[]);
     }
 
     /// The selected row's name.
@@ -242,7 +263,67 @@ impl TabState {
         self.busy = busy;
         self.items = items;
         self.search_cache = None;
+        self.measure(source);
         self.rebuild_keeping(keep, source, viewport);
+    }
+
+    /// One resource of the tab changed in place (its run history arrived): measures its cells
+    /// again and forgets the filter haystacks, so widths and filtering see what it shows now.
+    /// The caller rebuilds the view.
+    pub fn item_changed(&mut self, index: u32, source: Source<'_>) {
+        self.search_cache = None;
+        let stride = self.content_columns.len();
+        let (Some(p), Some(item)) = (
+            self.items.iter().position(|&i| i == index),
+            source.item(index),
+        ) else {
+            return;
+        };
+        let kind = kinds::kind(self.id);
+        if let Some(row) = self.item_widths.get_mut(p * stride..(p + 1) * stride) {
+            for (slot, &column) in row.iter_mut().zip(&self.content_columns) {
+                *slot = u16::try_from(kind.cell_width(item, column)).unwrap_or(u16::MAX);
+            }
+        }
+    }
+
+    /// Measures every item's content-sized cells (once per data change).
+    fn measure(&mut self, source: Source<'_>) {
+        let kind = kinds::kind(self.id);
+        let stride = self.content_columns.len();
+        self.item_widths.clear();
+        self.item_widths.reserve(self.items.len() * stride);
+        for &i in &self.items {
+            match source.item(i) {
+                Some(item) => {
+                    for &column in &self.content_columns {
+                        let width = kind.cell_width(item, column);
+                        self.item_widths
+                            .push(u16::try_from(width).unwrap_or(u16::MAX));
+                    }
+                }
+                None => self.item_widths.extend(std::iter::repeat_n(0, stride)),
+            }
+        }
+    }
+
+    /// The widths of the columns over the rows at `positions` (indices into `items`).
+    fn fold_widths(&mut self, positions: &[usize]) {
+        let columns = kinds::kind(self.id).columns();
+        let stride = self.content_columns.len();
+        let mut content = vec![0u16; stride];
+        if self.item_widths.len() == self.items.len() * stride {
+            for &p in positions {
+                let row = &self.item_widths[p * stride..(p + 1) * stride];
+                for (max, w) in content.iter_mut().zip(row) {
+                    *max = (*max).max(*w);
+                }
+            }
+        }
+        self.widths = columns.iter().map(|c| c.max).collect();
+        for (k, &column) in self.content_columns.iter().enumerate() {
+            self.widths[column] = content[k];
+        }
     }
 
     /// Rebuilds the view after a filter or sort change (or new items), keeping the selection
@@ -271,6 +352,7 @@ impl TabState {
                 .filter(|&p| filter.matches(cache.text(p)))
                 .collect()
         };
+        self.fold_widths(&positions);
         // Sort compact (key, name, index) tuples: one pass over the resources, then the sort
         // touches only the tuples and the names' bytes.
         let descending = self.sort_descending;

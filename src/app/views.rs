@@ -1,31 +1,36 @@
-//! The scrollable text views as styled lines: a resource's detail (sections from its kind), its
-//! raw JSON (secrets masked, pretty, lightly highlighted), the help generated from the key table,
-//! and the error history. Lines are wrapped here at the view's width so scrolling can be clamped
-//! exactly. Pure functions of the app state: no I/O.
+//! The scrollable text views as documents of the one text model (`text::Doc`): a resource's
+//! detail (sections from its kind), its raw JSON (secrets masked, pretty, lightly
+//! highlighted), the help generated from the key table for the tab it was opened on, and the
+//! error history. The view on top is built once and wrapped once per width ([`TextCache`]);
+//! scrolling only takes the rows of the window, so a key press never rebuilds or re-wraps the
+//! text. Rebuilt when what it shows may have changed: any message other than input and ticks
+//! (data, errors, a connection), a new second for views that show ages, or another width.
+//! Pure functions of the app state: no I/O.
 
 use super::command::COMMANDS;
 use super::format;
-use super::keys::KeyMap;
-use super::kinds::{DetailRow, Section};
-use super::text::{StyledLine, Tone, wrap_styled, wrap_styled_from};
+use super::keys::{Action, KeyMap};
+use super::kinds::{self, DetailCtx, DetailRow, Section};
+use super::text::{Doc, Layout, StyledLine, Tone, one_line};
+use super::{App, TabId, View};
 use serde_json::Value;
 
 /// Width of the key column of a detail section (long keys wrap their value under them).
 const MAX_KEY_WIDTH: usize = 26;
 
-/// Detail sections as lines of at most `width` characters (tables are not wrapped).
-pub fn section_lines(sections: &[Section], width: usize) -> Vec<StyledLine> {
-    let mut out = Vec::new();
+/// Detail sections as a document (tables are not wrapped).
+pub fn section_doc(sections: &[Section]) -> Doc {
+    let mut doc = Doc::new();
     for (n, section) in sections.iter().enumerate() {
         if n > 0 {
-            out.push(StyledLine::new());
+            doc.blank();
         }
-        out.push(StyledLine::plain(section.title.clone(), Tone::Heading));
+        doc.push_unwrapped(StyledLine::plain(section.title.clone(), Tone::Heading));
         let key_width = section
             .rows
             .iter()
             .filter_map(|r| match r {
-                DetailRow::Field { key, .. } => Some(key.chars().count()),
+                DetailRow::Field { key, .. } => Some(one_line(key).chars().count()),
                 _ => None,
             })
             .max()
@@ -34,49 +39,49 @@ pub fn section_lines(sections: &[Section], width: usize) -> Vec<StyledLine> {
         for row in &section.rows {
             match row {
                 DetailRow::Field { key, value, tone } => {
-                    let padded = format!("  {key:<key_width$}  ");
-                    let indent = padded.chars().count().min(width / 2);
+                    let padded = format!("  {:<key_width$}  ", one_line(key));
+                    let indent = padded.chars().count();
                     let line = StyledLine::new()
                         .with(padded, Tone::Key)
                         .with(value.clone(), *tone);
-                    out.extend(wrap_styled(&line, width, indent));
+                    doc.push(line, indent);
                 }
                 DetailRow::Text { text, tone } => {
-                    let line = StyledLine::plain(format!("  {text}"), *tone);
-                    out.extend(wrap_styled(&line, width, 4));
+                    doc.push(StyledLine::plain(format!("  {text}"), *tone), 4);
                 }
                 DetailRow::Table { header, rows } => {
                     let columns = header.len();
                     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
                     for row in rows {
                         for (i, (text, _)) in row.iter().enumerate().take(columns) {
-                            widths[i] = widths[i].max(text.chars().count());
+                            widths[i] = widths[i].max(one_line(text).chars().count());
                         }
                     }
                     let mut head = StyledLine::plain("  ", Tone::Normal);
                     for (i, h) in header.iter().enumerate() {
                         head.push(format!("{h:<w$}  ", w = widths[i]), Tone::Key);
                     }
-                    out.push(head);
+                    doc.push_unwrapped(head);
                     for row in rows {
                         let mut line = StyledLine::plain("  ", Tone::Normal);
                         for (i, (text, tone)) in row.iter().enumerate().take(columns) {
-                            line.push(format!("{text:<w$}  ", w = widths[i]), *tone);
+                            line.push(format!("{:<w$}  ", one_line(text), w = widths[i]), *tone);
                         }
-                        out.push(line);
+                        doc.push_unwrapped(line);
                     }
                 }
             }
         }
     }
-    out
+    doc
 }
 
-/// Pretty JSON with tones for keys, strings, numbers and literals, wrapped at `width`.
-pub fn json_lines(value: &Value, width: usize) -> Vec<StyledLine> {
+/// Pretty JSON with tones for keys, strings, numbers and literals. (JSON escapes control
+/// characters in strings; the document makes any that are left, such as DEL, visible.)
+pub fn json_doc(value: &Value) -> Doc {
     let text =
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("(cannot show JSON: {e})"));
-    let mut out = Vec::new();
+    let mut doc = Doc::new();
     for raw in text.lines() {
         let line = highlight_json_line(raw);
         let indent = raw.len() - raw.trim_start().len() + 2;
@@ -93,9 +98,9 @@ pub fn json_lines(value: &Value, width: usize) -> Vec<StyledLine> {
                     + 1
             })
             .unwrap_or(indent);
-        out.extend(wrap_styled_from(&line, width, indent, value_start));
+        doc.push_from(line, indent, value_start);
     }
-    out
+    doc
 }
 
 fn highlight_json_line(raw: &str) -> StyledLine {
@@ -144,39 +149,73 @@ fn string_end(text: &str) -> Option<usize> {
     None
 }
 
-/// The help, generated from the key table, with the commands and the filter syntax.
-pub fn help_lines(keymap: &KeyMap, ascii: bool, width: usize) -> Vec<StyledLine> {
-    let mut out = Vec::new();
-    let groups = keymap.help_groups(ascii);
+/// The help for the tab `tab` (and the views opened from it), generated from the key table:
+/// what each key does, the copy menu's choices on this tab, the commands, the filter syntax.
+pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
+    let kind = kinds::kind(tab);
+    let copy_labels = kind.copy_labels();
+    let mut doc = Doc::new();
+    doc.push(
+        StyledLine::plain(
+            format!(
+                "Keys on the {} tab and the views opened from it. Esc goes back and never quits; q, :q and Ctrl-c quit.",
+                kind.title()
+            ),
+            Tone::Muted,
+        ),
+        0,
+    );
+    doc.blank();
+    let mut groups = keymap.help_groups(ascii);
+    for (_, rows) in &mut groups {
+        rows.retain(|row| {
+            !is_copy_choice(row.action) || copy_labels.iter().any(|(a, _)| *a == row.action)
+        });
+        for row in rows.iter_mut() {
+            if row.action == Action::Copy {
+                let labels: Vec<&str> = copy_labels.iter().map(|(_, l)| *l).collect();
+                row.description = format!("copy menu: {}", labels.join(", "));
+            } else if let Some((_, label)) = copy_labels.iter().find(|(a, _)| *a == row.action) {
+                row.description = format!("copy the {label}");
+            }
+        }
+    }
     let key_width = groups
         .iter()
-        .flat_map(|(_, rows)| rows.iter().map(|(k, _, _)| k.chars().count()))
+        .flat_map(|(_, rows)| rows.iter().map(|r| r.keys.chars().count()))
         .max()
         .unwrap_or(8)
         .min(24);
     for (n, (group, rows)) in groups.iter().enumerate() {
-        if n > 0 {
-            out.push(StyledLine::new());
+        if rows.is_empty() {
+            continue;
         }
-        out.push(StyledLine::plain(*group, Tone::Heading));
-        for (keys, description, name) in rows {
+        if n > 0 {
+            doc.blank();
+        }
+        let title = if *group == "Copy menu" {
+            format!("Copy menu (on {})", kind.title())
+        } else {
+            (*group).to_owned()
+        };
+        doc.push_unwrapped(StyledLine::plain(title, Tone::Heading));
+        for row in rows {
             let line = StyledLine::new()
-                .with(format!("  {keys:<key_width$}  "), Tone::Accent)
-                .with(*description, Tone::Normal)
-                .with(format!("  [{name}]"), Tone::Muted);
-            out.extend(wrap_styled(&line, width, key_width + 4));
+                .with(format!("  {:<key_width$}  ", row.keys), Tone::Accent)
+                .with(row.description.clone(), Tone::Normal)
+                .with(format!("  [{}]", row.name), Tone::Muted);
+            doc.push(line, key_width + 4);
         }
     }
-    out.extend(wrap_styled(
-        &StyledLine::plain(
+    doc.push(
+        StyledLine::plain(
             "  [name]: the action's name for the config file, e.g. [keys] refresh = \"F5 r\"",
             Tone::Muted,
         ),
-        width,
         4,
-    ));
-    out.push(StyledLine::new());
-    out.push(StyledLine::plain("Commands (:)", Tone::Heading));
+    );
+    doc.blank();
+    doc.push_unwrapped(StyledLine::plain("Commands (:)", Tone::Heading));
     let cmd_width = COMMANDS
         .iter()
         .map(|(u, _)| u.chars().count())
@@ -186,25 +225,31 @@ pub fn help_lines(keymap: &KeyMap, ascii: bool, width: usize) -> Vec<StyledLine>
         let line = StyledLine::new()
             .with(format!("  {usage:<cmd_width$}  "), Tone::Accent)
             .with(*description, Tone::Normal);
-        out.extend(wrap_styled(&line, width, cmd_width + 4));
+        doc.push(line, cmd_width + 4);
     }
-    out.push(StyledLine::new());
-    out.push(StyledLine::plain("Filter (/)", Tone::Heading));
+    doc.blank();
+    doc.push_unwrapped(StyledLine::plain("Filter (/)", Tone::Heading));
     for (syntax, meaning) in [
-        ("gpu run", "fuzzy: every word matches name, type or state"),
+        (
+            "gpu run",
+            "fuzzy: every word matches the row's text (every column but ages and durations)",
+        ),
         ("'exact", "an exact substring"),
         ("^start end$", "a prefix / a suffix"),
         ("!word", "rows that do not match"),
-        ("Enter / Esc", "keep the filter / drop the change"),
+        (
+            "Enter / Esc",
+            "keep the filter / drop the change; Esc in the list clears it",
+        ),
     ] {
         let line = StyledLine::new()
             .with(format!("  {syntax:<cmd_width$}  "), Tone::Accent)
             .with(meaning, Tone::Normal);
-        out.extend(wrap_styled(&line, width, cmd_width + 4));
+        doc.push(line, cmd_width + 4);
     }
-    out.push(StyledLine::new());
-    out.push(StyledLine::plain("States", Tone::Heading));
-    out.push(
+    doc.blank();
+    doc.push_unwrapped(StyledLine::plain("States", Tone::Heading));
+    doc.push(
         StyledLine::plain("  ", Tone::Normal)
             .with("healthy", Tone::Healthy)
             .with("  ", Tone::Normal)
@@ -212,19 +257,36 @@ pub fn help_lines(keymap: &KeyMap, ascii: bool, width: usize) -> Vec<StyledLine>
             .with("  ", Tone::Normal)
             .with("failed (with its error code)", Tone::Failed)
             .with("  ", Tone::Normal)
+            .with("an error reported (code)", Tone::Warning)
+            .with("  ", Tone::Normal)
             .with("stopped", Tone::Stopped)
             .with("  ", Tone::Normal)
             .with("unknown (verbatim)", Tone::Unknown),
+        2,
     );
-    out.extend(wrap_styled(
-        &StyledLine::plain(
+    doc.push(
+        StyledLine::plain(
             "  Cluster node bar: r running, i idle, p preparing, u unusable, l leaving, x preempted",
             Tone::Normal,
         ),
-        width,
         4,
-    ));
-    out
+    );
+    doc.push(
+        StyledLine::plain(
+            "  Control characters in names, commands and errors show as ^[ (ESC), ^M (CR), <U+202E>, …",
+            Tone::Normal,
+        ),
+        4,
+    );
+    doc
+}
+
+/// An action that picks a copy-menu choice.
+fn is_copy_choice(action: Action) -> bool {
+    matches!(
+        action,
+        Action::CopyName | Action::CopyId | Action::CopySsh | Action::CopyLink
+    )
 }
 
 /// One recorded error.
@@ -238,17 +300,18 @@ pub struct ErrorEntry {
     pub hint: Option<String>,
 }
 
-/// The error history, newest first, in full.
-pub fn error_lines(errors: &[&ErrorEntry], now_ms: i64, width: usize) -> Vec<StyledLine> {
+/// The error history, newest first, in full (multi-line messages keep their lines).
+pub fn error_doc(errors: &[&ErrorEntry], now_ms: i64) -> Doc {
+    let mut doc = Doc::new();
     if errors.is_empty() {
-        return vec![StyledLine::plain("No errors so far.", Tone::Muted)];
+        doc.push(StyledLine::plain("No errors so far.", Tone::Muted), 0);
+        return doc;
     }
-    let mut out = Vec::new();
     for (n, e) in errors.iter().enumerate() {
         if n > 0 {
-            out.push(StyledLine::new());
+            doc.blank();
         }
-        out.push(
+        doc.push(
             StyledLine::new()
                 .with(
                     if e.wall_ms <= 0 {
@@ -260,21 +323,200 @@ pub fn error_lines(errors: &[&ErrorEntry], now_ms: i64, width: usize) -> Vec<Sty
                 )
                 .with("  ", Tone::Normal)
                 .with(e.scope.clone(), Tone::Heading),
-        );
-        out.extend(wrap_styled(
-            &StyledLine::plain(format!("  {}", e.message), Tone::Failed),
-            width,
             2,
-        ));
+        );
+        doc.push(
+            StyledLine::plain(format!("  {}", e.message), Tone::Failed),
+            2,
+        );
         if let Some(hint) = &e.hint {
-            out.extend(wrap_styled(
-                &StyledLine::plain(format!("  what to do: {hint}"), Tone::Muted),
-                width,
+            doc.push(
+                StyledLine::plain(format!("  what to do: {hint}"), Tone::Muted),
                 4,
-            ));
+            );
         }
     }
-    out
+    doc
+}
+
+fn gone_doc(name: &str) -> Doc {
+    let mut doc = Doc::new();
+    doc.push(
+        StyledLine::plain(
+            format!("{name} is not in the workspace any more (as of the last refresh)."),
+            Tone::Warning,
+        ),
+        0,
+    );
+    doc
+}
+
+/// What a built text view depends on besides input: when any of it changes, it is rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TextKey {
+    /// The view, scroll left out.
+    view: View,
+    generation: u64,
+    width: usize,
+    /// The tab the help was opened on.
+    tab: TabId,
+    /// The second of the clock, for views that show ages (detail, errors); else 0.
+    second: i64,
+}
+
+/// The text view on top, built and wrapped once.
+#[derive(Debug, Default)]
+pub struct TextCache {
+    /// Bumped by every message that may change what a view shows.
+    generation: u64,
+    key: Option<TextKey>,
+    title: String,
+    doc: Doc,
+    layout: Layout,
+    builds: u64,
+}
+
+/// The rows of a text view on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextWindow {
+    pub title: String,
+    /// Screen rows of the whole text at this width.
+    pub rows: usize,
+    /// The first row shown (the view's scroll, clamped).
+    pub first: usize,
+    pub lines: Vec<StyledLine>,
+}
+
+impl App {
+    /// The title and document of `view`, from the current state.
+    fn build_text(&self, view: &View) -> (String, Doc) {
+        match view {
+            View::Detail { tab, name, .. } => {
+                let title = format!(
+                    "{}{}{}",
+                    kinds::kind(*tab).title(),
+                    self.dot(),
+                    one_line(name)
+                );
+                match self.find_item(*tab, name) {
+                    Some(item) => {
+                        let nodes = self
+                            .nodes
+                            .as_ref()
+                            .filter(|n| n.compute == *name)
+                            .map(|n| &n.view);
+                        let ctx = DetailCtx {
+                            now_ms: self.now_wall_ms,
+                            nodes,
+                        };
+                        (title, section_doc(&kinds::kind(*tab).detail(item, &ctx)))
+                    }
+                    None => (title, gone_doc(name)),
+                }
+            }
+            View::Json { tab, name, .. } => {
+                let title = format!("{}{}JSON (secrets masked)", one_line(name), self.dot());
+                match self.find_item(*tab, name) {
+                    Some(item) => (title, json_doc(&item.redacted_json())),
+                    None => (title, gone_doc(name)),
+                }
+            }
+            View::Help { .. } => (
+                format!("Help{}{} tab", self.dot(), kinds::kind(self.active).title()),
+                help_doc(&self.keymap, self.ascii, self.active),
+            ),
+            View::Errors { .. } => (
+                format!("Errors ({} recent)", self.errors.len()),
+                error_doc(&self.error_history(), self.now_wall_ms),
+            ),
+        }
+    }
+
+    fn text_key(&self, view: &View) -> TextKey {
+        let mut identity = view.clone();
+        *identity.scroll_mut() = 0;
+        let second = match view {
+            View::Detail { .. } | View::Errors { .. } => self.now_wall_ms.div_euclid(1000),
+            View::Json { .. } | View::Help { .. } => 0,
+        };
+        TextKey {
+            view: identity,
+            generation: self.text.generation,
+            width: self.text_width(),
+            tab: self.active,
+            second,
+        }
+    }
+
+    /// Something a text view may show changed (data, errors, the clock): rebuild at the next
+    /// [`App::sync_text`].
+    pub(super) fn text_changed(&mut self) {
+        self.text.generation = self.text.generation.wrapping_add(1);
+    }
+
+    /// Brings the built text up to date with the view on top (after each message).
+    pub(super) fn sync_text(&mut self) {
+        let Some(view) = self.top_view() else {
+            self.text.key = None;
+            self.text.doc = Doc::new();
+            self.text.layout = Layout::default();
+            return;
+        };
+        let key = self.text_key(view);
+        if self.text.key.as_ref() == Some(&key) {
+            return;
+        }
+        let (title, doc) = self.build_text(view);
+        self.text.layout = Layout::new(&doc, key.width);
+        self.text.doc = doc;
+        self.text.title = title;
+        self.text.key = Some(key);
+        self.text.builds += 1;
+    }
+
+    /// How many times a text view was built (for tests: scrolling must not build).
+    pub fn text_builds(&self) -> u64 {
+        self.text.builds
+    }
+
+    /// Screen rows of the text view on top at the current width.
+    pub(super) fn text_rows(&self) -> usize {
+        match self.top_view() {
+            Some(view) if self.text.key.as_ref() == Some(&self.text_key(view)) => {
+                self.text.layout.rows()
+            }
+            Some(view) => Layout::new(&self.build_text(view).1, self.text_width()).rows(),
+            None => 0,
+        }
+    }
+
+    /// The rows of `view` that fit in `height`, from its scroll on (clamped), built text reused
+    /// when it is current (else built for this frame only).
+    pub fn text_window(&self, view: &View, height: usize) -> TextWindow {
+        let window = |title: &str, doc: &Doc, layout: &Layout| {
+            let rows = layout.rows();
+            let first = view.scroll().min(rows.saturating_sub(height));
+            TextWindow {
+                title: title.to_owned(),
+                rows,
+                first,
+                lines: layout.window(doc, first, height),
+            }
+        };
+        if self.text.key.as_ref() == Some(&self.text_key(view)) {
+            return window(&self.text.title, &self.text.doc, &self.text.layout);
+        }
+        let (title, doc) = self.build_text(view);
+        let layout = Layout::new(&doc, self.text_width());
+        window(&title, &doc, &layout)
+    }
+
+    /// The title and every wrapped line of a text view (tests and small uses; drawing takes a
+    /// [`App::text_window`]).
+    pub fn text_view(&self, view: &View) -> (String, Vec<StyledLine>) {
+        let (title, doc) = self.build_text(view);
+        (title, doc.wrapped(self.text_width()))
+    }
 }
 
 #[cfg(test)]
@@ -284,7 +526,7 @@ mod tests {
     #[test]
     fn json_is_highlighted() {
         let v = serde_json::json!({"name": "a", "n": 1, "ok": true, "list": ["x"]});
-        let lines = json_lines(&v, 80);
+        let lines = json_doc(&v).wrapped(80);
         let name = lines
             .iter()
             .find(|l| l.text().contains("\"name\""))
@@ -301,6 +543,144 @@ mod tests {
         assert!(ok.spans.iter().any(|s| s.tone == Tone::JsonLiteral));
     }
 
+    use crate::app::{AppOptions, ContextInfo, Effect, Msg, SourceData, SourceKey};
+    use crate::azure::models::{ComputeResource, Job, Page};
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+    fn key(code: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new_with_kind(
+            code,
+            KeyModifiers::NONE,
+            KeyEventKind::Press,
+        ))
+    }
+
+    fn jobs() -> Vec<Job> {
+        let page: Page<Job> =
+            serde_json::from_str(include_str!("../../tests/fixtures/tui/jobs.json")).unwrap();
+        page.value
+    }
+
+    /// An app of 100x20 with the fixtures loaded through the message flow.
+    fn loaded_app() -> App {
+        let mut app = App::new(AppOptions::default());
+        app.set_clock(1_780_315_200_000, 1_000);
+        app.update(Msg::Resize(100, 20));
+        let effects = app.update(Msg::Connected(ContextInfo::default()));
+        for effect in effects {
+            match effect {
+                Effect::Fetch(id, SourceKey::Computes) => {
+                    let page: Page<ComputeResource> = serde_json::from_str(include_str!(
+                        "../../tests/fixtures/tui/computes.json"
+                    ))
+                    .unwrap();
+                    app.update(Msg::Loaded {
+                        id,
+                        key: SourceKey::Computes,
+                        result: Ok(SourceData::Computes(page.value)),
+                    });
+                }
+                Effect::Fetch(id, SourceKey::Jobs) => {
+                    app.update(Msg::Loaded {
+                        id,
+                        key: SourceKey::Jobs,
+                        result: Ok(SourceData::Jobs(jobs())),
+                    });
+                }
+                _ => {}
+            }
+        }
+        app
+    }
+
+    #[test]
+    fn scrolling_neither_rebuilds_nor_rewraps() {
+        let mut app = loaded_app();
+        app.update(key(KeyCode::Char('5')));
+        app.update(key(KeyCode::Enter));
+        let view = app.top_view().cloned().expect("a job detail");
+        let built = app.text_builds();
+        let height = app.text_viewport();
+        let first = app.text_window(&view, height);
+        assert!(first.rows > height, "the detail is longer than the screen");
+        for code in [
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::PageDown,
+            KeyCode::Char('G'),
+            KeyCode::Char('k'),
+            KeyCode::Char('g'),
+            KeyCode::Char('G'),
+        ] {
+            app.update(key(code));
+        }
+        assert_eq!(
+            app.text_builds(),
+            built,
+            "a key press must not rebuild the text"
+        );
+        let view = app.top_view().cloned().unwrap();
+        let last = app.text_window(&view, height);
+        assert_eq!(last.first, last.rows - height);
+        assert_eq!(last.lines.len(), height);
+        assert_eq!(app.text_view(&view).1[last.first..].to_vec(), last.lines);
+        // New data rebuilds it once; so does another width.
+        let id = app
+            .update(key(KeyCode::Char('r')))
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Fetch(id, SourceKey::Jobs) => Some(id),
+                _ => None,
+            })
+            .expect("r refreshes the jobs");
+        app.update(Msg::Loaded {
+            id,
+            key: SourceKey::Jobs,
+            result: Ok(SourceData::Jobs(jobs())),
+        });
+        assert_eq!(app.text_builds(), built + 1);
+        app.update(Msg::Resize(70, 20));
+        assert_eq!(app.text_builds(), built + 2);
+        let view = app.top_view().cloned().unwrap();
+        assert!(
+            app.text_window(&view, height)
+                .lines
+                .iter()
+                .all(|l| l.width() <= app.text_width())
+        );
+    }
+
+    #[test]
+    fn help_lists_the_copy_choices_of_its_tab() {
+        let text = |tab: TabId| -> String {
+            help_doc(&KeyMap::default(), true, tab)
+                .wrapped(120)
+                .iter()
+                .map(StyledLine::text)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let jobs = text(TabId::Jobs);
+        assert!(jobs.contains("copy the Studio link"), "{jobs}");
+        assert!(
+            jobs.contains("copy menu: name, resource id, Studio link"),
+            "{jobs}"
+        );
+        assert!(!jobs.contains("SSH command"), "{jobs}");
+        let instances = text(TabId::Instances);
+        assert!(instances.contains("copy the SSH command"), "{instances}");
+        assert!(!instances.contains("Studio link"), "{instances}");
+        let clusters = text(TabId::Clusters);
+        assert!(
+            clusters.contains("copy menu: name, resource id  "),
+            "{clusters}"
+        );
+        for help in [jobs, instances, clusters] {
+            assert!(help.contains("Esc"), "{help}");
+            assert!(help.contains("never quits"), "{help}");
+        }
+    }
+
     #[test]
     fn string_end_handles_escapes() {
         assert_eq!(string_end(r#""a\"b": 1"#), Some(6));
@@ -310,7 +690,7 @@ mod tests {
     fn sections_align_keys() {
         let mut s = Section::new("T");
         s.field("a", "1").field("longer", "2");
-        let lines = section_lines(&[s], 40);
+        let lines = section_doc(&[s]).wrapped(40);
         assert_eq!(lines[0].text(), "T");
         assert_eq!(lines[1].text(), "  a       1");
         assert_eq!(lines[2].text(), "  longer  2");

@@ -1,7 +1,8 @@
-//! Drawing: `draw(&App, &mut Frame)` renders the whole screen from the app state and nothing
-//! else. It reads state only (no I/O, no mutation); one file per part: the tab bar, the table
-//! of a tab, the text views (detail, JSON, help, errors), the status and hint bars, the copy
-//! menu. Styles come from the theme, glyphs from the Unicode or ASCII symbol set.
+//! Drawing: `draw(&App, &Theme, &mut Frame)` renders the whole screen from the app state and
+//! nothing else. It reads state only (no I/O, no mutation); one file per part: the tab bar, the
+//! table of a tab, the text views (detail, JSON, help, errors), the status and hint bars, the
+//! copy menu. Styles come from the theme the terminal loop owns (it is not app state), glyphs
+//! from the Unicode or ASCII symbol set.
 
 pub mod symbols;
 pub mod theme;
@@ -22,11 +23,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 pub use theme::Theme;
 
 /// Renders the whole screen.
-pub fn draw(app: &App, frame: &mut Frame) {
+pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     let sym = symbols::symbols(app.ascii);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        draw_too_small(app, frame, area);
+        draw_too_small(theme, frame, area);
         return;
     }
     let [tabs, body, status, hints] = Layout::vertical([
@@ -36,20 +37,19 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Constraint::Length(1),
     ])
     .areas(area);
-    tabs_bar::draw(app, frame, tabs, sym);
+    tabs_bar::draw(app, theme, frame, tabs, sym);
     match app.top_view() {
-        None => table::draw(app, frame, body, sym),
-        Some(view) => text_view::draw(app, view, frame, body, sym),
+        None => table::draw(app, theme, frame, body, sym),
+        Some(view) => text_view::draw(app, theme, view, frame, body, sym),
     }
-    status::draw_status(app, frame, status, sym);
-    status::draw_hints(app, frame, hints, sym);
+    status::draw_status(app, theme, frame, status, sym);
+    status::draw_hints(app, theme, frame, hints, sym);
     if let Some(menu) = &app.copy_menu {
-        popup::draw_copy(app, menu, frame, body, sym);
+        popup::draw_copy(app, theme, menu, frame, body, sym);
     }
 }
 
-fn draw_too_small(app: &App, frame: &mut Frame, area: Rect) {
-    let theme = &app.theme;
+fn draw_too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
     let lines = vec![
         Line::styled("Terminal too small", theme.warning),
         Line::from(format!(

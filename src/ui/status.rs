@@ -6,6 +6,7 @@
 //! (generated from the key table).
 
 use super::symbols::Symbols;
+use super::theme::Theme;
 use crate::app::command::COMMANDS;
 use crate::app::format;
 use crate::app::text;
@@ -15,8 +16,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
-    let theme = &app.theme;
+pub fn draw_status(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: &Symbols) {
     let sep = format!(" {} ", sym.separator);
     // Right side first: it is what changes.
     let mut right: Vec<String> = Vec::new();
@@ -134,8 +134,7 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
     }
 }
 
-pub fn draw_hints(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
-    let theme = &app.theme;
+pub fn draw_hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: &Symbols) {
     if let Some(line) = &app.input {
         let prefix = match line.mode {
             InputMode::Filter => "/",
@@ -217,7 +216,7 @@ pub fn draw_hints(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
             menu.targets
                 .iter()
                 .any(|t| app.keymap.binding(t.action).and_then(|b| b.hint) == Some(label))
-                || label == "back/quit"
+                || label == "back"
         }
         None => true,
     };

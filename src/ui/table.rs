@@ -1,12 +1,14 @@
 //! The table of a tab. Only the rows on screen are turned into cells; column widths come from
-//! those cells within each column's min/max, and the least important columns are dropped when
-//! the terminal is too narrow. The block title carries the count, the filter, the sort and a
-//! stale marker (last good data kept, with its age and the error).
+//! the tab's measured widths (every row of the view, within each column's min/max, so they do
+//! not change while scrolling), the least important columns are dropped when the terminal is
+//! too narrow, and the room left goes to the widest text column. Cell texts are made terminal
+//! safe (`text::one_line`). The block title carries the count, the filter, the sort and a stale
+//! marker (last good data kept, with its age and the error).
 
 use super::symbols::Symbols;
 use super::theme::Theme;
 use crate::app::format;
-use crate::app::kinds::{self, CellValue, Column, NodeCounts};
+use crate::app::kinds::{self, CellValue, Column, Fit, NodeCounts};
 use crate::app::text;
 use crate::app::{App, ConnectionState, InputMode, TabState};
 use ratatui::Frame;
@@ -16,17 +18,16 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 const SPACING: u16 = 1;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
-    let theme = &app.theme;
+pub fn draw(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: &Symbols) {
     let tab = app.active_tab();
     let kind = kinds::kind(tab.id);
     let block = Block::bordered()
         .border_set(sym.border)
         .border_style(theme.border)
-        .title(title(app, tab, sym));
+        .title(title(app, theme, tab, sym));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if let Some(message) = placeholder(app, tab) {
+    if let Some(message) = placeholder(app, theme, tab) {
         let height = (message.lines.len() as u16).min(inner.height);
         let top = inner.y + inner.height.saturating_sub(height) / 3;
         let rect = Rect::new(
@@ -65,7 +66,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
         })
         .collect();
     let spinner = sym.spinner_frame(app.spinner_frame);
-    let widths = layout_columns(columns, &cells, inner.width, tab, sym);
+    let widths = layout_columns(columns, &tab.widths, inner.width, tab);
     let header = Row::new(widths.iter().map(|(c, _)| {
         let col = &columns[*c];
         let mut title = col.title.to_owned();
@@ -99,8 +100,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
 }
 
 /// The block title: ` Instances 3 of 12 /gpu · sort AGE↓ · stale … `.
-fn title(app: &App, tab: &TabState, sym: &Symbols) -> Line<'static> {
-    let theme = &app.theme;
+fn title(app: &App, theme: &Theme, tab: &TabState, sym: &Symbols) -> Line<'static> {
     let kind = kinds::kind(tab.id);
     let mut spans = vec![Span::styled(format!(" {} ", kind.title()), theme.title)];
     let total = tab.items.len();
@@ -115,7 +115,7 @@ fn title(app: &App, tab: &TabState, sym: &Symbols) -> Line<'static> {
         ));
         if !tab.filter.is_empty() {
             spans.push(Span::styled(
-                format!("/{} ", tab.filter.query()),
+                format!("/{} ", text::one_line(tab.filter.query())),
                 theme.accent,
             ));
         }
@@ -153,7 +153,7 @@ fn title(app: &App, tab: &TabState, sym: &Symbols) -> Line<'static> {
                 sym.warning,
                 scope.failures,
                 if scope.failures == 1 { "" } else { "s" },
-                text::truncate(error, 80, sym.ellipsis)
+                text::truncate(&text::one_line(error), 80, sym.ellipsis)
             ),
             theme.warning,
         ));
@@ -162,8 +162,7 @@ fn title(app: &App, tab: &TabState, sym: &Symbols) -> Line<'static> {
 }
 
 /// The text shown instead of rows (connecting, loading, errors, empty), if any.
-fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
-    let theme = &app.theme;
+fn placeholder(app: &App, theme: &Theme, tab: &TabState) -> Option<Text<'static>> {
     let kind = kinds::kind(tab.id);
     let scope = app.scope(tab.id);
     match &app.connection {
@@ -174,10 +173,12 @@ fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
             )));
         }
         ConnectionState::Failed(error) => {
-            return Some(Text::from(vec![
+            let mut lines = vec![
                 Line::styled("Could not connect", theme.failed),
                 Line::from(""),
-                Line::from(error.clone()),
+            ];
+            lines.extend(text::display_lines(error).into_iter().map(Line::from));
+            lines.extend([
                 Line::from(""),
                 Line::styled(
                     format!(
@@ -186,22 +187,24 @@ fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
                     ),
                     theme.muted,
                 ),
-            ]));
+            ]);
+            return Some(Text::from(lines));
         }
         _ => {}
     }
     if !scope.loaded() {
         if scope.stale() {
-            return Some(Text::from(vec![
+            let mut lines = vec![
                 Line::styled(format!("Could not load {}", kind.noun()), theme.failed),
                 Line::from(""),
-                Line::from(
-                    scope
-                        .last_error
-                        .as_ref()
-                        .map(|e| e.line.clone())
-                        .unwrap_or_default(),
-                ),
+            ];
+            let error = scope
+                .last_error
+                .as_ref()
+                .map(|e| e.line.as_str())
+                .unwrap_or_default();
+            lines.extend(text::display_lines(error).into_iter().map(Line::from));
+            lines.extend([
                 Line::from(""),
                 Line::styled(
                     match &scope.last_error {
@@ -213,7 +216,8 @@ fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
                     },
                     theme.muted,
                 ),
-            ]));
+            ]);
+            return Some(Text::from(lines));
         }
         return Some(Text::from(Line::styled(
             format!("Loading {}{}", kind.noun(), app.ellipsis()),
@@ -229,7 +233,11 @@ fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
     if tab.view.is_empty() {
         return Some(Text::from(vec![
             Line::styled(
-                format!("No {} match /{}", kind.noun(), tab.filter.query()),
+                format!(
+                    "No {} match /{}",
+                    kind.noun(),
+                    text::one_line(tab.filter.query())
+                ),
                 theme.muted,
             ),
             Line::styled("Esc clears the filter", theme.muted),
@@ -238,50 +246,27 @@ fn placeholder(app: &App, tab: &TabState) -> Option<Text<'static>> {
     None
 }
 
-/// Width a cell's content needs.
-fn content_width(cell: &CellValue, sym: &Symbols) -> usize {
-    match cell {
-        CellValue::Text(c) => {
-            text::width(&c.text)
-                + if c.animate {
-                    text::width(sym.spinner[0]) + 1
-                } else {
-                    0
-                }
-        }
-        CellValue::NodeBar(counts) => bar_width(counts) + 1 + counts.summary().len(),
-    }
-}
-
-/// Width of the bar part of a node bar: one cell per node up to 8.
-fn bar_width(counts: &NodeCounts) -> usize {
-    (counts.total().max(1) as usize).min(8)
-}
-
 /// Chooses the columns that fit and their widths: (column index, width), in table order.
-/// Columns are taken by importance at their natural width (content and header, within
-/// min/max); a column that does not fit whole may take the room left if that is at least its
-/// minimum, else it is left out. A more important column is never squeezed to keep a less
-/// important one.
+/// Columns are taken by importance at their natural width (`content`, the widest cell of the
+/// view, and the header, within min/max); a column that does not fit whole may take the room
+/// left if that is at least its minimum, else it is left out. A more important column is never
+/// squeezed to keep a less important one. Room left at the end goes first to the text columns
+/// cut at their `max` (a long address or display name shows whole), then to the chosen text
+/// column with the widest content, so the table spans the terminal.
 fn layout_columns(
     columns: &[Column],
-    rows: &[Vec<CellValue>],
+    content: &[u16],
     width: u16,
     tab: &TabState,
-    sym: &Symbols,
 ) -> Vec<(usize, u16)> {
     let header_width =
         |i: usize| (columns[i].title.len() + usize::from(i == tab.sort_column)) as u16;
+    let content_of = |i: usize| content.get(i).copied().unwrap_or(columns[i].max);
     let natural: Vec<u16> = columns
         .iter()
         .enumerate()
         .map(|(i, col)| {
-            let content = rows
-                .iter()
-                .map(|r| content_width(&r[i], sym))
-                .max()
-                .unwrap_or(0) as u16;
-            content
+            content_of(i)
                 .max(header_width(i))
                 .min(col.max.max(header_width(i)))
         })
@@ -308,6 +293,21 @@ fn layout_columns(
         chosen.push((i, w));
         left -= w + spacing;
     }
+    // Room left: first to the text columns that are cut (widest content first), up to their
+    // content; the rest to the widest text column.
+    let mut texts: Vec<usize> = (0..chosen.len())
+        .filter(|&k| columns[chosen[k].0].fit == Fit::Content)
+        .collect();
+    texts.sort_by_key(|&k| (std::cmp::Reverse(content_of(chosen[k].0)), chosen[k].0));
+    for &k in &texts {
+        let wanted = content_of(chosen[k].0).saturating_sub(chosen[k].1);
+        let given = wanted.min(left);
+        chosen[k].1 += given;
+        left -= given;
+    }
+    if let Some(&k) = texts.first() {
+        chosen[k].1 += left;
+    }
     chosen.sort_by_key(|(i, _)| *i);
     chosen
 }
@@ -322,15 +322,16 @@ fn render_cell(
     match value {
         CellValue::Text(cell) => {
             let style = theme.tone(cell.tone);
+            let shown = text::one_line(&cell.text);
             if cell.animate {
                 let room = width.saturating_sub(text::width(spinner) + 1);
                 Cell::from(Line::from(vec![
                     Span::styled(format!("{spinner} "), style),
-                    Span::styled(text::truncate(&cell.text, room, sym.ellipsis), style),
+                    Span::styled(text::truncate(&shown, room, sym.ellipsis), style),
                 ]))
             } else {
                 Cell::from(Span::styled(
-                    text::truncate(&cell.text, width, sym.ellipsis),
+                    text::truncate(&shown, width, sym.ellipsis),
                     style,
                 ))
             }
@@ -345,7 +346,7 @@ fn node_bar(counts: &NodeCounts, width: usize, sym: &Symbols, theme: &Theme) -> 
     let total = counts.total();
     let bar_room = width
         .saturating_sub(summary.len() + 1)
-        .min(bar_width(counts));
+        .min(counts.bar_cells());
     let mut spans = Vec::new();
     if total <= 0 || bar_room == 0 {
         if bar_room > 0 {

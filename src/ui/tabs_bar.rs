@@ -3,6 +3,7 @@
 //! labels get shorter (no app name, then short titles) so every tab and count stays visible.
 
 use super::symbols::Symbols;
+use super::theme::Theme;
 use crate::app::{App, JOB_LIST_LIMIT, TabId};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,8 +20,7 @@ fn short_title(id: TabId) -> &'static str {
     }
 }
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, sym: &Symbols) {
-    let theme = &app.theme;
+pub fn draw(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: &Symbols) {
     let badge = if app.read_only { " read-only " } else { "" };
     let available = usize::from(area.width).saturating_sub(badge.len());
     let labels = |short: bool| -> Vec<String> {

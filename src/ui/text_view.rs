@@ -1,7 +1,9 @@
 //! The scrollable text views (detail, JSON, help, errors): a bordered block with the view's
-//! title and the scroll position, showing the lines the app layer built and wrapped.
+//! title and the scroll position, showing only the rows of the window (`App::text_window`:
+//! the text is built and wrapped once, not per frame or key press).
 
 use super::symbols::Symbols;
+use super::theme::Theme;
 use super::to_line;
 use crate::app::{App, View};
 use ratatui::Frame;
@@ -9,39 +11,27 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Padding, Paragraph};
 
-pub fn draw(app: &App, view: &View, frame: &mut Frame, area: Rect, sym: &Symbols) {
-    let theme = &app.theme;
-    let (title, lines) = app.text_view(view);
+pub fn draw(app: &App, theme: &Theme, view: &View, frame: &mut Frame, area: Rect, sym: &Symbols) {
     let block = Block::bordered()
         .border_set(sym.border)
         .border_style(theme.border)
-        .padding(Padding::horizontal(1))
-        .title(Line::styled(format!(" {title} "), theme.title));
-    let inner = block.inner(area);
-    let height = usize::from(inner.height);
-    let max = lines.len().saturating_sub(height);
-    let scroll = view.scroll().min(max);
-    let position = if lines.len() > height {
-        format!(
+        .padding(Padding::horizontal(1));
+    let height = usize::from(block.inner(area).height);
+    let window = app.text_window(view, height);
+    let block = block.title(Line::styled(format!(" {} ", window.title), theme.title));
+    let block = if window.rows > height {
+        let position = format!(
             " {}-{} of {} ",
-            scroll + 1,
-            (scroll + height).min(lines.len()),
-            lines.len()
-        )
-    } else {
-        String::new()
-    };
-    let block = if position.is_empty() {
-        block
-    } else {
+            window.first + 1,
+            (window.first + height).min(window.rows),
+            window.rows
+        );
         block.title_top(Line::styled(position, theme.muted).right_aligned())
+    } else {
+        block
     };
+    let inner = block.inner(area);
     frame.render_widget(block, area);
-    let visible: Vec<Line> = lines
-        .iter()
-        .skip(scroll)
-        .take(height)
-        .map(|l| to_line(l, theme))
-        .collect();
+    let visible: Vec<Line> = window.lines.iter().map(|l| to_line(l, theme)).collect();
     frame.render_widget(Paragraph::new(visible), inner);
 }

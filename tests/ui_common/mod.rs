@@ -114,10 +114,17 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
     effects
 }
 
-/// Draws the app into a `TestBackend` of the app's size.
+/// Draws the app into a `TestBackend` of the app's size, in the default theme.
 pub fn render(app: &App) -> Terminal<TestBackend> {
+    render_with(app, &amlc::ui::Theme::default())
+}
+
+/// Draws the app in `theme`.
+pub fn render_with(app: &App, theme: &amlc::ui::Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
-    terminal.draw(|frame| amlc::ui::draw(app, frame)).unwrap();
+    terminal
+        .draw(|frame| amlc::ui::draw(app, theme, frame))
+        .unwrap();
     terminal
 }
 

@@ -20,7 +20,7 @@ const COLUMNS: &[Column] = &[
     Column::new("STATE", 12, 30, 250),
     Column::new("ADDRESS / RESOURCE", 12, 44, 150),
     Column::new("SSH", 8, 22, 100),
-    Column::new("AGE", 3, 6, 230),
+    Column::clock("AGE", 3, 6, 230),
 ];
 
 /// The address of an attached compute, or the resource it stands for.
@@ -168,17 +168,11 @@ impl Kind for Attached {
         matches!(item, Item::Compute(c) if c.is_transitional())
     }
 
-    fn search_text(&self, item: Item<'_>, out: &mut String) {
-        if let Item::Compute(c) = item {
-            common::search_text(c, out);
-        }
-    }
-
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
         let Item::Compute(c) = item else {
             return Vec::new();
         };
-        let mut sections = vec![common::overview(c, ctx.now_ms)];
+        let mut sections = common::head_sections(c, ctx.now_ms);
         match &c.properties.properties {
             ComputeProperties::VirtualMachine(p) => {
                 let mut s = Section::new("Virtual machine");
@@ -300,5 +294,13 @@ impl Kind for Attached {
             });
         }
         out
+    }
+
+    fn copy_labels(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::CopyName, "name"),
+            (Action::CopyId, "resource id"),
+            (Action::CopySsh, "SSH command"),
+        ]
     }
 }

@@ -5,14 +5,15 @@
 use super::common::{self, age_cell, compute_tone, created_ms};
 use super::{
     Cell, CellValue, Column, CopyTarget, DetailCtx, DetailRow, Item, Kind, NodeCounts, NodesView,
-    Section, SortKey,
+    Section, SortKey, int_width, measure_cell, push_int,
 };
 use crate::app::TabId;
 use crate::app::format;
-use crate::app::text::Tone;
+use crate::app::text::{Tone, is_plain, make_safe_from};
 use crate::azure::models::{
     AllocationState, AmlComputeNodeInformation, AmlComputeProperties, ComputeResource, ComputeType,
 };
+use std::cell::RefCell;
 
 pub struct Clusters;
 
@@ -22,32 +23,39 @@ const COLUMNS: &[Column] = &[
     Column::new("SIZE", 12, 22, 180),
     Column::new("PRIORITY", 11, 11, 100),
     Column::new("NODES", 9, 16, 240),
-    Column::new("NODE STATES", 11, 26, 210),
+    Column::bar("NODE STATES", 11, 26, 210),
     Column::new("SCALE-DOWN", 10, 10, 90),
-    Column::new("AGE", 3, 6, 230),
+    Column::clock("AGE", 3, 6, 230),
 ];
 
 fn props(c: &ComputeResource) -> Option<&AmlComputeProperties> {
     c.properties.properties.as_cluster()
 }
 
-/// `Succeeded/Steady`, `Creating`, `Failed/Steady`; its tone; whether it is in progress.
-fn state(c: &ComputeResource) -> (String, Tone) {
+/// Appends `Succeeded/Steady`, `Creating`, `Failed/Steady` (provisioning and allocation) to
+/// `out`; returns its tone.
+fn write_state(c: &ComputeResource, out: &mut String) -> Tone {
     let provisioning = common::provisioning_ref(c);
     let allocation = props(c).and_then(|p| p.allocation_state.as_ref());
-    let text = match allocation {
-        Some(a) => format!("{provisioning}/{}", a.as_str()),
-        None => provisioning.to_owned(),
-    };
-    let provisioning_tone = compute_tone(provisioning);
-    let tone = match provisioning_tone {
+    out.push_str(provisioning);
+    if let Some(a) = allocation {
+        out.push('/');
+        out.push_str(a.as_str());
+    }
+    match compute_tone(provisioning) {
         Tone::Healthy => match allocation {
             Some(AllocationState::Resizing) => Tone::Progress,
             Some(AllocationState::Steady) | None => Tone::Healthy,
             Some(_) => Tone::Unknown,
         },
         other => other,
-    };
+    }
+}
+
+/// The state text (without the error code) and its tone.
+fn state(c: &ComputeResource) -> (String, Tone) {
+    let mut text = String::new();
+    let tone = write_state(c, &mut text);
     (text, tone)
 }
 
@@ -71,23 +79,59 @@ fn sane(count: i64) -> i64 {
     count.clamp(0, i64::from(u32::MAX))
 }
 
-fn nodes_text(p: &AmlComputeProperties) -> String {
-    let current = p
-        .current_node_count
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "?".into());
-    let target = p
-        .target_node_count
-        .map(|n| n.to_string())
-        .unwrap_or_else(|| "?".into());
-    match &p.scale_settings {
-        Some(s) => format!(
-            "{current}/{target} ({}-{})",
-            s.min_node_count.unwrap_or(0),
-            s.max_node_count
-        ),
-        None => format!("{current}/{target}"),
+/// Appends `current/target (min-max)` to `out`.
+fn write_nodes(p: &AmlComputeProperties, out: &mut String) {
+    let count = |n: Option<i64>, out: &mut String| match n {
+        Some(n) => push_int(out, n),
+        None => out.push('?'),
+    };
+    count(p.current_node_count, out);
+    out.push('/');
+    count(p.target_node_count, out);
+    if let Some(s) = &p.scale_settings {
+        out.push_str(" (");
+        push_int(out, s.min_node_count.unwrap_or(0));
+        out.push('-');
+        push_int(out, s.max_node_count);
+        out.push(')');
     }
+}
+
+fn nodes_text(p: &AmlComputeProperties) -> String {
+    let mut out = String::new();
+    write_nodes(p, &mut out);
+    out
+}
+
+/// The idle time before scale-down as sent (`PT120S`).
+fn idle_delay(p: &AmlComputeProperties) -> Option<&str> {
+    p.scale_settings
+        .as_ref()
+        .and_then(|s| s.node_idle_time_before_scale_down.as_deref())
+}
+
+thread_local! {
+    /// `format::iso_duration_short` of the last few delays seen (a pure memo): a workspace has
+    /// a handful of distinct ones, and parsing ISO 8601 again for each of 10,000 rows would
+    /// dominate building the filter's haystacks.
+    static IDLE_TEXT: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Appends `2m` for `PT120S` (see `format::iso_duration_short`).
+fn write_idle(raw: &str, out: &mut String) {
+    IDLE_TEXT.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, text)) = cache.iter().find(|(r, _)| r == raw) {
+            out.push_str(text);
+            return;
+        }
+        let text = format::iso_duration_short(raw);
+        out.push_str(&text);
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push((raw.to_owned(), text));
+    });
 }
 
 fn node_tone(state: &str) -> Tone {
@@ -189,15 +233,111 @@ impl Kind for Clusters {
                 Some(p) => CellValue::NodeBar(node_counts(p)),
                 None => Cell::missing().into(),
             },
-            6 => Cell::or_missing(
-                p.and_then(|p| p.scale_settings.as_ref())
-                    .and_then(|s| s.node_idle_time_before_scale_down.as_deref())
-                    .map(format::iso_duration_short),
-            )
+            6 => Cell::or_missing(p.and_then(idle_delay).map(|raw| {
+                let mut text = String::new();
+                write_idle(raw, &mut text);
+                text
+            }))
             .into(),
             7 => age_cell(created_ms(c), now_ms).into(),
             _ => Cell::missing().into(),
         }
+    }
+
+    /// Without allocating: the clusters tab is the one with thousands of rows.
+    fn write_cell(&self, item: Item<'_>, column: usize, out: &mut String) -> usize {
+        let Item::Compute(c) = item else {
+            return self.cell(item, column, 0).write(out);
+        };
+        let p = props(c);
+        let start = out.len();
+        let extra = match (column, p) {
+            (0, _) => {
+                out.push_str(common::name(c));
+                0
+            }
+            (1, _) => {
+                write_state(c, out);
+                common::write_error_code(c, out);
+                if self.in_progress(item) { 2 } else { 0 }
+            }
+            (2, Some(p)) if p.vm_size.as_deref().is_some_and(|s| !s.is_empty()) => {
+                out.push_str(p.vm_size.as_deref().unwrap_or_default());
+                0
+            }
+            (3, Some(p))
+                if p.vm_priority
+                    .as_ref()
+                    .is_some_and(|v| !v.as_str().is_empty()) =>
+            {
+                out.push_str(
+                    p.vm_priority
+                        .as_ref()
+                        .map(|v| v.as_str())
+                        .unwrap_or_default(),
+                );
+                0
+            }
+            (4, Some(p)) => {
+                write_nodes(p, out);
+                0
+            }
+            (5, Some(p)) => CellValue::NodeBar(node_counts(p)).write(out),
+            (6, Some(p)) if idle_delay(p).is_some_and(|d| !d.is_empty()) => {
+                write_idle(idle_delay(p).unwrap_or_default(), out);
+                0
+            }
+            _ => return self.cell(item, column, 0).write(out),
+        };
+        make_safe_from(out, start);
+        extra
+    }
+
+    /// Arithmetic on the fields (no text built) for plain values; anything else is measured
+    /// by writing it.
+    fn cell_width(&self, item: Item<'_>, column: usize) -> usize {
+        let Item::Compute(c) = item else {
+            return measure_cell(self, item, column);
+        };
+        let plain = |text: &str| is_plain(text).then(|| text.chars().count());
+        let p = props(c);
+        let width = match (column, p) {
+            // Names and sizes by their length, without reading their bytes (that is 20,000
+            // cache misses per refresh of 10,000 clusters): Azure names and sizes are ASCII;
+            // other text is measured by bytes, wider than it shows (or, for control characters,
+            // which show as markers, narrower: the cell is then cut with an ellipsis).
+            (0, _) => Some(common::name(c).len()),
+            (1, _) => {
+                let provisioning = plain(common::provisioning_ref(c));
+                let allocation = match p.and_then(|p| p.allocation_state.as_ref()) {
+                    Some(a) => plain(a.as_str()).map(|w| w + 1),
+                    None => Some(0),
+                };
+                let code = match common::first_error_code(c) {
+                    Some(code) => plain(code).map(|w| w + 3),
+                    None => Some(0),
+                };
+                let spinner = if self.in_progress(item) { 2 } else { 0 };
+                provisioning
+                    .zip(allocation)
+                    .zip(code)
+                    .map(|((a, b), c)| a + b + c + spinner)
+            }
+            (2, Some(p)) => p.vm_size.as_ref().map(String::len).filter(|n| *n > 0),
+            (4, Some(p)) => {
+                let count = |n: Option<i64>| n.map(int_width).unwrap_or(1);
+                let scale = p.scale_settings.as_ref().map_or(0, |s| {
+                    4 + int_width(s.min_node_count.unwrap_or(0)) + int_width(s.max_node_count)
+                });
+                Some(count(p.current_node_count) + 1 + count(p.target_node_count) + scale)
+            }
+            (5, Some(p)) => {
+                let counts = node_counts(p);
+                Some(counts.bar_cells() + 1 + counts.summary_width())
+            }
+            _ => None,
+        };
+        width.unwrap_or_else(|| measure_cell(self, item, column))
     }
 
     fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey {
@@ -238,26 +378,11 @@ impl Kind for Clusters {
             })
     }
 
-    fn search_text(&self, item: Item<'_>, out: &mut String) {
-        if let Item::Compute(c) = item {
-            // The state as shown: provisioning and allocation.
-            out.push_str(common::name(c));
-            out.push(' ');
-            out.push_str(c.properties.compute_type.as_str());
-            out.push(' ');
-            out.push_str(common::provisioning_ref(c));
-            if let Some(a) = props(c).and_then(|p| p.allocation_state.as_ref()) {
-                out.push('/');
-                out.push_str(a.as_str());
-            }
-        }
-    }
-
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
         let Item::Compute(c) = item else {
             return Vec::new();
         };
-        let mut sections = vec![common::overview(c, ctx.now_ms)];
+        let mut sections = common::head_sections(c, ctx.now_ms);
         let Some(p) = props(c) else {
             if let Some(value) = c.properties.properties.untyped() {
                 sections.push(common::untyped_section("Properties", value));

@@ -1,5 +1,6 @@
-//! Helpers shared by the compute kinds: the state to show and its tone, ages, the error code of a
-//! failed row, and the detail sections every compute has (overview, errors, unknown properties).
+//! Helpers shared by the compute kinds: the state to show and its tone, ages, the error code a
+//! row shows, and the detail sections every compute has (overview and errors first, unknown
+//! properties, unreadable fields).
 //! Reading only: no I/O, no styles.
 
 use super::{Cell, CopyTarget, DetailRow, Item, Section, SortKey};
@@ -81,15 +82,33 @@ pub fn first_error_code(c: &ComputeResource) -> Option<&str> {
         .find(|code| !code.is_empty())
 }
 
-/// A state cell: the text, its tone, a spinner when in progress, and the error code of a failed
-/// compute (`CreateFailed (QuotaExceeded)`).
-pub fn state_cell(c: &ComputeResource, text: &str, tone: Tone) -> Cell {
-    let mut cell = Cell::new(text, tone);
-    if tone == Tone::Failed
-        && let Some(code) = first_error_code(c)
-    {
-        cell.text = format!("{text} ({code})");
+/// Appends ` (CODE)` when the compute reports an error: a row shows its first error code
+/// whatever its state says (a `Succeeded/Steady` cluster with a node that failed setup reads
+/// `Succeeded/Steady (NodeSetupFailed)`), as the detail shows the errors near its top.
+pub fn write_error_code(c: &ComputeResource, out: &mut String) {
+    if let Some(code) = first_error_code(c) {
+        out.push_str(" (");
+        out.push_str(code);
+        out.push(')');
     }
+}
+
+/// The tone of a state cell: failed stays failed; any other state with an error is a warning.
+pub fn state_tone(c: &ComputeResource, tone: Tone) -> Tone {
+    if tone != Tone::Failed && first_error_code(c).is_some() {
+        Tone::Warning
+    } else {
+        tone
+    }
+}
+
+/// A state cell: the text with the error code of a compute that reports one
+/// (`CreateFailed (QuotaExceeded)`), its tone, and a spinner when in progress.
+pub fn state_cell(c: &ComputeResource, text: &str, tone: Tone) -> Cell {
+    let mut out = String::with_capacity(text.len());
+    out.push_str(text);
+    write_error_code(c, &mut out);
+    let mut cell = Cell::new(out, state_tone(c, tone));
     cell.animate = c.is_transitional() || tone == Tone::Progress;
     cell
 }
@@ -113,15 +132,6 @@ pub fn age_cell(created: Option<i64>, now_ms: i64) -> Cell {
         Some(ms) => Cell::new(format::age(now_ms, ms), Tone::Muted),
         None => Cell::missing(),
     }
-}
-
-/// Appends `name type state` of a compute to a filter haystack.
-pub fn search_text(c: &ComputeResource, out: &mut String) {
-    out.push_str(name(c));
-    out.push(' ');
-    out.push_str(c.properties.compute_type.as_str());
-    out.push(' ');
-    out.push_str(state_ref(c));
 }
 
 /// Sort keys shared by every compute tab: name, age.
@@ -291,11 +301,16 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// The common tail of a compute detail: errors and unreadable fields.
+/// The head of every compute detail: the overview, then the errors (right under it, where
+/// they are seen first).
+pub fn head_sections(c: &ComputeResource, now_ms: i64) -> Vec<Section> {
+    let mut sections = vec![overview(c, now_ms)];
+    sections.extend(errors_section(c));
+    sections
+}
+
+/// The common tail of a compute detail: fields that could not be read.
 pub fn tail_sections(c: &ComputeResource, sections: &mut Vec<Section>) {
-    if let Some(s) = errors_section(c) {
-        sections.push(s);
-    }
     if let Some(s) = warnings_section(c) {
         sections.push(s);
     }

@@ -22,7 +22,7 @@ const COLUMNS: &[Column] = &[
     Column::new("OWNER", 10, 24, 120),
     Column::new("IDLE STOP", 9, 9, 90),
     Column::new("LAST OPERATION", 12, 26, 110),
-    Column::new("AGE", 3, 6, 230),
+    Column::clock("AGE", 3, 6, 230),
 ];
 
 fn props(c: &ComputeResource) -> Option<&ComputeInstanceProperties> {
@@ -171,17 +171,11 @@ impl Kind for Instances {
         matches!(item, Item::Compute(c) if c.is_transitional())
     }
 
-    fn search_text(&self, item: Item<'_>, out: &mut String) {
-        if let Item::Compute(c) = item {
-            common::search_text(c, out);
-        }
-    }
-
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
         let Item::Compute(c) = item else {
             return Vec::new();
         };
-        let mut sections = vec![common::overview(c, ctx.now_ms)];
+        let mut sections = common::head_sections(c, ctx.now_ms);
         let Some(p) = props(c) else {
             if let Some(value) = c.properties.properties.untyped() {
                 sections.push(common::untyped_section("Properties", value));
@@ -393,5 +387,13 @@ impl Kind for Instances {
             });
         }
         out
+    }
+
+    fn copy_labels(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::CopyName, "name"),
+            (Action::CopyId, "resource id"),
+            (Action::CopySsh, "SSH command"),
+        ]
     }
 }

@@ -25,9 +25,9 @@ const COLUMNS: &[Column] = &[
     Column::new("STATUS", 12, 30, 250),
     Column::new("EXPERIMENT", 10, 24, 120),
     Column::new("COMPUTE", 10, 20, 140),
-    Column::new("CREATED", 8, 9, 230),
-    Column::new("DURATION", 8, 9, 200),
-    Column::new("QUEUED", 7, 8, 100),
+    Column::clock("CREATED", 8, 9, 230),
+    Column::clock("DURATION", 8, 9, 200),
+    Column::clock("QUEUED", 7, 8, 100),
 ];
 
 const START_POINTERS: &[&str] = &[
@@ -244,26 +244,6 @@ impl Kind for Jobs {
         matches!(item, Item::Job(j) if is_active(j))
     }
 
-    fn search_text(&self, item: Item<'_>, out: &mut String) {
-        if let Item::Job(j) = item {
-            out.push_str(j.name.as_deref().unwrap_or(""));
-            out.push(' ');
-            out.push_str(j.properties.display_name.as_deref().unwrap_or(""));
-            out.push(' ');
-            out.push_str(
-                j.properties
-                    .job_type
-                    .as_ref()
-                    .map(|t| t.as_str())
-                    .unwrap_or(""),
-            );
-            out.push(' ');
-            out.push_str(status_text(j));
-            out.push(' ');
-            out.push_str(j.properties.experiment_name.as_deref().unwrap_or(""));
-        }
-    }
-
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
         let Item::Job(j) = item else {
             return Vec::new();
@@ -459,11 +439,19 @@ impl Kind for Jobs {
             && let Some(url) = j.studio_url()
         {
             out.push(CopyTarget {
-                action: Action::CopySsh,
+                action: Action::CopyLink,
                 label: "Studio link",
                 text: url.to_owned(),
             });
         }
         out
+    }
+
+    fn copy_labels(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::CopyName, "name"),
+            (Action::CopyId, "resource id"),
+            (Action::CopyLink, "Studio link"),
+        ]
     }
 }

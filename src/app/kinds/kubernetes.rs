@@ -19,7 +19,7 @@ const COLUMNS: &[Column] = &[
     Column::new("AGENTS / NAMESPACE", 12, 28, 150),
     Column::new("PURPOSE", 9, 10, 100),
     Column::new("SSL", 8, 8, 90),
-    Column::new("AGE", 3, 6, 230),
+    Column::clock("AGE", 3, 6, 230),
 ];
 
 fn agents(c: &ComputeResource) -> Option<String> {
@@ -112,17 +112,11 @@ impl Kind for KubernetesKind {
         matches!(item, Item::Compute(c) if c.is_transitional())
     }
 
-    fn search_text(&self, item: Item<'_>, out: &mut String) {
-        if let Item::Compute(c) = item {
-            common::search_text(c, out);
-        }
-    }
-
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section> {
         let Item::Compute(c) = item else {
             return Vec::new();
         };
-        let mut sections = vec![common::overview(c, ctx.now_ms)];
+        let mut sections = common::head_sections(c, ctx.now_ms);
         match &c.properties.properties {
             ComputeProperties::Aks(p) => {
                 let mut s = Section::new("AKS");

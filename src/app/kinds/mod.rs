@@ -13,7 +13,7 @@ pub mod kubernetes;
 
 use super::TabId;
 use super::keys::Action;
-use super::text::Tone;
+use super::text::{Tone, one_line, width};
 use crate::azure::models::{AmlComputeNodeInformation, ComputeResource, ComputeType, Job};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -53,6 +53,18 @@ impl<'a> Item<'a> {
     }
 }
 
+/// How a column's width is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// As wide as its widest cell over every row of the tab (within min/max).
+    Content,
+    /// Its cells change with the clock (ages, running durations): always `max` wide, so the
+    /// table does not jump as time passes, and not searched by the filter.
+    Clock,
+    /// A node bar: as wide as its widest cell; never given spare width.
+    Bar,
+}
+
 /// A table column.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -63,6 +75,7 @@ pub struct Column {
     pub max: u16,
     /// Columns with the lowest priority are dropped first when the terminal is narrow.
     pub priority: u8,
+    pub fit: Fit,
 }
 
 impl Column {
@@ -72,7 +85,29 @@ impl Column {
             min,
             max,
             priority,
+            fit: Fit::Content,
         }
+    }
+
+    /// A column whose cells change with the clock (see [`Fit::Clock`]).
+    pub const fn clock(title: &'static str, min: u16, max: u16, priority: u8) -> Column {
+        Column {
+            fit: Fit::Clock,
+            ..Column::new(title, min, max, priority)
+        }
+    }
+
+    /// A column of node bars (see [`Fit::Bar`]).
+    pub const fn bar(title: &'static str, min: u16, max: u16, priority: u8) -> Column {
+        Column {
+            fit: Fit::Bar,
+            ..Column::new(title, min, max, priority)
+        }
+    }
+
+    /// Whether its width depends on the cells (not fixed by min = max, not a clock column).
+    pub fn sized_by_content(&self) -> bool {
+        self.fit != Fit::Clock && self.min != self.max
     }
 }
 
@@ -157,17 +192,64 @@ impl NodeCounts {
 
     /// `2r 1i` (non-zero counts), or `0` when there are no nodes.
     pub fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .parts()
-            .iter()
-            .filter(|(n, _, _)| *n > 0)
-            .map(|(n, c, _)| format!("{n}{c}"))
-            .collect();
-        if parts.is_empty() {
-            "0".into()
-        } else {
-            parts.join(" ")
+        let mut out = String::new();
+        self.write_summary(&mut out);
+        out
+    }
+
+    /// Appends [`NodeCounts::summary`] to `out`.
+    pub fn write_summary(&self, out: &mut String) {
+        let start = out.len();
+        for (n, c, _) in self.parts() {
+            if n > 0 {
+                if out.len() > start {
+                    out.push(' ');
+                }
+                push_int(out, n);
+                out.push(c);
+            }
         }
+        if out.len() == start {
+            out.push('0');
+        }
+    }
+
+    /// Width of [`NodeCounts::summary`].
+    pub fn summary_width(&self) -> usize {
+        let (mut width, mut parts) = (0, 0);
+        for (n, _, _) in self.parts() {
+            if n > 0 {
+                width += int_width(n) + 1;
+                parts += 1;
+            }
+        }
+        if parts == 0 { 1 } else { width + parts - 1 }
+    }
+
+    /// Cells of the bar part of a node bar: one per node, at most 8.
+    pub fn bar_cells(&self) -> usize {
+        (self.total().max(1) as usize).min(8)
+    }
+}
+
+/// Appends the decimal digits of `n` (no allocation; the hot path of the column widths).
+pub fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(char::from(*d));
     }
 }
 
@@ -186,6 +268,29 @@ impl CellValue {
             CellValue::Text(cell) => cell.text.clone(),
             CellValue::NodeBar(counts) => counts.summary(),
         }
+    }
+
+    /// Appends the text of the cell to `out` (terminal-safe: see `text::one_line`) and returns
+    /// the width the cell takes besides that text: a spinner and a space, or a node bar and a
+    /// space.
+    pub fn write(&self, out: &mut String) -> usize {
+        match self {
+            CellValue::Text(cell) => {
+                out.push_str(&one_line(&cell.text));
+                if cell.animate { 2 } else { 0 }
+            }
+            CellValue::NodeBar(counts) => {
+                counts.write_summary(out);
+                counts.bar_cells() + 1
+            }
+        }
+    }
+
+    /// The width the cell needs on screen.
+    pub fn width(&self) -> usize {
+        let mut text = String::new();
+        let extra = self.write(&mut text);
+        width(&text) + extra
     }
 }
 
@@ -332,6 +437,28 @@ pub struct CopyTarget {
     pub text: String,
 }
 
+/// The width of a cell by writing its text (the default of [`Kind::cell_width`]).
+pub fn measure_cell<K: Kind + ?Sized>(kind: &K, item: Item<'_>, column: usize) -> usize {
+    let mut text = String::new();
+    let extra = kind.write_cell(item, column, &mut text);
+    width(&text) + extra
+}
+
+/// Decimal digits of `n` (with its sign).
+pub fn int_width(n: i64) -> usize {
+    let mut v = n.unsigned_abs();
+    let mut digits = 1;
+    while v >= 10 {
+        v /= 10;
+        digits += 1;
+    }
+    digits + usize::from(n < 0)
+}
+
+/// What every tab's copy menu offers: the name and the resource id.
+pub const BASE_COPY: &[(Action, &str)] =
+    &[(Action::CopyName, "name"), (Action::CopyId, "resource id")];
+
 /// The behaviour of one tab.
 pub trait Kind: Sync {
     fn tab(&self) -> TabId;
@@ -344,13 +471,39 @@ pub trait Kind: Sync {
         false
     }
     fn cell(&self, item: Item<'_>, column: usize, now_ms: i64) -> CellValue;
+    /// Appends the text of cell `column` (exactly what [`Kind::cell`] shows) to `out`, and
+    /// returns its width besides that text (see [`CellValue::write`]). Column widths and the
+    /// filter's haystacks are built from it over every row of a tab, so kinds with large lists
+    /// write without allocating; a test checks every kind against `cell`. Not for clock columns.
+    fn write_cell(&self, item: Item<'_>, column: usize, out: &mut String) -> usize {
+        self.cell(item, column, 0).write(out)
+    }
+    /// The width cell `column` needs on screen (what [`CellValue::width`] says of
+    /// [`Kind::cell`]). Measured over every row of a tab when its data changes, so a kind with
+    /// large lists computes it without building the text; a test checks every kind.
+    fn cell_width(&self, item: Item<'_>, column: usize) -> usize {
+        measure_cell(self, item, column)
+    }
     fn sort_key(&self, item: Item<'_>, column: usize) -> SortKey;
     /// An in-progress row: animates, and makes its tab refresh faster.
     fn in_progress(&self, item: Item<'_>) -> bool;
-    /// Appends the text the filter matches against (name, type, state) to `out`.
-    fn search_text(&self, item: Item<'_>, out: &mut String);
+    /// Appends the text the filter matches against: every column as the user sees it, but the
+    /// clock columns (ages and durations change while one types).
+    fn search_text(&self, item: Item<'_>, out: &mut String) {
+        for (i, column) in self.columns().iter().enumerate() {
+            if column.fit != Fit::Clock {
+                self.write_cell(item, i, out);
+                out.push(' ');
+            }
+        }
+    }
     fn detail(&self, item: Item<'_>, ctx: &DetailCtx<'_>) -> Vec<Section>;
     fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget>;
+    /// Everything the copy menu of this tab can offer, as (menu action, label): the help lists
+    /// these. [`Kind::copy_targets`] gives the ones a resource has.
+    fn copy_labels(&self) -> &'static [(Action, &'static str)] {
+        BASE_COPY
+    }
     /// The sort a tab starts with: (column, descending).
     fn default_sort(&self) -> (usize, bool) {
         (0, false)
@@ -527,6 +680,155 @@ mod tests {
         assert_eq!(a.compare(&b, true), Ordering::Greater);
         assert_eq!(m.compare(&a, false), Ordering::Greater);
         assert_eq!(m.compare(&a, true), Ordering::Greater);
+    }
+
+    fn fixture_computes() -> Vec<ComputeResource> {
+        let page: crate::azure::models::Page<ComputeResource> =
+            serde_json::from_str(include_str!("../../../tests/fixtures/tui/computes.json"))
+                .expect("fixture");
+        page.value
+    }
+
+    fn fixture_jobs() -> Vec<Job> {
+        let page: crate::azure::models::Page<Job> =
+            serde_json::from_str(include_str!("../../../tests/fixtures/tui/jobs.json"))
+                .expect("fixture");
+        page.value
+    }
+
+    /// Every row of the fixtures, with the kind of its tab; plus odd ones (control characters
+    /// and a newline in names and states, an empty size).
+    fn all_items() -> (Vec<ComputeResource>, Vec<Job>) {
+        let mut computes = fixture_computes();
+        let mut odd = computes[0].clone();
+        odd.name = Some("evil\u{1b}[2J\tname\nline2".into());
+        computes.push(odd);
+        let cluster = computes
+            .iter()
+            .find(|c| c.properties.compute_type == ComputeType::AmlCompute)
+            .cloned()
+            .expect("a cluster");
+        let mut raw = cluster.raw.clone();
+        raw["name"] = "odd\u{7f}cluster".into();
+        raw["properties"]["properties"]["vmSize"] = "".into();
+        raw["properties"]["properties"]["allocationState"] = "Re\u{9b}sizing".into();
+        computes.push(ComputeResource::from_value(raw));
+        (computes, fixture_jobs())
+    }
+
+    #[test]
+    fn write_cell_is_exactly_what_cell_shows() {
+        let (computes, jobs) = all_items();
+        let items: Vec<Item<'_>> = computes
+            .iter()
+            .map(Item::Compute)
+            .chain(jobs.iter().map(Item::Job))
+            .collect();
+        for tab in TabId::ALL {
+            let kind = kind(tab);
+            for item in items.iter().copied().filter(|item| match item {
+                Item::Compute(c) => compute_tab(&c.properties.compute_type) == tab,
+                Item::Job(_) => tab == TabId::Jobs,
+            }) {
+                for (column, spec) in kind.columns().iter().enumerate() {
+                    if spec.fit == Fit::Clock {
+                        continue;
+                    }
+                    let cell = kind.cell(item, column, 0);
+                    let mut want = String::new();
+                    let want_extra = cell.write(&mut want);
+                    let mut got = String::from("prefix ");
+                    let got_extra = kind.write_cell(item, column, &mut got);
+                    assert_eq!(
+                        (&got["prefix ".len()..], got_extra),
+                        (want.as_str(), want_extra),
+                        "{tab:?} {} column {}",
+                        item.name(),
+                        spec.title
+                    );
+                    assert!(!got.chars().any(char::is_control), "{got:?}");
+                    // Exact for plain ASCII; a kind may measure other text by its bytes.
+                    let exact = cell.text().is_ascii() && crate::app::text::is_plain(&cell.text());
+                    let measured = kind.cell_width(item, column);
+                    assert!(
+                        measured == cell.width() || (!exact && measured > 0),
+                        "{tab:?} {} column {}: {measured} for {:?}",
+                        item.name(),
+                        spec.title,
+                        cell.text()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_filter_haystack_is_every_visible_column() {
+        let jobs = fixture_jobs();
+        let job = jobs
+            .iter()
+            .find(|j| j.name.as_deref() == Some("train-forever-01"))
+            .expect("fixture job");
+        let mut haystack = String::new();
+        kind(TabId::Jobs).search_text(Item::Job(job), &mut haystack);
+        for column in 0..5 {
+            let text = kind(TabId::Jobs).cell(Item::Job(job), column, 0).text();
+            assert!(haystack.contains(&text), "{text:?} in {haystack:?}");
+        }
+        assert!(haystack.contains("gpu-cluster"), "{haystack}");
+        // Ages and durations change while one types: not searched.
+        assert!(!haystack.contains("ago"), "{haystack}");
+    }
+
+    #[test]
+    fn every_copy_target_is_listed_by_its_kind() {
+        let (computes, jobs) = all_items();
+        for c in &computes {
+            let kind = kind(compute_tab(&c.properties.compute_type));
+            for target in kind.copy_targets(Item::Compute(c)) {
+                assert!(
+                    kind.copy_labels().contains(&(target.action, target.label)),
+                    "{target:?}"
+                );
+            }
+        }
+        for j in &jobs {
+            for target in kind(TabId::Jobs).copy_targets(Item::Job(j)) {
+                assert!(
+                    kind(TabId::Jobs)
+                        .copy_labels()
+                        .contains(&(target.action, target.label))
+                );
+                assert_ne!(target.label, "SSH command");
+            }
+        }
+        assert!(
+            kind(TabId::Jobs)
+                .copy_labels()
+                .contains(&(Action::CopyLink, "Studio link"))
+        );
+    }
+
+    #[test]
+    fn a_cluster_row_shows_its_error_and_the_detail_shows_it_first() {
+        let computes = fixture_computes();
+        let lowpri = computes
+            .iter()
+            .find(|c| c.name.as_deref() == Some("lowpri-cluster"))
+            .expect("fixture cluster with a node setup error");
+        let clusters = kind(TabId::Clusters);
+        let CellValue::Text(cell) = clusters.cell(Item::Compute(lowpri), 1, 0) else {
+            panic!("state is text");
+        };
+        assert_eq!(cell.text, "Succeeded/Steady (NodeSetupFailed)");
+        assert_eq!(cell.tone, Tone::Warning);
+        let ctx = DetailCtx {
+            now_ms: 0,
+            nodes: None,
+        };
+        let sections = clusters.detail(Item::Compute(lowpri), &ctx);
+        assert_eq!(sections[0].title, "Overview");
+        assert_eq!(sections[1].title, "Errors (1)");
     }
 
     #[test]
