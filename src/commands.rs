@@ -10,7 +10,7 @@
 use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};
 use crate::app::{TabId, views};
 use crate::azure::AmlClient;
-use crate::azure::error::AzureError;
+use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::models::{ComputeResource, ComputeType, redact_json};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::connect::{self, Connection, Plan};
@@ -60,26 +60,12 @@ impl<W: Write> Write for DataOut<W> {
 
 /// What to do about a failed request, in a few words (`None` when there is nothing to add).
 pub fn advice(error: &AzureError) -> Option<String> {
-    if let Some(status) = error.status() {
-        return Some(match status {
-            401 => "the token was refused (invalid or expired): run `az login`, or check --auth / AMLC_TOKEN".into(),
-            403 => "the account has no role on this workspace: ask its owner for one (e.g. Reader or AzureML Data Scientist); `az role assignment list --assignee <you> --all` shows yours".into(),
-            404 => "not found: check the subscription, resource group and workspace names (`az ml workspace list -g RESOURCE_GROUP`)".into(),
-            429 => "throttled by Azure: wait a minute and try again".into(),
-            s if s >= 500 => "the service failed: try again later".into(),
-            _ => return None,
-        });
-    }
-    match error {
-        AzureError::Transport { .. } => Some(
-            "the endpoint could not be reached: check the network, a proxy, DNS and the cloud or --endpoint"
-                .into(),
-        ),
-        AzureError::Timeout { .. } => {
-            Some("no answer in time: check the network, or raise --timeout".into())
-        }
-        // Auth errors already say what to do (per token source).
-        _ => None,
+    match error.kind() {
+        // A credential failure already says what to do for its token source; a bad input or
+        // an undecodable answer has nothing more to say than its message.
+        ErrorKind::Auth if error.status().is_none() => None,
+        ErrorKind::Invalid | ErrorKind::Other => None,
+        _ => Some(error.hint()),
     }
 }
 

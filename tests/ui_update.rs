@@ -706,8 +706,8 @@ fn an_auth_failure_stops_the_refresh_and_says_what_to_do_until_r() {
         "{text:?}"
     );
     assert!(
-        text.iter()
-            .any(|l| l.contains("what to do: token expired or invalid: run `az login`")),
+        text.iter().any(|l| l
+            .contains("what to do: the token was refused (invalid or expired): run `az login`")),
         "{text:?}"
     );
     app.update(press(KeyCode::Esc));

@@ -99,7 +99,12 @@ impl From<&AzureError> for AppError {
         AppError {
             kind: error.kind(),
             line: crate::azure::error::one_line(&error.to_string()),
-            hint: error.hint(),
+            // Retrying cannot help until the user acts; `r` then tries again.
+            hint: if error.kind().needs_user() {
+                format!("{}; then press r", error.hint())
+            } else {
+                error.hint()
+            },
             status: error.status(),
             request_id: error.request_id().map(str::to_owned),
         }

@@ -315,26 +315,30 @@ impl AzureError {
     pub fn hint(&self) -> String {
         match (self.kind(), self) {
             (ErrorKind::Auth, AzureError::Api(_)) => {
-                "token expired or invalid: run `az login` (or renew the token), or check --auth; then press r".into()
+                "the token was refused (invalid or expired): run `az login`, or check --auth / AMLC_TOKEN".into()
             }
             (ErrorKind::Auth, _) => {
-                "no credential gave a token: run `az login`, or check --auth and its environment variables; then press r".into()
+                "no credential gave a token: run `az login`, or check --auth and its environment variables".into()
             }
-            (ErrorKind::Forbidden, AzureError::Api(e)) => match forbidden_action(&e.error) {
-                Some(action) => format!(
-                    "your identity lacks a role allowing {action} on this workspace: ask its owner for AzureML Data Scientist (or Contributor); then press r"
-                ),
-                None => "your identity lacks a role on this workspace: ask its owner for AzureML Data Scientist (or Contributor); then press r".into(),
-            },
-            (ErrorKind::Forbidden, _) => "access denied: ask the workspace owner for a role; then press r".into(),
+            (ErrorKind::Forbidden, e) => {
+                let allowing = match e {
+                    AzureError::Api(api) => forbidden_action(&api.error)
+                        .map(|action| format!(" allowing {action}"))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                format!(
+                    "your identity has no role on this workspace{allowing}: ask its owner for one (e.g. AzureML Data Scientist or Contributor); `az role assignment list --assignee <you> --all` shows yours"
+                )
+            }
             (ErrorKind::NotFound, _) => {
-                "check the subscription, resource group, workspace and resource names (`amlc doctor` checks the context)".into()
+                "not found: check the subscription, resource group and workspace names, and the resource's (`amlc doctor` checks the context)".into()
             }
             (ErrorKind::Conflict, _) => {
                 "the resource is busy or changed meanwhile: wait for its current operation, refresh, and try again".into()
             }
             (ErrorKind::Throttled, _) => {
-                "Azure is rate-limiting requests: amlc backs off and retries by itself".into()
+                "Azure is rate-limiting requests: amlc backs off and retries by itself; if it lasts, wait a minute".into()
             }
             (ErrorKind::Timeout, _) => {
                 "no answer in time: check the network, or allow more time with --timeout".into()
@@ -344,24 +348,24 @@ impl AzureError {
                     "the host name does not resolve: check the endpoint (--endpoint, --cloud) and DNS".into()
                 }
                 TransportFailure::Refused if is_loopback_text(url) => {
-                    "nothing listens there: is the emulator running? (check --endpoint)".into()
+                    "the endpoint could not be reached: nothing listens there (is the emulator running? check --endpoint)".into()
                 }
                 TransportFailure::Certificate => {
                     "the server's certificate is not trusted: trust its CA with --ca-cert PATH or SSL_CERT_FILE".into()
                 }
-                _ => "check the network, the proxy (HTTPS_PROXY, NO_PROXY) and the endpoint".into(),
+                _ => NETWORK_HINT.into(),
             },
-            (ErrorKind::Network, _) => {
-                "check the network, the proxy (HTTPS_PROXY, NO_PROXY) and the endpoint".into()
-            }
+            (ErrorKind::Network, _) => NETWORK_HINT.into(),
             (ErrorKind::Service, _) => {
                 "Azure had a server error: amlc retries; if it lasts, see https://status.azure.com".into()
             }
             (ErrorKind::Invalid, _) => "check the input or the configuration (`amlc doctor`)".into(),
-            (ErrorKind::Other, _) => "see the log (--log-file) for details".into(),
+            (ErrorKind::Other, _) => "see amlc's log (amlc.log in its data dir; AMLC_LOG=debug for more)".into(),
         }
     }
 }
+
+const NETWORK_HINT: &str = "the endpoint could not be reached: check the network, the proxy (HTTPS_PROXY, NO_PROXY), DNS and the endpoint (--cloud, --endpoint)";
 
 /// The action a 403 names (`… does not have authorization to perform action 'X' over scope …`).
 fn forbidden_action(error: &ErrorDetail) -> Option<String> {
