@@ -876,3 +876,41 @@ async fn doctor_advice_fits_the_status_and_a_static_token_has_no_made_up_expiry(
     assert!(!out.status.success());
     assert!(stdout.contains("could not be reached"), "{stdout}");
 }
+
+/// `computes show` keeps a multi-line description's lines (it printed `line1line2`), expands
+/// tabs, and shows an escape sequence as a marker instead of sending it to the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_keeps_the_lines_of_a_description_and_never_prints_controls() {
+    let home = tempfile::tempdir().unwrap();
+    let server = ScriptServer::start().await;
+    let body = compute(
+        "vm-multi",
+        "VirtualMachine",
+        r#","description":"line1\nline2\tafter-tab\n\u001b[31mred","properties":{"address":"10.0.0.4"}"#,
+    );
+    server.on(
+        "GET",
+        &format!("{WS}/computes/vm-multi"),
+        vec![reply(200, &body)],
+    );
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "show", "vm-multi"]);
+    point_at(&mut cmd, &server);
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(!stdout.contains('\u{1b}'), "no raw ESC: {stdout:?}");
+    assert!(!stdout.contains('\t'), "tabs expanded: {stdout:?}");
+    assert!(!stdout.contains("line1line2"), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let first = lines
+        .iter()
+        .position(|l| l.trim_end().ends_with("line1"))
+        .unwrap_or_else(|| panic!("line1 ends a line: {stdout}"));
+    let second = lines[first + 1];
+    assert!(
+        second.trim_start().starts_with("line2") && second.contains("line2   after-tab"),
+        "line2 on its own line, the tab to the next stop: {stdout}"
+    );
+    assert!(lines[first + 2].contains("^[[31mred"), "{stdout}");
+}
