@@ -108,6 +108,8 @@ async fn handle(
     router: Router,
     mut req: Request<Incoming>,
 ) -> Result<Response<Body>, DroppedByFault> {
+    sh.last_request_ms
+        .store(now_ms(), std::sync::atomic::Ordering::SeqCst);
     let path = req.uri().path().to_string();
     if let Some(canonical) = canonical_path(&path) {
         let pq = match req.uri().query() {

@@ -29,7 +29,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent"))?;
-    ensure_dir(dir)?;
+    // Only the last level is created: a data directory removed under a running emulator (a
+    // test's temporary directory) is never re-created by a late write.
+    match fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(
         ".{name}.tmp-{}-{}",
@@ -88,6 +94,14 @@ impl Paths {
     /// The base URL of the live emulator (written once it listens, removed at shutdown).
     pub fn url(&self) -> PathBuf {
         self.root.join("url")
+    }
+    /// The process id of the live emulator (written with `url`, removed at shutdown).
+    pub fn pid(&self) -> PathBuf {
+        self.root.join("pid")
+    }
+    /// The port the last emulator listened on, tried first by the next one (kept at shutdown).
+    pub fn last_port(&self) -> PathBuf {
+        self.root.join("port")
     }
     pub fn tls_dir(&self) -> PathBuf {
         self.root.join("tls")
