@@ -1,5 +1,6 @@
-//! HTTP plumbing shared by the emulator's routes: the ARM-shaped error type, the bearer-token and
-//! `api-version` middlewares, JSON helpers, the long-running-operation headers, and the
+//! HTTP plumbing shared by the emulator's routes: the ARM-shaped error type (and the conversion
+//! of any other error answer, such as axum's 405 or 413, into it), the bearer-token and
+//! `api-version` middlewares (a dated version, stable or preview), JSON helpers, the long-running-operation headers, and the
 //! canonicalisation of ARM path literals (ARM is case-insensitive in `resourceGroups`,
 //! `providers/Microsoft.MachineLearningServices`, ...). No business logic lives here.
 

@@ -48,19 +48,31 @@
 //! - Command jobs run for real: one `/bin/sh -c` process per rank, each in its own process group,
 //!   in `<data>/runs/<workspaceId>/<job>/`, with output in `user_logs/std_log_process_N.txt`.
 //!   Status goes NotStarted, Queued, Preparing, Running, Finalizing, then Completed or Failed by exit
-//!   code; cancel kills the process groups and ends Canceled.
+//!   code; cancel kills the process groups and ends Canceled. Job processes die with the emulator
+//!   even when it is killed (`procs.rs`: parent-death signal, and a watchdog per process group).
 //! - Persistence: `state.json` is rewritten atomically (temp file, fsync, rename) after every
-//!   change. Jobs that were running when the emulator died are **restarted** (a new attempt in the
-//!   same working directory, noted in the run's warnings), at most three attempts, then Failed with
-//!   `EmulatorRestarted`; leftover processes of the dead emulator are killed first.
-//! - Security: a bearer token (generated per start unless given) is written to `<data>/token`
-//!   (0600); blob URLs carry an HMAC-SHA256 signature made with `<data>/blob.key`. `--tls` serves
-//!   HTTPS with a self-signed certificate in `<data>/tls/`.
+//!   change. A clean stop (shutdown, idle stop, SIGTERM, SIGINT) records its running jobs as
+//!   stopped on purpose: the next emulator on the data directory starts them again without
+//!   counting anything. Jobs that were running when the emulator **crashed** are restarted too (a
+//!   new attempt in the same working directory, noted in the run's warnings), at most three
+//!   crashes, then Failed with `EmulatorRestarted`; leftover processes are killed first.
+//! - Security: a bearer token, generated once per data directory and kept in `<data>/token`
+//!   (0600) across restarts so clients go on working; replaced only when asked
+//!   ([`EmulatorConfig::rotate_token`]) or given ([`EmulatorConfig::token`]). Blob URLs carry an
+//!   HMAC-SHA256 signature made with `<data>/blob.key`. `--tls` serves HTTPS with a self-signed
+//!   certificate in `<data>/tls/`. Listening beyond loopback is the binary's decision (it demands
+//!   an explicit token and warns).
 //! - One emulator per data directory: [`start`] takes an exclusive `flock` on `<data>/lock` before
 //!   touching anything else there and holds it while the emulator lives (the kernel releases it
 //!   when the handle is dropped or the process dies); a second start fails with
-//!   [`EmulatorError::Locked`]. Once listening, the base URL is written to `<data>/url` (0600) and
-//!   removed at shutdown, so [`running_instance`] lets another process reuse the live emulator.
+//!   [`EmulatorError::Locked`]. Once listening, the base URL is written to `<data>/url` and the
+//!   process id to `<data>/pid` (0600), both removed at shutdown, so [`running_instance`] lets
+//!   another process reuse the live emulator. The port is kept in `<data>/port` and re-bound by
+//!   the next start when free, so clients keep their URL.
+//! - Stopping by itself: after [`EmulatorConfig::idle_timeout`] without a request (a clean stop),
+//!   or when the data directory is removed or replaced (a test's temporary directory: then nothing
+//!   more is written, so nothing is re-created). [`background`] runs the shared emulator every
+//!   amlc without a workspace uses, as a detached process that relies on both.
 //! - Faults (`FaultSpec`) add latency, 500s, 429s with `Retry-After` and dropped connections to
 //!   every route but `/health`, reproducibly for a seed. A faulted request never reaches its
 //!   handler, so a retried PUT is never applied twice.
