@@ -156,6 +156,11 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {
         (0, true) => Some(Duration::from_secs(BACKGROUND_IDLE_SECS)),
         (secs, _) => Some(Duration::from_secs(secs)),
     };
+    // Listening for SIGTERM and SIGINT before anything is printed: a supervisor that signals
+    // as soon as it read the first line gets a clean stop, not the default death.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let handle = amlc::emulator::start(amlc::emulator::EmulatorConfig {
         bind: args.bind,
         port: args.port,
@@ -213,6 +218,11 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {
         let _ = out.flush();
     }
     // Until Ctrl-C, SIGTERM, the idle timeout or the data directory's removal; a clean stop.
-    handle.wait().await;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = interrupt.recv() => {}
+        _ = handle.stopped() => {}
+    }
+    handle.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -1105,6 +1105,24 @@ async fn clean_stops_never_count_as_crashes_but_crashes_do() {
         let e = start_at(dir.path(), 40.0, false).await;
         e.wait_job("job-kept", "Running", Duration::from_secs(20))
             .await;
+        // A crash loses what was not saved yet: wait until the disk says Running too.
+        let started = Instant::now();
+        loop {
+            let state: Value =
+                serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap())
+                    .unwrap();
+            let saved = state["workspaces"]
+                .as_object()
+                .unwrap()
+                .values()
+                .find_map(|w| w["jobs"].get("job-kept").cloned())
+                .unwrap();
+            if saved["status"] == "Running" {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{saved}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         if crash > 1 {
             let d = e.details("job-kept").await;
             assert_eq!(

@@ -231,6 +231,15 @@ impl Lifecycle {
         let sh = &self.sh;
         sh.stopping.store(true, Ordering::SeqCst);
         self.cancel.cancel();
+        // First, so that no client takes this emulator for a live one while it winds down (a
+        // leftover file would be harmless: `running_instance` checks the lock first).
+        for path in [sh.paths.url(), sh.paths.pid()] {
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!("emulator: could not remove {}: {e}", path.display());
+            }
+        }
         runner::kill_all_now(sh);
         let _ = tokio::time::timeout(Duration::from_secs(5), sh.runners.wait()).await;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.tasks.wait()).await;
@@ -239,14 +248,6 @@ impl Lifecycle {
         runner::kill_all_now(sh);
         if let Err(e) = sh.persist().await {
             tracing::error!("emulator: could not save state at shutdown: {e}");
-        }
-        // Best effort: a leftover file is harmless, `running_instance` checks the lock first.
-        for path in [sh.paths.url(), sh.paths.pid()] {
-            if let Err(e) = std::fs::remove_file(&path)
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!("emulator: could not remove {}: {e}", path.display());
-            }
         }
     }
 }
@@ -287,6 +288,12 @@ impl EmulatorHandle {
     /// its data directory removed).
     pub fn is_stopped(&self) -> bool {
         self.life.finished.load(Ordering::SeqCst) || self.life.cancel.is_cancelled()
+    }
+
+    /// Resolves when the emulator begins stopping by itself (idle timeout, data directory
+    /// removed) or because a stop was asked for; then [`EmulatorHandle::shutdown`] finishes it.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.life.cancel.clone().cancelled_owned()
     }
 
     /// Stops serving, ends job processes, waits for them and saves the state. Jobs that were running

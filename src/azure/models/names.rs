@@ -44,9 +44,15 @@ fn check_compute_name(name: &str, min: usize, max: usize) -> Result<(), String> 
     if let Some((_, tail)) = name.rsplit_once('-')
         && !tail.chars().any(|c| c.is_ascii_alphabetic())
     {
-        return Err(format!(
-            "compute name {name:?}: a hyphen must be followed by at least one letter later in the name"
-        ));
+        return Err(if tail.is_empty() {
+            format!(
+                "compute name {name:?} must not end in a hyphen: a hyphen must be followed by at least one letter later in the name"
+            )
+        } else {
+            format!(
+                "compute name {name:?} must not end in a hyphen followed by digits (\"-{tail}\"): a hyphen must be followed by at least one letter later in the name"
+            )
+        });
     }
     Ok(())
 }
