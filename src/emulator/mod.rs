@@ -190,8 +190,8 @@ pub enum EmulatorError {
     #[error("TLS: {0}")]
     Tls(String),
     #[error(
-        "another amlc emulator is using the data directory {data_dir} (it holds {data_dir}/lock); \
-         stop it or choose another data directory"
+        "another amlc emulator is using the data directory {data_dir} (it holds {data_dir}/lock, \
+         its process id is in {data_dir}/pid); stop it or choose another data directory"
     )]
     Locked { data_dir: PathBuf },
 }
