@@ -1345,6 +1345,12 @@ async fn validation_answers_as_azure_does() {
     let (s, _, v) = put(format!("{ws}/jobs/job-immutable?{API}"), renamed).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["properties"]["displayName"], "second");
+    // The SDK's way: GET the job, change a mutable field, PUT the whole body back.
+    let (_, mut whole) = e.get(&format!("{ws}/jobs/job-immutable?{API}")).await;
+    whole["properties"]["tags"] = json!({"stage": "tuned"});
+    let (s, _, v) = put(format!("{ws}/jobs/job-immutable?{API}"), whole).await;
+    assert_eq!(s, StatusCode::OK, "a GET-modify-PUT round trip: {v}");
+    assert_eq!(v["properties"]["tags"]["stage"], "tuned");
 
     // PATCH bodies of the wrong shape are refused and change nothing.
     let path = format!("{ws}/computes/cpu-cluster?{API}");
