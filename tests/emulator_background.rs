@@ -70,6 +70,30 @@ fn job_processes(data: &Path) -> Vec<i32> {
     found
 }
 
+/// Live members of process group `pgid` (a job rank's group: the rank, what it started, and its
+/// watchdog, which is a fork of the emulator without the job's environment).
+fn group_members(pgid: i32) -> Vec<i32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        if fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(pgid) && alive(pid) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
 fn server_pid(data: &Path) -> Option<i32> {
     std::fs::read_to_string(data.join("pid"))
         .ok()?
@@ -347,14 +371,21 @@ async fn kill_9_of_the_emulator_ends_its_job_processes() {
     .await;
     let (me, child) = (read_pid("me.pid").unwrap(), read_pid("child.pid").unwrap());
     assert!(alive(me) && alive(child));
-    assert!(job_processes(&data).len() >= 3, "rank, child and watchdog");
+    assert!(job_processes(&data).len() >= 2, "the rank and its child");
+    let group = group_members(me);
+    assert!(group.len() >= 3, "rank, child and watchdog: {group:?}");
 
     emulator.kill().unwrap(); // SIGKILL
     emulator.wait().unwrap();
     wait_until(
         "job processes outlived kill -9 of the emulator",
         Duration::from_secs(5),
-        || !alive(me) && !alive(child) && job_processes(&data).is_empty(),
+        || {
+            !alive(me)
+                && !alive(child)
+                && job_processes(&data).is_empty()
+                && group_members(me).is_empty()
+        },
     )
     .await;
 }

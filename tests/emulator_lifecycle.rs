@@ -1236,7 +1236,12 @@ async fn an_emulator_stops_when_idle_or_when_its_data_dir_goes() {
         .trim()
         .parse()
         .unwrap();
-    std::fs::remove_dir_all(&data).unwrap();
+    // The emulator may be writing while the directory goes: remove until it is gone.
+    let started = Instant::now();
+    while let Err(err) = std::fs::remove_dir_all(&data) {
+        assert!(started.elapsed() < Duration::from_secs(5), "{err}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let started = Instant::now();
     while !e.h.is_stopped() || pid_alive(child) {
         assert!(

@@ -447,11 +447,18 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     store::ensure_dir(&dir).map_err(|e| dir_err(e.to_string()))?;
     let paths = store::Paths { root: dir.clone() };
     let lock = lock_data_dir(&paths, &dir).await?;
-    // A `url` left by an emulator that died belongs to nobody now.
-    match std::fs::remove_file(paths.url()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(dir_err(format!("cannot remove the stale url file: {e}"))),
+    // A `url` and `pid` left by an emulator that died belong to nobody now.
+    for stale in [paths.url(), paths.pid()] {
+        match std::fs::remove_file(&stale) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(dir_err(format!(
+                    "cannot remove the stale {}: {e}",
+                    stale.display()
+                )));
+            }
+        }
     }
 
     let token = choose_token(&config, &paths)?;

@@ -1,34 +1,27 @@
 //! Starting job processes so that none of them outlives the emulator, however it ends.
 //!
 //! A clean shutdown or a cancel kills a job's process groups itself (see `runner.rs`). This
-//! module covers the emulator dying without a word (SIGKILL, a panic that aborts, the OOM
-//! killer): every rank is a group leader started with a parent-death signal (`PR_SET_PDEATHSIG`,
-//! SIGKILL), and next to it runs a tiny watchdog shell in the same process group, started with
-//! its own parent-death signal (SIGUSR1) on which it kills the whole group, so children the
-//! command left in the background die too.
+//! module covers the emulator dying without a word (SIGKILL, an abort, the OOM killer): every
+//! rank is a process-group leader started with a parent-death signal (`PR_SET_PDEATHSIG`,
+//! SIGKILL), and next to it a watchdog joins the rank's group: a bare `fork` of the emulator (no
+//! exec, only async-signal-safe calls) that blocks SIGUSR1, asks for it as its own parent-death
+//! signal, and on receiving it kills the whole group, so the children a command left in the
+//! background die too. The signal is blocked *before* `prctl`, so an emulator dying while the
+//! watchdog starts leaves it pending rather than lost, and the watchdog checks `getppid` after
+//! `prctl` in case the emulator was already gone. It closes every inherited descriptor (the
+//! listening socket, the data directory's lock) so it holds nothing of the emulator's.
 //!
 //! Linux sends the parent-death signal when the *thread* that forked the child ends, not the
 //! process: tokio's blocking-pool threads end when idle, so every job process is forked from one
 //! long-lived thread per emulator ([`Spawner`]), which ends only when the emulator's shared state
-//! is dropped. After `prctl` the child checks that its parent is still the emulator (it may have
-//! died between the fork and the `prctl`) and gives up if not.
+//! is dropped.
 //!
 //! Job processes carry `AMLC_EMULATOR_DATA_DIR` in their environment so a check after the tests
 //! (`.ci/run`) can find any left behind. This module must not log command lines or environments.
 
 use std::io;
-use std::process::Stdio;
 use std::sync::Mutex;
 use std::sync::mpsc;
-
-/// The name the watchdog shell runs under (`$0`), visible in `ps`.
-pub const WATCHDOG_NAME: &str = "amlc-job-watchdog";
-
-/// On SIGUSR1 (its parent-death signal) it kills its process group: the job's rank and
-/// everything the rank started. SIGTERM (a graceful cancel) is ignored so the rank gets its
-/// grace period; the SIGKILL that follows ends the watchdog with the group.
-const WATCHDOG_SCRIPT: &str =
-    "trap '' TERM INT HUP; trap 'kill -KILL 0' USR1; while :; do sleep 3600 & wait $!; done";
 
 type Task = Box<dyn FnOnce() + Send>;
 
@@ -70,13 +63,13 @@ impl Spawner {
     }
 
     /// Starts one rank: `cmd` becomes a process-group leader that dies with the emulator, and a
-    /// watchdog joins its group. Returns the rank and the watchdog (None if the rank's group was
-    /// already gone when the watchdog started).
+    /// watchdog joins its group. Returns the rank and the watchdog's pid (None when it could not
+    /// be started; the job runs anyway).
     pub fn spawn_rank(
         &self,
         mut cmd: tokio::process::Command,
         data_dir: &std::path::Path,
-    ) -> io::Result<(tokio::process::Child, Option<tokio::process::Child>)> {
+    ) -> io::Result<(tokio::process::Child, Option<i32>)> {
         let runtime = tokio::runtime::Handle::current();
         let data_dir = data_dir.to_path_buf();
         self.run(move || {
@@ -88,38 +81,30 @@ impl Spawner {
             // SAFETY: the closure runs in the forked child before exec and calls only
             // async-signal-safe functions (prctl, getppid).
             unsafe {
-                cmd.pre_exec(move || die_with_parent(libc::SIGKILL, parent));
+                cmd.pre_exec(move || die_with_parent(parent));
             }
             let rank = cmd.spawn()?;
-            let Some(pgid) = rank.id() else {
-                return Ok((rank, None));
-            };
-            let mut dog = tokio::process::Command::new("/bin/sh");
-            dog.arg("-c")
-                .arg(WATCHDOG_SCRIPT)
-                .arg(WATCHDOG_NAME)
-                .env("AMLC_EMULATOR_DATA_DIR", &data_dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(pgid as i32)
-                .kill_on_drop(false);
-            // SAFETY: as above.
-            unsafe {
-                dog.pre_exec(move || die_with_parent(libc::SIGUSR1, parent));
-            }
-            // The rank may already have ended with its whole group: then there is nothing to guard.
-            Ok((rank, dog.spawn().ok()))
+            let watchdog = rank
+                .id()
+                .and_then(|pgid| spawn_watchdog(pgid as i32, parent).ok());
+            Ok((rank, watchdog))
         })?
     }
 }
 
-/// In a forked child: ask for `signal` when the forking thread ends, then make sure the
-/// emulator did not die before the request took effect.
-fn die_with_parent(signal: i32, parent: u32) -> io::Result<()> {
+/// In a forked rank: ask for SIGKILL when the forking thread ends, then make sure the emulator
+/// did not die before the request took effect.
+fn die_with_parent(parent: u32) -> io::Result<()> {
     // SAFETY: prctl and getppid are async-signal-safe and touch no memory of ours.
     unsafe {
-        if libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong, 0, 0, 0) != 0 {
+        if libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        ) != 0
+        {
             return Err(io::Error::last_os_error());
         }
         if libc::getppid() as u32 != parent {
@@ -131,9 +116,94 @@ fn die_with_parent(signal: i32, parent: u32) -> io::Result<()> {
     Ok(())
 }
 
+extern "C" fn wake(_: libc::c_int) {}
+
+/// Forks the watchdog of process group `pgid` (see the module docs) and returns its pid. Must
+/// run on the spawner thread.
+fn spawn_watchdog(pgid: i32, parent: u32) -> io::Result<i32> {
+    // SAFETY: after fork the child runs only async-signal-safe calls (sigaction, sigprocmask,
+    // setpgid, prctl, getppid, close_range/close, sigsuspend, kill, _exit) and never returns.
+    unsafe {
+        match libc::fork() {
+            -1 => Err(io::Error::last_os_error()),
+            0 => watchdog(pgid, parent),
+            pid => {
+                // Both sides set the group (the usual idiom), so it is set when fork returns.
+                libc::setpgid(pid, pgid);
+                Ok(pid)
+            }
+        }
+    }
+}
+
+/// The watchdog's whole life, in the forked child.
+unsafe fn watchdog(pgid: i32, parent: u32) -> ! {
+    // SAFETY: see `spawn_watchdog`; every call is async-signal-safe, nothing allocates.
+    unsafe {
+        let mut blocked: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut blocked);
+        for sig in [libc::SIGUSR1, libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            libc::sigaddset(&mut blocked, sig);
+        }
+        // SIGTERM (a graceful cancel) stays blocked: the SIGKILL that follows ends the watchdog.
+        libc::sigprocmask(libc::SIG_BLOCK, &blocked, std::ptr::null_mut());
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = wake as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+            for fd in 3..4096 {
+                libc::close(fd);
+            }
+        }
+        // `ps -o comm` and `top` show what it is (its command line stays the emulator's).
+        libc::prctl(
+            libc::PR_SET_NAME,
+            c"amlc-watchdog".as_ptr() as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        if libc::setpgid(0, pgid) != 0 {
+            // The rank's group is already gone: nothing to guard.
+            libc::_exit(0);
+        }
+        if libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGUSR1 as libc::c_ulong,
+            0,
+            0,
+            0,
+        ) == 0
+            && libc::getppid() as u32 == parent
+        {
+            let mut waiting: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut waiting);
+            libc::sigdelset(&mut waiting, libc::SIGUSR1);
+            // Returns once SIGUSR1 (pending or new) was handled.
+            libc::sigsuspend(&waiting);
+        }
+        libc::kill(-pgid, libc::SIGKILL);
+        libc::_exit(0)
+    }
+}
+
+/// Reaps a watchdog after its group was killed (waits up to two seconds).
+pub async fn reap(pid: i32) {
+    for _ in 0..100 {
+        // SAFETY: waitpid on our own child's pid; WNOHANG never blocks.
+        let done = unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+        if done != 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     fn alive(pid: i32) -> bool {
@@ -159,7 +229,12 @@ mod tests {
             .stdin(Stdio::null());
         let (mut rank, dog) = spawner.spawn_rank(cmd, dir.path()).unwrap();
         let rank_pid = rank.id().unwrap() as i32;
-        let mut dog = dog.expect("a watchdog");
+        let dog = dog.expect("a watchdog");
+        assert_eq!(
+            unsafe { libc::getpgid(dog) },
+            rank_pid,
+            "the watchdog is in the group"
+        );
         let started = Instant::now();
         let child: i32 = loop {
             if let Ok(s) = std::fs::read_to_string(&pid_file)
@@ -180,7 +255,8 @@ mod tests {
             .expect("the rank died with its spawner thread")
             .unwrap();
         assert!(!status.success());
-        let _ = tokio::time::timeout(Duration::from_secs(5), dog.wait()).await;
+        reap(dog).await;
+        assert!(!alive(dog));
         let started = Instant::now();
         while alive(child) {
             assert!(

@@ -140,7 +140,7 @@ fn substitute(command: &str, props: &Value, dir: &Path) -> String {
 /// Appends a line to the run's `system_logs/lifecycler/execution-wrapper.log` (best effort).
 pub fn system_log(dir: &Path, line: &str) {
     let path = dir.join("system_logs").join("lifecycler");
-    if std::fs::create_dir_all(&path).is_err() {
+    if super::store::create_run_dir(&path).is_err() {
         return;
     }
     if let Ok(mut f) = std::fs::OpenOptions::new()
@@ -154,7 +154,7 @@ pub fn system_log(dir: &Path, line: &str) {
 
 fn open_log(dir: &Path, rank: u32) -> std::io::Result<std::fs::File> {
     let logs = dir.join("user_logs");
-    std::fs::create_dir_all(&logs)?;
+    super::store::create_run_dir(&logs)?;
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -175,7 +175,7 @@ fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
     let mut watchdogs = Vec::new();
     let mut ranks = Vec::new();
     let mut failure: Option<String> = None;
-    if let Err(e) = std::fs::create_dir_all(plan.dir.join("outputs")) {
+    if let Err(e) = super::store::create_run_dir(&plan.dir.join("outputs")) {
         failure = Some(format!("cannot create the working directory: {e}"));
     }
     system_log(
@@ -271,7 +271,8 @@ fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
 /// The processes of one attempt: the ranks, and the watchdog in each rank's group.
 struct JobProcs {
     children: Vec<(usize, tokio::process::Child, i32)>,
-    watchdogs: Vec<tokio::process::Child>,
+    /// Pids of the watchdogs (children of this process, reaped here).
+    watchdogs: Vec<i32>,
 }
 
 async fn watch(
@@ -320,9 +321,8 @@ async fn watch(
     for p in &pgids {
         signal_group(*p, libc::SIGKILL);
     }
-    for mut dog in watchdogs {
-        let _ = dog.start_kill();
-        let _ = tokio::time::timeout(Duration::from_secs(2), dog.wait()).await;
+    for dog in watchdogs {
+        super::procs::reap(dog).await;
     }
     let key = format!("{ws_key}/{job_key}");
     sh.procs().remove(&key);
