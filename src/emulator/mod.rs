@@ -582,12 +582,15 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
 }
 
 /// Takes the data directory's lock. A holder that only probes it ([`running_instance`] in another
-/// process) keeps it for microseconds, so a busy lock is retried briefly before giving up.
+/// process), or a job process of an emulator that just died caught between its fork and its exec
+/// (it shares the lock's descriptor until then), keeps it briefly, so a busy lock is retried for
+/// up to a second before giving up.
 async fn lock_data_dir(paths: &store::Paths, dir: &Path) -> Result<store::DirLock, EmulatorError> {
-    for attempt in 0..5 {
+    const ATTEMPTS: u32 = 50;
+    for attempt in 0..ATTEMPTS {
         match store::try_lock(&paths.lock()) {
             Ok(store::LockAttempt::Acquired(lock)) => return Ok(lock),
-            Ok(store::LockAttempt::Busy) if attempt < 4 => {
+            Ok(store::LockAttempt::Busy) if attempt + 1 < ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             Ok(store::LockAttempt::Busy) => break,
