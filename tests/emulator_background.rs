@@ -448,3 +448,25 @@ async fn bind_beyond_loopback_needs_a_token_and_warns() {
         "the token is never printed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_emulator_that_cannot_start_is_one_clear_error_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list"])
+        .env("AMLC_EMULATOR_IDLE_SECS", "soon");
+    let started = Instant::now();
+    let out = run(cmd).await;
+    assert!(!out.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("background emulator did not start"), "{err}");
+    assert!(err.contains("emulator.log"), "{err}");
+    assert!(err.contains("soon"), "the log's reason: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(server_pid(&data_dir(home.path())).is_none());
+}

@@ -111,29 +111,38 @@ pub async fn ensure_running(opts: &BackgroundOptions) -> Result<(Url, String), E
         if let Some(rx) = &started
             && let Ok(status) = rx.try_recv()
         {
+            // It ended: fine if another process's emulator won the lock (keep looking for that
+            // one); a failure to start (bad flag, unwritable directory) otherwise, said at once.
             child_ended = Some(status);
-            // Another process's emulator may have won the lock: look a little longer for it,
-            // and start again if nobody holds the directory any more.
-            if !locked {
-                started = None;
+            if !store::is_locked(&Path::new(dir).join("lock")) && find(dir).await.is_none() {
+                return Err(start_failed(opts, child_ended));
             }
         }
         if Instant::now() >= deadline {
-            let tail = log_tail(&log_path(dir));
-            return Err(dir_err(format!(
-                "the background emulator did not start within {} s{}{}",
-                opts.start_timeout.as_secs(),
-                child_ended
-                    .map(|s| format!(" (it ended: {s})"))
-                    .unwrap_or_default(),
-                if tail.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}: {tail}", log_path(dir).display())
-                }
-            )));
+            return Err(start_failed(opts, child_ended));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Why the background emulator is not there, with the last line of its log.
+fn start_failed(opts: &BackgroundOptions, ended: Option<String>) -> EmulatorError {
+    let log = log_path(&opts.data_dir);
+    let tail = log_tail(&log);
+    EmulatorError::DataDir {
+        path: opts.data_dir.clone(),
+        message: format!(
+            "the background emulator did not start{}{}",
+            match ended {
+                Some(status) => format!(" (it ended: {status})"),
+                None => format!(" within {} s", opts.start_timeout.as_secs()),
+            },
+            if tail.is_empty() {
+                String::new()
+            } else {
+                format!("; {}: {tail}", log.display())
+            }
+        ),
     }
 }
 
@@ -184,15 +193,23 @@ fn spawn_server(opts: &BackgroundOptions) -> std::io::Result<mpsc::Receiver<Stri
     Ok(rx)
 }
 
-/// The last line of the log, for an error message (the log never holds the token).
+/// The line of the log that says why the emulator ended (its last `error`/`amlc:` line among the
+/// last few), else its last line; for an error message (the log never holds the token).
 fn log_tail(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map(str::to_string)
-        })
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return String::new();
+    };
+    let recent: Vec<&str> = text
+        .lines()
+        .rev()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(20)
+        .collect();
+    recent
+        .iter()
+        .find(|l| l.starts_with("amlc:") || l.to_ascii_lowercase().starts_with("error"))
+        .or(recent.first())
+        .map(|l| l.to_string())
         .unwrap_or_default()
 }
