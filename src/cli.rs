@@ -157,9 +157,26 @@ pub struct EmulatorArgs {
         hide_env_values = true
     )]
     pub token: Option<String>,
-    /// Address to bind.
+    /// Address to bind. Anything but loopback needs an explicit --token: submitted jobs run as
+    /// commands on this machine.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
+    /// Replace the data dir's token with a new random one (it is otherwise kept across restarts,
+    /// so connected clients go on working). A --token wins over it.
+    #[arg(long = "rotate-token")]
+    pub rotate_token: bool,
+    /// Stop by itself after this many seconds without a request (0 = never).
+    #[arg(
+        long = "idle-timeout",
+        value_name = "SECS",
+        env = "AMLC_EMULATOR_IDLE_SECS",
+        default_value_t = 0
+    )]
+    pub idle_timeout: u64,
+    /// Internal: the shared background emulator amlc starts for itself (loopback only, its own
+    /// session, stops when idle or when its data dir is removed).
+    #[arg(long, hide = true)]
+    pub background: bool,
 }
 
 impl std::fmt::Debug for EmulatorArgs {
@@ -173,6 +190,9 @@ impl std::fmt::Debug for EmulatorArgs {
             .field("faults", &self.faults)
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("bind", &self.bind)
+            .field("rotate_token", &self.rotate_token)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("background", &self.background)
             .finish()
     }
 }

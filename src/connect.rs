@@ -1,9 +1,12 @@
 //! Turning flags, environment and config into a ready client. The resolved context decides a
 //! [`Plan`] without any network: the configured workspace; the built-in emulator (only when no
-//! Azure context is configured at all, or with `--emulator`), started in-process on a loopback
-//! port with the same client pointed at it; a workspace to pick (only the Azure CLI's login:
-//! headless commands fail listing the subscription's workspaces, the TUI opens `picker`); or an
-//! incomplete explicit context, an error naming each missing value before anything is sent.
+//! Azure context is configured at all, or with `--emulator`); a workspace to pick (only the Azure
+//! CLI's login: headless commands fail listing the subscription's workspaces, the TUI opens
+//! `picker`); or an incomplete explicit context, an error naming each missing value before
+//! anything is sent. The amlc binary uses the shared background emulator of the data dir
+//! (`emulator::background`: found or started, outlives this process, started again by the
+//! client's bearer source if it stopped); library users without [`use_background_emulator`] run
+//! it in-process.
 
 use crate::azure::auth::{AuthMethod, Credential, build_credential};
 use crate::azure::error::{AzureError, Result};
@@ -14,6 +17,7 @@ use crate::cli::GlobalArgs;
 use crate::config::{
     ContextCase, ContextFlags, ResolveInputs, ResolvedContext, Sourced, process_env, resolve,
 };
+use crate::emulator::background::{self, BackgroundOptions};
 use crate::emulator::{self, EmulatorConfig, EmulatorError, EmulatorHandle};
 use async_trait::async_trait;
 use std::path::PathBuf;
@@ -40,8 +44,8 @@ pub enum Target {
     EmbeddedEmulator {
         handle: Arc<EmulatorHandle>,
     },
-    /// The built-in emulator another amlc process runs on the same data dir (a TUI in another
-    /// pane): used as it is, never started twice.
+    /// The built-in emulator running in another process on the same data dir: the shared
+    /// background emulator, or one another amlc runs. Used as it is, never started twice.
     SharedEmulator {
         url: Url,
     },
@@ -100,14 +104,14 @@ impl Connection {
                 ))
             }
             Target::EmbeddedEmulator { .. } | Target::SharedEmulator { .. } => Ok((
-                "emulator token (generated at start)".into(),
+                "emulator token (kept in its data dir, stable across restarts)".into(),
                 "with the emulator".into(),
             )),
         }
     }
 
-    /// Stops the embedded emulator, if any.
-    /// Stops the embedded emulator when this was the last connection using it.
+    /// Stops the in-process emulator when this was the last connection using it. A shared
+    /// (background) emulator is left running for the other clients; it stops when idle.
     pub async fn close(self) {
         if let Target::EmbeddedEmulator { handle } = self.target
             && let Ok(handle) = Arc::try_unwrap(handle)
@@ -323,6 +327,16 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connection> {
     }
 }
 
+/// The amlc binary to run as the shared background emulator; unset (library use, tests of the
+/// library) means the emulator runs in-process.
+static BACKGROUND_EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Makes the built-in emulator a shared background process of `exe` (the amlc binary calls this
+/// with its own path at start).
+pub fn use_background_emulator(exe: PathBuf) {
+    let _ = BACKGROUND_EXE.set(exe);
+}
+
 async fn start_embedded(
     global: &GlobalArgs,
     mut sources: Vec<(String, String, String)>,
@@ -331,31 +345,41 @@ async fn start_embedded(
     let data_dir = default_emulator_dir().ok_or_else(|| {
         AzureError::Invalid("no home directory to keep the emulator's data in".into())
     })?;
-    let (target, url, token) = match embedded_emulator(&data_dir).await {
-        Ok(handle) => {
-            let (url, token) = (handle.url().clone(), handle.token().to_string());
-            (Target::EmbeddedEmulator { handle }, url, token)
+    let (target, url, bearer): (Target, Url, Arc<dyn BearerSource>) = match BACKGROUND_EXE.get() {
+        Some(exe) => {
+            let bearer = EmulatorBearer::start(BackgroundOptions::new(&data_dir, exe)).await?;
+            let url = bearer.url.clone();
+            (
+                Target::SharedEmulator { url: url.clone() },
+                url,
+                Arc::new(bearer),
+            )
         }
-        Err(EmulatorError::Locked { .. }) => {
-            let (url, token) = running_emulator(&data_dir).await?;
-            (Target::SharedEmulator { url: url.clone() }, url, token)
-        }
-        Err(e) => {
-            return Err(AzureError::Invalid(format!(
-                "could not start the built-in emulator: {e}"
-            )));
-        }
+        None => match embedded_emulator(&data_dir).await {
+            Ok(handle) => {
+                let (url, token) = (handle.url().clone(), handle.token().to_string());
+                (
+                    Target::EmbeddedEmulator { handle },
+                    url,
+                    Arc::new(StaticBearer::new(token)),
+                )
+            }
+            Err(EmulatorError::Locked { .. }) => {
+                let (url, token) = running_emulator(&data_dir).await?;
+                (
+                    Target::SharedEmulator { url: url.clone() },
+                    url,
+                    Arc::new(StaticBearer::new(token)),
+                )
+            }
+            Err(e) => {
+                return Err(AzureError::Invalid(format!(
+                    "could not start the built-in emulator: {e}"
+                )));
+            }
+        },
     };
-    let cloud = Cloud::Custom(url.clone());
-    let mut ctx = WorkspaceContext::new(
-        cloud,
-        emulator::DEMO_SUBSCRIPTION,
-        emulator::DEMO_RESOURCE_GROUP,
-        emulator::DEMO_WORKSPACE,
-    );
-    ctx.api_version = resolved.api_version.value.clone();
-    let bearer: Arc<dyn BearerSource> = Arc::new(StaticBearer::new(token));
-    let pipeline = Pipeline::new(Some(bearer), pipeline_options(global))?;
+    let client = demo_client(&url, bearer, &resolved.api_version.value, global)?;
     let why = if global.emulator {
         "--emulator"
     } else {
@@ -376,11 +400,96 @@ async fn start_embedded(
         "emulator data dir".into(),
     ));
     Ok(Connection {
-        client: AmlClient::new(ctx, pipeline),
+        client,
         auth_label: "emulator token".into(),
         target,
         sources,
     })
+}
+
+/// A client of the emulator's demo workspace at `url`.
+fn demo_client(
+    url: &Url,
+    bearer: Arc<dyn BearerSource>,
+    api_version: &str,
+    global: &GlobalArgs,
+) -> Result<AmlClient> {
+    let mut ctx = WorkspaceContext::new(
+        Cloud::Custom(url.clone()),
+        emulator::DEMO_SUBSCRIPTION,
+        emulator::DEMO_RESOURCE_GROUP,
+        emulator::DEMO_WORKSPACE,
+    );
+    ctx.api_version = api_version.to_string();
+    let pipeline = Pipeline::new(Some(bearer), pipeline_options(global))?;
+    Ok(AmlClient::new(ctx, pipeline))
+}
+
+/// A client of the shared background emulator of `data_dir` (started from `exe` when none
+/// runs), for the demo workspace: what the amlc binary connects to without a workspace.
+pub async fn background_emulator_client(
+    data_dir: &std::path::Path,
+    exe: &std::path::Path,
+    global: &GlobalArgs,
+) -> Result<(AmlClient, Url)> {
+    let bearer = EmulatorBearer::start(BackgroundOptions::new(data_dir, exe)).await?;
+    let url = bearer.url.clone();
+    let api = crate::azure::context::DEFAULT_API_VERSION;
+    Ok((demo_client(&url, Arc::new(bearer), api, global)?, url))
+}
+
+/// The bearer of the shared background emulator. Each request reads the data dir's token (so a
+/// rotation is followed) and, when no emulator holds the data dir any more (it stopped when idle,
+/// or was killed), starts it again — on the same port when free, with the same token — so a
+/// long-lived client such as the TUI just goes on.
+struct EmulatorBearer {
+    opts: BackgroundOptions,
+    url: Url,
+    token: std::sync::Mutex<String>,
+    /// One restart at a time from this process.
+    restarting: tokio::sync::Mutex<()>,
+}
+
+impl EmulatorBearer {
+    async fn start(opts: BackgroundOptions) -> Result<EmulatorBearer> {
+        let (url, token) = background::ensure_running(&opts).await.map_err(|e| {
+            AzureError::Invalid(format!("could not start the built-in emulator: {e}"))
+        })?;
+        Ok(EmulatorBearer {
+            opts,
+            url,
+            token: std::sync::Mutex::new(token),
+            restarting: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    fn remember(&self, url: Url, token: String) -> Result<String> {
+        if url != self.url {
+            return Err(AzureError::Invalid(format!(
+                "the built-in emulator now listens at {url} (this connection uses {}); reconnect",
+                self.url
+            )));
+        }
+        if let Ok(mut slot) = self.token.lock() {
+            slot.clone_from(&token);
+        }
+        Ok(token)
+    }
+}
+
+#[async_trait]
+impl BearerSource for EmulatorBearer {
+    async fn bearer(&self) -> Result<String> {
+        if let Some((url, token)) = emulator::running_instance(&self.opts.data_dir) {
+            return self.remember(url, token);
+        }
+        let _one = self.restarting.lock().await;
+        let (url, token) = background::ensure_running(&self.opts).await.map_err(|e| {
+            AzureError::Invalid(format!("could not start the built-in emulator again: {e}"))
+        })?;
+        tracing::info!("the built-in emulator was not running; started it again at {url}");
+        self.remember(url, token)
+    }
 }
 
 /// The URL and token of the emulator another amlc process runs on `data_dir`. It may be starting
@@ -411,14 +520,8 @@ async fn embedded_emulator(
     }
     let handle = Arc::new(
         emulator::start(EmulatorConfig {
-            bind: std::net::IpAddr::from([127, 0, 0, 1]),
-            port: 0,
-            data_dir: data_dir.to_path_buf(),
             demo: true,
-            speed: 1.0,
-            tls: false,
-            faults: None,
-            token: None,
+            ..EmulatorConfig::new(data_dir)
         })
         .await?,
     );

@@ -8,6 +8,7 @@ use amlc::{commands, connect};
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -15,6 +16,10 @@ fn main() -> ExitCode {
         eprintln!("amlc: could not install the error handler: {e}");
     }
     let _log_guard = init_logging();
+    // Without a workspace, every amlc shares one background emulator: this binary, detached.
+    if let Ok(exe) = std::env::current_exe() {
+        connect::use_background_emulator(exe);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -34,6 +39,16 @@ fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 text.push_str(": ");
                 text.push_str(&cause.to_string());
+            }
+            // What to do about it, when the failure is a request's (cause first, then advice).
+            if let Some(advice) = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<amlc::azure::error::AzureError>())
+                .and_then(commands::advice)
+                .filter(|advice| !text.contains(advice.as_str()))
+            {
+                text.push_str("\n  what to do: ");
+                text.push_str(&advice);
             }
             let _ = writeln!(std::io::stderr(), "amlc: {text}");
             ExitCode::FAILURE
@@ -111,6 +126,10 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     result
 }
 
+/// How long the shared background emulator waits without a request before it stops, unless
+/// `--idle-timeout` / `AMLC_EMULATOR_IDLE_SECS` says otherwise.
+const BACKGROUND_IDLE_SECS: u64 = 900;
+
 async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {
     let data_dir = match args.data_dir {
         Some(dir) => dir,
@@ -127,6 +146,32 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {
     if !(args.speed.is_finite() && args.speed > 0.0) {
         color_eyre::eyre::bail!("--speed must be a positive number (got {})", args.speed);
     }
+    let loopback = args.bind.is_loopback();
+    if args.background && !loopback {
+        color_eyre::eyre::bail!("the background emulator listens on loopback only");
+    }
+    if !loopback && args.token.is_none() {
+        color_eyre::eyre::bail!(
+            "--bind {} makes the emulator reachable from other machines, and every job submitted \
+             to it runs as a command on this machine: give the token clients must send with \
+             --token (or AMLC_EMULATOR_TOKEN)",
+            args.bind
+        );
+    }
+    if args.background && !data_dir.is_dir() {
+        // The client that starts it creates the directory; a missing one was removed since.
+        color_eyre::eyre::bail!("the data directory {} does not exist", data_dir.display());
+    }
+    let idle = match (args.idle_timeout, args.background) {
+        (0, false) => None,
+        (0, true) => Some(Duration::from_secs(BACKGROUND_IDLE_SECS)),
+        (secs, _) => Some(Duration::from_secs(secs)),
+    };
+    // Listening for SIGTERM and SIGINT before anything is printed: a supervisor that signals
+    // as soon as it read the first line gets a clean stop, not the default death.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let handle = amlc::emulator::start(amlc::emulator::EmulatorConfig {
         bind: args.bind,
         port: args.port,
@@ -136,14 +181,39 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {
         tls: args.tls,
         faults,
         token: args.token,
+        rotate_token: args.rotate_token,
+        idle_timeout: idle,
     })
     .await
     .map_err(|e| color_eyre::eyre::eyre!("emulator: {e}"))?;
+    let local = handle.local_addr();
+    if !loopback {
+        let plain = if args.tls {
+            ""
+        } else {
+            " It serves plain HTTP: the token and everything else cross the network unencrypted \
+             (use --tls)."
+        };
+        eprintln!(
+            "amlc emulator: WARNING: listening on {local}, reachable from other machines. Anyone \
+             holding the token can submit jobs, and jobs run as commands on this machine as this \
+             user.{plain}"
+        );
+    }
     {
         // The first line is the contract; the rest is help for a person. A reader that closed
         // the pipe after the first line must not bring the emulator down.
         let mut out = std::io::stdout().lock();
-        writeln!(out, "amlc emulator listening on {}", handle.url())?;
+        if local.ip().is_unspecified() {
+            let scheme = handle.url().scheme();
+            writeln!(
+                out,
+                "amlc emulator listening on {scheme}://{local}/ (this machine: {})",
+                handle.url()
+            )?;
+        } else {
+            writeln!(out, "amlc emulator listening on {}", handle.url())?;
+        }
         out.flush()?;
         let _ = writeln!(out, "token file: {}", data_dir.join("token").display());
         if let Some(cert) = handle.cert_pem_path() {
@@ -153,12 +223,16 @@ async fn run_emulator(args: EmulatorArgs) -> color_eyre::Result<ExitCode> {
                 cert.display()
             );
         }
+        if let Some(idle) = idle {
+            let _ = writeln!(out, "stops after {} s without a request", idle.as_secs());
+        }
         let _ = out.flush();
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    // Until Ctrl-C, SIGTERM, the idle timeout or the data directory's removal; a clean stop.
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+        _ = interrupt.recv() => {}
+        _ = handle.stopped() => {}
     }
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)

@@ -19,14 +19,10 @@ use ui_common::*;
 
 async fn start(dir: &std::path::Path, faults: Option<&str>) -> EmulatorHandle {
     emulator::start(EmulatorConfig {
-        bind: std::net::IpAddr::from([127, 0, 0, 1]),
-        port: 0,
-        data_dir: dir.to_path_buf(),
         demo: true,
         speed: 40.0,
-        tls: false,
         faults: faults.map(|f| FaultSpec::parse(f).unwrap()),
-        token: None,
+        ..EmulatorConfig::new(dir)
     })
     .await
     .unwrap()

@@ -167,10 +167,18 @@ async fn a_missing_workspace_is_one_clear_line() {
     let out = run(cmd).await;
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // One line with the cause first, then one line saying what to do.
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
     assert!(
-        stderr.starts_with("amlc: 404 Not Found: ResourceNotFound"),
+        lines[0].starts_with("amlc: 404 Not Found: ResourceNotFound"),
         "cause first: {stderr}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "  what to do: not found: check the subscription, resource group and workspace names"
+        ),
+        "{stderr}"
     );
     assert!(stderr.contains("ResourceNotFound"), "{stderr}");
 }

@@ -20,14 +20,10 @@ const SPEED: f64 = 40.0;
 
 async fn start(dir: &std::path::Path, faults: Option<&str>) -> EmulatorHandle {
     emulator::start(EmulatorConfig {
-        bind: std::net::IpAddr::from([127, 0, 0, 1]),
-        port: 0,
-        data_dir: dir.to_path_buf(),
         demo: true,
         speed: SPEED,
-        tls: false,
         faults: faults.map(|f| FaultSpec::parse(f).unwrap()),
-        token: None,
+        ..EmulatorConfig::new(dir)
     })
     .await
     .unwrap()
@@ -551,5 +547,48 @@ async fn the_client_finishes_its_work_with_faults_on() {
     let read = c.read_log_range(&url, 0).await.unwrap();
     assert!(matches!(read, LogRead::Data { .. }), "{read:?}");
     assert!(c.pipeline().retries() > 0, "the faults were felt");
+    handle.shutdown().await;
+}
+
+/// The client and the emulator share one name rule (issue 7, item 8): what the client refuses
+/// before sending, the emulator refuses too, and an AKS name of 2 characters passes both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_and_the_emulator_agree_on_compute_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start(dir.path(), None).await;
+    let c = client(&handle);
+    let aks: ComputeResource = serde_json::from_value(
+        serde_json::json!({"location": "eastus", "properties": {"computeType": "AKS"}}),
+    )
+    .unwrap();
+    for (name, body) in [
+        ("abc-", cluster_body("Standard_DS3_v2", 0, 1, None)),
+        ("a-1", cluster_body("Standard_DS3_v2", 0, 1, None)),
+        ("ab", cluster_body("Standard_DS3_v2", 0, 1, None)),
+        ("abcdefghijklmnopq", aks.clone()),
+    ] {
+        let err = c.create_or_update_compute(name, &body).await.unwrap_err();
+        assert!(matches!(err, AzureError::Invalid(_)), "{name}: {err:?}");
+        // Sent anyway over raw HTTP, the emulator refuses it with the same rule.
+        let resp = reqwest::Client::new()
+            .put(format!(
+                "{}subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}/computes/{name}?api-version=2025-12-01",
+                handle.url(),
+                emulator::DEMO_SUBSCRIPTION,
+                emulator::DEMO_RESOURCE_GROUP,
+                emulator::DEMO_WORKSPACE
+            ))
+            .bearer_auth(handle.token())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{name}");
+        let v: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "InvalidComputeName", "{name}: {v}");
+    }
+    let op = c.create_or_update_compute("ab", &aks).await.unwrap();
+    op.wait(&wait()).await.unwrap();
+    assert_eq!(c.get_compute("ab").await.unwrap().type_name(), "AKS");
     handle.shutdown().await;
 }

@@ -1251,3 +1251,212 @@ async fn measure_compute_list_requests_per_second() {
     );
     e.h.shutdown().await;
 }
+
+/// Item 8 of issue 7: the emulator refuses what Azure refuses, always in ARM's error shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_answers_as_azure_does() {
+    let e = Emu::start(true).await;
+    let ws = e.ws();
+    let put = |path: String, body: Value| {
+        let e = &e;
+        async move { e.call(reqwest::Method::PUT, &path, Some(body)).await }
+    };
+
+    // Compute names: the seeds' rules (a hyphen needs a letter after it; AKS 2 to 16).
+    let cluster = json!({"location": "eastus", "properties": {"computeType": "AmlCompute",
+        "properties": {"vmSize": "Standard_DS3_v2", "scaleSettings": {"maxNodeCount": 1}}}});
+    let aks = json!({"location": "eastus", "properties": {"computeType": "AKS"}});
+    for (name, body) in [
+        ("abc-", &cluster),
+        ("a-1", &cluster),
+        ("cluster-12", &cluster),
+        ("ab", &cluster),
+        ("abcdefghijklmnopqrstuvwxy", &cluster),
+        ("abcdefghijklmnopq", &aks),
+        ("aks-", &aks),
+        ("a", &aks),
+    ] {
+        let (s, h, v) = put(format!("{ws}/computes/{name}?{API}"), body.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {v}");
+        assert_eq!(code(&v), "InvalidComputeName", "{name}: {v}");
+        assert!(
+            h["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let (s, _) = e.get(&format!("{ws}/computes/{name}?{API}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{name} was created anyway");
+    }
+    for (name, body) in [
+        ("ab", &aks),
+        ("abcdefghijklmnop", &aks),
+        ("gpu-x1", &cluster),
+    ] {
+        let (s, _, v) = put(format!("{ws}/computes/{name}?{API}"), body.clone()).await;
+        assert!(s.is_success(), "{name}: {s} {v}");
+    }
+
+    // Job environment variables are strings.
+    for bad in [
+        json!({"A": 1}),
+        json!({"A": true}),
+        json!({"A": null}),
+        json!({"A": {"x": "y"}}),
+        json!(["A=1"]),
+    ] {
+        let body = json!({"properties": {"jobType": "Command", "command": "true", "environmentVariables": bad}});
+        let (s, _, v) = put(format!("{ws}/jobs/env-bad?{API}"), body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert_eq!(code(&v), "UserError", "{v}");
+        assert_eq!(v["error"]["target"], "environmentVariables", "{v}");
+    }
+    let (s, _) = e.get(&format!("{ws}/jobs/env-bad?{API}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // A job's immutable fields cannot be changed by a re-PUT; an identical re-PUT is fine.
+    let job = json!({"properties": {"jobType": "Command", "command": "sleep 30",
+        "computeId": "azureml:cpu-cluster", "displayName": "first",
+        "environmentVariables": {"A": "1"}}});
+    let (s, _, v) = put(format!("{ws}/jobs/job-immutable?{API}"), job.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _, v) = put(format!("{ws}/jobs/job-immutable?{API}"), job.clone()).await;
+    assert_eq!(s, StatusCode::OK, "identical re-PUT: {v}");
+    for (field, value) in [
+        ("command", json!("rm -rf /")),
+        ("computeId", json!("azureml:gpu-cluster")),
+        ("environmentVariables", json!({"A": "2"})),
+        ("jobType", json!("Sweep")),
+    ] {
+        let mut changed = job.clone();
+        changed["properties"][field] = value;
+        let (s, _, v) = put(format!("{ws}/jobs/job-immutable?{API}"), changed).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{field}: {v}");
+        assert_eq!(code(&v), "UserError", "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(field),
+            "{v}"
+        );
+    }
+    let (_, v) = e.get(&format!("{ws}/jobs/job-immutable?{API}")).await;
+    assert_eq!(v["properties"]["command"], "sleep 30");
+    let mut renamed = job.clone();
+    renamed["properties"]["displayName"] = json!("second");
+    let (s, _, v) = put(format!("{ws}/jobs/job-immutable?{API}"), renamed).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["properties"]["displayName"], "second");
+    // The SDK's way: GET the job, change a mutable field, PUT the whole body back.
+    let (_, mut whole) = e.get(&format!("{ws}/jobs/job-immutable?{API}")).await;
+    whole["properties"]["tags"] = json!({"stage": "tuned"});
+    let (s, _, v) = put(format!("{ws}/jobs/job-immutable?{API}"), whole).await;
+    assert_eq!(s, StatusCode::OK, "a GET-modify-PUT round trip: {v}");
+    assert_eq!(v["properties"]["tags"]["stage"], "tuned");
+
+    // PATCH bodies of the wrong shape are refused and change nothing.
+    let path = format!("{ws}/computes/cpu-cluster?{API}");
+    let (_, before) = e.get(&path).await;
+    for bad in [
+        json!({"properties": {"scaleSettings": {"maxNodeCount": 7}}}),
+        json!({"scaleSettings": {"maxNodeCount": 7}}),
+        json!([1, 2]),
+        json!({}),
+        json!({"properties": {"properties": {"vmSize": "Standard_NC6"}}}),
+        json!({"properties": {"properties": {"scaleSettings": 7}}}),
+        json!({"tags": {"a": 1}}),
+    ] {
+        let (s, h, v) = e
+            .call(reqwest::Method::PATCH, &path, Some(bad.clone()))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert_eq!(code(&v), "InvalidRequestContent", "{bad}: {v}");
+        assert!(h.get("azure-asyncoperation").is_none());
+    }
+    let (_, after) = e.get(&path).await;
+    assert_eq!(
+        before["properties"]["properties"]["scaleSettings"],
+        after["properties"]["properties"]["scaleSettings"]
+    );
+    let good = json!({"properties": {"properties": {"scaleSettings": {"maxNodeCount": 5}}}});
+    let (s, _, v) = e.call(reqwest::Method::PATCH, &path, Some(good)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["properties"]["properties"]["scaleSettings"]["maxNodeCount"],
+        5
+    );
+
+    // api-version: any dated version, stable or preview; garbage gets Azure's error.
+    for ok in ["2025-12-01", "2024-10-01-preview", "2021-01-01"] {
+        let (s, v) = e.get(&format!("{ws}?api-version={ok}")).await;
+        assert_eq!(s, StatusCode::OK, "{ok}: {v}");
+    }
+    for bad in ["bogus", "2025-13-01", "1", "2025-12-01-beta", "latest"] {
+        let (s, v) = e.get(&format!("{ws}/computes?api-version={bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert_eq!(code(&v), "InvalidApiVersionParameter", "{bad}: {v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains(bad), "{v}");
+    }
+
+    // Every error is ARM-shaped JSON: unknown routes, wrong methods, oversized bodies.
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let oversized = e
+        .http
+        .put(e.url(&format!("{ws}/jobs/huge?{API}")))
+        .bearer_auth(e.h.token())
+        .header("content-type", "application/json")
+        .body(format!("{{\"properties\":{{\"command\":\"{huge}\"}}}}"))
+        .send()
+        .await
+        .unwrap();
+    let mut answers = vec![(oversized, StatusCode::PAYLOAD_TOO_LARGE)];
+    for (method, path, status) in [
+        (
+            reqwest::Method::GET,
+            "no/such/route".to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("{ws}/nothing?{API}"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("{ws}/computes?{API}"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            reqwest::Method::POST,
+            "health".to_string(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("{ws}/jobs/job-immutable?{API}"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ] {
+        let resp = e
+            .http
+            .request(method, e.url(&path))
+            .bearer_auth(e.h.token())
+            .send()
+            .await
+            .unwrap();
+        answers.push((resp, status));
+    }
+    for (resp, status) in answers {
+        let url = resp.url().path().to_string();
+        assert_eq!(resp.status(), status, "{url}");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with("application/json"), "{url}: {ct}");
+        let v: Value = resp.json().await.unwrap();
+        assert!(!code(&v).is_empty(), "{url}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{url}: {v}"
+        );
+    }
+    e.h.shutdown().await;
+}

@@ -7,7 +7,7 @@ use super::client::AmlClient;
 use super::error::{AzureError, Result};
 use super::http::Request;
 use super::lro::Operation;
-use super::models::names::validate_compute_name;
+use super::models::names::validate_compute_name_for;
 use super::models::{
     AmlComputeNodeInformation, ClusterUpdate, ComputeResource, ComputeSecrets, IdleShutdownSetting,
     NodesPage, Page, ScaleSettings,
@@ -68,8 +68,9 @@ impl PowerAction {
     }
 }
 
-fn checked(name: &str) -> Result<&str> {
-    validate_compute_name(name).map_err(AzureError::Invalid)?;
+/// The name rule of the compute type being created (AKS 2–16, others 3–24), checked before sending.
+fn checked<'a>(name: &'a str, resource: &ComputeResource) -> Result<&'a str> {
+    validate_compute_name_for(&resource.type_name(), name).map_err(AzureError::Invalid)?;
     Ok(name)
 }
 
@@ -112,7 +113,7 @@ impl AmlClient {
         name: &str,
         resource: &ComputeResource,
     ) -> Result<Operation> {
-        let url = self.ws_url(&["computes", checked(name)?], &[])?;
+        let url = self.ws_url(&["computes", checked(name, resource)?], &[])?;
         let body = serde_json::to_value(resource)
             .map_err(|e| AzureError::Invalid(format!("cannot encode compute {name}: {e}")))?;
         let response = self

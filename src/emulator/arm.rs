@@ -18,7 +18,7 @@ use super::model::{
 use super::runner;
 use super::shared::Sh;
 use super::sim::{self, Effect};
-use crate::azure::models::names::{validate_compute_name, validate_workspace_name};
+use crate::azure::models::names::{validate_compute_name_for, validate_workspace_name};
 use axum::body::Bytes;
 use axum::extract::{Path, Query as Q, State};
 use axum::http::StatusCode;
@@ -779,8 +779,6 @@ pub async fn put_compute(
 ) -> ApiResult {
     let req = parse_body(&bytes)?;
     let api = api_version(&q);
-    validate_compute_name(&name)
-        .map_err(|m| ApiError::bad_request("InvalidComputeName", m).target("computeName"))?;
     let ctype_req = get_str(&req, &["properties", "computeType"]).ok_or_else(|| {
         ApiError::bad_request("BadRequest", "properties.computeType is required.")
             .target("computeType")
@@ -796,6 +794,8 @@ pub async fn put_compute(
             )
             .target("computeType")
         })?;
+    validate_compute_name_for(ctype, &name)
+        .map_err(|m| ApiError::bad_request("InvalidComputeName", m).target("computeName"))?;
     let now = now_ms();
     let key = name.to_ascii_lowercase();
     let (status, body, op) = {
@@ -964,6 +964,76 @@ fn begin_update(
     op
 }
 
+/// A compute PATCH body is `ClusterUpdateParameters`:
+/// `{"properties":{"properties":{"scaleSettings":{...}}}}`, optionally with `tags` (a map of
+/// strings). Anything else (another shape, an unknown key, a value of the wrong type) is refused
+/// with 400 rather than answered 200 with nothing done.
+fn check_patch_shape(req: &Value) -> Result<(), ApiError> {
+    let refuse = |target: &str, message: String| {
+        Err(ApiError::bad_request("InvalidRequestContent", message).target(target))
+    };
+    let expected = "A compute update has the shape {\"properties\":{\"properties\":{\"scaleSettings\":{\"minNodeCount\":0,\"maxNodeCount\":4,\"nodeIdleTimeBeforeScaleDown\":\"PT120S\"}}}} and may carry \"tags\"";
+    let Some(top) = req.as_object() else {
+        return refuse(
+            "body",
+            format!("The request body must be a JSON object. {expected}."),
+        );
+    };
+    if top.is_empty() {
+        return refuse("body", format!("The request body is empty. {expected}."));
+    }
+    for (k, v) in top {
+        match k.as_str() {
+            "tags" => match v.as_object() {
+                Some(tags) if tags.values().all(Value::is_string) => {}
+                _ => return refuse("tags", "tags must be an object of string values.".into()),
+            },
+            "properties" => {
+                let Some(outer) = v.as_object() else {
+                    return refuse(
+                        "properties",
+                        format!("properties must be an object. {expected}."),
+                    );
+                };
+                for (k2, v2) in outer {
+                    if k2 != "properties" {
+                        return refuse(
+                            &format!("properties.{k2}"),
+                            format!("properties.{k2} cannot be updated here. {expected}."),
+                        );
+                    }
+                    let Some(inner) = v2.as_object() else {
+                        return refuse(
+                            "properties.properties",
+                            format!("properties.properties must be an object. {expected}."),
+                        );
+                    };
+                    for (k3, v3) in inner {
+                        if k3 != "scaleSettings" {
+                            return refuse(
+                                &format!("properties.properties.{k3}"),
+                                format!(
+                                    "properties.properties.{k3} cannot be updated with PATCH; only scaleSettings can. {expected}."
+                                ),
+                            );
+                        }
+                        if !v3.is_object() {
+                            return refuse(
+                                "scaleSettings",
+                                format!("scaleSettings must be an object. {expected}."),
+                            );
+                        }
+                    }
+                }
+            }
+            other => {
+                return refuse(other, format!("Unknown property {other:?}. {expected}."));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub async fn patch_compute(
     State(sh): State<Sh>,
     Path((sub, rg, ws, name)): Path<(String, String, String, String)>,
@@ -971,6 +1041,7 @@ pub async fn patch_compute(
     bytes: Bytes,
 ) -> ApiResult {
     let req = parse_body(&bytes)?;
+    check_patch_shape(&req)?;
     let api = api_version(&q);
     let now = now_ms();
     let key = name.to_ascii_lowercase();

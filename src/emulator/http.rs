@@ -1,5 +1,6 @@
-//! HTTP plumbing shared by the emulator's routes: the ARM-shaped error type, the bearer-token and
-//! `api-version` middlewares, JSON helpers, the long-running-operation headers, and the
+//! HTTP plumbing shared by the emulator's routes: the ARM-shaped error type (and the conversion
+//! of any other error answer, such as axum's 405 or 413, into it), the bearer-token and
+//! `api-version` middlewares (a dated version, stable or preview), JSON helpers, the long-running-operation headers, and the
 //! canonicalisation of ARM path literals (ARM is case-insensitive in `resourceGroups`,
 //! `providers/Microsoft.MachineLearningServices`, ...). No business logic lives here.
 
@@ -221,21 +222,117 @@ pub async fn require_auth(State(sh): State<Sh>, req: Request, next: Next) -> Res
     }
 }
 
-/// Requires the `api-version` query parameter, as ARM does (any value is accepted).
+/// Requires the `api-version` query parameter, as ARM does, and checks its shape: any dated
+/// version, stable (`2025-12-01`) or preview (`2024-10-01-preview`), is accepted (the emulator
+/// speaks one dialect for all of them); anything else gets ARM's `InvalidApiVersionParameter`.
 pub async fn require_api_version(req: Request, next: Next) -> Response {
-    let has = req.uri().query().is_some_and(|q| {
+    let given = req.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
-            .any(|(k, v)| k.eq_ignore_ascii_case("api-version") && !v.trim().is_empty())
+            .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+            .map(|(_, v)| v.trim().to_string())
     });
-    if has {
-        next.run(req).await
-    } else {
-        ApiError::bad_request(
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
+    match given {
+        Some(v) if v.is_empty() => missing_api_version(),
+        None => missing_api_version(),
+        Some(v) if is_dated_api_version(&v) => next.run(req).await,
+        Some(v) => ApiError::bad_request(
+            "InvalidApiVersionParameter",
+            format!(
+                "The api-version '{v}' is invalid. The supported versions are dated versions of the \
+                 form 'YYYY-MM-DD' or 'YYYY-MM-DD-preview', such as '2025-12-01' or '2024-10-01-preview'."
+            ),
         )
-        .into_response()
+        .into_response(),
     }
+}
+
+fn missing_api_version() -> Response {
+    ApiError::bad_request(
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+    )
+    .into_response()
+}
+
+/// `YYYY-MM-DD` or `YYYY-MM-DD-preview` with a real month and day.
+pub fn is_dated_api_version(v: &str) -> bool {
+    let date = v.strip_suffix("-preview").unwrap_or(v);
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return false;
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>())
+    else {
+        return false;
+    };
+    let Ok(month) = time::Month::try_from(month) else {
+        return false;
+    };
+    year >= 2014 && day >= 1 && day <= month.length(year)
+}
+
+/// Gives an error answer that is not ARM-shaped JSON (axum's own 405, 413 from the body limit,
+/// rejections of a malformed path or query) the shape `{"error":{"code","message"}}`, keeping
+/// its status and headers. ARM-shaped answers and successes pass through unchanged.
+pub async fn arm_shaped_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "MethodNotAllowed",
+            "The requested resource does not support this HTTP method.".to_string(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "RequestEntityTooLarge",
+            "The request body is too large (the limit is 2 MB).".to_string(),
+        ),
+        StatusCode::NOT_FOUND => (
+            "NotFound",
+            "The emulator does not serve this path.".to_string(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "UnsupportedMediaType",
+            "The request content type is not supported; send application/json.".to_string(),
+        ),
+        s if s.is_client_error() => (
+            "BadRequest",
+            if text.is_empty() {
+                "The request is invalid.".to_string()
+            } else {
+                format!("The request is invalid: {text}")
+            },
+        ),
+        _ => (
+            "InternalServerError",
+            "The emulator had an internal error.".to_string(),
+        ),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// Literals that appear at "collection" positions of ARM and run-history paths.
@@ -319,6 +416,35 @@ mod tests {
         );
         assert_eq!(canonical_path("/subscriptions/s/resourceGroups/rg"), None);
         assert_eq!(canonical_path("/discovery"), None);
+    }
+
+    #[test]
+    fn api_versions_are_dated() {
+        for ok in [
+            "2025-12-01",
+            "2024-10-01-preview",
+            "2099-01-01-preview",
+            "2024-02-29",
+            "2014-01-01",
+        ] {
+            assert!(is_dated_api_version(ok), "{ok}");
+        }
+        for bad in [
+            "bogus",
+            "",
+            "1",
+            "v1.0",
+            "2025-13-01",
+            "2025-02-30",
+            "2023-02-29",
+            "2025-1-01",
+            "2025-12-01-beta",
+            "2025-12-01-preview-preview",
+            "25-12-01",
+            "２０２５-12-01",
+        ] {
+            assert!(!is_dated_api_version(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -161,6 +161,109 @@ fn validate_timeout(props: &Value) -> Result<(), ApiError> {
     }
 }
 
+/// `environmentVariables` is a map of strings (Azure's `Dictionary<string, string>`): a number,
+/// boolean, object or null value is refused rather than turned into text.
+fn validate_environment_variables(props: &Value) -> Result<(), ApiError> {
+    match get(props, &["environmentVariables"]) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Object(vars)) => match vars.iter().find(|(_, v)| !v.is_string()) {
+            None => Ok(()),
+            Some((k, v)) => Err(ApiError::bad_request(
+                "UserError",
+                format!(
+                    "environmentVariables.{k} must be a string (got {}); quote the value.",
+                    json_kind(v)
+                ),
+            )
+            .target("environmentVariables")),
+        },
+        Some(other) => Err(ApiError::bad_request(
+            "UserError",
+            format!(
+                "environmentVariables must be an object of string values (got {}).",
+                json_kind(other)
+            ),
+        )
+        .target("environmentVariables")),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// What a re-PUT of an existing job may change: these only. Any other field given with a value
+/// that differs from the job's is refused, as Azure does, instead of being silently ignored.
+const MUTABLE_JOB_FIELDS: &[&str] = &[
+    "displayName",
+    "description",
+    "tags",
+    "properties",
+    "isArchived",
+];
+
+/// Refuses a re-PUT that changes an immutable field of `existing` (command, compute,
+/// environment, inputs, ...). Fields the request leaves out, or gives unchanged, are fine;
+/// `status`, `services` and other read-only fields are ignored as Azure ignores them.
+fn refuse_immutable_changes(existing: &Value, req: &Value, name: &str) -> Result<(), ApiError> {
+    let Some(asked) = req.get("properties").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let have = existing.get("properties").unwrap_or(&Value::Null);
+    let read_only = ["status", "services", "computeId", "resources", "jobType"];
+    let mut changed: Vec<&str> = Vec::new();
+    for (field, value) in asked {
+        if MUTABLE_JOB_FIELDS.contains(&field.as_str())
+            || read_only.contains(&field.as_str())
+            || value.is_null()
+        {
+            continue;
+        }
+        if have.get(field) != Some(value) {
+            changed.push(field);
+        }
+    }
+    // Normalised fields: compared by meaning, not text.
+    if let Some(id) = get_str(&Value::Object(asked.clone()), &["computeId"]) {
+        let old = get_str(have, &["computeId"]).map(compute_name_of);
+        if old.map(|o| o.to_ascii_lowercase()) != Some(compute_name_of(id).to_ascii_lowercase()) {
+            changed.push("computeId");
+        }
+    }
+    if let Some(t) = get_str(&Value::Object(asked.clone()), &["jobType"])
+        && !get_str(have, &["jobType"]).is_some_and(|h| h.eq_ignore_ascii_case(t))
+    {
+        changed.push("jobType");
+    }
+    if let Some(n) = get(
+        &Value::Object(asked.clone()),
+        &["resources", "instanceCount"],
+    ) && !n.is_null()
+        && get(have, &["resources", "instanceCount"]) != Some(n)
+    {
+        changed.push("resources.instanceCount");
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "UserError",
+        format!(
+            "Job {name} already exists and {} cannot be changed; only {} may be updated. Submit a job with a new name instead.",
+            changed.join(", "),
+            MUTABLE_JOB_FIELDS.join(", ")
+        ),
+    )
+    .target(changed[0]))
+}
+
 /// Builds a new command job from a request (used by PUT and by the demo seeding).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn build_job(
@@ -274,6 +377,7 @@ pub async fn put_job(
                 .get_mut(&wskey)
                 .ok_or_else(|| ApiError::internal("workspace vanished"))?;
             let j = w.jobs.get_mut(&key).ok_or_else(|| job_missing(&name))?;
+            refuse_immutable_changes(&j.body, &req, &name)?;
             for field in [
                 "displayName",
                 "description",
@@ -311,6 +415,7 @@ pub async fn put_job(
                 );
             }
             validate_timeout(props)?;
+            validate_environment_variables(props)?;
             let count = match get(props, &["resources", "instanceCount"]) {
                 None | Some(Value::Null) => 1,
                 Some(v) => v

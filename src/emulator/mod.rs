@@ -48,19 +48,31 @@
 //! - Command jobs run for real: one `/bin/sh -c` process per rank, each in its own process group,
 //!   in `<data>/runs/<workspaceId>/<job>/`, with output in `user_logs/std_log_process_N.txt`.
 //!   Status goes NotStarted, Queued, Preparing, Running, Finalizing, then Completed or Failed by exit
-//!   code; cancel kills the process groups and ends Canceled.
+//!   code; cancel kills the process groups and ends Canceled. Job processes die with the emulator
+//!   even when it is killed (`procs.rs`: parent-death signal, and a watchdog per process group).
 //! - Persistence: `state.json` is rewritten atomically (temp file, fsync, rename) after every
-//!   change. Jobs that were running when the emulator died are **restarted** (a new attempt in the
-//!   same working directory, noted in the run's warnings), at most three attempts, then Failed with
-//!   `EmulatorRestarted`; leftover processes of the dead emulator are killed first.
-//! - Security: a bearer token (generated per start unless given) is written to `<data>/token`
-//!   (0600); blob URLs carry an HMAC-SHA256 signature made with `<data>/blob.key`. `--tls` serves
-//!   HTTPS with a self-signed certificate in `<data>/tls/`.
+//!   change. A clean stop (shutdown, idle stop, SIGTERM, SIGINT) records its running jobs as
+//!   stopped on purpose: the next emulator on the data directory starts them again without
+//!   counting anything. Jobs that were running when the emulator **crashed** are restarted too (a
+//!   new attempt in the same working directory, noted in the run's warnings), at most three
+//!   crashes, then Failed with `EmulatorRestarted`; leftover processes are killed first.
+//! - Security: a bearer token, generated once per data directory and kept in `<data>/token`
+//!   (0600) across restarts so clients go on working; replaced only when asked
+//!   ([`EmulatorConfig::rotate_token`]) or given ([`EmulatorConfig::token`]). Blob URLs carry an
+//!   HMAC-SHA256 signature made with `<data>/blob.key`. `--tls` serves HTTPS with a self-signed
+//!   certificate in `<data>/tls/`. Listening beyond loopback is the binary's decision (it demands
+//!   an explicit token and warns).
 //! - One emulator per data directory: [`start`] takes an exclusive `flock` on `<data>/lock` before
 //!   touching anything else there and holds it while the emulator lives (the kernel releases it
 //!   when the handle is dropped or the process dies); a second start fails with
-//!   [`EmulatorError::Locked`]. Once listening, the base URL is written to `<data>/url` (0600) and
-//!   removed at shutdown, so [`running_instance`] lets another process reuse the live emulator.
+//!   [`EmulatorError::Locked`]. Once listening, the base URL is written to `<data>/url` and the
+//!   process id to `<data>/pid` (0600), both removed at shutdown, so [`running_instance`] lets
+//!   another process reuse the live emulator. The port is kept in `<data>/port` and re-bound by
+//!   the next start when free, so clients keep their URL.
+//! - Stopping by itself: after [`EmulatorConfig::idle_timeout`] without a request (a clean stop),
+//!   or when the data directory is removed or replaced (a test's temporary directory: then nothing
+//!   more is written, so nothing is re-created). [`background`] runs the shared emulator every
+//!   amlc without a workspace uses, as a detached process that relies on both.
 //! - Faults (`FaultSpec`) add latency, 500s, 429s with `Retry-After` and dropped connections to
 //!   every route but `/health`, reproducibly for a seed. A faulted request never reaches its
 //!   handler, so a retried PUT is never applied twice.
@@ -70,6 +82,7 @@
 //! than command jobs.
 
 mod arm;
+pub mod background;
 mod catalog;
 mod demo;
 mod faults;
@@ -77,6 +90,7 @@ mod history;
 mod http;
 mod jobs;
 mod model;
+mod procs;
 mod runner;
 mod server;
 mod shared;
@@ -117,8 +131,13 @@ pub struct EmulatorConfig {
     /// Serve HTTPS with a self-signed certificate.
     pub tls: bool,
     pub faults: Option<FaultSpec>,
-    /// Bearer token to require; generated when None.
+    /// Bearer token to require. When None, the data directory's `token` file is reused (a new
+    /// one is generated only the first time), so clients keep working across restarts.
     pub token: Option<String>,
+    /// Replace the data directory's token with a new random one (ignored when `token` is given).
+    pub rotate_token: bool,
+    /// Stop by itself (cleanly) after no request arrived for this long.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl EmulatorConfig {
@@ -133,6 +152,8 @@ impl EmulatorConfig {
             tls: false,
             faults: None,
             token: None,
+            rotate_token: false,
+            idle_timeout: None,
         }
     }
 }
@@ -148,6 +169,8 @@ impl fmt::Debug for EmulatorConfig {
             .field("tls", &self.tls)
             .field("faults", &self.faults)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("rotate_token", &self.rotate_token)
+            .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
 }
@@ -167,8 +190,8 @@ pub enum EmulatorError {
     #[error("TLS: {0}")]
     Tls(String),
     #[error(
-        "another amlc emulator is using the data directory {data_dir} (it holds {data_dir}/lock); \
-         stop it or choose another data directory"
+        "another amlc emulator is using the data directory {data_dir} (it holds {data_dir}/lock, \
+         its process id is in {data_dir}/pid); stop it or choose another data directory"
     )]
     Locked { data_dir: PathBuf },
 }
@@ -176,34 +199,84 @@ pub enum EmulatorError {
 /// A running emulator. Dropping it without [`EmulatorHandle::shutdown`] behaves like a crash:
 /// nothing more is written, connections close, and job processes are killed (best effort).
 pub struct EmulatorHandle {
-    sh: Sh,
+    life: Arc<Lifecycle>,
     url: Url,
+    local: SocketAddr,
     cert: Option<PathBuf>,
-    cancel: CancellationToken,
-    tasks: shared::Tracker,
-    finished: bool,
     /// The `flock` on `<data>/lock`; dropped (released) last, with the handle.
     _lock: store::DirLock,
+}
+
+/// What stopping needs, shared by the handle and the task that stops an idle emulator or one
+/// whose data directory was removed.
+struct Lifecycle {
+    sh: Sh,
+    cancel: CancellationToken,
+    tasks: shared::Tracker,
+    /// Set as soon as a stop begins (read by `Drop`).
+    finished: std::sync::atomic::AtomicBool,
+    /// Held by the stop in progress, so a second caller waits for it to end.
+    stopping: tokio::sync::Mutex<()>,
+}
+
+impl Lifecycle {
+    /// The clean stop: no new job process starts, running jobs are recorded as stopped on
+    /// purpose (the next start runs them again without counting a crash), their processes are
+    /// ended, the state is saved and the `url`/`pid` files removed. Runs once.
+    async fn stop(&self) {
+        let _guard = self.stopping.lock().await;
+        if self.finished.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let sh = &self.sh;
+        sh.stopping.store(true, Ordering::SeqCst);
+        self.cancel.cancel();
+        // First, so that no client takes this emulator for a live one while it winds down (a
+        // leftover file would be harmless: `running_instance` checks the lock first).
+        for path in [sh.paths.url(), sh.paths.pid()] {
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!("emulator: could not remove {}: {e}", path.display());
+            }
+        }
+        runner::kill_all_now(sh);
+        let _ = tokio::time::timeout(Duration::from_secs(5), sh.runners.wait()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.tasks.wait()).await;
+        // After the simulation loop ended, so a job it moved to Running meanwhile is included.
+        runner::mark_stopped_on_purpose(sh);
+        runner::kill_all_now(sh);
+        if let Err(e) = sh.persist().await {
+            tracing::error!("emulator: could not save state at shutdown: {e}");
+        }
+    }
 }
 
 impl fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmulatorHandle")
             .field("url", &self.url.as_str())
+            .field("local", &self.local)
             .field("cert", &self.cert)
             .finish_non_exhaustive()
     }
 }
 
 impl EmulatorHandle {
-    /// The base URL, with a trailing slash (`http://127.0.0.1:PORT/`).
+    /// The base URL, with a trailing slash (`http://127.0.0.1:PORT/`). When listening on every
+    /// interface this names loopback, which is what local clients use.
     pub fn url(&self) -> &Url {
         &self.url
     }
 
+    /// The address actually listened on (`0.0.0.0:PORT` when bound to every interface).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
     /// The bearer token clients must send. Never log it.
     pub fn token(&self) -> &str {
-        &self.sh.token
+        &self.life.sh.token
     }
 
     /// The self-signed certificate (PEM) when serving TLS.
@@ -211,71 +284,142 @@ impl EmulatorHandle {
         self.cert.as_deref()
     }
 
-    /// Stops serving, ends job processes, waits for them and saves the state. Jobs that were running
-    /// are started again by the next emulator on the same data directory.
-    pub async fn shutdown(mut self) {
-        self.stop().await;
+    /// Whether the emulator has stopped (or begun stopping), by a call or by itself (idle, or
+    /// its data directory removed).
+    pub fn is_stopped(&self) -> bool {
+        self.life.finished.load(Ordering::SeqCst) || self.life.cancel.is_cancelled()
     }
 
-    /// Serves until Ctrl-C (or SIGTERM), then shuts down.
-    pub async fn wait(mut self) {
-        let cancel = self.cancel.clone();
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            let sigterm = async {
-                match term.as_mut() {
-                    Some(t) => {
-                        t.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
+    /// Resolves when the emulator begins stopping by itself (idle timeout, data directory
+    /// removed) or because a stop was asked for; then [`EmulatorHandle::shutdown`] finishes it.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.life.cancel.clone().cancelled_owned()
+    }
+
+    /// Stops serving, ends job processes, waits for them and saves the state. Jobs that were running
+    /// are started again by the next emulator on the same data directory, without counting a crash.
+    pub async fn shutdown(self) {
+        self.life.stop().await;
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, or until it stops by itself (idle timeout, data directory
+    /// removed), then shuts down cleanly.
+    pub async fn wait(self) {
+        let cancel = self.life.cancel.clone();
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let sigterm = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
                 }
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = sigterm => {}
-                _ = cancel.cancelled() => {}
+                None => std::future::pending::<()>().await,
             }
-        }
-        #[cfg(not(unix))]
+        };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
+            _ = sigterm => {}
             _ = cancel.cancelled() => {}
         }
-        self.stop().await;
-    }
-
-    async fn stop(&mut self) {
-        if self.finished {
-            return;
-        }
-        self.finished = true;
-        self.sh.stopping.store(true, Ordering::SeqCst);
-        self.cancel.cancel();
-        runner::kill_all_now(&self.sh);
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.sh.runners.wait()).await;
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.tasks.wait()).await;
-        if let Err(e) = self.sh.persist().await {
-            tracing::error!("emulator: could not save state at shutdown: {e}");
-        }
-        // Best effort: a leftover file is harmless, `running_instance` checks the lock first.
-        if let Err(e) = std::fs::remove_file(self.sh.paths.url())
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!("emulator: could not remove the url file: {e}");
-        }
+        self.life.stop().await;
     }
 }
 
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
-        if !self.finished {
-            self.sh.dead.store(true, Ordering::SeqCst);
-            self.cancel.cancel();
-            runner::kill_all_now(&self.sh);
+        if !self.life.finished.load(Ordering::SeqCst) {
+            self.life.sh.dead.store(true, Ordering::SeqCst);
+            self.life.cancel.cancel();
+            runner::kill_all_now(&self.life.sh);
         }
     }
+}
+
+/// The identity (device, inode) of a directory, to notice it was removed or replaced.
+fn dir_identity(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Stops the emulator by itself: when no request came for `idle` (a clean stop), or when its
+/// data directory was removed or replaced (a test's temporary directory deleted under it: then
+/// nothing more is written, so nothing is re-created there).
+async fn watch_idle_and_data_dir(
+    life: Arc<Lifecycle>,
+    idle: Option<Duration>,
+    dir_id: Option<(u64, u64)>,
+) {
+    let period = idle
+        .map(|i| (i / 4).clamp(Duration::from_millis(50), Duration::from_secs(1)))
+        .unwrap_or(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = life.cancel.cancelled() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        if dir_id.is_some() && dir_identity(&life.sh.paths.root) != dir_id {
+            tracing::warn!(
+                "emulator: the data directory {} was removed; stopping",
+                life.sh.paths.root.display()
+            );
+            life.sh.dead.store(true, Ordering::SeqCst);
+            life.stop().await;
+            return;
+        }
+        if let Some(idle) = idle {
+            let last = life.sh.last_request_ms.load(Ordering::SeqCst);
+            let quiet = model::now_ms().saturating_sub(last);
+            if quiet >= idle.as_millis() as i64 {
+                tracing::info!("emulator: no request for {} s; stopping", idle.as_secs());
+                life.stop().await;
+                return;
+            }
+        }
+    }
+}
+
+/// The token to serve: the given one, else the data directory's (generated the first time, or
+/// when `rotate` asks for a new one).
+fn choose_token(config: &EmulatorConfig, paths: &store::Paths) -> Result<String, EmulatorError> {
+    let valid = |t: &str| !t.is_empty() && !t.chars().any(char::is_whitespace);
+    if let Some(t) = &config.token {
+        if !valid(t) {
+            return Err(EmulatorError::Config(
+                "the token must be non-empty and contain no whitespace".into(),
+            ));
+        }
+        return Ok(t.clone());
+    }
+    if !config.rotate_token
+        && let Ok(Some(bytes)) = store::read_secret(&paths.token())
+        && let Ok(text) = String::from_utf8(bytes)
+        && valid(text.trim())
+    {
+        return Ok(text.trim().to_string());
+    }
+    random_hex(32)
+}
+
+/// Binds `config.bind:config.port`; with port 0, the port of the previous emulator on this data
+/// directory first (so clients keep their URL across a restart), else any free port.
+async fn bind(
+    config: &EmulatorConfig,
+    paths: &store::Paths,
+) -> Result<tokio::net::TcpListener, EmulatorError> {
+    if config.port == 0
+        && let Some(previous) = std::fs::read_to_string(paths.last_port())
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .filter(|p| *p != 0)
+        && let Ok(listener) =
+            tokio::net::TcpListener::bind(SocketAddr::new(config.bind, previous)).await
+    {
+        return Ok(listener);
+    }
+    let addr = SocketAddr::new(config.bind, config.port);
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| EmulatorError::Bind { addr, source })
 }
 
 fn random_hex(bytes: usize) -> Result<String, EmulatorError> {
@@ -303,24 +447,25 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     store::ensure_dir(&dir).map_err(|e| dir_err(e.to_string()))?;
     let paths = store::Paths { root: dir.clone() };
     let lock = lock_data_dir(&paths, &dir).await?;
-    // A `url` left by an emulator that died belongs to nobody now.
-    match std::fs::remove_file(paths.url()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(dir_err(format!("cannot remove the stale url file: {e}"))),
+    // A `url` and `pid` left by an emulator that died belong to nobody now.
+    for stale in [paths.url(), paths.pid()] {
+        match std::fs::remove_file(&stale) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(dir_err(format!(
+                    "cannot remove the stale {}: {e}",
+                    stale.display()
+                )));
+            }
+        }
     }
 
-    let token = match &config.token {
-        Some(t) if t.trim().is_empty() || t.chars().any(char::is_whitespace) => {
-            return Err(EmulatorError::Config(
-                "the token must be non-empty and contain no whitespace".into(),
-            ));
-        }
-        Some(t) => t.clone(),
-        None => random_hex(32)?,
-    };
-    store::write_atomic(&paths.token(), token.as_bytes())
-        .map_err(|e| dir_err(format!("cannot write the token file: {e}")))?;
+    let token = choose_token(&config, &paths)?;
+    if store::read_secret(&paths.token()).ok().flatten().as_deref() != Some(token.as_bytes()) {
+        store::write_atomic(&paths.token(), token.as_bytes())
+            .map_err(|e| dir_err(format!("cannot write the token file: {e}")))?;
+    }
     let blob_key = match store::read_secret(&paths.blob_key())
         .map_err(|e| dir_err(format!("cannot read blob.key: {e}")))?
     {
@@ -338,10 +483,8 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         demo::seed(&mut world, &paths, now).map_err(dir_err)?;
     }
 
+    let listener = bind(&config, &paths).await?;
     let addr = SocketAddr::new(config.bind, config.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| EmulatorError::Bind { addr, source })?;
     let local = listener
         .local_addr()
         .map_err(|source| EmulatorError::Bind { addr, source })?;
@@ -402,17 +545,32 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         tasks.clone(),
     ));
     tasks.spawn(server::sim_loop(sh.clone(), cancel.clone()));
-    let mut handle = EmulatorHandle {
+    let life = Arc::new(Lifecycle {
         sh,
-        url,
-        cert,
         cancel,
         tasks,
-        finished: false,
+        finished: std::sync::atomic::AtomicBool::new(false),
+        stopping: tokio::sync::Mutex::new(()),
+    });
+    // Not tracked: it may itself run the stop, which waits for the tracked tasks.
+    tokio::spawn(watch_idle_and_data_dir(
+        life.clone(),
+        config.idle_timeout,
+        dir_identity(&dir),
+    ));
+    let handle = EmulatorHandle {
+        life,
+        url,
+        local,
+        cert,
         _lock: lock,
     };
-    if let Err(e) = store::write_atomic(&handle.sh.paths.url(), handle.url.as_str().as_bytes()) {
-        handle.stop().await;
+    let paths = &handle.life.sh.paths;
+    let written = store::write_atomic(&paths.last_port(), local.port().to_string().as_bytes())
+        .and_then(|()| store::write_atomic(&paths.pid(), std::process::id().to_string().as_bytes()))
+        .and_then(|()| store::write_atomic(&paths.url(), handle.url.as_str().as_bytes()));
+    if let Err(e) = written {
+        handle.life.stop().await;
         return Err(dir_err(format!("cannot write the url file: {e}")));
     }
     tracing::info!(
@@ -424,12 +582,15 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
 }
 
 /// Takes the data directory's lock. A holder that only probes it ([`running_instance`] in another
-/// process) keeps it for microseconds, so a busy lock is retried briefly before giving up.
+/// process), or a job process of an emulator that just died caught between its fork and its exec
+/// (it shares the lock's descriptor until then), keeps it briefly, so a busy lock is retried for
+/// up to a second before giving up.
 async fn lock_data_dir(paths: &store::Paths, dir: &Path) -> Result<store::DirLock, EmulatorError> {
-    for attempt in 0..5 {
+    const ATTEMPTS: u32 = 50;
+    for attempt in 0..ATTEMPTS {
         match store::try_lock(&paths.lock()) {
             Ok(store::LockAttempt::Acquired(lock)) => return Ok(lock),
-            Ok(store::LockAttempt::Busy) if attempt < 4 => {
+            Ok(store::LockAttempt::Busy) if attempt + 1 < ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             Ok(store::LockAttempt::Busy) => break,

@@ -167,6 +167,13 @@ pub struct Job {
     pub ranks: Vec<Rank>,
     /// Bumped on each launch; a runner reporting for an older attempt is ignored.
     pub attempt: u32,
+    /// How many times an emulator died (crashed: SIGKILL, power loss) while this job ran; at
+    /// [`crate::emulator`]'s limit of three the job fails with `EmulatorRestarted`. A clean stop
+    /// of the emulator does not count.
+    pub crash_restarts: u32,
+    /// Set at a clean shutdown of the emulator (idle stop, SIGTERM, SIGINT) on a job whose
+    /// processes it ended on purpose: the next start runs it again without counting a crash.
+    pub stopped_on_purpose: bool,
     pub error: Option<ErrorDetail>,
     pub warnings: Vec<String>,
     /// Operation ids to complete when the job reaches a terminal state (cancel) or is removed (delete).

@@ -1,5 +1,6 @@
 //! Runs command jobs for real and carries out the simulation's side effects. Each rank of a job
-//! is `/bin/sh -c <command>` started in its own process group (so a cancel ends the whole tree)
+//! is `/bin/sh -c <command>` started in its own process group (so a cancel ends the whole tree),
+//! forked through `procs.rs` so that it dies with the emulator even when the emulator is killed,
 //! in the job's working directory, with stdout and stderr appended to
 //! `user_logs/std_log_process_<rank>.txt`. A watcher task reaps the ranks, kills the rest when one
 //! fails, kills leftover group members, and reports the exit codes back into the world.
@@ -7,7 +8,9 @@
 //! After a restart of the emulator, `resume` finds jobs that were running: leftover processes of
 //! the old emulator (recognised by pid and start time) are killed and the job is started again
 //! from its working directory (a new attempt, noted in `system_logs/` and in the run's warnings),
-//! up to three attempts; after that it is marked Failed with `EmulatorRestarted`.
+//! up to three crashes; after that it is marked Failed with `EmulatorRestarted`. A clean stop of
+//! the emulator (idle stop, SIGTERM, SIGINT) marks its running jobs `stopped_on_purpose`; they
+//! start again without counting a crash.
 //!
 //! This module must not hold the world lock across an await, and never logs command lines or
 //! environment values (they may hold secrets).
@@ -137,7 +140,7 @@ fn substitute(command: &str, props: &Value, dir: &Path) -> String {
 /// Appends a line to the run's `system_logs/lifecycler/execution-wrapper.log` (best effort).
 pub fn system_log(dir: &Path, line: &str) {
     let path = dir.join("system_logs").join("lifecycler");
-    if std::fs::create_dir_all(&path).is_err() {
+    if super::store::create_run_dir(&path).is_err() {
         return;
     }
     if let Ok(mut f) = std::fs::OpenOptions::new()
@@ -151,7 +154,7 @@ pub fn system_log(dir: &Path, line: &str) {
 
 fn open_log(dir: &Path, rank: u32) -> std::io::Result<std::fs::File> {
     let logs = dir.join("user_logs");
-    std::fs::create_dir_all(&logs)?;
+    super::store::create_run_dir(&logs)?;
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -159,14 +162,20 @@ fn open_log(dir: &Path, rank: u32) -> std::io::Result<std::fs::File> {
 }
 
 fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
+    // A stopping emulator starts nothing (the job is started again by the next one), and one
+    // whose data directory is gone must not re-create it.
+    if sh.is_stopping() || sh.is_dead() || !sh.paths.root.is_dir() {
+        return;
+    }
     let Some(plan) = plan(sh, ws_key, job_key, attempt) else {
         return;
     };
     let key = format!("{ws_key}/{job_key}");
     let mut children = Vec::new();
+    let mut watchdogs = Vec::new();
     let mut ranks = Vec::new();
     let mut failure: Option<String> = None;
-    if let Err(e) = std::fs::create_dir_all(plan.dir.join("outputs")) {
+    if let Err(e) = super::store::create_run_dir(&plan.dir.join("outputs")) {
         failure = Some(format!("cannot create the working directory: {e}"));
     }
     system_log(
@@ -192,13 +201,12 @@ fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
                 .env("AZUREML_PROCESS_RANK", rank.to_string())
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(out))
-                .stderr(Stdio::from(err))
-                .process_group(0)
-                .kill_on_drop(false);
-            cmd.spawn()
+                .stderr(Stdio::from(err));
+            sh.spawner.spawn_rank(cmd, &sh.paths.root)
         });
         match spawned {
-            Ok(child) => {
+            Ok((child, watchdog)) => {
+                watchdogs.extend(watchdog);
                 let pid = child.id().map(|p| p as i32).unwrap_or(0);
                 ranks.push(Rank {
                     pid,
@@ -252,8 +260,19 @@ fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
     let dir = plan.dir.clone();
     let spawn_failed = failure.is_some();
     sh.runners.spawn(async move {
-        watch(sh2, ws_key, job_key, attempt, children, dir, spawn_failed).await;
+        let procs = JobProcs {
+            children,
+            watchdogs,
+        };
+        watch(sh2, ws_key, job_key, attempt, procs, dir, spawn_failed).await;
     });
+}
+
+/// The processes of one attempt: the ranks, and the watchdog in each rank's group.
+struct JobProcs {
+    children: Vec<(usize, tokio::process::Child, i32)>,
+    /// Pids of the watchdogs (children of this process, reaped here).
+    watchdogs: Vec<i32>,
 }
 
 async fn watch(
@@ -261,10 +280,14 @@ async fn watch(
     ws_key: String,
     job_key: String,
     attempt: u32,
-    children: Vec<(usize, tokio::process::Child, i32)>,
+    procs: JobProcs,
     dir: PathBuf,
     spawn_failed: bool,
 ) {
+    let JobProcs {
+        children,
+        watchdogs,
+    } = procs;
     use futures::stream::{FuturesUnordered, StreamExt};
     let n = children.len();
     let pgids: Vec<i32> = children.iter().map(|(_, _, p)| *p).collect();
@@ -294,9 +317,12 @@ async fn watch(
             }
         }
     }
-    // Nothing of the job may outlive it.
+    // Nothing of the job may outlive it (its watchdogs included, which are reaped here).
     for p in &pgids {
         signal_group(*p, libc::SIGKILL);
+    }
+    for dog in watchdogs {
+        super::procs::reap(dog).await;
     }
     let key = format!("{ws_key}/{job_key}");
     sh.procs().remove(&key);
@@ -396,6 +422,19 @@ pub fn kill_all_now(sh: &Sh) {
     }
 }
 
+/// Records, before a clean shutdown ends their processes, that the running jobs are stopped on
+/// purpose, so the next start runs them again without counting a crash.
+pub fn mark_stopped_on_purpose(sh: &Sh) {
+    let mut world = sh.lock();
+    for ws in world.workspaces.values_mut() {
+        for job in ws.jobs.values_mut() {
+            if job.status == "Running" {
+                job.stopped_on_purpose = true;
+            }
+        }
+    }
+}
+
 /// The start time of a process in clock ticks since boot (`/proc/<pid>/stat` field 22).
 pub fn start_ticks(pid: i32) -> Option<u64> {
     if pid <= 0 {
@@ -429,10 +468,23 @@ pub fn resume(sh: &Sh) {
             for r in &job.ranks {
                 kill_stale(r);
             }
+            let on_purpose = std::mem::take(&mut job.stopped_on_purpose);
             match job.status.as_str() {
+                "Running" if on_purpose => {
+                    // The emulator was stopped cleanly: start the job again, no crash counted.
+                    let dir = sh.paths.run_dir(&wsid, &job.name);
+                    job.ranks.clear();
+                    job.set_status("Preparing");
+                    job.phase_due_ms = Some(now.saturating_add(prep));
+                    system_log(
+                        &dir,
+                        "The emulator was stopped and started again; the job is started again",
+                    );
+                }
                 "Running" => {
                     let dir = sh.paths.run_dir(&wsid, &job.name);
-                    if job.attempt >= MAX_ATTEMPTS {
+                    job.crash_restarts = job.crash_restarts.saturating_add(1);
+                    if job.crash_restarts >= MAX_ATTEMPTS {
                         for r in job.ranks.iter_mut() {
                             r.exit_code.get_or_insert(-1);
                         }
@@ -442,26 +494,23 @@ pub fn resume(sh: &Sh) {
                         job.error = Some(model::err(
                             "EmulatorRestarted",
                             format!(
-                                "The emulator stopped while this job was running, {} times; it was not started again.",
-                                job.attempt
+                                "The emulator stopped abruptly (it crashed or was killed) while this job was running, {} times; it was not started again.",
+                                job.crash_restarts
                             ),
                         ));
                         system_log(
                             &dir,
-                            "The emulator restarted; the job has no attempts left and fails",
+                            "The emulator crashed again; the job has no attempts left and fails",
                         );
                     } else {
                         job.ranks.clear();
                         job.set_status("Preparing");
                         job.phase_due_ms = Some(now.saturating_add(prep));
                         job.warnings.push(format!(
-                            "The emulator restarted while attempt {} of this job was running; the job was started again.",
-                            job.attempt
+                            "The emulator restarted after it stopped abruptly (crash {} of {MAX_ATTEMPTS}) while attempt {} of this job was running; the job was started again.",
+                            job.crash_restarts, job.attempt
                         ));
-                        system_log(
-                            &dir,
-                            "The emulator restarted; the job will be started again",
-                        );
+                        system_log(&dir, "The emulator crashed; the job will be started again");
                     }
                 }
                 "CancelRequested" => {

@@ -6,7 +6,7 @@
 //! on shutdown (gracefully) or at once after a simulated crash.
 
 use super::faults::Fate;
-use super::http::{ApiError, canonical_path, require_api_version, require_auth};
+use super::http::{ApiError, arm_shaped_errors, canonical_path, require_api_version, require_auth};
 use super::model::{World, now_ms};
 use super::shared::Sh;
 use super::{arm, history, jobs, runner, shared, sim};
@@ -108,6 +108,8 @@ async fn handle(
     router: Router,
     mut req: Request<Incoming>,
 ) -> Result<Response<Body>, DroppedByFault> {
+    sh.last_request_ms
+        .store(now_ms(), std::sync::atomic::Ordering::SeqCst);
     let path = req.uri().path().to_string();
     if let Some(canonical) = canonical_path(&path) {
         let pq = match req.uri().query() {
@@ -169,7 +171,9 @@ async fn handle(
     let mut resp = match resp {
         Some(r) => r,
         None => match router.oneshot(req).await {
-            Ok(r) => r,
+            // Blob downloads answer in the storage service's own error shape.
+            Ok(r) if path.starts_with("/blob/") => r,
+            Ok(r) => arm_shaped_errors(r).await,
             Err(never) => match never {},
         },
     };

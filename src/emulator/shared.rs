@@ -36,6 +36,10 @@ pub struct Shared {
     pub fault_seq: AtomicU64,
     /// Tasks waiting on job processes.
     pub runners: Tracker,
+    /// The thread that forks job processes (so they die with the emulator).
+    pub spawner: super::procs::Spawner,
+    /// When the last request arrived (ms since the epoch), for the idle stop.
+    pub last_request_ms: std::sync::atomic::AtomicI64,
 }
 
 pub type Sh = Arc<Shared>;
@@ -67,6 +71,8 @@ impl Shared {
             faults,
             fault_seq: AtomicU64::new(0),
             runners: Tracker::default(),
+            spawner: super::procs::Spawner::default(),
+            last_request_ms: std::sync::atomic::AtomicI64::new(super::model::now_ms()),
         }
     }
 

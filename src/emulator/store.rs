@@ -29,7 +29,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent"))?;
-    ensure_dir(dir)?;
+    // Nothing is created: a data directory removed under a running emulator (a test's temporary
+    // directory) is never re-created by a late write; the write fails instead.
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{} does not exist", dir.display()),
+        ));
+    }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(
         ".{name}.tmp-{}-{}",
@@ -53,6 +60,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates `path` and its missing parents for a job's files under `<data>/runs/`, but only while
+/// the data directory itself exists: a removed data directory is never re-created.
+pub fn create_run_dir(path: &Path) -> io::Result<()> {
+    let root = path
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "runs"))
+        .and_then(Path::parent);
+    if let Some(root) = root
+        && !root.is_dir()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("the data directory {} is gone", root.display()),
+        ));
+    }
+    fs::create_dir_all(path)
 }
 
 /// Reads a secret file, making sure it is not readable by others.
@@ -88,6 +113,14 @@ impl Paths {
     /// The base URL of the live emulator (written once it listens, removed at shutdown).
     pub fn url(&self) -> PathBuf {
         self.root.join("url")
+    }
+    /// The process id of the live emulator (written with `url`, removed at shutdown).
+    pub fn pid(&self) -> PathBuf {
+        self.root.join("pid")
+    }
+    /// The port the last emulator listened on, tried first by the next one (kept at shutdown).
+    pub fn last_port(&self) -> PathBuf {
+        self.root.join("port")
     }
     pub fn tls_dir(&self) -> PathBuf {
         self.root.join("tls")
@@ -179,6 +212,10 @@ mod tests {
     fn atomic_write_replaces_and_sets_mode() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sub").join("f.json");
+        // A missing directory is an error, never created by a write.
+        assert!(write_atomic(&p, b"one").is_err());
+        assert!(!dir.path().join("sub").exists());
+        ensure_dir(&dir.path().join("sub")).unwrap();
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
@@ -190,6 +227,19 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn run_dirs_are_not_created_once_the_data_dir_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        ensure_dir(&data).unwrap();
+        let run = data.join("runs").join("ws").join("job").join("user_logs");
+        create_run_dir(&run).unwrap();
+        assert!(run.is_dir());
+        fs::remove_dir_all(&data).unwrap();
+        assert!(create_run_dir(&run).is_err());
+        assert!(!data.exists());
     }
 
     #[test]
