@@ -7,112 +7,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod tmux_common;
+
+use tmux_common::Tmux;
+
 const DEMO_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let found = Command::new("tmux").arg("-V").output();
-        assert!(
-            matches!(&found, Ok(o) if o.status.success()),
-            "tmux is required for the picker end-to-end test but was not found on PATH: {found:?}"
-        );
-        let tmux = Tmux {
-            socket: format!("amlc-picker-{}-{}", std::process::id(), fastrand::u32(..)),
-        };
-        let out = tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "110",
-            "-y",
-            "24",
-            "-s",
-            "e2e",
-            command,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn send(&self, key: &str) {
-        assert!(self.run(&["send-keys", "-t", "e2e", key]).status.success());
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn display(&self, format: &str) -> String {
-        String::from_utf8_lossy(
-            &self
-                .run(&["display-message", "-p", "-t", "e2e", format])
-                .stdout,
-        )
-        .trim()
-        .to_owned()
-    }
-
-    /// The pid of the process the pane's shell runs (amlc: `env` execs it).
-    fn child_pid(&self) -> i32 {
-        let shell: u32 = self.display("#{pane_pid}").parse().expect("pane pid");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-                .unwrap_or_default();
-            if let Some(pid) = children
-                .split_whitespace()
-                .next()
-                .and_then(|p| p.parse().ok())
-            {
-                return pid;
-            }
-            assert!(Instant::now() < deadline, "no child of the pane's shell");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
 
 /// A standalone emulator with the demo workspace; SIGTERM (then SIGKILL) when dropped.
 struct Emulator {
@@ -202,7 +104,12 @@ fn with_only_an_azure_cli_login_the_tui_offers_a_workspace_picker() {
     az_login(home.path());
     let emulator = Emulator::start(home.path());
     let token = std::fs::read_to_string(home.path().join("emu/token")).unwrap();
-    let tmux = Tmux::start(&tui_command(home.path(), &emulator, token.trim()));
+    let tmux = Tmux::start(
+        "picker",
+        110,
+        24,
+        &tui_command(home.path(), &emulator, token.trim()),
+    );
 
     let screen = tmux.wait_for("the listed workspaces", |s| s.contains("demo-ws"));
     assert!(screen.contains("choose a workspace"), "{screen}");
@@ -228,10 +135,10 @@ fn with_only_an_azure_cli_login_the_tui_offers_a_workspace_picker() {
 
     // Enter connects to the selected workspace (the first one): its computes appear, and the
     // status bar does not say this is the built-in emulator.
-    tmux.send("Enter");
+    tmux.send(&["Enter"]);
     let screen = tmux.wait_for("the workspace's computes", |s| s.contains("ci-alice"));
     assert!(!screen.contains("EMULATOR:"), "{screen}");
-    tmux.send("q");
+    tmux.send(&["q"]);
     tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
 }
 
@@ -240,7 +147,12 @@ fn the_picker_says_why_the_workspaces_could_not_be_listed_and_sigterm_restores_t
     let home = tempfile::tempdir().unwrap();
     az_login(home.path());
     let emulator = Emulator::start(home.path());
-    let tmux = Tmux::start(&tui_command(home.path(), &emulator, "not-the-token"));
+    let tmux = Tmux::start(
+        "picker",
+        110,
+        24,
+        &tui_command(home.path(), &emulator, "not-the-token"),
+    );
     let screen = tmux.wait_for("the listing error", |s| s.contains("could not list them"));
     assert!(screen.contains("401"), "{screen}");
     assert!(screen.contains("[demo] built-in emulator"), "{screen}");

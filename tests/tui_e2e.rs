@@ -8,187 +8,45 @@
 //! after SIGTERM. Each run uses its own tmux socket, killed at the end even on failure. tmux is
 //! required: without it the test fails with a clear message.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod tmux_common;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
+use tmux_common::{Tmux, binary};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(home: &Path, width: u16, height: u16) -> Tmux {
-        let found = Command::new("tmux").arg("-V").output();
+/// After the TUI exited: the normal screen, a sane tty and a visible cursor.
+fn assert_restored(tmux: &Tmux, expected_exit: &str) -> String {
+    let screen = tmux.wait_for("the shell after exit", |s| {
+        s.contains(&format!("EXIT={expected_exit}")) && s.contains("icanon")
+    });
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "still on the alternate screen:\n{screen}"
+    );
+    assert_eq!(
+        tmux.display("#{cursor_flag}"),
+        "1",
+        "cursor left hidden:\n{screen}"
+    );
+    assert!(
+        !screen.contains("╭"),
+        "TUI drawing left on the normal screen:\n{screen}"
+    );
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    for flag in ["icanon", "echo", "icrnl", "opost"] {
         assert!(
-            matches!(&found, Ok(o) if o.status.success()),
-            "tmux is required for the TUI end-to-end test but was not found on PATH \
-             (`.ci/run` installs it; on Debian: apt-get install tmux): {found:?}"
+            words.contains(&flag),
+            "`stty -a` shows the tty not restored ({flag} missing):\n{screen}"
         );
-        let socket = format!("amlc-e2e-{}-{}", std::process::id(), fastrand::u32(..));
-        let tmux = Tmux { socket };
-        // A clean environment: no AZURE_*/AMLC_* variables, a HOME of our own; `$TMUX` (set
-        // by tmux for the pane) is kept, as a user's shell has it.
-        let data = home.join("data");
-        let config = home.join("config");
-        let shell = format!(
-            "env -i HOME='{h}' XDG_DATA_HOME='{d}' XDG_CONFIG_HOME='{c}' PATH=/usr/local/bin:/usr/bin:/bin \
-             TMUX=\"$TMUX\" TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 AMLC_LOG_FILE='{h}/amlc.log' PS1='e2e$ ' sh",
-            h = home.display(),
-            d = data.display(),
-            c = config.display()
-        );
-        let out = tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            "-s",
-            "e2e",
-            &shell,
-        ]);
+    }
+    for raw in ["-icanon", "-echo"] {
         assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux.wait_for("the shell prompt", |s| s.contains("e2e$"));
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        let out = self.run(&args);
-        assert!(
-            out.status.success(),
-            "send-keys: {}",
-            String::from_utf8_lossy(&out.stderr)
+            !words.contains(&raw),
+            "`stty -a` shows raw mode left on ({raw}):\n{screen}"
         );
     }
-
-    /// Types text literally.
-    fn type_text(&self, text: &str) {
-        let out = self.run(&["send-keys", "-t", "e2e", "-l", text]);
-        assert!(out.status.success());
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn display(&self, format: &str) -> String {
-        String::from_utf8_lossy(
-            &self
-                .run(&["display-message", "-p", "-t", "e2e", format])
-                .stdout,
-        )
-        .trim()
-        .to_owned()
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The pid of the process running in the pane's shell (the TUI).
-    fn child_pid(&self) -> u32 {
-        let shell: u32 = self.display("#{pane_pid}").parse().expect("pane pid");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-                .unwrap_or_default();
-            if let Some(pid) = children
-                .split_whitespace()
-                .next()
-                .and_then(|p| p.parse().ok())
-            {
-                return pid;
-            }
-            assert!(Instant::now() < deadline, "no child of the pane's shell");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// After the TUI exited: the normal screen, a sane tty and a visible cursor.
-    fn assert_restored(&self, expected_exit: &str) -> String {
-        let screen = self.wait_for("the shell after exit", |s| {
-            s.contains(&format!("EXIT={expected_exit}")) && s.contains("icanon")
-        });
-        assert_eq!(
-            self.display("#{alternate_on}"),
-            "0",
-            "still on the alternate screen:\n{screen}"
-        );
-        assert_eq!(
-            self.display("#{cursor_flag}"),
-            "1",
-            "cursor left hidden:\n{screen}"
-        );
-        assert!(
-            !screen.contains("╭"),
-            "TUI drawing left on the normal screen:\n{screen}"
-        );
-        let words: Vec<&str> = screen.split_whitespace().collect();
-        for flag in ["icanon", "echo", "icrnl", "opost"] {
-            assert!(
-                words.contains(&flag),
-                "`stty -a` shows the tty not restored ({flag} missing):\n{screen}"
-            );
-        }
-        for raw in ["-icanon", "-echo"] {
-            assert!(
-                !words.contains(&raw),
-                "`stty -a` shows raw mode left on ({raw}):\n{screen}"
-            );
-        }
-        screen
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-        // tmux may leave the socket file behind.
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(meta) = std::fs::metadata("/proc/self") {
-            let dir = std::env::var_os("TMUX_TMPDIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/tmp"));
-            let _ =
-                std::fs::remove_file(dir.join(format!("tmux-{}", meta.uid())).join(&self.socket));
-        }
-    }
-}
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_amlc"))
+    screen
 }
 
 fn launch(tmux: &Tmux) {
@@ -204,7 +62,7 @@ fn loaded(s: &str) -> bool {
 #[test]
 fn tui_runs_on_the_embedded_emulator_and_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(home.path(), 130, 32);
+    let tmux = Tmux::shell("e2e", 130, 32, home.path(), "amlc.log");
     launch(&tmux);
     let screen = tmux.wait_for("the compute list", loaded);
     assert!(
@@ -268,7 +126,7 @@ fn tui_runs_on_the_embedded_emulator_and_restores_the_terminal() {
         s.contains("cpu-cluster") && s.contains("gpu-cluster")
     });
     tmux.send(&["q"]);
-    tmux.assert_restored("0");
+    assert_restored(&tmux, "0");
 }
 
 /// Esc goes back and never quits; `c` says where the text went: with tmux's default
@@ -277,7 +135,7 @@ fn tui_runs_on_the_embedded_emulator_and_restores_the_terminal() {
 #[test]
 fn esc_never_quits_and_copy_says_where_the_text_went() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(home.path(), 130, 32);
+    let tmux = Tmux::shell("e2e", 130, 32, home.path(), "amlc.log");
     let out = tmux.run(&["set", "-g", "set-clipboard", "external"]);
     assert!(out.status.success());
     launch(&tmux);
@@ -367,13 +225,13 @@ fn esc_never_quits_and_copy_says_where_the_text_went() {
     );
 
     tmux.send(&["q"]);
-    tmux.assert_restored("0");
+    assert_restored(&tmux, "0");
 }
 
 #[test]
 fn sigterm_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(home.path(), 120, 30);
+    let tmux = Tmux::shell("e2e", 120, 30, home.path(), "amlc.log");
     launch(&tmux);
     tmux.wait_for("the compute list", loaded);
     let pid = tmux.child_pid();
@@ -383,5 +241,5 @@ fn sigterm_restores_the_terminal() {
         .status()
         .expect("kill runs");
     assert!(status.success());
-    tmux.assert_restored("143");
+    assert_restored(&tmux, "143");
 }

@@ -4,128 +4,20 @@
 //! HOME is removed and the emulator must stop by itself, leaving no process behind.
 //! tmux is required: without it the test fails with a clear message.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod tmux_common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
+use tmux_common::{Tmux, alive, binary};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(home: &Path, name: &str) -> Tmux {
-        let found = Command::new("tmux").arg("-V").output();
-        assert!(
-            matches!(&found, Ok(o) if o.status.success()),
-            "tmux is required for this test but was not found on PATH \
-             (`.ci/run` installs it; on Debian: apt-get install tmux): {found:?}"
-        );
-        let socket = format!(
-            "amlc-two-{name}-{}-{}",
-            std::process::id(),
-            fastrand::u32(..)
-        );
-        let tmux = Tmux { socket };
-        let shell = format!(
-            "env -i HOME='{h}' XDG_DATA_HOME='{h}/data' XDG_CONFIG_HOME='{h}/config' \
-             PATH=/usr/local/bin:/usr/bin:/bin TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \
-             AMLC_LOG_FILE='{h}/amlc-{name}.log' PS1='e2e$ ' sh",
-            h = home.display(),
-        );
-        let out = tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "130",
-            "-y",
-            "32",
-            "-s",
-            "e2e",
-            &shell,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux.wait_for("the shell prompt", |s| s.contains("e2e$"));
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn type_text(&self, text: &str) {
-        assert!(
-            self.run(&["send-keys", "-t", "e2e", "-l", text])
-                .status
-                .success()
-        );
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn launch(&self) {
-        self.type_text(&format!("'{}'; echo EXIT=$?", env!("CARGO_BIN_EXE_amlc")));
-        self.send(&["Enter"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(meta) = std::fs::metadata("/proc/self") {
-            let dir = std::env::var_os("TMUX_TMPDIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/tmp"));
-            let _ =
-                std::fs::remove_file(dir.join(format!("tmux-{}", meta.uid())).join(&self.socket));
-        }
-    }
+/// amlc in `tmux`'s shell, its exit status printed after it.
+fn launch(tmux: &Tmux) {
+    tmux.type_text(&format!("'{}'; echo EXIT=$?", binary().display()));
+    tmux.send(&["Enter"]);
 }
 
 fn loaded(s: &str) -> bool {
     s.contains("1 Instances (") && !s.contains("Instances (…)") && s.contains("ci-alice")
-}
-
-fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            let state = s.rsplit(')').next().unwrap_or("").split_whitespace().next();
-            !matches!(state, Some("Z") | Some("X"))
-        })
-        .unwrap_or(false)
 }
 
 fn read(path: &Path) -> String {
@@ -139,11 +31,11 @@ fn read(path: &Path) -> String {
 fn quitting_one_tui_leaves_the_other_live() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data/amlc/emulator");
-    let first = Tmux::start(home.path(), "a");
-    first.launch();
+    let first = Tmux::shell("two-a", 130, 32, home.path(), "amlc-a.log");
+    launch(&first);
     first.wait_for("the first TUI's compute list", loaded);
-    let second = Tmux::start(home.path(), "b");
-    second.launch();
+    let second = Tmux::shell("two-b", 130, 32, home.path(), "amlc-b.log");
+    launch(&second);
     second.wait_for("the second TUI's compute list", loaded);
     let server: i32 = read(&data.join("pid")).parse().unwrap();
 
