@@ -102,6 +102,28 @@ fn server_pid(data: &Path) -> Option<i32> {
         .ok()
 }
 
+/// A child process killed (and reaped) when the test ends, even by a failed assertion.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The first line `from` writes, or a failure after 20 s (never a hang).
+fn first_line(from: impl std::io::Read + Send + 'static) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(from).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("a first line within 20 s")
+}
+
 async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
@@ -407,33 +429,32 @@ async fn bind_beyond_loopback_needs_a_token_and_warns() {
     assert!(err.contains("runs as a command on this machine"), "{err}");
     assert!(!data.join("url").exists(), "it did not start");
 
-    let mut emulator = amlc(home.path())
-        .args([
-            "emulator",
-            "--bind",
-            "0.0.0.0",
-            "--port",
-            "0",
-            "--token",
-            "a-shared-secret",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(emulator.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let mut warning = String::new();
-    BufReader::new(emulator.stderr.take().unwrap())
-        .read_line(&mut warning)
-        .unwrap();
-    let pid = emulator.id() as i32;
+    // A random token, and the server killed on any failure: while it runs it listens on every
+    // interface.
+    let token = format!("t-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+    let mut emulator = KillOnDrop(
+        amlc(home.path())
+            .args([
+                "emulator",
+                "--bind",
+                "0.0.0.0",
+                "--port",
+                "0",
+                "--token",
+                &token,
+                "--data-dir",
+            ])
+            .arg(&data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let first = first_line(emulator.0.stdout.take().unwrap());
+    let warning = first_line(emulator.0.stderr.take().unwrap());
+    let pid = emulator.0.id() as i32;
     unsafe { libc::kill(pid, libc::SIGTERM) };
-    let status = emulator.wait().unwrap();
+    let status = emulator.0.wait().unwrap();
     assert!(status.success(), "a clean stop on SIGTERM");
     assert!(
         first.starts_with("amlc emulator listening on http://0.0.0.0:"),
@@ -443,10 +464,8 @@ async fn bind_beyond_loopback_needs_a_token_and_warns() {
     assert!(warning.contains("WARNING"), "{warning}");
     assert!(warning.contains("commands on this machine"), "{warning}");
     assert!(warning.contains("plain HTTP"), "{warning}");
-    assert!(
-        !warning.contains("a-shared-secret"),
-        "the token is never printed"
-    );
+    assert!(!warning.contains(&token), "the token is never printed");
+    assert!(!first.contains(&token), "the token is never printed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -469,4 +488,59 @@ async fn a_background_emulator_that_cannot_start_is_one_clear_error_at_once() {
     assert!(err.contains("soon"), "the log's reason: {err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(server_pid(&data_dir(home.path())).is_none());
+}
+
+/// The background emulator outlives the command that started it, so it must not keep that
+/// command's other open descriptors: a wrapper reading a pipe the command inherited must see
+/// EOF when the command ends, not 15 minutes later when the emulator stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_emulator_keeps_none_of_its_callers_descriptors() {
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().unwrap();
+    let data = data_dir(home.path());
+    let mut fds = [0 as libc::c_int; 2];
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    let (read_end, write_end) = (fds[0], fds[1]);
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list", "-o", "json"]);
+    // The command gets the pipe's write end as descriptor 5, inheritable as a wrapper's would be.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(write_end, 5) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = run(cmd).await;
+    unsafe { libc::close(write_end) };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pid = server_pid(&data).expect("a background emulator runs");
+    assert!(alive(pid), "it outlives the command");
+    // EOF on the read end: nobody holds the write end any more.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut byte = [0u8; 1];
+        let n = unsafe { libc::read(read_end, byte.as_mut_ptr().cast(), 1) };
+        unsafe { libc::close(read_end) };
+        let _ = tx.send(n);
+    });
+    let eof = rx.recv_timeout(Duration::from_secs(10));
+    // Stop the emulator either way: its data dir goes, and it notices within a second or two.
+    drop(home);
+    wait_until(
+        "the emulator did not stop after its data dir went",
+        Duration::from_secs(20),
+        || !alive(pid),
+    )
+    .await;
+    assert_eq!(
+        eof.ok(),
+        Some(0),
+        "the background emulator still held the caller's descriptor 5"
+    );
 }

@@ -934,3 +934,60 @@ fn a_failed_jobs_detail_shows_the_full_run_history_error_and_queue_time() {
     assert!(has("Queued for") && has("10m00s"), "{text:?}");
     assert!(has("Duration") && has("5m30s"), "{text:?}");
 }
+
+/// Scrolling a long job list never has more run-history requests out than the limit, and an
+/// answer for a row scrolled away is still taken (cached), not thrown away and asked again.
+#[test]
+fn scrolling_keeps_run_history_requests_within_the_limit_and_their_answers() {
+    let mut app = app(160, 12);
+    let effects = app.update(ch('5'));
+    let mut out: Vec<(RequestId, String)> = run_details_fetches(&effects);
+    // 200 jobs, newest first.
+    let base = jobs()
+        .into_iter()
+        .find(|j| j.name.as_deref() == Some("prep-data-02"))
+        .unwrap();
+    let many: Vec<_> = (0..200)
+        .map(|i| {
+            let mut raw = base.raw.clone();
+            raw["name"] = format!("job-{i:03}").into();
+            amlc::azure::models::Job::from_value(raw)
+        })
+        .collect();
+    let id = app
+        .update(ch('r'))
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Fetch(id, SourceKey::Jobs) => Some(id),
+            _ => None,
+        })
+        .expect("r refreshes the jobs");
+    out.extend(run_details_fetches(&app.update(jobs_loaded(id, Ok(many)))));
+    for _ in 0..20 {
+        out.extend(run_details_fetches(&app.update(press(KeyCode::PageDown))));
+    }
+    // Nothing answered yet: the first few requests are all there may be (the fixture jobs'
+    // requests, answered by nobody, still count).
+    assert!(
+        out.len() <= RUN_DETAILS_IN_FLIGHT,
+        "{} requests out while scrolling: {out:?}",
+        out.len()
+    );
+    // The answers of rows scrolled away land in the cache and free their slots.
+    let mut more = Vec::new();
+    for (id, job) in &out {
+        let details = serde_json::json!({
+            "runId": job, "status": "Completed",
+            "createdTimeUtc": "2026-05-31T11:00:00Z",
+            "startTimeUtc": "2026-05-31T11:30:00Z",
+            "endTimeUtc": "2026-05-31T11:31:00Z"
+        });
+        more.extend(run_details_fetches(
+            &app.update(run_details_loaded(*id, job, details)),
+        ));
+        assert!(app.run_cache.contains_key(job), "{job} was cached");
+    }
+    assert!(!more.is_empty(), "freed slots go to the rows on screen");
+    assert!(more.len() <= RUN_DETAILS_IN_FLIGHT, "{more:?}");
+    assert!(more.iter().all(|(_, j)| !out.iter().any(|(_, o)| o == j)));
+}

@@ -950,10 +950,15 @@ impl App {
         }
         let runs = self.wanted_run_details();
         let wanted: HashSet<&str> = runs.iter().map(String::as_str).collect();
-        self.sources.retain(|key, _| match key {
+        self.sources.retain(|key, state| match key {
             SourceKey::Computes | SourceKey::Jobs => true,
             SourceKey::Nodes(name) => nodes.as_ref() == Some(name),
-            SourceKey::RunDetails(job) => wanted.contains(job.as_str()),
+            // A run whose request is out stays until its answer lands (it is cached then, and
+            // counts against the in-flight limit until then): scrolling past rows must not
+            // start more requests than the limit, nor throw answers away.
+            SourceKey::RunDetails(job) => {
+                wanted.contains(job.as_str()) || state.in_flight.is_some()
+            }
         });
         if let Some(name) = nodes {
             self.sources.entry(SourceKey::Nodes(name));

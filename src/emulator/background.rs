@@ -170,12 +170,24 @@ fn spawn_server(opts: &BackgroundOptions) -> std::io::Result<mpsc::Receiver<Stri
         // Not in the caller's terminal session: Ctrl-C in the TUI's terminal or closing it does
         // not reach the shared emulator.
         .current_dir(&opts.data_dir);
-    // SAFETY: setsid is async-signal-safe; the child has just forked and is not a group leader.
+    // SAFETY: setsid and close_range are async-signal-safe system calls; the child has just
+    // forked and is not a group leader.
     unsafe {
         cmd.pre_exec(|| {
             if libc::setsid() < 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            // The server outlives the caller: it must not hold the caller's other descriptors
+            // (a pipe a wrapper waits on for EOF, a jobserver) for its whole life. Marked
+            // close-on-exec rather than closed, so the standard library's exec-error pipe still
+            // works; an old kernel without close_range keeps them (best effort).
+            const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+            libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                CLOSE_RANGE_CLOEXEC,
+            );
             Ok(())
         });
     }

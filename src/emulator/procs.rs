@@ -108,9 +108,9 @@ fn die_with_parent(parent: u32) -> io::Result<()> {
             return Err(io::Error::last_os_error());
         }
         if libc::getppid() as u32 != parent {
-            return Err(io::Error::other(
-                "the emulator ended while starting the job",
-            ));
+            // No allocation after fork (another thread may have held the allocator's lock):
+            // "no such process", the emulator that asked for the job.
+            return Err(io::Error::from_raw_os_error(libc::ESRCH));
         }
     }
     Ok(())
