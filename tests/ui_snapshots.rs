@@ -560,3 +560,22 @@ fn columns_keep_their_width_while_scrolling() {
     assert!(screen(&app).contains("zz-a-much-longer-cluster-name"));
     assert_eq!(header(&app), before);
 }
+
+/// A toast quoting a service's message shows its control characters as markers: a bidi
+/// override or an escape sequence never reaches the terminal.
+#[test]
+fn toasts_show_controls_instead_of_sending_them() {
+    let mut app = app(W, H);
+    app.toast = Some(amlc::app::Toast {
+        text: "409 Conflict: \u{202e}gnorw\u{1b}[31m red\nnext".into(),
+        tone: amlc::app::text::Tone::Failed,
+        until_mono: u64::MAX,
+    });
+    let shown = screen(&app);
+    assert!(
+        !shown.contains('\u{202e}') && !shown.contains('\u{1b}'),
+        "{shown:?}"
+    );
+    let hint_row = shown.lines().last().unwrap_or_default();
+    assert!(hint_row.contains("<U+202E>gnorw^[[31m red"), "{hint_row}");
+}

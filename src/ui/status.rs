@@ -196,8 +196,9 @@ pub fn draw_hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: 
         return;
     }
     if let Some(toast) = &app.toast {
+        // Toasts quote services' messages: their controls are shown, never sent.
         let t = text::truncate(
-            &toast.text,
+            &text::one_line(&toast.text),
             usize::from(area.width).saturating_sub(1),
             sym.ellipsis,
         );
