@@ -653,15 +653,24 @@ impl Pipeline {
     }
 
     fn transport_error(&self, e: reqwest::Error, method: &str, url: &str) -> AzureError {
+        if e.is_timeout() && e.is_connect() {
+            // Nothing was sent: a network failure that even a POST may retry.
+            return AzureError::Transport {
+                method: method.into(),
+                url: url.into(),
+                message: format!(
+                    "no connection within {} s",
+                    self.inner.options.connect_timeout.as_secs_f32()
+                ),
+                failure: TransportFailure::Other,
+                sent: false,
+            };
+        }
         if e.is_timeout() {
             return AzureError::Timeout {
                 method: method.into(),
                 url: url.into(),
-                after: if e.is_connect() {
-                    self.inner.options.connect_timeout
-                } else {
-                    self.inner.options.timeout
-                },
+                after: self.inner.options.timeout,
             };
         }
         let (failure, message) = classify_transport(&e);
