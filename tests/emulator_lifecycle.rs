@@ -1197,6 +1197,26 @@ async fn the_token_and_port_survive_restarts_until_rotated() {
     c.shutdown().await;
 }
 
+/// A token file that others could read may have leaked: the next start replaces the token
+/// (and writes it back private) instead of reusing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_readable_by_others_is_replaced_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = start_at(dir.path(), 40.0, false).await;
+    let token = a.h.token().to_string();
+    a.h.shutdown().await;
+    let file = dir.path().join("token");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let b = start_at(dir.path(), 40.0, false).await;
+    assert_ne!(b.h.token(), token, "an exposed token is not reused");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), b.h.token());
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    b.h.shutdown().await;
+}
+
 /// Issue 7: an emulator with an idle timeout stops cleanly by itself; one whose data directory
 /// is removed stops without re-creating it, and ends its jobs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -390,8 +390,17 @@ fn choose_token(config: &EmulatorConfig, paths: &store::Paths) -> Result<String,
         }
         return Ok(t.clone());
     }
+    let token_file = paths.token();
+    let exposed = token_file.exists() && !store::private_to_us(&token_file);
+    if exposed {
+        tracing::warn!(
+            path = %token_file.display(),
+            "the emulator token file was readable by others or not ours: a new token replaces it"
+        );
+    }
     if !config.rotate_token
-        && let Ok(Some(bytes)) = store::read_secret(&paths.token())
+        && !exposed
+        && let Ok(Some(bytes)) = store::read_secret(&token_file)
         && let Ok(text) = String::from_utf8(bytes)
         && valid(text.trim())
     {

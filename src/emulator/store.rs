@@ -81,6 +81,16 @@ pub fn create_run_dir(path: &Path) -> io::Result<()> {
 }
 
 /// Reads a secret file, making sure it is not readable by others.
+/// Whether `path` is readable by this user only (mode without group/other bits, our owner).
+/// A secret that was readable by others may have leaked: it is replaced, not reused.
+pub fn private_to_us(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).is_ok_and(|m| {
+        // SAFETY: geteuid cannot fail and touches no memory.
+        m.mode() & 0o077 == 0 && m.uid() == unsafe { libc::geteuid() }
+    })
+}
+
 pub fn read_secret(path: &Path) -> io::Result<Option<Vec<u8>>> {
     match fs::read(path) {
         Ok(bytes) => {
