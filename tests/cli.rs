@@ -570,7 +570,8 @@ async fn an_auth_method_without_a_workspace_fails_instead_of_running_the_demo() 
     )
     .unwrap();
     let secret = "s3cret-static-token";
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
         (&["--auth", "cli"], &[], "auth cli (flag --auth)"),
         (&[], &[("AMLC_AUTH", "cli")], "auth cli (env AMLC_AUTH)"),
         (&["--profile", "prod"], &[], "profile prod (flag --profile)"),
