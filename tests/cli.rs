@@ -556,6 +556,74 @@ async fn an_incomplete_explicit_context_fails_naming_what_is_missing_and_sends_n
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
 
+/// Only a way to sign in (an auth method, a named profile holding only `auth`, a static token)
+/// and no workspace: the user meant Azure, so this is an error naming every missing value, not
+/// the demo workspace; nothing is printed on stdout and no emulator is started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auth_method_without_a_workspace_fails_instead_of_running_the_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".config/amlc");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[profiles.prod]\nauth = \"cli\"\n",
+    )
+    .unwrap();
+    let secret = "s3cret-static-token";
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
+        (&["--auth", "cli"], &[], "auth cli (flag --auth)"),
+        (&[], &[("AMLC_AUTH", "cli")], "auth cli (env AMLC_AUTH)"),
+        (&["--profile", "prod"], &[], "profile prod (flag --profile)"),
+        (
+            &[],
+            &[("AMLC_TOKEN", secret)],
+            "static token (env AMLC_TOKEN)",
+        ),
+    ];
+    for (args, env, given) in cases {
+        let mut cmd = amlc(home.path());
+        cmd.args(["computes", "list"])
+            .args(args)
+            .envs(env.iter().copied());
+        let out = run(cmd).await;
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} {env:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} {env:?}: {}",
+            text(&out.stdout)
+        );
+        assert!(stderr.contains("incomplete Azure context"), "{stderr}");
+        assert!(stderr.contains(given), "no {given:?} in {stderr}");
+        for missing in [
+            "subscription: --subscription",
+            "resource group: -g/--resource-group",
+            "workspace: -w/--workspace",
+        ] {
+            assert!(stderr.contains(missing), "no {missing:?} in {stderr}");
+        }
+        assert!(!stderr.contains(secret), "the token leaked: {stderr}");
+        assert!(!stderr.contains("demo-ws"), "{stderr}");
+    }
+    // Nothing started the built-in emulator (it keeps its data under XDG_DATA_HOME).
+    let data = home.path().join(".local/share/amlc/emulator");
+    assert!(
+        !data.exists(),
+        "an emulator was started in {}",
+        data.display()
+    );
+    // --emulator still wins over an auth method.
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list", "--emulator", "--auth", "cli"]);
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.starts_with("NAME"), "{stdout}");
+    // ...and its data dir is where the check above looked.
+    assert!(data.exists(), "no emulator data in {}", data.display());
+}
+
 /// A HOME whose Azure CLI is logged in to `subscription` (its default), with no defaults.
 fn az_login(home: &Path, subscription: &str, config: &str) {
     let dir = home.join(".azure");

@@ -834,13 +834,162 @@ fn nothing_configured_is_the_only_case_that_runs_the_emulator() {
         case_of(&fx, &ContextFlags::default(), &[]),
         ContextCase::NothingConfigured
     );
-    // api-version and auth say how, not where: still nothing configured.
-    let how = ContextFlags {
+    // An api-version alone is harmless for the emulator: still nothing configured. (An auth
+    // method is not: see `an_explicit_way_to_sign_in_without_a_workspace_is_incomplete`.)
+    let api = ContextFlags {
         api_version: Some("2025-01-01-preview".into()),
+        ..ContextFlags::default()
+    };
+    assert_eq!(case_of(&fx, &api, &[]), ContextCase::NothingConfigured);
+    assert_eq!(
+        case_of(
+            &fx,
+            &ContextFlags::default(),
+            &[("AMLC_API_VERSION", "2025-01-01-preview")]
+        ),
+        ContextCase::NothingConfigured
+    );
+}
+
+/// The Incomplete message of `ctx`, checked to name all three missing values with where each
+/// may come from, and to offer --emulator.
+fn all_missing_message(ctx: &ResolvedContext) -> String {
+    assert_eq!(
+        missing_of(&ctx.case()),
+        vec!["subscription", "resource group", "workspace"]
+    );
+    let Plan::Incomplete(message) = plan_for(ctx, false) else {
+        panic!("expected Incomplete, got {:?}", plan_for(ctx, false));
+    };
+    for hint in [
+        "subscription: --subscription",
+        "AZURE_SUBSCRIPTION_ID",
+        "resource group: -g/--resource-group",
+        "AZURE_RESOURCE_GROUP",
+        "workspace: -w/--workspace",
+        "AZUREML_WORKSPACE_NAME",
+        "--emulator",
+    ] {
+        assert!(message.contains(hint), "no {hint:?} in {message}");
+    }
+    message
+}
+
+#[test]
+fn a_named_profile_with_only_auth_is_incomplete() {
+    let fx = Fixture::new();
+    fx.write_config("[profiles.prod]\nauth = \"cli\"\n");
+    let flags = ContextFlags {
+        profile: Some("prod".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[]).unwrap();
+    let message = all_missing_message(&ctx);
+    assert!(
+        message.contains("profile prod (flag --profile)"),
+        "{message}"
+    );
+    assert!(message.contains("auth cli ("), "{message}");
+    assert!(message.contains("[profiles.prod]"), "{message}");
+    // Named in the environment instead: the same, and the message says so.
+    let ctx = fx
+        .resolve(&ContextFlags::default(), &[("AMLC_PROFILE", "prod")])
+        .unwrap();
+    let message = all_missing_message(&ctx);
+    assert!(
+        message.contains("profile prod (env AMLC_PROFILE)"),
+        "{message}"
+    );
+    // A named profile that holds nothing at all still says the user meant a workspace.
+    fx.write_config("[profiles.empty]\n");
+    let flags = ContextFlags {
+        profile: Some("empty".into()),
+        ..ContextFlags::default()
+    };
+    let message = all_missing_message(&fx.resolve(&flags, &[]).unwrap());
+    assert!(
+        message.contains("profile empty (flag --profile)"),
+        "{message}"
+    );
+    // --emulator still wins.
+    let ctx = fx.resolve(&flags, &[]).unwrap();
+    assert_eq!(plan_for(&ctx, true), Plan::Emulator { requested: true });
+}
+
+#[test]
+fn an_explicit_way_to_sign_in_without_a_workspace_is_incomplete() {
+    let fx = Fixture::new();
+    let auth_flag = ContextFlags {
         auth: Some("cli".into()),
         ..ContextFlags::default()
     };
-    assert_eq!(case_of(&fx, &how, &[]), ContextCase::NothingConfigured);
+    let message = all_missing_message(&fx.resolve(&auth_flag, &[]).unwrap());
+    assert!(message.contains("auth cli (flag --auth)"), "{message}");
+
+    let ctx = fx
+        .resolve(&ContextFlags::default(), &[("AMLC_AUTH", "cli")])
+        .unwrap();
+    let message = all_missing_message(&ctx);
+    assert!(message.contains("auth cli (env AMLC_AUTH)"), "{message}");
+
+    // The config file's default profile setting only auth: an explicit choice as well.
+    fx.write_config("default_profile = \"me\"\n[profiles.me]\nauth = \"azd\"\n");
+    let message = all_missing_message(&fx.resolve(&ContextFlags::default(), &[]).unwrap());
+    assert!(message.contains("auth azd ("), "{message}");
+    assert!(message.contains("[profiles.me]"), "{message}");
+}
+
+#[test]
+fn a_static_token_without_a_workspace_is_incomplete_and_never_shown() {
+    let fx = Fixture::new();
+    let secret = "eyJ-very-secret-token";
+    let ctx = fx
+        .resolve(&ContextFlags::default(), &[("AMLC_TOKEN", secret)])
+        .unwrap();
+    let message = all_missing_message(&ctx);
+    assert!(
+        message.contains("static token (env AMLC_TOKEN)"),
+        "{message}"
+    );
+    assert!(!message.contains(secret), "the token leaked: {message}");
+    assert!(!format!("{:?}", ctx.case()).contains(secret));
+    assert!(!format!("{:?}", ctx.describe_sources()).contains(secret));
+    // An empty AMLC_TOKEN counts as unset, like every other value.
+    assert_eq!(
+        case_of(&fx, &ContextFlags::default(), &[("AMLC_TOKEN", " ")]),
+        ContextCase::NothingConfigured
+    );
+}
+
+#[test]
+fn the_emulator_flag_wins_over_an_explicit_way_to_sign_in() {
+    let fx = Fixture::new();
+    let flags = ContextFlags {
+        auth: Some("cli".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx
+        .resolve(&flags, &[("AMLC_TOKEN", "t0ken"), ("AMLC_AUTH", "token")])
+        .unwrap();
+    assert!(matches!(ctx.case(), ContextCase::Incomplete { .. }));
+    assert_eq!(plan_for(&ctx, true), Plan::Emulator { requested: true });
+}
+
+#[test]
+fn an_explicit_way_to_sign_in_with_an_ambient_login_still_asks_for_a_pick() {
+    let fx = Fixture::new();
+    fx.write_az(&fx.az_dir(), "", "sub-az", "AzureCloud");
+    fx.write_config("[profiles.prod]\nauth = \"cli\"\n");
+    let flags = ContextFlags {
+        profile: Some("prod".into()),
+        ..ContextFlags::default()
+    };
+    let ctx = fx.resolve(&flags, &[("AMLC_TOKEN", "t0ken")]).unwrap();
+    let Plan::PickWorkspace(login) = plan_for(&ctx, false) else {
+        panic!("expected a pick, got {:?}", plan_for(&ctx, false));
+    };
+    assert_eq!(login.subscription.value, "sub-az");
+    assert_eq!(login.auth, AuthMethod::Cli);
 }
 
 #[test]

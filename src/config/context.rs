@@ -18,14 +18,17 @@
 //!
 //! [`ResolvedContext::case`] then says what the values make ([`ContextCase`]): a complete
 //! workspace; nothing configured at all (the built-in emulator); only the Azure CLI's ambient
-//! login (a workspace must be picked); or explicit values (flags, environment, the config file)
-//! that do not name a workspace, an error naming each missing value and where it may come from.
-//! This module decides nothing about tokens (see `azure::auth`) and never mutates the process
-//! environment: the environment lookup is injected.
+//! login (a workspace must be picked); or explicit values (flags, environment, the config file:
+//! a workspace value, an endpoint or cloud, a profile named with `--profile`/`AMLC_PROFILE`, an
+//! auth method, a static token in `AMLC_TOKEN`) that do not name a workspace, an error naming
+//! each missing value and where it may come from.
+//! This module decides nothing about tokens (see `azure::auth`; it only notes whether
+//! `AMLC_TOKEN` is set, never its value) and never mutates the process environment: the
+//! environment lookup is injected.
 
 use super::azcli::{AzCliDefaults, az_config_dir, read_az_cli_defaults};
 use super::file::{ConfigFile, Profile, load_config, parse_endpoint};
-use crate::azure::auth::AuthMethod;
+use crate::azure::auth::{AuthMethod, STATIC_TOKEN_ENV};
 use crate::azure::context::{Cloud, DEFAULT_API_VERSION, WorkspaceContext};
 use crate::azure::error::{AzureError, Result};
 use std::fmt;
@@ -142,6 +145,12 @@ pub struct ResolvedContext {
     pub auth: Sourced<AuthMethod>,
     /// The config-file profile in use, if any.
     pub profile: Option<String>,
+    /// How [`Self::profile`] was named when chosen on purpose (`--profile` or `AMLC_PROFILE`);
+    /// `None` for the config file's default profile or no profile.
+    pub profile_source: Option<Source>,
+    /// Where a static token was given (`AMLC_TOKEN` set and not empty). Only its presence is
+    /// kept, never its value.
+    pub static_token: Option<Source>,
     /// The config file that was read (`None` when there was none).
     pub config: Option<ConfigFile>,
     /// Where the config file is looked for (whether or not it exists), for hints.
@@ -152,7 +161,7 @@ pub struct ResolvedContext {
 
 impl ResolvedContext {
     /// The workspace to talk to, or `None` when subscription, resource group or workspace is
-    /// missing ("no workspace configured": the caller then runs the embedded emulator).
+    /// missing ([`Self::case`] then says whether that means the emulator, a pick or an error).
     pub fn workspace_context(&self) -> Option<WorkspaceContext> {
         let (Some(sub), Some(rg), Some(ws)) =
             (&self.subscription, &self.resource_group, &self.workspace)
@@ -200,7 +209,8 @@ impl ResolvedContext {
             };
         }
         let any_value = values.iter().any(|(_, v)| v.is_some());
-        if !any_value && !explicit_target {
+        let how = self.explicit_how();
+        if !any_value && !explicit_target && how.is_empty() {
             return ContextCase::NothingConfigured;
         }
         let mut given: Vec<(&'static str, Sourced<String>)> = values
@@ -217,10 +227,37 @@ impl ResolvedContext {
                 Sourced::new(self.cloud.value.to_string(), self.cloud.source.clone()),
             ));
         }
+        given.extend(how);
         ContextCase::Incomplete {
             given,
             missing: self.missing(),
         }
+    }
+
+    /// What the user gave on purpose about *how* to connect rather than *where*: a profile named
+    /// with `--profile`/`AMLC_PROFILE` (even one holding only `auth`), an auth method from a
+    /// flag, the environment or a profile, and a static token in `AMLC_TOKEN` (value "", it is
+    /// never shown). Each says the user means Azure (or some server), not the demo, so without a
+    /// workspace they make the case `Incomplete` instead of `NothingConfigured`. With the Azure
+    /// CLI's ambient login they only say how to list its workspaces, and the case stays a pick.
+    ///
+    /// The api-version does not count: it is harmless for the emulator, which serves the same
+    /// api-versions, and `AMLC_API_VERSION` set for every run must not turn off the demo.
+    fn explicit_how(&self) -> Vec<(&'static str, Sourced<String>)> {
+        let mut how = Vec::new();
+        if let (Some(name), Some(source)) = (&self.profile, &self.profile_source) {
+            how.push(("profile", Sourced::new(name.clone(), source.clone())));
+        }
+        if self.auth.source.is_explicit() {
+            how.push((
+                "auth",
+                Sourced::new(self.auth.value.to_string(), self.auth.source.clone()),
+            ));
+        }
+        if let Some(source) = &self.static_token {
+            how.push(("static token", Sourced::new(String::new(), source.clone())));
+        }
+        how
     }
 
     /// The error for values that do not make a whole workspace: what was given, each missing
@@ -236,7 +273,13 @@ impl ResolvedContext {
         } else {
             let parts: Vec<String> = given
                 .iter()
-                .map(|(name, v)| format!("{name} {} ({})", v.value, v.source))
+                .map(|(name, v)| {
+                    if v.value.is_empty() {
+                        format!("{name} ({})", v.source)
+                    } else {
+                        format!("{name} {} ({})", v.value, v.source)
+                    }
+                })
                 .collect();
             text.push_str(&format!(
                 "{} given, but a workspace needs a subscription, a resource group and a workspace name",
@@ -344,9 +387,13 @@ pub fn missing_hint(name: &str, config: &str) -> String {
 ///   `azureProfile.json`, perhaps `az configure --defaults group=`), nothing given explicitly for
 ///   subscription, group or workspace: the user picks a workspace (the TUI's picker; headless
 ///   commands fail listing them). An explicit endpoint or cloud says where to list.
-/// - `Incomplete`: values given explicitly (flags, environment, a profile of the config file) or
-///   an explicit endpoint/cloud that do not make a whole workspace: an error naming each missing
-///   value, and nothing is sent.
+/// - `Incomplete`: values given explicitly (flags, environment, a profile of the config file),
+///   an explicit endpoint/cloud, or only an explicit way to sign in (a profile named with
+///   `--profile`/`AMLC_PROFILE`, an auth method, `AMLC_TOKEN`), that do not make a whole
+///   workspace: an error naming each missing value, and nothing is sent. An api-version alone
+///   does not count (see [`ResolvedContext::case`]).
+///
+/// `--emulator` is decided by the caller (`connect::plan_for`) and wins over every case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextCase {
     Complete,
@@ -454,11 +501,12 @@ fn az_level(az: &AzCliDefaults) -> Level {
     }
 }
 
-/// Which profile to use: (name, chosen explicitly?).
+/// Which profile to use: (name, how it was named when chosen explicitly; `None` for the config
+/// file's default).
 fn select_profile(
     inputs: &ResolveInputs<'_>,
     config: Option<&ConfigFile>,
-) -> Result<Option<(String, bool)>> {
+) -> Result<Option<(String, Option<Source>)>> {
     let explicit = match present(inputs.flags.profile.as_deref()) {
         Some(name) => Some((name, Source::Flag("--profile"))),
         None => present((inputs.env)("AMLC_PROFILE").as_deref())
@@ -467,7 +515,7 @@ fn select_profile(
     match (explicit, config) {
         (Some((name, source)), Some(config)) => {
             if config.profiles.contains_key(&name) {
-                Ok(Some((name, true)))
+                Ok(Some((name, Some(source))))
             } else {
                 Err(AzureError::Invalid(format!(
                     "unknown profile {name:?} (from {source}); known profiles in {}: {}",
@@ -492,7 +540,7 @@ fn select_profile(
                     .contains_key("default")
                     .then(|| "default".to_string())
             })
-            .map(|name| (name, false))),
+            .map(|name| (name, None))),
         (None, None) => Ok(None),
     }
 }
@@ -509,7 +557,7 @@ pub fn resolve(inputs: ResolveInputs<'_>) -> Result<ResolvedContext> {
         (Some(config), Some((name, explicit))) => config
             .profiles
             .get(name)
-            .map(|p| (profile_level(config, name, p), *explicit)),
+            .map(|p| (profile_level(config, name, p), explicit.is_some())),
         _ => None,
     };
 
@@ -571,7 +619,10 @@ pub fn resolve(inputs: ResolveInputs<'_>) -> Result<ResolvedContext> {
         workspace: first(|l| &l.workspace),
         api_version,
         auth,
-        profile: selected.map(|(name, _)| name),
+        static_token: present((inputs.env)(STATIC_TOKEN_ENV).as_deref())
+            .map(|_| Source::Env(STATIC_TOKEN_ENV.to_string())),
+        profile: selected.as_ref().map(|(name, _)| name.clone()),
+        profile_source: selected.and_then(|(_, source)| source),
         config,
         config_path: inputs.config_file.clone(),
         az_config_dir: az_dir,
