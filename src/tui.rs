@@ -181,10 +181,17 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                 };
                 match effect {
                     Effect::Copy { label, text } => {
+                        // OSC 52 is a terminal write: now. tmux and clipboard tools are
+                        // processes that may hang: off the loop, within one deadline, and the
+                        // outcome comes back as a message.
                         let env = clipboard::Env::detect();
-                        let backend = terminal.terminal.backend_mut();
-                        let outcome = clipboard::deliver(&text, backend, &env);
-                        app.copied(&label, &outcome);
+                        let osc52 = clipboard::write_osc52(&text, terminal.terminal.backend_mut());
+                        let deadline = Instant::now() + clipboard::DEADLINE;
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let outcome = clipboard::finish(&text, osc52, &env, deadline);
+                            let _ = tx.send(Msg::Copied { label, outcome });
+                        });
                     }
                     Effect::Reconnect(change) => {
                         connect_generation += 1;

@@ -5,7 +5,8 @@
 //! back on the normal screen, `stty -a` shows `icanon` and `echo`, the cursor is visible).
 //! Another run checks that Esc never quits and that copying says where the text went (tmux's
 //! buffer with `set-clipboard external`, OSC 52 passed through with `on`), another the restore
-//! after SIGTERM. Each run uses its own tmux socket, killed at the end even on failure. tmux is
+//! after SIGTERM, and another that a tmux that never answers cannot freeze the TUI while
+//! copying. Each run uses its own tmux socket, killed at the end even on failure. tmux is
 //! required: without it the test fails with a clear message.
 
 mod tmux_common;
@@ -224,6 +225,52 @@ fn esc_never_quits_and_copy_says_where_the_text_went() {
         "{screen}"
     );
 
+    tmux.send(&["q"]);
+    assert_restored(&tmux, "0");
+}
+
+/// A tmux that never answers (a fake `tmux` first on amlc's PATH that sleeps 10 s) cannot
+/// freeze the TUI: keys pressed right after a copy are applied at once, and the copy's toast
+/// comes within its 3 s deadline saying what happened.
+#[test]
+fn a_hung_tmux_does_not_freeze_the_tui_while_copying() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let fake = tempfile::tempdir().unwrap();
+    let script = fake.path().join("tmux");
+    std::fs::write(&script, "#!/bin/sh\nexec sleep 10\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tmux = Tmux::shell("e2e", 130, 32, home.path(), "amlc.log");
+    tmux.type_text(&format!(
+        "PATH='{}':\"$PATH\" '{}'; echo EXIT=$?; stty -a",
+        fake.path().display(),
+        binary().display()
+    ));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the compute list", loaded);
+
+    tmux.send(&["c"]);
+    tmux.wait_for("the copy menu", |s| s.contains("Copy from ci-a100-test"));
+    let copied = Instant::now();
+    tmux.send(&["n", "5"]);
+    let screen = tmux.wait_for("the Jobs tab", |s| s.contains("╭ Jobs"));
+    let took = copied.elapsed();
+    assert!(
+        took < Duration::from_millis(1500),
+        "the key after the copy took {took:?}: the loop waited for tmux\n{screen}"
+    );
+    let screen = tmux.wait_for("the copy message", |s| {
+        s.contains("sent the name via OSC 52")
+    });
+    let took = copied.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "the copy answered after {took:?}"
+    );
+    assert!(
+        screen.contains("sent the name via OSC 52, but tmux: could not read set-clipboard"),
+        "{screen}"
+    );
     tmux.send(&["q"]);
     assert_restored(&tmux, "0");
 }

@@ -6,8 +6,10 @@
 
 mod ui_common;
 
+use amlc::app::clipboard::{Outcome, TmuxClipboard};
 use amlc::app::command::ContextChange;
 use amlc::app::keys::KeyMap;
+use amlc::app::text::Tone;
 use amlc::app::{
     App, AppOptions, ContextInfo, Effect, HttpActivity, Msg, RUN_DETAILS_IN_FLIGHT, RefreshPolicy,
     RequestId, SourceData, SourceKey, TabId, View,
@@ -393,6 +395,53 @@ fn copy_menu_emits_the_chosen_text() {
     app.update(ch('c'));
     let effects = app.update(ch('s'));
     assert!(effects.iter().all(|e| !matches!(e, Effect::Copy { .. })));
+}
+
+/// A copy is answered later (`Msg::Copied`, from the helpers run off the loop): until then
+/// keys keep working, and the answer's toast says what happened.
+#[test]
+fn keys_work_while_a_copy_is_under_way_and_its_answer_is_the_toast() {
+    let mut app = app(120, 30);
+    app.update(ch('j')); // ci-alice
+    app.update(ch('c'));
+    let effects = app.update(ch('n'));
+    assert!(
+        matches!(&effects[..], [Effect::Copy { label, text }] if label == "name" && text == "ci-alice"),
+        "{effects:?}"
+    );
+    // The copy has not answered yet: keys are applied, and no toast claims a result.
+    app.update(ch('j'));
+    assert_eq!(selected(&app), "ci-bob");
+    assert!(
+        app.toast
+            .as_ref()
+            .is_none_or(|t| !t.text.contains("the name")),
+        "{:?}",
+        app.toast
+    );
+    app.take_dirty();
+    app.update(Msg::Copied {
+        label: "name".into(),
+        outcome: Outcome {
+            osc52: Ok(()),
+            tmux: Some(TmuxClipboard::Unknown(
+                "could not read set-clipboard (tmux did not answer within 2.0s)".into(),
+            )),
+            tmux_buffer: Some(Err("not tried, tmux did not answer".into())),
+            tool: None,
+        },
+    });
+    let toast = app.toast.as_ref().expect("the copy's answer is a toast");
+    assert!(
+        toast
+            .text
+            .starts_with("sent the name via OSC 52, but tmux: could not read set-clipboard"),
+        "{}",
+        toast.text
+    );
+    assert_eq!(toast.tone, Tone::Warning);
+    assert!(app.take_dirty(), "the toast is drawn");
+    assert_eq!(selected(&app), "ci-bob");
 }
 
 #[test]

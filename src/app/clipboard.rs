@@ -7,19 +7,30 @@
 //! not pass it on puts the text in tmux's paste buffer (`load-buffer -w -`, which also asks tmux
 //! to set the terminal's clipboard); a local clipboard tool (wl-copy, xclip, xsel, pbcopy) is
 //! used as well when its display is there. [`message`] turns what happened into the toast.
-//! The plan and the message are pure; `deliver` does the I/O (bounded by a timeout) and is
-//! called by the terminal loop, never by `App::update`. Texts are capped so a huge value cannot
-//! flood the terminal.
+//! The plan and the message are pure. The terminal loop writes OSC 52 at once
+//! ([`write_osc52`]) and runs the helper processes ([`finish`], blocking, all of it within
+//! [`DEADLINE`]) off the loop; the outcome comes back as `Msg::Copied`. `App::update` never does
+//! this I/O, and nothing here may block the loop. Texts are capped so a huge value cannot flood
+//! the terminal.
 
 use super::App;
 use super::text::{Tone, one_line, truncate};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// How long a helper process (tmux, a clipboard tool) may take.
+/// How long copying may take in all, after the OSC 52 is written (tmux and a clipboard tool
+/// together).
+pub const DEADLINE: Duration = Duration::from_secs(3);
+
+/// How long one helper process (tmux, a clipboard tool) may take, so that a hung tmux leaves
+/// time for the clipboard tool.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The most of a helper's output kept (tmux prints one word; stderr is cut to a line anyway).
+const MAX_OUTPUT_BYTES: usize = 16 * 1024;
 
 /// The largest text copied (terminals commonly accept around 100 kB of base64).
 pub const MAX_COPY_BYTES: usize = 74_994;
@@ -152,7 +163,15 @@ impl Env {
     }
 
     fn has(&self, program: &str) -> bool {
-        self.path.iter().any(|dir| dir.join(program).is_file())
+        self.find(program).is_some()
+    }
+
+    /// Where `program` is on [`Env::path`] (helpers are run from there, not looked up again).
+    fn find(&self, program: &str) -> Option<PathBuf> {
+        self.path
+            .iter()
+            .map(|dir| dir.join(program))
+            .find(|candidate| candidate.is_file())
     }
 }
 
@@ -260,11 +279,10 @@ pub fn message(label: &str, outcome: &Outcome) -> (String, Tone) {
     }
 }
 
-/// Copies `text`: OSC 52 to `terminal`, and inside tmux (when it will not pass OSC 52 on) its
-/// paste buffer, and a local clipboard tool when there is one. Blocking, bounded by a timeout
-/// per helper process; returns what happened.
-pub fn deliver(text: &str, terminal: &mut dyn Write, env: &Env) -> Outcome {
-    let osc52 = match osc52(text) {
+/// Writes the OSC 52 sequence for `text` to `terminal` (a terminal write: the loop does it at
+/// once); `Err` says why not (too large, the write failed).
+pub fn write_osc52(text: &str, terminal: &mut dyn Write) -> Result<(), String> {
+    match osc52(text) {
         Some(sequence) => terminal
             .write_all(sequence.as_bytes())
             .and_then(|()| terminal.flush())
@@ -273,14 +291,46 @@ pub fn deliver(text: &str, terminal: &mut dyn Write, env: &Env) -> Outcome {
             "is not possible for {} bytes (at most {MAX_COPY_BYTES})",
             text.len()
         )),
-    };
-    let tmux = env.tmux.then(tmux_setting);
-    let tmux_buffer = match &tmux {
-        Some(setting) if !setting.passes() => Some(tmux_load_buffer(text)),
-        _ => None,
+    }
+}
+
+/// Copies `text`: OSC 52 to `terminal`, then [`finish`] within [`DEADLINE`]. Blocking; the
+/// terminal loop calls [`write_osc52`] and runs [`finish`] off the loop instead.
+pub fn deliver(text: &str, terminal: &mut dyn Write, env: &Env) -> Outcome {
+    let osc52 = write_osc52(text, terminal);
+    finish(text, osc52, env, Instant::now() + DEADLINE)
+}
+
+/// The rest of a copy once OSC 52 was written (`osc52` says how that went): inside tmux (when
+/// it will not pass OSC 52 on) its paste buffer, and a local clipboard tool when there is one.
+/// Blocking, and over by `deadline` (plus the moment it takes to kill a helper): each helper
+/// gets at most [`PROCESS_TIMEOUT`] of what is left, a tmux that does not answer is not asked
+/// again, and a helper that was not run says so. Returns what happened.
+pub fn finish(text: &str, osc52: Result<(), String>, env: &Env, deadline: Instant) -> Outcome {
+    let (tmux, tmux_buffer) = if env.tmux {
+        let (setting, answered) = tmux_setting(env, deadline);
+        let buffer = if setting.passes() {
+            None
+        } else if answered {
+            Some(tmux_load_buffer(text, env, deadline))
+        } else {
+            Some(Err("not tried, tmux did not answer".to_string()))
+        };
+        (Some(setting), buffer)
+    } else {
+        (None, None)
     };
     let tool = local_tool(env).map(|tool| {
-        let result = run(tool.program(), tool.args(), Some(text), false).map(|_| ());
+        let result = run(
+            env,
+            tool.program(),
+            tool.args(),
+            Some(text),
+            Capture::Nothing,
+            deadline,
+        )
+        .map(|_| ())
+        .map_err(|failure| failure.text);
         (tool, result)
     });
     Outcome {
@@ -291,101 +341,189 @@ pub fn deliver(text: &str, terminal: &mut dyn Write, env: &Env) -> Outcome {
     }
 }
 
-/// tmux's `set-clipboard` (a server option in tmux 3; `-g` finds it on older ones too).
-fn tmux_setting() -> TmuxClipboard {
+/// tmux's `set-clipboard` (a server option in tmux 3; `-g` finds it on older ones too), and
+/// whether tmux answered at all (one that ran out of time is not asked anything else).
+fn tmux_setting(env: &Env, deadline: Instant) -> (TmuxClipboard, bool) {
     let mut last_error = String::new();
     for scope in ["-gv", "-sv"] {
-        match run("tmux", &["show", scope, "set-clipboard"], None, true) {
-            Ok(out) if !out.trim().is_empty() => return TmuxClipboard::parse(&out),
+        match run(
+            env,
+            "tmux",
+            &["show", scope, "set-clipboard"],
+            None,
+            Capture::Output,
+            deadline,
+        ) {
+            Ok(out) if !out.trim().is_empty() => return (TmuxClipboard::parse(&out), true),
             Ok(_) => last_error = "set-clipboard not shown".into(),
-            Err(e) => last_error = e,
+            Err(failure) if failure.late => {
+                let why = format!("could not read set-clipboard ({})", failure.text);
+                return (TmuxClipboard::Unknown(why), false);
+            }
+            Err(failure) => last_error = failure.text,
         }
     }
-    TmuxClipboard::Unknown(format!("could not read set-clipboard ({last_error})"))
+    let why = format!("could not read set-clipboard ({last_error})");
+    (TmuxClipboard::Unknown(why), true)
 }
 
 /// Puts `text` in tmux's paste buffer (with `-w`, tmux ≥ 3.2 also sets the terminal's
-/// clipboard itself; older tmux refuses `-w`, so it is tried without).
-fn tmux_load_buffer(text: &str) -> Result<(), String> {
-    run("tmux", &["load-buffer", "-w", "-"], Some(text), true)
-        .or_else(|_| run("tmux", &["load-buffer", "-"], Some(text), true))
-        .map(|_| ())
+/// clipboard itself; older tmux refuses `-w`, so it is tried without, unless it ran out of
+/// time).
+fn tmux_load_buffer(text: &str, env: &Env, deadline: Instant) -> Result<(), String> {
+    let load = |args: &[&str]| run(env, "tmux", args, Some(text), Capture::Errors, deadline);
+    match load(&["load-buffer", "-w", "-"]) {
+        Ok(_) => Ok(()),
+        Err(failure) if failure.late => Err(failure.text),
+        Err(_) => load(&["load-buffer", "-"])
+            .map(|_| ())
+            .map_err(|failure| failure.text),
+    }
 }
 
-/// Runs `program` with `input` on its stdin and returns its stdout (when `capture`; tools that
-/// stay in the background to serve the selection must not hold our pipes, so they get none).
-/// Killed after [`PROCESS_TIMEOUT`].
-fn run(program: &str, args: &[&str], input: Option<&str>, capture: bool) -> Result<String, String> {
-    let output = |capture: bool| {
-        if capture {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        }
-    };
-    let mut child = Command::new(program)
+/// Which of a helper's outputs are read (the rest go to /dev/null).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Capture {
+    /// stdout (returned) and stderr (for the error).
+    Output,
+    /// stderr only (for the error).
+    Errors,
+    /// Neither: tools that stay in the background to serve the selection must not hold our
+    /// pipes.
+    Nothing,
+}
+
+/// Why a helper failed; `late` when it ran out of time (killed, or its output never closed).
+#[derive(Debug)]
+struct Failure {
+    text: String,
+    late: bool,
+}
+
+impl Failure {
+    fn failed(text: String) -> Failure {
+        Failure { text, late: false }
+    }
+}
+
+/// Runs `program` (found on `env.path`) with `input` on its stdin and returns its stdout (when
+/// captured). It may take [`PROCESS_TIMEOUT`] but never past `deadline`, then it is killed; its
+/// pipes are read while it runs, by threads that are waited for only until then (a grandchild
+/// that keeps a pipe open cannot hold us).
+fn run(
+    env: &Env,
+    program: &str,
+    args: &[&str],
+    input: Option<&str>,
+    capture: Capture,
+    deadline: Instant,
+) -> Result<String, Failure> {
+    let now = Instant::now();
+    let until = deadline.min(now + PROCESS_TIMEOUT);
+    if until <= now {
+        return Err(Failure {
+            text: format!("{program} not run: out of time"),
+            late: true,
+        });
+    }
+    let allowed = until - now;
+    let path = env
+        .find(program)
+        .ok_or_else(|| Failure::failed(format!("cannot run {program}: not found on PATH")))?;
+    let pipe = |on: bool| if on { Stdio::piped() } else { Stdio::null() };
+    let mut child = Command::new(path)
         .args(args)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(output(capture))
-        .stderr(output(capture))
+        .stdin(pipe(input.is_some()))
+        .stdout(pipe(capture == Capture::Output))
+        .stderr(pipe(capture != Capture::Nothing))
         .spawn()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    // A thread writes the input, so a child that does not read cannot block us.
-    let writer = match (input, child.stdin.take()) {
-        (Some(text), Some(mut stdin)) => {
-            let bytes = text.as_bytes().to_vec();
-            Some(std::thread::spawn(move || {
-                let _ = stdin.write_all(&bytes);
-            }))
-        }
-        _ => None,
+        .map_err(|e| Failure::failed(format!("cannot run {program}: {e}")))?;
+    // A thread writes the input, so a child that does not read cannot block us; it ends when
+    // the pipe closes (the child exits or is killed) and is never waited for.
+    if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+        let bytes = text.as_bytes().to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        });
+    }
+    let stdout = child.stdout.take().map(read_in_background);
+    let stderr = child.stderr.take().map(read_in_background);
+    let late = || Failure {
+        text: format!(
+            "{program} did not answer within {:.1}s",
+            allowed.as_secs_f64()
+        ),
+        late: true,
     };
-    let deadline = Instant::now() + PROCESS_TIMEOUT;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(5)),
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
-                    "{program} did not finish within {}s",
-                    PROCESS_TIMEOUT.as_secs()
-                ));
+                return Err(late());
             }
-            Err(e) => return Err(format!("{program}: {e}")),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Failure::failed(format!("{program}: {e}")));
+            }
         }
     };
-    if let Some(writer) = writer {
-        let _ = writer.join();
-    }
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        let _ = out.read_to_string(&mut stdout);
-    }
-    if let Some(mut err) = child.stderr.take() {
-        let _ = err.read_to_string(&mut stderr);
-    }
+    // The output is complete when the pipe closes; a grandchild may hold it open, so wait only
+    // until the deadline (with a moment's grace for a child that exited just before it).
+    let collect = |pipe: Option<mpsc::Receiver<String>>| match pipe {
+        None => Some(String::new()),
+        Some(rx) => {
+            let wait = until
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(50));
+            rx.recv_timeout(wait).ok()
+        }
+    };
+    let stdout = collect(stdout);
+    let stderr = collect(stderr).unwrap_or_default();
     if status.success() {
-        Ok(stdout)
+        stdout.ok_or_else(late)
     } else {
         let detail = truncate(&one_line(stderr.trim()), 80, "…");
-        Err(if detail.is_empty() {
+        Err(Failure::failed(if detail.is_empty() {
             format!("{program} exited with {status}")
         } else {
             format!("{program}: {detail}")
-        })
+        }))
     }
 }
 
+/// Reads `pipe` to its end on a thread of its own (at most [`MAX_OUTPUT_BYTES`] kept); the text
+/// arrives on the channel when the pipe closes.
+fn read_in_background(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let mut pipe = pipe;
+        let mut chunk = [0u8; 4096];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = MAX_OUTPUT_BYTES.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..n.min(room)]);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
+    });
+    rx
+}
+
 impl App {
-    /// The terminal loop reports where copied text went ([`deliver`]); the toast says it.
-    pub fn copied(&mut self, label: &str, outcome: &Outcome) {
+    /// Where copied text went ([`finish`], run off the terminal loop, answers with
+    /// `Msg::Copied`); the toast says it.
+    pub(super) fn copied(&mut self, label: &str, outcome: &Outcome) {
         let (text, tone) = message(label, outcome);
         self.toast_for(text, tone, super::TOAST_MS * 2);
         self.mark_dirty();
@@ -533,5 +671,139 @@ mod tests {
 
     fn outcome_plain() -> Outcome {
         outcome(None, None)
+    }
+
+    /// Writes an executable shell script `name` into `dir`.
+    fn script(dir: &std::path::Path, name: &str, body: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn in_tmux(dir: &std::path::Path) -> Env {
+        Env {
+            tmux: true,
+            path: vec![dir.to_path_buf()],
+            ..Env::default()
+        }
+    }
+
+    /// A tmux that answers `external` and fills its buffer: the text goes to the buffer.
+    #[test]
+    fn tmux_external_puts_the_text_in_its_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        script(
+            dir.path(),
+            "tmux",
+            &format!(
+                "echo \"$*\" >> '{d}/calls'\ncase \"$1\" in show) echo external ;; load-buffer) cat > '{d}/buffer' ;; esac"
+            ),
+        );
+        let mut terminal = Vec::new();
+        let outcome = deliver("ci-a", &mut terminal, &in_tmux(dir.path()));
+        assert_eq!(outcome.tmux, Some(TmuxClipboard::External));
+        assert_eq!(outcome.tmux_buffer, Some(Ok(())));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("buffer")).unwrap(),
+            "ci-a"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("calls")).unwrap(),
+            "show -gv set-clipboard\nload-buffer -w -\n"
+        );
+        assert_eq!(terminal, b"\x1b]52;c;Y2ktYQ==\x07");
+    }
+
+    /// A tmux that never answers cannot stall a copy: it is killed within the deadline, asked
+    /// nothing else, and the message says so.
+    #[test]
+    fn a_hung_tmux_cannot_stall_a_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        script(
+            dir.path(),
+            "tmux",
+            &format!("echo \"$*\" >> '{d}/calls'\nexec sleep 10"),
+        );
+        let started = Instant::now();
+        let outcome = deliver("ci-a", &mut Vec::new(), &in_tmux(dir.path()));
+        let took = started.elapsed();
+        assert!(took < DEADLINE + Duration::from_millis(500), "{took:?}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("calls")).unwrap(),
+            "show -gv set-clipboard\n",
+            "a tmux that did not answer is not asked again"
+        );
+        assert!(outcome.osc52.is_ok());
+        let (text, tone) = message("name", &outcome);
+        assert_eq!(
+            text,
+            "sent the name via OSC 52, but tmux: could not read set-clipboard (tmux did not answer within 2.0s): it may not reach your clipboard (tmux buffer failed: not tried, tmux did not answer)"
+        );
+        assert_eq!(tone, Tone::Warning);
+    }
+
+    /// The deadline is shared: a hung tmux leaves time for the clipboard tool, which is used.
+    #[test]
+    fn a_hung_tmux_leaves_time_for_the_clipboard_tool() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        script(dir.path(), "tmux", "exec sleep 10");
+        script(dir.path(), "xclip", &format!("cat > '{d}/clipboard'"));
+        let env = Env {
+            x11: true,
+            ..in_tmux(dir.path())
+        };
+        let started = Instant::now();
+        let outcome = deliver("ci-a", &mut Vec::new(), &env);
+        let took = started.elapsed();
+        assert!(took < DEADLINE + Duration::from_millis(500), "{took:?}");
+        assert_eq!(outcome.tool, Some((Tool::Xclip, Ok(()))));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("clipboard")).unwrap(),
+            "ci-a"
+        );
+        assert_eq!(
+            message("name", &outcome).0,
+            "copied the name to the clipboard with xclip"
+        );
+    }
+
+    /// A tmux that exits but leaves a grandchild holding its stdout: the output is waited for
+    /// only until the deadline, and the setting counts as unknown (it may be incomplete).
+    #[test]
+    fn a_grandchild_holding_the_pipe_cannot_stall_a_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        script(
+            dir.path(),
+            "tmux",
+            &format!("echo on\nsleep 10 &\necho $! > '{d}/pid'"),
+        );
+        let started = Instant::now();
+        let outcome = deliver("ci-a", &mut Vec::new(), &in_tmux(dir.path()));
+        let took = started.elapsed();
+        if let Ok(pid) = std::fs::read_to_string(dir.path().join("pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        assert!(took < DEADLINE + Duration::from_millis(500), "{took:?}");
+        assert!(
+            matches!(&outcome.tmux, Some(TmuxClipboard::Unknown(why)) if why.contains("did not answer")),
+            "{outcome:?}"
+        );
+    }
+
+    /// Helpers run from the directories of the environment given, and a missing one says so.
+    #[test]
+    fn a_missing_tmux_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let outcome = deliver("ci-a", &mut Vec::new(), &in_tmux(dir.path()));
+        assert!(
+            matches!(&outcome.tmux, Some(TmuxClipboard::Unknown(why)) if why.contains("cannot run tmux: not found on PATH")),
+            "{outcome:?}"
+        );
+        assert!(matches!(&outcome.tmux_buffer, Some(Err(e)) if e.contains("not found")));
     }
 }

@@ -552,7 +552,8 @@ impl App {
         // Input only moves or opens views, and a tick only moves the clock (views showing ages
         // follow the clock's second); anything else may change what a text view shows.
         let quiet = match &msg {
-            Msg::Key(_) | Msg::Mouse(_) | Msg::Tick => true,
+            // A copy's answer is a toast.
+            Msg::Key(_) | Msg::Mouse(_) | Msg::Tick | Msg::Copied { .. } => true,
             // Retries are noted in the error history; counters alone change no text view.
             Msg::Http(activity) => activity.events.is_empty(),
             _ => false,
@@ -578,6 +579,7 @@ impl App {
             Msg::ConnectFailed(error) => self.on_connect_failed(error),
             Msg::Loaded { id, key, result } => self.on_loaded(id, key, result),
             Msg::Http(activity) => self.on_http(activity),
+            Msg::Copied { label, outcome } => self.copied(&label, &outcome),
         }
         self.schedule(&mut effects);
         self.sync_text();

@@ -2,6 +2,7 @@
 //! of I/O come back as messages tagged with the [`RequestId`] of the effect that asked for them,
 //! so `update` can drop a stale answer (an older request, another workspace). Data only.
 
+use super::clipboard::Outcome;
 use super::command::ContextChange;
 use super::sources::{AppError, SourceData, SourceKey};
 use crate::azure::http::RetryEvent;
@@ -47,6 +48,11 @@ pub enum Msg {
     },
     /// What the HTTP pipeline is doing (after each batch of messages).
     Http(HttpActivity),
+    /// A copy (`Effect::Copy`) ended: where the text of `label` went.
+    Copied {
+        label: String,
+        outcome: Outcome,
+    },
 }
 
 /// The HTTP pipeline's counters and its retries since the last report.
@@ -67,7 +73,8 @@ pub struct HttpActivity {
 pub enum Effect {
     /// Fetch source `key`; answered by `Msg::Loaded` with the same id.
     Fetch(RequestId, SourceKey),
-    /// Put `text` on the clipboard (OSC 52).
+    /// Put `text` on the clipboard (OSC 52 at once, tmux and clipboard tools off the loop);
+    /// answered by `Msg::Copied`.
     Copy {
         label: String,
         text: String,
