@@ -104,11 +104,34 @@ impl StyledLine {
 
 /// Terminal cells `text` takes (display width: two for a CJK character or an emoji, none for a
 /// combining mark). For terminal-safe text (see [`one_line`]); ASCII is one cell a byte.
+#[inline]
 pub fn width(text: &str) -> usize {
     if text.is_ascii() {
-        return text.len();
+        text.len()
+    } else {
+        width_of_unicode(text)
     }
-    clusters(text).map(|(_, _, cells)| cells).sum()
+}
+
+/// [`width`] of text that is not all ASCII: by character, by cluster once a character joins the
+/// one before it (a mark, a joiner, a skin tone, a flag's second half).
+#[inline(never)]
+fn width_of_unicode(text: &str) -> usize {
+    let mut cells = 0usize;
+    for c in text.chars() {
+        if c.is_ascii() {
+            cells += 1;
+            continue;
+        }
+        match c.width() {
+            Some(0) => return clusters(text).map(|(_, _, cells)| cells).sum(),
+            _ if extends_cluster(c) || is_regional_indicator(c) => {
+                return clusters(text).map(|(_, _, cells)| cells).sum();
+            }
+            w => cells += w.unwrap_or(0),
+        }
+    }
+    cells
 }
 
 /// Cells of `c` on its own: 1 for ASCII (a control character is shown as a marker before it is
