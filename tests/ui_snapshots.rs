@@ -579,3 +579,146 @@ fn toasts_show_controls_instead_of_sending_them() {
     let hint_row = shown.lines().last().unwrap_or_default();
     assert!(hint_row.contains("<U+202E>gnorw^[[31m red"), "{hint_row}");
 }
+
+/// The cells of row `y` as text, without the filler cell ratatui puts after a wide character:
+/// each returned `(x, symbol)` is where a character starts on screen.
+fn row_cells(
+    terminal: &ratatui::Terminal<ratatui::backend::TestBackend>,
+    y: u16,
+) -> Vec<(u16, String)> {
+    let buffer = terminal.backend().buffer();
+    let mut cells = Vec::new();
+    let mut x = 0;
+    while x < buffer.area.width {
+        let symbol = buffer[(x, y)].symbol().to_owned();
+        let cells_wide = amlc::app::text::width(&symbol).max(1) as u16;
+        cells.push((x, symbol));
+        x += cells_wide;
+    }
+    cells
+}
+
+/// A compute instance whose name is wide (CJK) text longer than its column: the name is cut
+/// with an ellipsis by terminal cells, so it ends before the next column, which stays aligned
+/// with its header.
+#[test]
+fn a_wide_name_is_cut_with_an_ellipsis_at_the_column_width() {
+    let mut computes = computes();
+    let instance = computes
+        .iter()
+        .find(|c| c.name.as_deref() == Some("ci-bob"))
+        .cloned()
+        .unwrap();
+    let name = "計算インスタンス".repeat(5);
+    let mut raw = instance.raw.clone();
+    raw["name"] = name.clone().into();
+    computes.push(amlc::azure::models::ComputeResource::from_value(raw));
+    let mut app = app(100, 12);
+    let id = app
+        .update(ch('r'))
+        .into_iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::Fetch(id, amlc::app::SourceKey::Computes) => Some(id),
+            _ => None,
+        })
+        .unwrap();
+    app.update(computes_loaded(id, Ok(computes)));
+    app.toast = None;
+    let terminal = render(&app);
+    let text = screen(&app);
+    let header_y = 2;
+    let header = row_cells(&terminal, header_y);
+    let x_of = |cells: &[(u16, String)], needle: &str| -> u16 {
+        let joined: String = cells.iter().map(|(_, s)| s.as_str()).collect();
+        let at = joined
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?}:\n{text}"));
+        let index = joined[..at].chars().count();
+        cells[index].0
+    };
+    let name_x = x_of(&header, "NAME");
+    let state_x = x_of(&header, "STATE");
+    let column = usize::from(state_x - name_x - 1);
+    assert!(
+        column < amlc::app::text::width(&name),
+        "the name must be cut:\n{text}"
+    );
+    // The wide name sorts last (after the ASCII names).
+    let y = (0..12)
+        .find(|&y| row_cells(&terminal, y).iter().any(|(_, s)| s == "計"))
+        .unwrap_or_else(|| panic!("the wide name is on screen:\n{text}"));
+    let row = row_cells(&terminal, y);
+    let shown: String = row
+        .iter()
+        .filter(|(x, _)| (name_x..state_x).contains(x))
+        .map(|(_, s)| s.as_str())
+        .collect();
+    let shown = shown.trim_end();
+    assert!(
+        shown.ends_with('…'),
+        "cut with an ellipsis: {shown:?}\n{text}"
+    );
+    assert!(
+        amlc::app::text::width(shown) <= column && amlc::app::text::width(shown) + 1 >= column,
+        "{shown:?} fills its {column} cells:\n{text}"
+    );
+    assert!(name.starts_with(shown.trim_end_matches('…')), "{shown:?}");
+    // Nothing of the name spills into STATE, which starts where its header does.
+    assert_eq!(x_of(&row, "Stopped"), state_x, "{text}");
+    assert_snapshot!("instances_wide_name", text);
+}
+
+/// A long CJK description in a detail view wraps at the view's width by terminal cells: every
+/// character of it is on screen (before the fix, rows were twice as wide as the view and their
+/// second half was never drawn).
+#[test]
+fn a_wide_description_wraps_without_losing_characters() {
+    let mut computes = computes();
+    let description = "計算インスタンスの説明文です。".repeat(12);
+    let instance = computes
+        .iter_mut()
+        .find(|c| c.name.as_deref() == Some("ci-alice"))
+        .unwrap();
+    let mut raw = instance.raw.clone();
+    raw["properties"]["description"] = description.clone().into();
+    *instance = amlc::azure::models::ComputeResource::from_value(raw);
+    let mut app = app(60, 60);
+    let id = app
+        .update(ch('r'))
+        .into_iter()
+        .find_map(|e| match e {
+            amlc::app::Effect::Fetch(id, amlc::app::SourceKey::Computes) => Some(id),
+            _ => None,
+        })
+        .unwrap();
+    app.update(computes_loaded(id, Ok(computes)));
+    app.toast = None;
+    app.update(ch('j'));
+    app.update(press(KeyCode::Enter));
+    let terminal = render(&app);
+    let text = screen(&app);
+    let rows: Vec<String> = (0..60)
+        .map(|y| {
+            row_cells(&terminal, y)
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect::<String>()
+        })
+        .collect();
+    let first = rows
+        .iter()
+        .position(|r| r.contains("Description"))
+        .unwrap_or_else(|| panic!("no Description:\n{text}"));
+    let shown: String = rows[first..]
+        .iter()
+        .map(|r| {
+            r.chars()
+                .filter(|c| amlc::app::text::width(&c.to_string()) == 2)
+                .collect::<String>()
+        })
+        .collect();
+    assert!(
+        shown.starts_with(&description),
+        "every character of the description is on screen:\n{text}"
+    );
+}

@@ -9,9 +9,14 @@
 //! doc at one width (lazily, once per width, extended line by line as lines are appended) and
 //! hands out only the rows of a window, so scrolling never re-wraps the text. [`display_lines`]
 //! and [`one_line`] are the same rules for plain strings (headless output, table cells).
+//! Widths are terminal cells (display width, `unicode-width`, as ratatui draws): a CJK character
+//! or an emoji takes two, a combining mark none and stays with its base ([`clusters`]); wrapping
+//! and cutting never split such a cluster, and a wide character that does not fit moves to the
+//! next row. ASCII text takes the fast path (one byte, one cell).
 //! No terminal types and no I/O here.
 
 use std::borrow::Cow;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The meaning of a piece of text; the theme maps each tone to a style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,9 +91,9 @@ impl StyledLine {
         self
     }
 
-    /// Width in characters.
+    /// Width in terminal cells.
     pub fn width(&self) -> usize {
-        self.spans.iter().map(|s| s.text.chars().count()).sum()
+        self.spans.iter().map(|s| width(&s.text)).sum()
     }
 
     /// The text without tones.
@@ -97,19 +102,120 @@ impl StyledLine {
     }
 }
 
-/// Number of characters of `text` (the views treat one character as one cell).
+/// Terminal cells `text` takes (display width: two for a CJK character or an emoji, none for a
+/// combining mark). For terminal-safe text (see [`one_line`]); ASCII is one cell a byte.
+#[inline]
 pub fn width(text: &str) -> usize {
-    text.chars().count()
+    if text.is_ascii() {
+        text.len()
+    } else {
+        width_of_unicode(text)
+    }
 }
 
-/// `text` cut to `max` characters, with `ellipsis` at the end when it was cut.
+/// [`width`] of text that is not all ASCII: by character, by cluster once a character joins the
+/// one before it (a mark, a joiner, a skin tone, a flag's second half).
+#[inline(never)]
+fn width_of_unicode(text: &str) -> usize {
+    let mut cells = 0usize;
+    for c in text.chars() {
+        if c.is_ascii() {
+            cells += 1;
+            continue;
+        }
+        match c.width() {
+            Some(0) => return clusters(text).map(|(_, _, cells)| cells).sum(),
+            _ if extends_cluster(c) || is_regional_indicator(c) => {
+                return clusters(text).map(|(_, _, cells)| cells).sum();
+            }
+            w => cells += w.unwrap_or(0),
+        }
+    }
+    cells
+}
+
+/// Cells of `c` on its own: 1 for ASCII (a control character is shown as a marker before it is
+/// drawn), 0 for a zero-width character.
+fn char_width(c: char) -> usize {
+    if c.is_ascii() {
+        1
+    } else {
+        c.width().unwrap_or(0)
+    }
+}
+
+const ZWJ: char = '\u{200d}';
+
+/// Whether `c` belongs to the cluster before it: a zero-width character (combining mark,
+/// variation selector, joiner) or an emoji skin-tone modifier.
+fn extends_cluster(c: char) -> bool {
+    !c.is_ascii()
+        && (matches!(c, '\u{1f3fb}'..='\u{1f3ff}')
+            || (c.width() == Some(0) && control_marker(c).is_none()))
+}
+
+fn is_regional_indicator(c: char) -> bool {
+    matches!(c, '\u{1f1e6}'..='\u{1f1ff}')
+}
+
+/// The clusters of `text` that wrapping and cutting never split, as (byte start, byte end,
+/// cells): a character with the zero-width characters after it (combining marks, variation
+/// selectors), an emoji joined by ZWJ to the next, a pair of regional indicators (a flag). An
+/// approximation of grapheme clusters, measured as ratatui measures them (`unicode-width` of the
+/// cluster's text).
+pub fn clusters(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, first) = chars.next()?;
+        let mut end = start + first.len_utf8();
+        let mut joined = first == ZWJ;
+        let mut flag = is_regional_indicator(first);
+        let mut single = true;
+        while let Some(&(i, c)) = chars.peek() {
+            let attach = joined || extends_cluster(c) || (flag && is_regional_indicator(c));
+            if !attach {
+                break;
+            }
+            flag = false;
+            joined = c == ZWJ;
+            single = false;
+            end = i + c.len_utf8();
+            chars.next();
+        }
+        let cells = if single {
+            char_width(first)
+        } else {
+            text.get(start..end).map_or(0, UnicodeWidthStr::width)
+        };
+        Some((start, end, cells))
+    })
+}
+
+/// `text` cut to `max` cells, with `ellipsis` at the end when it was cut. A wide character that
+/// does not fit whole is left out (the text may then end one cell short of `max`); a combining
+/// mark stays with its base.
 pub fn truncate(text: &str, max: usize, ellipsis: &str) -> String {
     if width(text) <= max {
         return text.to_owned();
     }
-    let keep = max.saturating_sub(width(ellipsis));
-    let mut out: String = text.chars().take(keep).collect();
-    if max >= width(ellipsis) {
+    let ellipsis_width = width(ellipsis);
+    let keep = max.saturating_sub(ellipsis_width);
+    let end = if text.is_ascii() {
+        keep.min(text.len())
+    } else {
+        let mut used = 0usize;
+        let mut end = 0usize;
+        for (_, cluster_end, cells) in clusters(text) {
+            if used + cells > keep {
+                break;
+            }
+            used += cells;
+            end = cluster_end;
+        }
+        end
+    };
+    let mut out = text.get(..end).unwrap_or_default().to_owned();
+    if max >= ellipsis_width {
         out.push_str(ellipsis);
     }
     out
@@ -147,7 +253,7 @@ pub fn control_marker(c: char) -> Option<Cow<'static, str>> {
 }
 
 /// Whether `text` is shown exactly as it is on one line (no control character, tab or newline):
-/// then its width is its number of characters.
+/// then its width is [`width`] of it.
 pub fn is_plain(text: &str) -> bool {
     !needs_care(text)
 }
@@ -180,10 +286,10 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
             col += n;
         } else if let Some(marker) = control_marker(c) {
             out.push_str(&marker);
-            col += marker.chars().count();
+            col += marker.len();
         } else {
             out.push(c);
-            col += 1;
+            col += char_width(c);
         }
     }
     Cow::Owned(out)
@@ -248,12 +354,12 @@ impl LineSplitter<'_> {
                 c => match control_marker(c) {
                     Some(marker) => {
                         self.flush_run();
-                        self.col += marker.chars().count();
+                        self.col += marker.len();
                         self.line.push(marker, Tone::Muted);
                     }
                     None => {
                         self.run.push(c);
-                        self.col += 1;
+                        self.col += char_width(c);
                     }
                 },
             }
@@ -280,7 +386,7 @@ impl LineSplitter<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocLine {
     pub line: StyledLine,
-    /// Width in characters (cached).
+    /// Width in terminal cells (cached).
     pub width: usize,
     /// Rows after the first start with this many spaces (a hanging indent).
     pub indent: usize,
@@ -393,7 +499,8 @@ impl Doc {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct RowRef {
     line: u32,
-    /// First character of the piece in the line, and its length in characters.
+    /// First byte of the piece in the line's text (its spans one after another), and its
+    /// length in bytes: always on cluster boundaries.
     start: u32,
     len: u32,
 }
@@ -470,31 +577,80 @@ impl Layout {
     }
 }
 
-/// Calls `row(start, len)` for each screen row of `line` at `width` columns: breaks after the
-/// last space that fits (not inside the first row's first `first_break` columns), inside a
-/// word only when it is longer than a row. Rows after the first have `width - indent` columns
-/// (the indent is drawn in front of them).
+/// Calls `row(start, len)` (bytes of the line's text) for each screen row of `line` at `width`
+/// cells: breaks after the last space that fits (not inside the first row's first
+/// `first_break` columns), inside a word only when it is longer than a row, and before a wide
+/// character or cluster that does not fit whole. Rows after the first have `width - indent`
+/// cells (the indent is drawn in front of them).
 fn break_line(line: &DocLine, width: usize, mut row: impl FnMut(usize, usize)) {
     let width = width.max(line.indent + 8);
+    let bytes = line_bytes(line);
     if !line.wrap || line.width <= width {
-        row(0, line.width);
+        row(0, bytes);
         return;
     }
-    let chars: Vec<char> = line
+    if line.line.spans.iter().all(|s| s.text.is_ascii()) {
+        break_ascii(line, width, row);
+        return;
+    }
+    let text = line.line.text();
+    // (first byte, cells, is a space) of each cluster.
+    let units: Vec<(usize, usize, bool)> = clusters(&text)
+        .map(|(start, end, cells)| {
+            (
+                start,
+                cells,
+                end == start + 1 && text.as_bytes()[start] == b' ',
+            )
+        })
+        .collect();
+    let mut i = 0usize;
+    let mut limit = width;
+    while i < units.len() {
+        let min_break = if i == 0 { line.first_break.max(1) } else { 1 };
+        let mut used = 0usize;
+        let mut j = i;
+        let mut last_space = None;
+        while let Some(&(_, cells, space)) = units.get(j) {
+            if used + cells > limit {
+                break;
+            }
+            if space && used >= min_break {
+                last_space = Some(j);
+            }
+            used += cells;
+            j += 1;
+        }
+        let start = units[i].0;
+        if j == units.len() {
+            row(start, text.len() - start);
+            break;
+        }
+        let cut = last_space.map_or(j.max(i + 1), |p| p + 1);
+        let end = units.get(cut).map_or(text.len(), |u| u.0);
+        row(start, end - start);
+        i = cut;
+        limit = width - line.indent;
+    }
+}
+
+/// [`break_line`] for an ASCII line: one byte, one cell.
+fn break_ascii(line: &DocLine, width: usize, mut row: impl FnMut(usize, usize)) {
+    let bytes: Vec<u8> = line
         .line
         .spans
         .iter()
-        .flat_map(|s| s.text.chars())
+        .flat_map(|s| s.text.bytes())
         .collect();
     let mut start = 0usize;
     let mut limit = width;
-    while start < chars.len() {
-        let remaining = chars.len() - start;
+    while start < bytes.len() {
+        let remaining = bytes.len() - start;
         if remaining <= limit {
             row(start, remaining);
             break;
         }
-        let window = &chars[start..start + limit];
+        let window = &bytes[start..start + limit];
         let min_break = if start == 0 {
             line.first_break.max(1)
         } else {
@@ -502,7 +658,7 @@ fn break_line(line: &DocLine, width: usize, mut row: impl FnMut(usize, usize)) {
         };
         let cut = window
             .iter()
-            .rposition(|c| *c == ' ')
+            .rposition(|c| *c == b' ')
             .filter(|&p| p >= min_break)
             .map(|p| p + 1)
             .unwrap_or(limit);
@@ -512,11 +668,16 @@ fn break_line(line: &DocLine, width: usize, mut row: impl FnMut(usize, usize)) {
     }
 }
 
-/// The characters `start..start + len` of `line` with their tones, behind the hanging indent
+/// Bytes of the text of `line`.
+fn line_bytes(line: &DocLine) -> usize {
+    line.line.spans.iter().map(|s| s.text.len()).sum()
+}
+
+/// The bytes `start..start + len` of `line`'s text with their tones, behind the hanging indent
 /// when it is not the first row.
 fn slice_row(line: &DocLine, start: usize, len: usize) -> StyledLine {
     let mut out = StyledLine::new();
-    if start == 0 && len >= line.width {
+    if start == 0 && len >= line_bytes(line) {
         return line.line.clone();
     }
     if start > 0 && line.indent > 0 {
@@ -525,7 +686,7 @@ fn slice_row(line: &DocLine, start: usize, len: usize) -> StyledLine {
     let end = start + len;
     let mut offset = 0usize;
     for span in &line.line.spans {
-        let count = span.text.chars().count();
+        let count = span.text.len();
         let (span_start, span_end) = (offset, offset + count);
         offset = span_end;
         if span_end <= start {
@@ -536,7 +697,7 @@ fn slice_row(line: &DocLine, start: usize, len: usize) -> StyledLine {
         }
         let from = start.saturating_sub(span_start);
         let to = end.min(span_end) - span_start;
-        let text: String = span.text.chars().skip(from).take(to - from).collect();
+        let text = span.text.get(from..to).unwrap_or_default();
         if !text.is_empty() {
             out.push(text, span.tone);
         }
@@ -662,6 +823,148 @@ mod tests {
             .join(" ");
         assert!(all.contains("six"));
         assert!(wrapped.iter().all(|l| l.width() <= 16));
+    }
+
+    /// Every row of `rows` fits `width` cells, and together they hold `text` whole.
+    fn assert_rows_fit(rows: &[StyledLine], width: usize, text: &str) {
+        for row in rows {
+            assert!(
+                row.width() <= width,
+                "{} cells: {:?}",
+                row.width(),
+                row.text()
+            );
+        }
+        let joined: String = rows.iter().map(StyledLine::text).collect();
+        assert_eq!(joined, text);
+    }
+
+    #[test]
+    fn widths_are_terminal_cells() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("計算"), 4);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(width("🚀x"), 3);
+        assert_eq!(width("👩\u{200d}💻"), 2);
+        assert_eq!(width("🇯🇵"), 2);
+        assert_eq!(
+            StyledLine::new()
+                .with("名前", Tone::Key)
+                .with(": a", Tone::Normal)
+                .width(),
+            7
+        );
+    }
+
+    #[test]
+    fn a_cjk_line_wraps_to_rows_of_at_most_the_width() {
+        let text = "計算クラスターの状態を表示します".repeat(8);
+        let mut doc = Doc::new();
+        doc.push(StyledLine::plain(text.clone(), Tone::Normal), 0);
+        let rows = doc.wrapped(40);
+        assert_rows_fit(&rows, 40, &text);
+        // 128 wide characters, 20 to a row of 40 cells.
+        assert_eq!(rows.len(), 7);
+        assert!(rows[..6].iter().all(|r| r.width() == 40));
+        // An odd width: a wide character never straddles the break.
+        let rows = doc.wrapped(41);
+        assert_rows_fit(&rows, 41, &text);
+        assert!(rows[..rows.len() - 1].iter().all(|r| r.width() == 40));
+        // With a hanging indent, mixed with ASCII words and tones.
+        let mut doc = Doc::new();
+        doc.push(
+            StyledLine::new().with("説明  ", Tone::Key).with(
+                "ジョブ job-1 は 失敗しました 理由 OutOfMemory ".repeat(6),
+                Tone::Failed,
+            ),
+            6,
+        );
+        let rows = doc.wrapped(40);
+        assert!(rows.len() > 3);
+        for row in &rows {
+            assert!(row.width() <= 40, "{:?}", row.text());
+        }
+        assert!(rows[1..].iter().all(|r| r.text().starts_with("      ")));
+        assert!(
+            rows[1..]
+                .iter()
+                .all(|r| r.spans.iter().any(|s| s.tone == Tone::Failed))
+        );
+    }
+
+    #[test]
+    fn a_wide_character_at_the_break_goes_to_the_next_row() {
+        let text = format!("{}🚀{}", "a".repeat(39), "b".repeat(5));
+        let mut doc = Doc::new();
+        doc.push(StyledLine::plain(text.clone(), Tone::Normal), 0);
+        let rows = doc.wrapped(40);
+        assert_eq!(
+            texts(&rows),
+            vec!["a".repeat(39), format!("🚀{}", "b".repeat(5))]
+        );
+        assert_rows_fit(&rows, 40, &text);
+        let text = format!("{}漢字", "a".repeat(39));
+        let mut doc = Doc::new();
+        doc.push(StyledLine::plain(text, Tone::Normal), 0);
+        assert_eq!(texts(&doc.wrapped(40)), vec!["a".repeat(39), "漢字".into()]);
+    }
+
+    #[test]
+    fn combining_marks_and_joined_emoji_stay_with_their_base() {
+        // 40 cells of "é" written as e + U+0301: the marks stay on the row of their letter.
+        let text = "e\u{301}".repeat(45);
+        let mut doc = Doc::new();
+        doc.push(StyledLine::plain(text.clone(), Tone::Normal), 0);
+        let rows = doc.wrapped(40);
+        assert_eq!(
+            texts(&rows),
+            vec!["e\u{301}".repeat(40), "e\u{301}".repeat(5)]
+        );
+        assert_rows_fit(&rows, 40, &text);
+        // A joined emoji is one cluster of two cells, never split.
+        let text = format!("{}👩\u{200d}💻", "x".repeat(39));
+        let mut doc = Doc::new();
+        doc.push(StyledLine::plain(text.clone(), Tone::Normal), 0);
+        let rows = doc.wrapped(40);
+        assert_eq!(texts(&rows), vec!["x".repeat(39), "👩\u{200d}💻".into()]);
+        // Cutting keeps a mark with its base too.
+        assert_eq!(truncate("ae\u{301}bcd", 3, "…"), "ae\u{301}…");
+    }
+
+    #[test]
+    fn wide_text_is_cut_by_cells() {
+        assert_eq!(truncate("計算クラスター", 7, "…"), "計算ク…");
+        // No room for a whole wide character: one cell short, never half a character.
+        assert_eq!(truncate("計算クラスター", 8, "…"), "計算ク…");
+        assert_eq!(truncate("計算", 4, "…"), "計算");
+        assert_eq!(truncate("計算クラスター", 8, "..."), "計算...");
+        assert!(width(&truncate("🚀🚀🚀🚀", 6, "…")) <= 6);
+    }
+
+    #[test]
+    fn control_markers_and_tabs_count_cells_next_to_wide_text() {
+        assert_eq!(display_lines("漢\tx"), vec!["漢      x"]);
+        assert_eq!(one_line("漢\tx"), "漢      x");
+        let mut doc = Doc::new();
+        doc.push(
+            StyledLine::plain(
+                format!("{}\x1b[0m{}", "漢".repeat(18), "字".repeat(10)),
+                Tone::Normal,
+            ),
+            0,
+        );
+        let rows = doc.wrapped(40);
+        assert!(rows.iter().all(|r| r.width() <= 40));
+        assert!(rows.iter().any(|r| {
+            r.spans
+                .iter()
+                .any(|s| s.text == "^[" && s.tone == Tone::Muted)
+        }));
+        let joined: String = rows.iter().map(StyledLine::text).collect();
+        assert_eq!(
+            joined,
+            format!("{}^[[0m{}", "漢".repeat(18), "字".repeat(10))
+        );
     }
 
     #[test]

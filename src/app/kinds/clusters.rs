@@ -299,7 +299,7 @@ impl Kind for Clusters {
         let Item::Compute(c) = item else {
             return measure_cell(self, item, column);
         };
-        let plain = |text: &str| is_plain(text).then(|| text.chars().count());
+        let plain = |text: &str| is_plain(text).then(|| crate::app::text::width(text));
         let p = props(c);
         let width = match (column, p) {
             // Names and sizes by their length, without reading their bytes (that is 20,000
