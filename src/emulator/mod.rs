@@ -420,10 +420,19 @@ async fn bind(
             .ok()
             .and_then(|p| p.trim().parse::<u16>().ok())
             .filter(|p| *p != 0)
-        && let Ok(listener) =
-            tokio::net::TcpListener::bind(SocketAddr::new(config.bind, previous)).await
     {
-        return Ok(listener);
+        // The previous emulator may be dying right now (its socket closes with its last
+        // process): try its port for up to a second before taking any port, since clients
+        // follow a restart only on the same URL.
+        for attempt in 0..20 {
+            match tokio::net::TcpListener::bind(SocketAddr::new(config.bind, previous)).await {
+                Ok(listener) => return Ok(listener),
+                Err(_) if attempt < 19 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                }
+                Err(e) => tracing::info!("port {previous} of the last run is taken ({e})"),
+            }
+        }
     }
     let addr = SocketAddr::new(config.bind, config.port);
     tokio::net::TcpListener::bind(addr)
