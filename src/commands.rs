@@ -8,7 +8,7 @@
 //! and never reports success for a target the user did not ask for.
 
 use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};
-use crate::app::{TabId, views};
+use crate::app::{TabId, text, views};
 use crate::azure::AmlClient;
 use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::models::{ComputeResource, ComputeType, redact_json};
@@ -103,12 +103,14 @@ pub fn compute_rows(computes: &[ComputeResource]) -> Vec<[String; 4]> {
 
 /// Left-aligned columns separated by two spaces; control characters from the service are dropped.
 pub fn render_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).collect() };
+    // One line per row: newlines, tabs and other controls show as markers (never deleted,
+    // never sent raw), and columns are padded by display width (wide characters count two).
+    let clean = |s: &str| -> String { text::one_line(s).into_owned() };
     let rows: Vec<[String; N]> = rows.iter().map(|r| r.clone().map(|c| clean(&c))).collect();
-    let mut widths = header.map(|h| h.chars().count());
+    let mut widths = header.map(text::width);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(text::width(cell));
         }
     }
     let mut out = String::new();
@@ -118,7 +120,7 @@ pub fn render_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> 
             if i + 1 == N {
                 text.push_str(cell);
             } else {
-                text.push_str(&format!("{cell:<w$}  "));
+                text.push_str(&crate::app::text::padded(cell, *w, 2));
             }
         }
         out.push_str(text.trim_end());
@@ -480,8 +482,9 @@ async fn doctor_checks(
 mod tests {
     use super::*;
 
+    /// Issue 7: controls are shown as markers (an ESC reads `^[`), never deleted or sent raw.
     #[test]
-    fn table_aligns_and_strips_control_characters() {
+    fn table_aligns_and_shows_control_characters() {
         let rows = vec![
             ["a".to_string(), "ComputeInstance".to_string()],
             ["long-name\u{1b}[2J".to_string(), "X".to_string()],
@@ -489,7 +492,7 @@ mod tests {
         let text = render_table(["NAME", "TYPE"], &rows);
         assert_eq!(
             text,
-            "NAME          TYPE\na             ComputeInstance\nlong-name[2J  X\n"
+            "NAME            TYPE\na               ComputeInstance\nlong-name^[[2J  X\n"
         );
     }
 

@@ -990,3 +990,50 @@ async fn show_keeps_the_lines_of_a_description_and_never_prints_controls() {
     );
     assert!(lines[first + 2].contains("^[[31mred"), "{stdout}");
 }
+
+/// The headless table pads by display width (a wide name keeps the next columns aligned) and
+/// shows a control character in a cell as a marker instead of deleting it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_table_pads_by_display_width_and_shows_controls() {
+    let home = tempfile::tempdir().unwrap();
+    let server = ScriptServer::start().await;
+    let items = [
+        compute(
+            "gpu-集群",
+            "AmlCompute",
+            r#","properties":{"vmSize":"STANDARD_NC6","allocationState":"Steady"}"#,
+        ),
+        compute(
+            "cpu-cluster",
+            "AmlCompute",
+            r#","properties":{"vmSize":"A\u001bB","allocationState":"Steady"}"#,
+        ),
+    ];
+    server.on(
+        "GET",
+        &format!("{WS}/computes"),
+        vec![reply(
+            200,
+            &format!(r#"{{"value":[{},{}]}}"#, items[0], items[1]),
+        )],
+    );
+    let mut cmd = amlc(home.path());
+    cmd.args(["computes", "list"]);
+    point_at(&mut cmd, &server);
+    let out = run(cmd).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("A^[B"), "the ESC is shown: {stdout}");
+    // TYPE starts at the same screen column on every line: `gpu-集群` is 8 columns wide.
+    let type_column = |line: &str| {
+        let at = line.find("AmlCompute").or_else(|| line.find("TYPE"))?;
+        Some(amlc::app::text::width(&line[..at]))
+    };
+    let columns: Vec<Option<usize>> = stdout.lines().map(type_column).collect();
+    assert_eq!(columns.len(), 3, "{stdout}");
+    assert!(
+        columns.iter().all(|c| c.is_some() && *c == columns[0]),
+        "{columns:?}\n{stdout}"
+    );
+}

@@ -270,6 +270,18 @@ fn tab_spaces(col: usize, base: usize) -> usize {
     TAB_WIDTH - relative % TAB_WIDTH
 }
 
+/// `text` on one line (as [`one_line`]) followed by spaces up to `width` display columns and
+/// then `gap` more: a cell of an aligned table, padded by what the terminal shows (a wide
+/// character counts two), not by characters.
+pub fn padded(text: &str, width: usize, gap: usize) -> String {
+    let shown = one_line(text);
+    let pad = width.saturating_sub(self::width(&shown)) + gap;
+    let mut out = String::with_capacity(shown.len() + pad);
+    out.push_str(&shown);
+    out.extend(std::iter::repeat_n(' ', pad));
+    out
+}
+
 /// `text` on one line, safe for a terminal: tabs expanded (stops from the start of `text`) and
 /// every control character, newlines included, shown as a marker (`a\nb` reads `a^Jb`). Borrows
 /// when there is nothing to change. For table cells and other one-line places.

@@ -11,7 +11,7 @@ use super::command::COMMANDS;
 use super::format;
 use super::keys::{Action, KeyMap};
 use super::kinds::{self, DetailCtx, DetailRow, Section};
-use super::text::{Doc, Layout, StyledLine, Tone, one_line};
+use super::text::{self, Doc, Layout, StyledLine, Tone, one_line};
 use super::{App, TabId, View};
 use serde_json::Value;
 
@@ -30,7 +30,7 @@ pub fn section_doc(sections: &[Section]) -> Doc {
             .rows
             .iter()
             .filter_map(|r| match r {
-                DetailRow::Field { key, .. } => Some(one_line(key).chars().count()),
+                DetailRow::Field { key, .. } => Some(text::width(&one_line(key))),
                 _ => None,
             })
             .max()
@@ -39,8 +39,8 @@ pub fn section_doc(sections: &[Section]) -> Doc {
         for row in &section.rows {
             match row {
                 DetailRow::Field { key, value, tone } => {
-                    let padded = format!("  {:<key_width$}  ", one_line(key));
-                    let indent = padded.chars().count();
+                    let padded = format!("  {}", text::padded(key, key_width, 2));
+                    let indent = text::width(&padded);
                     let line = StyledLine::new()
                         .with(padded, Tone::Key)
                         .with(value.clone(), *tone);
@@ -51,21 +51,21 @@ pub fn section_doc(sections: &[Section]) -> Doc {
                 }
                 DetailRow::Table { header, rows } => {
                     let columns = header.len();
-                    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+                    let mut widths: Vec<usize> = header.iter().map(|h| text::width(h)).collect();
                     for row in rows {
-                        for (i, (text, _)) in row.iter().enumerate().take(columns) {
-                            widths[i] = widths[i].max(one_line(text).chars().count());
+                        for (i, (cell, _)) in row.iter().enumerate().take(columns) {
+                            widths[i] = widths[i].max(text::width(&one_line(cell)));
                         }
                     }
                     let mut head = StyledLine::plain("  ", Tone::Normal);
                     for (i, h) in header.iter().enumerate() {
-                        head.push(format!("{h:<w$}  ", w = widths[i]), Tone::Key);
+                        head.push(text::padded(h, widths[i], 2), Tone::Key);
                     }
                     doc.push_unwrapped(head);
                     for row in rows {
                         let mut line = StyledLine::plain("  ", Tone::Normal);
-                        for (i, (text, tone)) in row.iter().enumerate().take(columns) {
-                            line.push(format!("{:<w$}  ", one_line(text), w = widths[i]), *tone);
+                        for (i, (cell, tone)) in row.iter().enumerate().take(columns) {
+                            line.push(text::padded(cell, widths[i], 2), *tone);
                         }
                         doc.push_unwrapped(line);
                     }
@@ -522,6 +522,39 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tables in a detail are padded by display width: a wide cell keeps the next column
+    /// aligned under its header.
+    #[test]
+    fn detail_tables_align_wide_cells() {
+        let section = Section {
+            title: "Nodes".into(),
+            rows: vec![DetailRow::Table {
+                header: vec!["NODE".into(), "STATE".into()],
+                rows: vec![
+                    vec![
+                        ("节点-1".into(), Tone::Normal),
+                        ("idle".into(), Tone::Normal),
+                    ],
+                    vec![
+                        ("node-22".into(), Tone::Normal),
+                        ("running".into(), Tone::Normal),
+                    ],
+                ],
+            }],
+        };
+        let lines: Vec<String> = section_doc(&[section])
+            .wrapped(80)
+            .iter()
+            .map(|l| l.text())
+            .collect();
+        let column = |needle: &str| {
+            let line = lines.iter().find(|l| l.contains(needle)).unwrap();
+            text::width(&line[..line.find(needle).unwrap()])
+        };
+        assert_eq!(column("idle"), column("STATE"), "{lines:#?}");
+        assert_eq!(column("running"), column("STATE"), "{lines:#?}");
+    }
 
     #[test]
     fn json_is_highlighted() {
