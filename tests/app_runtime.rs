@@ -5,15 +5,15 @@
 
 mod ui_common;
 
+mod emulator_common;
+
 use amlc::app::command::ContextChange;
 use amlc::app::runtime::{Runtime, check_workspace};
 use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, TabId};
+use amlc::azure::AmlClient;
 use amlc::azure::error::ErrorKind;
-use amlc::azure::http::{Pipeline, PipelineOptions, RetryPolicy, StaticBearer};
-use amlc::azure::{AmlClient, Cloud, WorkspaceContext};
 use amlc::emulator::{self, EmulatorConfig, EmulatorHandle, FaultSpec};
 use crossterm::event::KeyCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ui_common::*;
 
@@ -29,25 +29,7 @@ async fn start(dir: &std::path::Path, faults: Option<&str>) -> EmulatorHandle {
 }
 
 fn client(handle: &EmulatorHandle, workspace: &str) -> AmlClient {
-    let options = PipelineOptions {
-        timeout: Duration::from_secs(10),
-        retry: RetryPolicy {
-            max_attempts: 8,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-            max_retry_after: Duration::from_millis(200),
-        },
-        ..PipelineOptions::default()
-    };
-    let pipeline =
-        Pipeline::new(Some(Arc::new(StaticBearer::new(handle.token()))), options).unwrap();
-    let ctx = WorkspaceContext::new(
-        Cloud::Custom(handle.url().clone()),
-        emulator::DEMO_SUBSCRIPTION,
-        emulator::DEMO_RESOURCE_GROUP,
-        workspace,
-    );
-    AmlClient::new(ctx, pipeline)
+    emulator_common::client_for(handle, workspace)
 }
 
 fn azure_context() -> ContextInfo {

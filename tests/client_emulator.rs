@@ -1,9 +1,11 @@
 //! The typed client against the emulator over real HTTP on loopback: every operation, the
 //! lifecycles the UI relies on, and the client finishing its work with faults injected.
 
+mod emulator_common;
+
+use amlc::azure::AmlClient;
 use amlc::azure::computes::UnderlyingResourceAction;
 use amlc::azure::error::AzureError;
-use amlc::azure::http::{Pipeline, PipelineOptions, RetryPolicy, StaticBearer};
 use amlc::azure::jobs::JobListOptions;
 use amlc::azure::logs::LogRead;
 use amlc::azure::lro::WaitOptions;
@@ -11,9 +13,7 @@ use amlc::azure::models::{
     AmlComputeProperties, CommandJobRequest, Compute, ComputeProperties, ComputeResource,
     ComputeSecrets, ComputeType, ScaleSettings,
 };
-use amlc::azure::{AmlClient, Cloud, WorkspaceContext};
 use amlc::emulator::{self, EmulatorConfig, EmulatorHandle, FaultSpec};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SPEED: f64 = 40.0;
@@ -30,25 +30,7 @@ async fn start(dir: &std::path::Path, faults: Option<&str>) -> EmulatorHandle {
 }
 
 fn client(handle: &EmulatorHandle) -> AmlClient {
-    let options = PipelineOptions {
-        timeout: Duration::from_secs(10),
-        retry: RetryPolicy {
-            max_attempts: 8,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-            max_retry_after: Duration::from_millis(200),
-        },
-        ..PipelineOptions::default()
-    };
-    let pipeline =
-        Pipeline::new(Some(Arc::new(StaticBearer::new(handle.token()))), options).unwrap();
-    let ctx = WorkspaceContext::new(
-        Cloud::Custom(handle.url().clone()),
-        emulator::DEMO_SUBSCRIPTION,
-        emulator::DEMO_RESOURCE_GROUP,
-        emulator::DEMO_WORKSPACE,
-    );
-    AmlClient::new(ctx, pipeline)
+    emulator_common::client_for(handle, emulator::DEMO_WORKSPACE)
 }
 
 fn wait() -> WaitOptions {

@@ -120,13 +120,7 @@ fn multi_line_command_with_tabs() {
     );
     job.properties.description = Some("line1\nline2".into());
     let effects = app.update(ch('r'));
-    let id = effects
-        .iter()
-        .find_map(|e| match e {
-            amlc::app::Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
-            _ => None,
-        })
-        .expect("r refreshes the jobs");
+    let id = fetch_of(&effects, &SourceKey::Jobs).expect("r refreshes the jobs");
     app.update(jobs_loaded(id, Ok(jobs)));
     app.toast = None;
     app.update(ch('j'));
@@ -246,13 +240,7 @@ fn stale_tab_keeps_rows() {
     let mut app = app(W, H);
     app.set_clock(NOW_MS + 45_000, 46_000);
     let effects = app.update(Msg::Tick);
-    let id = effects
-        .iter()
-        .find_map(|e| match e {
-            amlc::app::Effect::Fetch(id, SourceKey::Computes) => Some(*id),
-            _ => None,
-        })
-        .expect("a refresh is due");
+    let id = fetch_of(&effects, &SourceKey::Computes).expect("a refresh is due");
     app.update(computes_loaded(
         id,
         Err(api_error(
@@ -271,13 +259,7 @@ fn error_history_view() {
     let mut app = app(W, H);
     // Jobs refresh every 30 s in the background; going to the Jobs tab makes them due now.
     app.set_clock(NOW_MS + 10_000, 11_000);
-    let id = app
-        .update(ch('5'))
-        .iter()
-        .find_map(|e| match e {
-            amlc::app::Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
-            _ => None,
-        })
+    let id = fetch_of(&app.update(ch('5')), &SourceKey::Jobs)
         .expect("showing the Jobs tab refreshes data older than the visible cadence");
     app.update(jobs_loaded(
         id,
@@ -528,14 +510,7 @@ fn columns_keep_their_width_while_scrolling() {
     }
     let mut app = app(120, 16);
     app.update(ch('2'));
-    let id = app
-        .update(ch('r'))
-        .into_iter()
-        .find_map(|e| match e {
-            amlc::app::Effect::Fetch(id, amlc::app::SourceKey::Computes) => Some(id),
-            _ => None,
-        })
-        .unwrap();
+    let id = fetch_of(&app.update(ch('r')), &SourceKey::Computes).unwrap();
     app.update(computes_loaded(id, Ok(computes)));
     app.toast = None;
     let header = |app: &amlc::app::App| screen(app).lines().nth(2).unwrap_or_default().to_owned();
@@ -614,14 +589,7 @@ fn a_wide_name_is_cut_with_an_ellipsis_at_the_column_width() {
     raw["name"] = name.clone().into();
     computes.push(amlc::azure::models::ComputeResource::from_value(raw));
     let mut app = app(100, 12);
-    let id = app
-        .update(ch('r'))
-        .into_iter()
-        .find_map(|e| match e {
-            amlc::app::Effect::Fetch(id, amlc::app::SourceKey::Computes) => Some(id),
-            _ => None,
-        })
-        .unwrap();
+    let id = fetch_of(&app.update(ch('r')), &SourceKey::Computes).unwrap();
     app.update(computes_loaded(id, Ok(computes)));
     app.toast = None;
     let terminal = render(&app);
@@ -683,14 +651,7 @@ fn a_wide_description_wraps_without_losing_characters() {
     raw["properties"]["description"] = description.clone().into();
     *instance = amlc::azure::models::ComputeResource::from_value(raw);
     let mut app = app(60, 60);
-    let id = app
-        .update(ch('r'))
-        .into_iter()
-        .find_map(|e| match e {
-            amlc::app::Effect::Fetch(id, amlc::app::SourceKey::Computes) => Some(id),
-            _ => None,
-        })
-        .unwrap();
+    let id = fetch_of(&app.update(ch('r')), &SourceKey::Computes).unwrap();
     app.update(computes_loaded(id, Ok(computes)));
     app.toast = None;
     app.update(ch('j'));

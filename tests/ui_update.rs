@@ -32,17 +32,11 @@ fn selected(app: &App) -> String {
 }
 
 fn computes_fetch(effects: &[Effect]) -> Option<RequestId> {
-    effects.iter().find_map(|e| match e {
-        Effect::Fetch(id, SourceKey::Computes) => Some(*id),
-        _ => None,
-    })
+    fetch_of(effects, &SourceKey::Computes)
 }
 
 fn jobs_fetch(effects: &[Effect]) -> Option<RequestId> {
-    effects.iter().find_map(|e| match e {
-        Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
-        _ => None,
-    })
+    fetch_of(effects, &SourceKey::Jobs)
 }
 
 #[test]
@@ -922,13 +916,7 @@ fn run_history_gives_jobs_their_durations_and_errors() {
         "{again:?}"
     );
     // A refreshed job list keeps what run history said.
-    let id = app
-        .update(ch('r'))
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
-            _ => None,
-        })
+    let id = fetch_of(&app.update(ch('r')), &SourceKey::Jobs)
         .or(app.scope(TabId::Jobs).in_flight)
         .expect("the jobs are being refreshed");
     app.update(jobs_loaded(id, Ok(jobs())));
@@ -1003,14 +991,7 @@ fn scrolling_keeps_run_history_requests_within_the_limit_and_their_answers() {
             amlc::azure::models::Job::from_value(raw)
         })
         .collect();
-    let id = app
-        .update(ch('r'))
-        .into_iter()
-        .find_map(|e| match e {
-            Effect::Fetch(id, SourceKey::Jobs) => Some(id),
-            _ => None,
-        })
-        .expect("r refreshes the jobs");
+    let id = fetch_of(&app.update(ch('r')), &SourceKey::Jobs).expect("r refreshes the jobs");
     out.extend(run_details_fetches(&app.update(jobs_loaded(id, Ok(many)))));
     for _ in 0..20 {
         out.extend(run_details_fetches(&app.update(press(KeyCode::PageDown))));

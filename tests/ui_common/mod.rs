@@ -65,23 +65,20 @@ pub fn app(width: u16, height: u16) -> App {
     app_with(AppOptions::default(), width, height)
 }
 
+/// The request id of the fetch of `key` among `effects`, if one was started.
+pub fn fetch_of(effects: &[Effect], key: &SourceKey) -> Option<RequestId> {
+    effects.iter().find_map(|e| match e {
+        Effect::Fetch(id, k) if k == key => Some(*id),
+        _ => None,
+    })
+}
+
 /// The compute and job request ids among `effects`.
 pub fn fetch_ids(effects: &[Effect]) -> (RequestId, RequestId) {
-    let computes = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch(id, SourceKey::Computes) => Some(*id),
-            _ => None,
-        })
-        .expect("a compute fetch");
-    let jobs = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Fetch(id, SourceKey::Jobs) => Some(*id),
-            _ => None,
-        })
-        .expect("a job fetch");
-    (computes, jobs)
+    (
+        fetch_of(effects, &SourceKey::Computes).expect("a compute fetch"),
+        fetch_of(effects, &SourceKey::Jobs).expect("a job fetch"),
+    )
 }
 
 pub fn press(code: KeyCode) -> Msg {
