@@ -5,6 +5,7 @@
 //! separate server that shares only the wire types of `azure::models`. Nothing under `azure/`
 //! knows about terminals.
 
+pub mod actions;
 pub mod app;
 pub mod azure;
 pub mod cli;

@@ -207,7 +207,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                             conn_tx.clone(),
                         );
                     }
-                    Effect::Quit | Effect::Fetch(..) => {}
+                    Effect::Quit | Effect::Fetch(..) | Effect::Act { .. } => {}
                 }
             }
             if app.should_quit() {

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod format;
 pub mod keys;
 pub mod kinds;
+pub mod operations;
 pub mod runtime;
 pub mod text;
 pub mod views;
@@ -264,6 +265,8 @@ pub struct App {
     pub toast: Option<Toast>,
     /// The HTTP pipeline's counters (its `events` are moved to the error history).
     pub http: HttpActivity,
+    /// Operations the user started, active and recent.
+    pub operations: operations::Operations,
     retry_note: RetryNote,
     /// The text view on top, built and wrapped once (see `views`).
     text: views::TextCache,
@@ -303,6 +306,7 @@ impl App {
             errors: VecDeque::new(),
             toast: None,
             http: HttpActivity::default(),
+            operations: operations::Operations::default(),
             retry_note: RetryNote::default(),
             text: views::TextCache::default(),
             retired: Vec::new(),
@@ -580,6 +584,7 @@ impl App {
             Msg::Loaded { id, key, result } => self.on_loaded(id, key, result),
             Msg::Http(activity) => self.on_http(activity),
             Msg::Copied { label, outcome } => self.copied(&label, &outcome),
+            Msg::Op { op, event } => self.on_op(op, event),
         }
         self.schedule(&mut effects);
         self.sync_text();

@@ -4,7 +4,9 @@
 
 use super::clipboard::Outcome;
 use super::command::ContextChange;
+use super::operations::{OpEvent, OpId};
 use super::sources::{AppError, SourceData, SourceKey};
+use crate::actions::ActionRequest;
 use crate::azure::http::RetryEvent;
 use crossterm::event::{KeyEvent, MouseEvent};
 
@@ -53,6 +55,11 @@ pub enum Msg {
         label: String,
         outcome: Outcome,
     },
+    /// News of an operation started by `Effect::Act` (accepted, progress, end).
+    Op {
+        op: OpId,
+        event: OpEvent,
+    },
 }
 
 /// The HTTP pipeline's counters and its retries since the last report.
@@ -81,5 +88,11 @@ pub enum Effect {
     },
     /// Connect again with a changed context; answered by `Connected` or `ConnectFailed`.
     Reconnect(ContextChange),
+    /// Send an action (already confirmed) and follow it to its end; answered by `Msg::Op`
+    /// events carrying `op`.
+    Act {
+        op: OpId,
+        request: ActionRequest,
+    },
     Quit,
 }

@@ -8,14 +8,19 @@
 
 use super::JOB_LIST_LIMIT;
 use super::msg::{Effect, HttpActivity, Msg};
+use super::operations::{OpEvent, OpId, OpResult};
 use super::sources::{AppError, SourceData, SourceKey};
+use crate::actions::{ActionRequest, Sent};
 use crate::azure::AmlClient;
 use crate::azure::http::{PipelineStats, RetryEvent};
 use crate::azure::jobs::JobListOptions;
+use crate::azure::lro::{ProgressFn, WaitOptions};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 /// Where the data comes from (the Azure ML client; tests use a fake).
 pub trait DataSource: Clone + Send + Sync + 'static {
@@ -25,6 +30,23 @@ pub trait DataSource: Clone + Send + Sync + 'static {
     fn stats(&self) -> PipelineStats;
     /// Retries numbered above `seq`.
     fn retry_events_since(&self, seq: u64) -> Vec<RetryEvent>;
+    /// Sends an action and follows it to its end, reporting each step to `tx` as
+    /// `Msg::Op { op, .. }` (accepted, progress, ended); stops following when `cancel` fires.
+    fn act(
+        &self,
+        op: OpId,
+        request: ActionRequest,
+        tx: UnboundedSender<Msg>,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (request, cancel);
+        async move {
+            let _ = tx.send(Msg::Op {
+                op,
+                event: OpEvent::Ended(Box::new(Err(AppError::not_connected()))),
+            });
+        }
+    }
 }
 
 impl DataSource for AmlClient {
@@ -53,7 +75,62 @@ impl DataSource for AmlClient {
     fn retry_events_since(&self, seq: u64) -> Vec<RetryEvent> {
         self.pipeline().retry_events_since(seq)
     }
+
+    async fn act(
+        &self,
+        op: OpId,
+        request: ActionRequest,
+        tx: UnboundedSender<Msg>,
+        cancel: CancellationToken,
+    ) {
+        let report = |event: OpEvent| {
+            let _ = tx.send(Msg::Op { op, event });
+        };
+        let end = match crate::actions::send(self, &request).await {
+            Err(e) => Err(AppError::from(&e)),
+            Ok(Sent::Done(resource)) => Ok(OpResult {
+                resource,
+                keys: None,
+            }),
+            Ok(Sent::Keys(keys)) => Ok(OpResult {
+                resource: None,
+                keys: Some(keys),
+            }),
+            Ok(Sent::Operation(operation)) => {
+                report(OpEvent::Accepted {
+                    status: operation.status().to_string(),
+                });
+                let progress_tx = tx.clone();
+                let progress: ProgressFn = Arc::new(move |p| {
+                    let _ = progress_tx.send(Msg::Op {
+                        op,
+                        event: OpEvent::Progress {
+                            status: p.status.clone(),
+                            polls: p.polls,
+                        },
+                    });
+                });
+                let options = WaitOptions {
+                    cancel,
+                    progress: Some(progress),
+                    default_interval: OP_POLL_DEFAULT,
+                    ..WaitOptions::default()
+                };
+                match operation.wait(&options).await {
+                    Ok(resource) => Ok(OpResult {
+                        resource,
+                        keys: None,
+                    }),
+                    Err(e) => Err(AppError::from(&e)),
+                }
+            }
+        };
+        report(OpEvent::Ended(Box::new(end)));
+    }
 }
+
+/// How often an operation is polled when the service sends no `Retry-After`.
+const OP_POLL_DEFAULT: Duration = Duration::from_secs(2);
 
 /// One GET of the client's workspace, before a switch replaces the working view: a typo in
 /// `:ws NAME` is refused with the reason, and the current workspace stays.
@@ -80,6 +157,8 @@ pub struct Runtime<S: DataSource> {
     tasks: JoinSet<()>,
     /// The last retry event reported (of the current source).
     last_event: u64,
+    /// Stops following operations (at exit; they go on in Azure).
+    cancel: CancellationToken,
 }
 
 impl<S: DataSource> Runtime<S> {
@@ -91,6 +170,7 @@ impl<S: DataSource> Runtime<S> {
             timeout,
             tasks: JoinSet::new(),
             last_event: 0,
+            cancel: CancellationToken::new(),
         }
     }
 
@@ -135,8 +215,13 @@ impl<S: DataSource> Runtime<S> {
     /// the caller to handle. Without a source, a fetch is answered at once with an error.
     pub fn execute(&mut self, effect: Effect) -> Option<Effect> {
         while self.tasks.try_join_next().is_some() {}
-        let Effect::Fetch(id, key) = effect else {
-            return Some(effect);
+        let (id, key) = match effect {
+            Effect::Fetch(id, key) => (id, key),
+            Effect::Act { op, request } => {
+                self.act(op, request);
+                return None;
+            }
+            other => return Some(other),
         };
         let tx = self.tx.clone();
         let Some(source) = self.source.clone() else {
@@ -158,8 +243,25 @@ impl<S: DataSource> Runtime<S> {
         None
     }
 
+    /// Sends an action and follows it on its own task (no overall timeout: operations take
+    /// minutes; the wait has its own deadline). Without a source it ends at once, failed.
+    fn act(&mut self, op: OpId, request: ActionRequest) {
+        let tx = self.tx.clone();
+        let Some(source) = self.source.clone() else {
+            let _ = tx.send(Msg::Op {
+                op,
+                event: OpEvent::Ended(Box::new(Err(AppError::not_connected()))),
+            });
+            return;
+        };
+        let cancel = self.cancel.clone();
+        self.tasks
+            .spawn(async move { source.act(op, request, tx, cancel).await });
+    }
+
     /// Stops every running request (at exit).
     pub fn shutdown(&mut self) {
+        self.cancel.cancel();
         self.tasks.abort_all();
     }
 }

@@ -223,19 +223,30 @@ impl AmlClient {
     /// Preview `POST {C}/updateIdleShutdownSetting` with an ISO-8601 duration (15 min … 3 days).
     /// A service that does not offer the operation at this api-version gets a clear message.
     pub async fn update_idle_shutdown(&self, name: &str, idle: &str) -> Result<()> {
-        let seconds = iso_duration_secs(idle).ok_or_else(|| {
-            AzureError::Invalid(format!(
-                "idle time {idle:?} is not an ISO-8601 duration such as PT30M"
-            ))
-        })?;
-        if !(15 * 60..=3 * 24 * 3600).contains(&seconds) {
-            return Err(AzureError::Invalid(format!(
-                "idle time before shutdown must be between 15 minutes and 3 days (got {idle})"
-            )));
+        self.set_idle_shutdown(name, Some(idle)).await
+    }
+
+    /// Sets (`Some`, an ISO-8601 duration of 15 min … 3 days) or clears (`None`: the body
+    /// carries `"idleTimeBeforeShutdown": null`) an instance's idle shutdown.
+    pub async fn set_idle_shutdown(&self, name: &str, idle: Option<&str>) -> Result<()> {
+        if let Some(idle) = idle {
+            let seconds = iso_duration_secs(idle).ok_or_else(|| {
+                AzureError::Invalid(format!(
+                    "idle time {idle:?} is not an ISO-8601 duration such as PT30M"
+                ))
+            })?;
+            if !(15 * 60..=3 * 24 * 3600).contains(&seconds) {
+                return Err(AzureError::Invalid(format!(
+                    "idle time before shutdown must be between 15 minutes and 3 days (got {idle})"
+                )));
+            }
         }
         let url = self.ws_url(&["computes", name, "updateIdleShutdownSetting"], &[])?;
-        let body = serde_json::to_value(IdleShutdownSetting::new(idle))
-            .map_err(|e| AzureError::Invalid(e.to_string()))?;
+        let body = match idle {
+            Some(idle) => serde_json::to_value(IdleShutdownSetting::new(idle))
+                .map_err(|e| AzureError::Invalid(e.to_string()))?,
+            None => serde_json::json!({ "idleTimeBeforeShutdown": null }),
+        };
         match self
             .pipeline
             .send(Request::new(Method::POST, url).json(body))
@@ -243,7 +254,7 @@ impl AmlClient {
         {
             Ok(_) => Ok(()),
             Err(AzureError::Api(e))
-                if matches!(e.status, 400 | 404 | 405 | 501)
+                if matches!(e.status, 404 | 405 | 501)
                     && !e.code().eq_ignore_ascii_case("ResourceNotFound") =>
             {
                 Err(AzureError::Unsupported {

@@ -123,6 +123,28 @@ impl AmlClient {
             .await
     }
 
+    /// Archives or restores a job as the Azure ML SDK does: GET the job, set
+    /// `properties.isArchived`, PUT it back whole (every other field unchanged). Returns the
+    /// job as the service answered the PUT.
+    pub async fn set_job_archived(&self, name: &str, archived: bool) -> Result<serde_json::Value> {
+        let url = self.ws_url(&["jobs", name], &[])?;
+        let mut job: serde_json::Value = self.pipeline.send_json(Request::get(url.clone())).await?;
+        let Some(properties) = job
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            return Err(AzureError::Decode {
+                method: "GET".into(),
+                url: url.path().to_string(),
+                message: format!("job {name} has no properties object"),
+            });
+        };
+        properties.insert("isArchived".into(), serde_json::Value::Bool(archived));
+        self.pipeline
+            .send_json(Request::new(Method::PUT, url).json(job))
+            .await
+    }
+
     /// `POST {J}/cancel` (200, or 202 and a `Location` to follow).
     pub async fn cancel_job(&self, name: &str) -> Result<Operation> {
         let url = self.ws_url(&["jobs", name, "cancel"], &[])?;
