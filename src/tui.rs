@@ -16,9 +16,9 @@
 
 use crate::app::Effect;
 use crate::app::clipboard;
-use crate::app::notify::{self, NotifyPolicy};
 use crate::app::command::ContextChange;
 use crate::app::keys::KeyMap;
+use crate::app::notify::{self, NotifyPolicy};
 use crate::app::runtime::Runtime;
 use crate::app::{App, AppError, AppOptions, ContextInfo, Msg, RefreshPolicy, TabId};
 use crate::azure::AmlClient;
@@ -217,10 +217,7 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                         let tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
                         let bytes = notify::sequences(&notification, tmux);
                         let out = terminal.terminal.backend_mut();
-                        if let Err(e) = out
-                            .write_all(bytes.as_bytes())
-                            .and_then(|()| out.flush())
-                        {
+                        if let Err(e) = out.write_all(bytes.as_bytes()).and_then(|()| out.flush()) {
                             tracing::warn!(error = %e, "cannot write a notification");
                         }
                     }

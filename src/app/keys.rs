@@ -537,7 +537,7 @@ pub fn default_bindings() -> Vec<Binding> {
             "operations",
             &[c('o')],
             "operations: active and recent, with their errors in full",
-            Some("ops"),
+            None,
             Contexts::LIST.union(Contexts::DETAIL),
         ),
         binding(

@@ -32,7 +32,9 @@ impl NotifyPolicy {
     pub fn from_config(after_secs: Option<u64>, bell: Option<bool>, desktop: Option<bool>) -> Self {
         let d = NotifyPolicy::default();
         NotifyPolicy {
-            after_ms: after_secs.map(|s| s.saturating_mul(1000)).unwrap_or(d.after_ms),
+            after_ms: after_secs
+                .map(|s| s.saturating_mul(1000))
+                .unwrap_or(d.after_ms),
             bell: bell.unwrap_or(d.bell),
             desktop: desktop.unwrap_or(d.desktop),
         }
@@ -154,7 +156,10 @@ mod tests {
             "\x1b]9;amlc: stop ci-dev: done after 12 s\x07\x1b]777;notify;amlc;stop ci-dev: done after 12 s\x07"
         );
         let wrapped = sequences(&note(true, true), true);
-        assert!(wrapped.starts_with("\x1bPtmux;\x1b\x1b]9;amlc: stop"), "{wrapped:?}");
+        assert!(
+            wrapped.starts_with("\x1bPtmux;\x1b\x1b]9;amlc: stop"),
+            "{wrapped:?}"
+        );
         assert!(wrapped.contains("\x07\x1b\\\x1bPtmux;\x1b\x1b]777;notify;amlc;"));
         assert!(wrapped.ends_with("\x1b\\\x07"), "{wrapped:?}");
     }

@@ -337,6 +337,16 @@ impl App {
                 entry.overlay = Some(overlay);
             }
         }
+        // The list it touches refreshes fast from now on (the scheduler keeps it so).
+        let list = if on_job {
+            SourceKey::Jobs
+        } else {
+            SourceKey::Computes
+        };
+        let cadence = self.cadence(&list);
+        if let Some(source) = self.sources.get_mut(&list) {
+            source.cadence_ms = cadence;
+        }
         self.text_changed();
         self.dirty = true;
         vec![Effect::Act { op, request }]
@@ -529,7 +539,10 @@ impl App {
     /// Starts watching a job until it ends (a notification when it ran long).
     fn watch_job(&mut self, name: &str) {
         let now = self.now_mono_ms;
-        self.operations.watched.entry(name.to_owned()).or_insert(now);
+        self.operations
+            .watched
+            .entry(name.to_owned())
+            .or_insert(now);
     }
 
     /// After every message: a running job whose detail is open is watched; watched jobs that

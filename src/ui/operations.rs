@@ -6,8 +6,9 @@
 
 use super::symbols::Symbols;
 use super::theme::Theme;
+use super::to_line;
 use crate::app::operations::{OpEntry, OpState, elapsed_text};
-use crate::app::text::{self, Tone};
+use crate::app::text::{self, Doc, StyledLine, Tone};
 use crate::app::{App, View};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -131,10 +132,7 @@ fn draw_table(
             Span::styled(marker, theme.accent),
             Span::styled(cell(&entry.request.target, target_w), row_style),
             Span::styled(cell(entry.request.action.label(), action_w), row_style),
-            Span::styled(
-                cell(&status, status_w),
-                theme.tone(status_tone(entry)),
-            ),
+            Span::styled(cell(&status, status_w), theme.tone(status_tone(entry))),
             Span::styled(cell(&elapsed_text(entry.elapsed_ms(now)), 12), theme.muted),
             Span::styled(entry.polls.to_string(), theme.muted),
         ]));
@@ -142,64 +140,67 @@ fn draw_table(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// Width of the key column of the selected operation's fields.
+const KEY_WIDTH: usize = 12;
+
 fn draw_detail(app: &App, theme: &Theme, entry: &OpEntry, frame: &mut Frame, area: Rect) {
-    let field = |key: &str, value: String, tone: Tone| -> Line<'static> {
-        Line::from(vec![
-            Span::styled(format!("{key:<12}"), theme.tone(Tone::Key)),
-            Span::styled(text::one_line(&value).into_owned(), theme.tone(tone)),
-        ])
+    let mut doc = Doc::new();
+    // A field wraps under its value (hanging indent), never cut.
+    let field = |doc: &mut Doc, key: &str, value: &str, tone: Tone| {
+        let line = StyledLine::new()
+            .with(format!("{key:<KEY_WIDTH$}"), Tone::Key)
+            .with(value, tone);
+        doc.push(line, KEY_WIDTH);
     };
+    doc.push(
+        StyledLine::plain(entry.request.describe(), Tone::Heading),
+        0,
+    );
+    field(&mut doc, "status", &entry.status, status_tone(entry));
     let elapsed = elapsed_text(entry.elapsed_ms(app.now_mono_ms));
-    let mut lines = vec![
-        Line::styled(
-            text::one_line(&entry.request.describe()).into_owned(),
-            theme.tone(Tone::Heading),
-        ),
-        field("status", entry.status.clone(), status_tone(entry)),
-        field(
-            if entry.state.is_active() {
-                "running for"
-            } else {
-                "took"
-            },
-            elapsed,
-            Tone::Normal,
-        ),
-        field("polls", entry.polls.to_string(), Tone::Normal),
-    ];
+    let took = if entry.state.is_active() {
+        "running for"
+    } else {
+        "took"
+    };
+    field(&mut doc, took, &elapsed, Tone::Normal);
+    field(&mut doc, "polls", &entry.polls.to_string(), Tone::Normal);
     match &entry.state {
         OpState::Failed(error) => {
-            lines.push(field("error", error.kind.label().to_owned(), Tone::Failed));
-            lines.push(field("cause", error.line.clone(), Tone::Failed));
-            lines.push(field("what to do", error.hint.clone(), Tone::Normal));
+            field(&mut doc, "error", error.kind.label(), Tone::Failed);
+            field(&mut doc, "cause", &error.line, Tone::Failed);
+            field(&mut doc, "what to do", &error.hint, Tone::Normal);
             if let Some(status) = error.status {
-                lines.push(field("HTTP status", status.to_string(), Tone::Normal));
+                field(&mut doc, "HTTP status", &status.to_string(), Tone::Normal);
             }
             if let Some(id) = &error.request_id {
-                lines.push(field("request id", id.clone(), Tone::Normal));
+                field(&mut doc, "request id", id, Tone::Normal);
             }
-            lines.push(Line::styled(
-                "d dismisses it; it stays listed until then",
-                theme.muted,
-            ));
+            doc.push(
+                StyledLine::plain("d dismisses it; it stays listed until then", Tone::Muted),
+                0,
+            );
         }
         OpState::Sending | OpState::Running => {
             if let Some(overlay) = &entry.overlay {
-                lines.push(field(
-                    "row shows",
-                    format!(
-                        "{} until Azure reports a change (it said {})",
-                        overlay.to, overlay.from
-                    ),
-                    Tone::Muted,
-                ));
+                let shows = format!(
+                    "{} until Azure reports a change (it said {})",
+                    overlay.to, overlay.from
+                );
+                field(&mut doc, "row shows", &shows, Tone::Muted);
             }
-            lines.push(Line::styled(
-                "it goes on in Azure if amlc quits",
-                theme.muted,
-            ));
+            doc.push(
+                StyledLine::plain("it goes on in Azure if amlc quits", Tone::Muted),
+                0,
+            );
         }
         OpState::Succeeded => {}
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let lines: Vec<StyledLine> = doc.wrapped(usize::from(area.width).max(KEY_WIDTH + 8));
+    let shown: Vec<Line> = lines
+        .iter()
+        .take(usize::from(area.height))
+        .map(|l| to_line(l, theme))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), area);
 }

@@ -256,7 +256,10 @@ pub fn operations_text(app: &App, sym: &Symbols) -> Option<String> {
         });
     }
     if failed > 0 {
-        parts.push(format!("{failed} failed op{}", if failed == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{failed} failed op{}",
+            if failed == 1 { "" } else { "s" }
+        ));
     }
     (!parts.is_empty()).then(|| parts.join(app.dot()))
 }
