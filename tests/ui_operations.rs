@@ -650,3 +650,22 @@ fn read_only_sends_nothing_and_shows_nothing() {
     assert!(row(&app, "ci-alice").contains("Running"));
     assert_eq!(app.operations.running(), 0);
 }
+
+#[test]
+fn after_a_workspace_switch_the_old_operations_leave_the_new_lists_alone() {
+    let mut app = app(120, 30);
+    app.begin_action(ActionRequest::new(ActionId::Stop, "ci-alice"));
+    assert_eq!(app.source_state(&SourceKey::Computes).cadence_ms, 1_000);
+    let other = amlc::app::ContextInfo {
+        workspace: "other-ws".into(),
+        ..context()
+    };
+    let effects = app.update(Msg::Connected(other));
+    // Same names in another workspace: their rows are the service's, at the normal cadence.
+    answer_computes(&mut app, &effects, computes());
+    assert_eq!(compute_state(&app, "ci-alice"), "Running");
+    assert_ne!(app.source_state(&SourceKey::Computes).cadence_ms, 1_000);
+    // The operation itself is still followed and listed.
+    assert_eq!(app.operations.running(), 1);
+    assert_eq!(app.quit_lines().len(), 1);
+}

@@ -90,6 +90,9 @@ pub struct OpEntry {
     pub ended_mono: Option<u64>,
     /// The row's transitional state, while the service has not shown a change yet.
     pub overlay: Option<Overlay>,
+    /// The workspace it was started in (subscription/group/workspace): after a switch, its
+    /// rows and refresh cadence are not those of the lists on screen.
+    pub scope: String,
 }
 
 impl OpEntry {
@@ -158,11 +161,11 @@ impl Operations {
             .find(|e| e.state.is_active() && e.request.target.eq_ignore_ascii_case(target))
     }
 
-    /// Whether an operation on the list `key` is active.
-    pub fn active_on_list(&self, key: &SourceKey) -> bool {
+    /// Whether an operation on the list `key` of workspace `scope` is active.
+    pub fn active_on_list(&self, key: &SourceKey, scope: &str) -> bool {
         self.entries
             .iter()
-            .any(|e| e.state.is_active() && e.list() == *key)
+            .any(|e| e.state.is_active() && e.list() == *key && e.scope == scope)
     }
 
     /// The jobs watched until they end.
@@ -170,7 +173,7 @@ impl Operations {
         self.watched.keys().map(String::as_str)
     }
 
-    fn start(&mut self, request: ActionRequest, now_mono: u64) -> OpId {
+    fn start(&mut self, request: ActionRequest, scope: String, now_mono: u64) -> OpId {
         self.next += 1;
         let id = OpId(self.next);
         self.entries.push(OpEntry {
@@ -182,6 +185,7 @@ impl Operations {
             started_mono: now_mono,
             ended_mono: None,
             overlay: None,
+            scope,
         });
         let finished = self.entries.iter().filter(|e| !e.state.is_active()).count();
         if finished > RECENT
@@ -330,7 +334,10 @@ impl App {
         if on_job && !self.read_only {
             self.watch_job(&request.target);
         }
-        let op = self.operations.start(request.clone(), self.now_mono_ms);
+        let scope = self.workspace_scope();
+        let op = self
+            .operations
+            .start(request.clone(), scope, self.now_mono_ms);
         if let Some(overlay) = overlay {
             self.show_state(on_job, &request.target, request.action, overlay.to);
             if let Some(entry) = self.operations.entries.iter_mut().find(|e| e.id == op) {
@@ -350,6 +357,21 @@ impl App {
         self.text_changed();
         self.dirty = true;
         vec![Effect::Act { op, request }]
+    }
+
+    /// The workspace on screen, as operations record it.
+    fn workspace_scope(&self) -> String {
+        self.context
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "{}/{}/{}",
+                    c.subscription.to_ascii_lowercase(),
+                    c.resource_group.to_ascii_lowercase(),
+                    c.workspace.to_ascii_lowercase()
+                )
+            })
+            .unwrap_or_default()
     }
 
     /// The state the service last reported for a compute or job (`None` when not listed).
@@ -413,11 +435,12 @@ impl App {
     /// reports as before the action show the transitional state again (no flicker back to
     /// `Running`); as soon as the service reports another state, that state wins for good.
     pub(super) fn reapply_overlays(&mut self, list: &SourceKey) {
+        let scope = self.workspace_scope();
         let active: Vec<(OpId, bool, String, ActionId, Overlay)> = self
             .operations
             .entries
             .iter()
-            .filter(|e| e.state.is_active() && e.list() == *list)
+            .filter(|e| e.state.is_active() && e.list() == *list && e.scope == scope)
             .filter_map(|e| {
                 let overlay = e.overlay.clone()?;
                 Some((
@@ -446,8 +469,11 @@ impl App {
 
     /// The cadence of `list` while an operation on it is active.
     pub(super) fn operation_cadence(&self, list: &SourceKey) -> Option<u64> {
+        if self.operations.running() == 0 {
+            return None;
+        }
         self.operations
-            .active_on_list(list)
+            .active_on_list(list, &self.workspace_scope())
             .then_some(OPERATION_REFRESH_MS.min(self.policy.busy_ms))
     }
 
@@ -460,15 +486,18 @@ impl App {
             self.dirty = true;
             return;
         };
-        let (describe, action, target, state, elapsed, list) = (
+        let (describe, action, target, state, elapsed, list, scope) = (
             entry.request.describe(),
             entry.request.action,
             entry.request.target.clone(),
             entry.state.clone(),
             entry.elapsed_ms(now),
             entry.list(),
+            entry.scope.clone(),
         );
-        let resource_gone = matches!(state, OpState::Succeeded)
+        let here = scope == self.workspace_scope();
+        let resource_gone = here
+            && matches!(state, OpState::Succeeded)
             && matches!(action, ActionId::Delete | ActionId::Detach);
         if let Some(source) = self.sources.get_mut(&list) {
             source.refresh_now();
