@@ -669,3 +669,29 @@ fn after_a_workspace_switch_the_old_operations_leave_the_new_lists_alone() {
     assert_eq!(app.operations.running(), 1);
     assert_eq!(app.quit_lines().len(), 1);
 }
+
+#[test]
+fn a_long_error_scrolls_in_a_small_terminal() {
+    let mut app = app(60, 16);
+    let op = op_of(&app.begin_action(ActionRequest::new(ActionId::Start, "ci-alice")));
+    app.update(Msg::Op {
+        op,
+        event: ended_err(conflict()),
+    });
+    app.update(ch('o'));
+    let text = screen(&app);
+    assert!(text.contains("PgUp/PgDn scroll"), "{text}");
+    assert!(!text.contains("request id  req-1"), "{text}");
+    // To the bottom: the rest of the error, the request id included.
+    app.update(ch('G'));
+    let text = screen(&app);
+    assert!(text.contains("request id  req-1"), "{text}");
+    assert!(text.contains("d dismisses it"), "{text}");
+    // Back to the top.
+    app.update(ch('g'));
+    assert!(screen(&app).contains("start ci-alice"));
+    assert!(matches!(
+        app.top_view(),
+        Some(View::Operations { scroll: 0, .. })
+    ));
+}

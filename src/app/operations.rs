@@ -16,7 +16,7 @@ use super::kinds;
 use super::notify::{self, Notification};
 use super::sources::{AppError, SourceKey};
 use super::tabs::Source;
-use super::text::Tone;
+use super::text::{Doc, Layout, StyledLine, Tone};
 use super::{App, Effect, TabId, View};
 use crate::actions::{ActionId, ActionRequest};
 use crate::azure::error::ErrorKind;
@@ -64,6 +64,14 @@ pub enum OpState {
 impl OpState {
     pub fn is_active(&self) -> bool {
         matches!(self, OpState::Sending | OpState::Running)
+    }
+
+    pub fn tone(&self) -> Tone {
+        match self {
+            OpState::Sending | OpState::Running => Tone::Progress,
+            OpState::Succeeded => Tone::Healthy,
+            OpState::Failed(_) => Tone::Failed,
+        }
     }
 }
 
@@ -279,6 +287,71 @@ pub fn elapsed_text(ms: u64) -> String {
         60..3600 => format!("{} min {:02} s", secs / 60, secs % 60),
         _ => format!("{} h {:02} min", secs / 3600, secs / 60 % 60),
     }
+}
+
+/// Width of the key column of an operation's fields.
+const KEY_WIDTH: usize = 12;
+
+/// Rows the operations view gives its table (header included) when its inside is `height`
+/// rows: up to half (at least the header and one row); the rest, after a blank row, is the
+/// selected operation in full.
+pub fn table_rows(entries: usize, height: u16) -> u16 {
+    (entries + 1).min((usize::from(height) / 2).max(2)) as u16
+}
+
+/// One operation in full, as the operations view shows it under its table: what was sent, its
+/// status, elapsed time and polls, the row's transitional state while it runs, and for a
+/// failed one its whole error (kind, cause, what to do, HTTP status, request id). Fields wrap
+/// under their value.
+pub fn operation_doc(entry: &OpEntry, now_mono: u64) -> Doc {
+    let mut doc = Doc::new();
+    let field = |doc: &mut Doc, key: &str, value: &str, tone: Tone| {
+        let line = StyledLine::new()
+            .with(format!("{key:<KEY_WIDTH$}"), Tone::Key)
+            .with(value, tone);
+        doc.push(line, KEY_WIDTH);
+    };
+    doc.push(
+        StyledLine::plain(entry.request.describe(), Tone::Heading),
+        0,
+    );
+    field(&mut doc, "status", &entry.status, entry.state.tone());
+    let took = if entry.state.is_active() {
+        "running for"
+    } else {
+        "took"
+    };
+    let elapsed = elapsed_text(entry.elapsed_ms(now_mono));
+    field(&mut doc, took, &elapsed, Tone::Normal);
+    field(&mut doc, "polls", &entry.polls.to_string(), Tone::Normal);
+    match &entry.state {
+        OpState::Failed(error) => {
+            field(&mut doc, "error", error.kind.label(), Tone::Failed);
+            field(&mut doc, "cause", &error.line, Tone::Failed);
+            field(&mut doc, "what to do", &error.hint, Tone::Normal);
+            if let Some(status) = error.status {
+                field(&mut doc, "HTTP status", &status.to_string(), Tone::Normal);
+            }
+            if let Some(id) = &error.request_id {
+                field(&mut doc, "request id", id, Tone::Normal);
+            }
+            let note = "d dismisses it; it stays listed until then";
+            doc.push(StyledLine::plain(note, Tone::Muted), 0);
+        }
+        OpState::Sending | OpState::Running => {
+            if let Some(overlay) = &entry.overlay {
+                let shows = format!(
+                    "{} until Azure reports a change (it said {})",
+                    overlay.to, overlay.from
+                );
+                field(&mut doc, "row shows", &shows, Tone::Muted);
+            }
+            let note = "it goes on in Azure if amlc quits";
+            doc.push(StyledLine::plain(note, Tone::Muted), 0);
+        }
+        OpState::Succeeded => {}
+    }
+    doc
 }
 
 /// The state a compute row shows (the service's), for the overlay's comparison.
@@ -662,12 +735,41 @@ impl App {
         });
     }
 
-    /// Moves the selection of the operations view.
+    /// Up/Down move the selection of the operations view (the detail back to its top); larger
+    /// moves (PgUp/PgDn, g/G) scroll the selected operation's detail when it does not fit.
     pub(super) fn move_operation(&mut self, delta: isize) {
         let count = self.operations.entries().len();
-        if let Some(View::Operations { selected, .. }) = self.views.last_mut() {
-            let last = count.saturating_sub(1) as isize;
-            *selected = (*selected as isize).saturating_add(delta).clamp(0, last) as usize;
+        let max_scroll = self.operation_scroll_max();
+        if let Some(View::Operations { selected, scroll }) = self.views.last_mut() {
+            if delta.abs() == 1 {
+                let last = count.saturating_sub(1) as isize;
+                *selected = (*selected as isize).saturating_add(delta).clamp(0, last) as usize;
+                *scroll = 0;
+            } else {
+                *scroll = (*scroll as isize)
+                    .saturating_add(delta)
+                    .clamp(0, max_scroll as isize) as usize;
+            }
+        }
+    }
+
+    /// How far the selected operation's detail scrolls: its rows beyond the room it has
+    /// (the view's inside less the table and a blank row; one row says where the window is).
+    fn operation_scroll_max(&self) -> usize {
+        let Some(View::Operations { selected, .. }) = self.top_view() else {
+            return 0;
+        };
+        let Some(entry) = self.operations.entries().get(*selected) else {
+            return 0;
+        };
+        let inner = self.height.saturating_sub(5);
+        let table = table_rows(self.operations.entries().len(), inner);
+        let room = usize::from(inner.saturating_sub(table + 1));
+        let rows = Layout::new(&operation_doc(entry, self.now_mono_ms), self.text_width()).rows();
+        if rows > room {
+            rows.saturating_sub(room.saturating_sub(1))
+        } else {
+            0
         }
     }
 

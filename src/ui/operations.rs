@@ -1,14 +1,16 @@
 //! The operations view (`o`): a table of the operations the user started, active and recent
 //! (target, action, status, elapsed, polls; the selected row marked), and under it the selected
-//! operation in full: what was sent, its status, and for a failed one its whole error (cause,
-//! what to do, HTTP status, request id), wrapped, never cut. Text from services and resource
-//! names is shown with its control characters as visible markers. Reads state only.
+//! operation in full (`operations::operation_doc`: what was sent, its status, and for a failed
+//! one its whole error: cause, what to do, HTTP status, request id), wrapped, never cut: when
+//! it does not fit it scrolls (PgUp/PgDn) and says which lines are shown. Text from services
+//! and resource names is shown with its control characters as visible markers. Reads state
+//! only.
 
 use super::symbols::Symbols;
 use super::theme::Theme;
 use super::to_line;
-use crate::app::operations::{OpEntry, OpState, elapsed_text};
-use crate::app::text::{self, Doc, StyledLine, Tone};
+use crate::app::operations::{OpEntry, OpState, elapsed_text, operation_doc, table_rows};
+use crate::app::text;
 use crate::app::{App, View};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,9 +21,9 @@ use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
 const MAX_TARGET: usize = 40;
 
 pub fn draw(app: &App, theme: &Theme, view: &View, frame: &mut Frame, area: Rect, sym: &Symbols) {
-    let selected = match view {
-        View::Operations { selected, .. } => *selected,
-        _ => 0,
+    let (selected, scroll) = match view {
+        View::Operations { selected, scroll } => (*selected, *scroll),
+        _ => (0, 0),
     };
     let ops = &app.operations;
     let entries = ops.entries();
@@ -51,9 +53,7 @@ pub fn draw(app: &App, theme: &Theme, view: &View, frame: &mut Frame, area: Rect
         return;
     }
     let selected = selected.min(entries.len() - 1);
-    // The table takes up to half the height (at least header + one row); the rest is the
-    // selected operation in full.
-    let table_rows = (entries.len() + 1).min((usize::from(inner.height) / 2).max(2)) as u16;
+    let table_rows = table_rows(entries.len(), inner.height);
     let [table, _gap, detail] = Layout::vertical([
         Constraint::Length(table_rows),
         Constraint::Length(1),
@@ -61,15 +61,7 @@ pub fn draw(app: &App, theme: &Theme, view: &View, frame: &mut Frame, area: Rect
     ])
     .areas(inner);
     draw_table(app, theme, entries, selected, frame, table, sym);
-    draw_detail(app, theme, &entries[selected], frame, detail);
-}
-
-fn status_tone(entry: &OpEntry) -> Tone {
-    match entry.state {
-        OpState::Sending | OpState::Running => Tone::Progress,
-        OpState::Succeeded => Tone::Healthy,
-        OpState::Failed(_) => Tone::Failed,
-    }
+    draw_detail(app, theme, &entries[selected], scroll, frame, detail);
 }
 
 fn draw_table(
@@ -132,7 +124,7 @@ fn draw_table(
             Span::styled(marker, theme.accent),
             Span::styled(cell(&entry.request.target, target_w), row_style),
             Span::styled(cell(entry.request.action.label(), action_w), row_style),
-            Span::styled(cell(&status, status_w), theme.tone(status_tone(entry))),
+            Span::styled(cell(&status, status_w), theme.tone(entry.state.tone())),
             Span::styled(cell(&elapsed_text(entry.elapsed_ms(now)), 12), theme.muted),
             Span::styled(entry.polls.to_string(), theme.muted),
         ]));
@@ -140,67 +132,37 @@ fn draw_table(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// Width of the key column of the selected operation's fields.
-const KEY_WIDTH: usize = 12;
-
-fn draw_detail(app: &App, theme: &Theme, entry: &OpEntry, frame: &mut Frame, area: Rect) {
-    let mut doc = Doc::new();
-    // A field wraps under its value (hanging indent), never cut.
-    let field = |doc: &mut Doc, key: &str, value: &str, tone: Tone| {
-        let line = StyledLine::new()
-            .with(format!("{key:<KEY_WIDTH$}"), Tone::Key)
-            .with(value, tone);
-        doc.push(line, KEY_WIDTH);
-    };
-    doc.push(
-        StyledLine::plain(entry.request.describe(), Tone::Heading),
-        0,
-    );
-    field(&mut doc, "status", &entry.status, status_tone(entry));
-    let elapsed = elapsed_text(entry.elapsed_ms(app.now_mono_ms));
-    let took = if entry.state.is_active() {
-        "running for"
-    } else {
-        "took"
-    };
-    field(&mut doc, took, &elapsed, Tone::Normal);
-    field(&mut doc, "polls", &entry.polls.to_string(), Tone::Normal);
-    match &entry.state {
-        OpState::Failed(error) => {
-            field(&mut doc, "error", error.kind.label(), Tone::Failed);
-            field(&mut doc, "cause", &error.line, Tone::Failed);
-            field(&mut doc, "what to do", &error.hint, Tone::Normal);
-            if let Some(status) = error.status {
-                field(&mut doc, "HTTP status", &status.to_string(), Tone::Normal);
-            }
-            if let Some(id) = &error.request_id {
-                field(&mut doc, "request id", id, Tone::Normal);
-            }
-            doc.push(
-                StyledLine::plain("d dismisses it; it stays listed until then", Tone::Muted),
-                0,
-            );
-        }
-        OpState::Sending | OpState::Running => {
-            if let Some(overlay) = &entry.overlay {
-                let shows = format!(
-                    "{} until Azure reports a change (it said {})",
-                    overlay.to, overlay.from
-                );
-                field(&mut doc, "row shows", &shows, Tone::Muted);
-            }
-            doc.push(
-                StyledLine::plain("it goes on in Azure if amlc quits", Tone::Muted),
-                0,
-            );
-        }
-        OpState::Succeeded => {}
-    }
-    let lines: Vec<StyledLine> = doc.wrapped(usize::from(area.width).max(KEY_WIDTH + 8));
-    let shown: Vec<Line> = lines
+fn draw_detail(
+    app: &App,
+    theme: &Theme,
+    entry: &OpEntry,
+    scroll: usize,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let doc = operation_doc(entry, app.now_mono_ms);
+    let lines = doc.wrapped(usize::from(area.width).max(1));
+    let height = usize::from(area.height);
+    // More than fits: the last row says where the window is (PgUp/PgDn scroll it).
+    let overflow = lines.len() > height && height > 1;
+    let room = if overflow { height - 1 } else { height };
+    let first = scroll.min(lines.len().saturating_sub(room));
+    let mut shown: Vec<Line> = lines
         .iter()
-        .take(usize::from(area.height))
+        .skip(first)
+        .take(room)
         .map(|l| to_line(l, theme))
         .collect();
+    if overflow {
+        shown.push(Line::styled(
+            format!(
+                "lines {}-{} of {}: PgUp/PgDn scroll",
+                first + 1,
+                (first + room).min(lines.len()),
+                lines.len()
+            ),
+            theme.muted,
+        ));
+    }
     frame.render_widget(Paragraph::new(shown), area);
 }
