@@ -695,3 +695,25 @@ fn a_long_error_scrolls_in_a_small_terminal() {
         Some(View::Operations { scroll: 0, .. })
     ));
 }
+
+#[test]
+fn a_cancelled_job_notifies_once() {
+    let mut app = app(140, 30);
+    app.update(ch('5'));
+    let op = op_of(&app.begin_action(ActionRequest::new(ActionId::CancelJob, "train-forever-01")));
+    assert!(app.operations.watched().any(|n| n == "train-forever-01"));
+    app.set_clock(NOW_MS + 20_000, T0 + 20_000);
+    let effects = app.update(Msg::Op {
+        op,
+        event: ended_ok(),
+    });
+    let sent = notifications(&effects);
+    assert_eq!(sent.len(), 1, "{effects:?}");
+    assert_eq!(sent[0].body, "cancel job train-forever-01: done after 20 s");
+    let id = fetch_of(&effects, &SourceKey::Jobs).expect("the job list is refreshed");
+    let effects = app.update(jobs_loaded(
+        id,
+        Ok(jobs_with_status("train-forever-01", "Canceled")),
+    ));
+    assert!(notifications(&effects).is_empty(), "{effects:?}");
+}

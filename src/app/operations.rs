@@ -136,8 +136,6 @@ pub struct Operations {
 const RECENT: usize = 50;
 /// How long a succeeded operation stays listed after its end.
 pub const SUCCEEDED_KEEP_MS: u64 = 5 * 60_000;
-/// The cadence of a list while an operation on it is active.
-pub const OPERATION_REFRESH_MS: u64 = 1_000;
 
 impl Operations {
     pub fn entries(&self) -> &[OpEntry] {
@@ -216,12 +214,18 @@ impl Operations {
         match event {
             OpEvent::Accepted { status } => {
                 entry.state = OpState::Running;
-                entry.status = status;
+                entry.status = if status.is_empty() {
+                    "Accepted".into()
+                } else {
+                    status
+                };
                 None
             }
             OpEvent::Progress { status, polls } => {
                 entry.state = OpState::Running;
-                entry.status = status;
+                if !status.is_empty() {
+                    entry.status = status;
+                }
                 entry.polls = entry.polls.max(polls);
                 None
             }
@@ -547,7 +551,7 @@ impl App {
         }
         self.operations
             .active_on_list(list, &self.workspace_scope())
-            .then_some(OPERATION_REFRESH_MS.min(self.policy.busy_ms))
+            .then_some(self.policy.operation_ms.min(self.policy.busy_ms))
     }
 
     /// An operation's news: progress is recorded; at the end the lists it touched are
@@ -577,6 +581,10 @@ impl App {
         }
         if resource_gone {
             self.remove_compute(&target);
+        }
+        // A cancel that went through ends the watch of its job: its own end says it once.
+        if action == ActionId::CancelJob && matches!(state, OpState::Succeeded) {
+            self.operations.watched.remove(&target);
         }
         let long = elapsed >= self.notify.after_ms;
         let took = elapsed_text(elapsed);

@@ -1,5 +1,8 @@
 //! The runtime: carries out the fetch effects of `App::update` on tokio tasks and sends each
-//! answer back as a `Msg::Loaded` tagged with its request id and source key. It holds the data
+//! answer back as a `Msg::Loaded` tagged with its request id and source key. An action
+//! (`Effect::Act`) is sent and followed to its end on its own task (no overall timeout: the
+//! wait has its own deadline), reporting `Msg::Op` events: accepted, each poll, the end, typed;
+//! at exit the runtime stops following (the operations go on in Azure). It holds the data
 //! source (the Azure ML client) and nothing of the app's state, so requests never block input
 //! and a slow answer is simply dropped by `update` when it is stale. Every request has an
 //! overall timeout; errors reach the app typed ([`AppError`]), never as bare strings. It also
