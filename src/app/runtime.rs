@@ -381,6 +381,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_action_without_a_connection_ends_failed_at_once() {
+        use crate::actions::ActionId;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut rt: Runtime<Fake> = Runtime::new(tx, Duration::from_secs(1));
+        let effect = Effect::Act {
+            op: OpId(4),
+            request: ActionRequest::new(ActionId::Stop, "ci-dev"),
+        };
+        assert_eq!(rt.execute(effect), None);
+        match rx.recv().await.unwrap() {
+            Msg::Op {
+                op,
+                event: OpEvent::Ended(result),
+            } => {
+                assert_eq!(op, OpId(4));
+                let error = result.unwrap_err();
+                assert_eq!(error.line, "not connected");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A source without an `act` of its own says so the same way, on its task.
+        rt.set_source(Fake::default());
+        rt.execute(Effect::Act {
+            op: OpId(5),
+            request: ActionRequest::new(ActionId::Start, "ci-dev"),
+        });
+        match rx.recv().await.unwrap() {
+            Msg::Op {
+                op,
+                event: OpEvent::Ended(result),
+            } => {
+                assert_eq!(op, OpId(5));
+                assert!(result.is_err());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
     async fn activity_reports_each_retry_once() {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
         let mut rt = Runtime::new(tx, Duration::from_secs(1));
