@@ -8,6 +8,9 @@
 //! (`:ws`, `:rg`, `:sub`, `:profile`) connects aside and checks the new workspace with one GET
 //! before the app hears of it, so a failed switch leaves the current view and data in place.
 //! After each batch the pipeline's activity (in flight, retries, throttling) goes to the app.
+//! Notifications (`Effect::Notify`) are written to the terminal here (BEL, OSC 9/777, wrapped
+//! for tmux); after the terminal is restored, operations still in flight are listed on stderr
+//! (they go on in Azure; amlc only stopped following them).
 //! All state lives in `App`; this module only moves messages and effects between the terminal,
 //! the runtime and it.
 
@@ -15,6 +18,7 @@ use crate::app::Effect;
 use crate::app::clipboard;
 use crate::app::command::ContextChange;
 use crate::app::keys::KeyMap;
+use crate::app::notify::{self, NotifyPolicy};
 use crate::app::runtime::Runtime;
 use crate::app::{App, AppError, AppOptions, ContextInfo, Msg, RefreshPolicy, TabId};
 use crate::azure::AmlClient;
@@ -25,6 +29,7 @@ use crate::ui::{self, Theme};
 use color_eyre::eyre::{WrapErr, eyre};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
 use futures::StreamExt;
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -207,6 +212,15 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                             conn_tx.clone(),
                         );
                     }
+                    Effect::Notify(notification) => {
+                        // A terminal write like OSC 52: a failure only costs the notification.
+                        let tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+                        let bytes = notify::sequences(&notification, tmux);
+                        let out = terminal.terminal.backend_mut();
+                        if let Err(e) = out.write_all(bytes.as_bytes()).and_then(|()| out.flush()) {
+                            tracing::warn!(error = %e, "cannot write a notification");
+                        }
+                    }
                     Effect::Quit | Effect::Fetch(..) | Effect::Act { .. } => {}
                 }
             }
@@ -221,6 +235,10 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
     }
     runtime.shutdown();
     drop(terminal);
+    // Quitting stops following operations, not them: say so once the screen is back.
+    for line in app.quit_lines() {
+        eprintln!("{line}");
+    }
     if let Some(conn) = connection {
         let _ = tokio::time::timeout(Duration::from_secs(5), conn.close()).await;
     }
@@ -244,6 +262,13 @@ fn app_options(global: &GlobalArgs, args: &TuiArgs) -> (AppOptions, Theme) {
     } else {
         Theme::ansi16()
     };
+    let notify = file
+        .as_ref()
+        .map(|f| {
+            let n = &f.notify;
+            NotifyPolicy::from_config(n.after_secs, n.bell, n.desktop)
+        })
+        .unwrap_or_default();
     let (keymap, theme, refresh) = match &file {
         Some(file) => {
             let (keymap, key_notices) = KeyMap::with_overrides(&file.keys);
@@ -266,6 +291,7 @@ fn app_options(global: &GlobalArgs, args: &TuiArgs) -> (AppOptions, Theme) {
         ascii: args.ascii,
         mouse: args.mouse,
         notices,
+        notify,
     };
     (options, theme)
 }

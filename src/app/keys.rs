@@ -23,6 +23,8 @@ pub enum Context {
     Errors,
     /// The copy menu (`c`).
     Copy,
+    /// The operations view (`o`).
+    Operations,
 }
 
 impl Context {
@@ -39,9 +41,14 @@ impl Contexts {
     pub const LIST: Contexts = Contexts(Context::List.bit());
     pub const DETAIL: Contexts = Contexts(Context::Detail.bit());
     pub const COPY: Contexts = Contexts(Context::Copy.bit());
-    /// The scrollable text views.
+    pub const OPERATIONS: Contexts = Contexts(Context::Operations.bit());
+    /// The scrollable text views (and the operations view, which scrolls alike).
     pub const TEXT: Contexts = Contexts(
-        Context::Detail.bit() | Context::Json.bit() | Context::Help.bit() | Context::Errors.bit(),
+        Context::Detail.bit()
+            | Context::Json.bit()
+            | Context::Help.bit()
+            | Context::Errors.bit()
+            | Context::Operations.bit(),
     );
     /// Every view (not the copy menu).
     pub const VIEWS: Contexts = Contexts(Context::List.bit() | Self::TEXT.0);
@@ -66,6 +73,8 @@ impl Contexts {
             "Everywhere"
         } else if self == Contexts::COPY {
             "Copy menu"
+        } else if self == Contexts::OPERATIONS {
+            "Operations view"
         } else if self == Contexts::LIST {
             "Lists"
         } else if self == Contexts::TEXT {
@@ -107,6 +116,10 @@ pub enum Action {
     CopyId,
     CopySsh,
     CopyLink,
+    /// Open the operations view.
+    Operations,
+    /// Forget the selected finished operation (operations view).
+    Dismiss,
 }
 
 /// One row of the key table.
@@ -518,6 +531,22 @@ pub fn default_bindings() -> Vec<Binding> {
             "copy the Studio link (jobs)",
             Some("studio link"),
             Contexts::COPY,
+        ),
+        binding(
+            Operations,
+            "operations",
+            &[c('o')],
+            "operations: active and recent, with their errors in full",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            Dismiss,
+            "dismiss",
+            &[c('d'), k(K::Delete)],
+            "dismiss the selected finished operation (a failed one stays until then)",
+            Some("dismiss"),
+            Contexts::OPERATIONS,
         ),
     ]
 }

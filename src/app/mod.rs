@@ -14,6 +14,7 @@ pub mod filter;
 pub mod format;
 pub mod keys;
 pub mod kinds;
+pub mod notify;
 pub mod operations;
 pub mod runtime;
 pub mod text;
@@ -112,6 +113,11 @@ pub enum View {
     Errors {
         scroll: usize,
     },
+    /// Operations, active and recent (`o`); `selected` indexes `App::operations`.
+    Operations {
+        scroll: usize,
+        selected: usize,
+    },
 }
 
 impl View {
@@ -121,6 +127,7 @@ impl View {
             View::Json { .. } => Context::Json,
             View::Help { .. } => Context::Help,
             View::Errors { .. } => Context::Errors,
+            View::Operations { .. } => Context::Operations,
         }
     }
 
@@ -129,7 +136,8 @@ impl View {
             View::Detail { scroll, .. }
             | View::Json { scroll, .. }
             | View::Help { scroll }
-            | View::Errors { scroll } => scroll,
+            | View::Errors { scroll }
+            | View::Operations { scroll, .. } => scroll,
         }
     }
 
@@ -138,7 +146,8 @@ impl View {
             View::Detail { scroll, .. }
             | View::Json { scroll, .. }
             | View::Help { scroll }
-            | View::Errors { scroll } => *scroll,
+            | View::Errors { scroll }
+            | View::Operations { scroll, .. } => *scroll,
         }
     }
 }
@@ -230,6 +239,8 @@ pub struct AppOptions {
     pub mouse: bool,
     /// Notices to show at start (key conflicts, theme errors).
     pub notices: Vec<String>,
+    /// When an ended operation or watched job notifies (`[notify]`).
+    pub notify: notify::NotifyPolicy,
 }
 
 /// The whole state of the TUI.
@@ -267,6 +278,8 @@ pub struct App {
     pub http: HttpActivity,
     /// Operations the user started, active and recent.
     pub operations: operations::Operations,
+    /// When an ended operation or watched job notifies.
+    pub notify: notify::NotifyPolicy,
     retry_note: RetryNote,
     /// The text view on top, built and wrapped once (see `views`).
     text: views::TextCache,
@@ -307,6 +320,7 @@ impl App {
             toast: None,
             http: HttpActivity::default(),
             operations: operations::Operations::default(),
+            notify: options.notify,
             retry_note: RetryNote::default(),
             text: views::TextCache::default(),
             retired: Vec::new(),
@@ -464,7 +478,9 @@ impl App {
             // The status clock moves each second; so do the request counters while requests
             // are out (retries included), so the status bar stays true.
             let requests_out = self.http.in_flight > 0 || self.sources.in_flight(|_| true) > 0;
-            if self.scope(self.active).loaded() || requests_out {
+            // Operations in flight: their elapsed time moves each second too.
+            let ops = self.operations.running() > 0;
+            if self.scope(self.active).loaded() || requests_out || ops {
                 consider((self.now_mono_ms / 1000 + 1) * 1000);
             }
         }
@@ -486,6 +502,9 @@ impl App {
 
     /// The cadence of source `key` right now.
     fn cadence(&self, key: &SourceKey) -> u64 {
+        if let Some(fast) = self.operation_cadence(key) {
+            return fast;
+        }
         match key {
             SourceKey::Computes => self.interval(TabId::Instances),
             SourceKey::Jobs => self.interval(TabId::Jobs),
@@ -586,6 +605,7 @@ impl App {
             Msg::Copied { label, outcome } => self.copied(&label, &outcome),
             Msg::Op { op, event } => self.on_op(op, event),
         }
+        self.operations_after_update(&mut effects);
         self.schedule(&mut effects);
         self.sync_text();
         if self.quit && !effects.contains(&Effect::Quit) {
@@ -813,8 +833,14 @@ impl App {
             Ok(data) => {
                 state.succeeded(self.now_mono_ms, self.now_wall_ms);
                 match (key, data) {
-                    (SourceKey::Computes, SourceData::Computes(list)) => self.set_computes(list),
-                    (SourceKey::Jobs, SourceData::Jobs(list)) => self.set_jobs(list),
+                    (SourceKey::Computes, SourceData::Computes(list)) => {
+                        self.set_computes(list);
+                        self.reapply_overlays(&SourceKey::Computes);
+                    }
+                    (SourceKey::Jobs, SourceData::Jobs(list)) => {
+                        self.set_jobs(list);
+                        self.reapply_overlays(&SourceKey::Jobs);
+                    }
                     (SourceKey::Nodes(compute), SourceData::Nodes(list)) => {
                         if let Some(nodes) = self.nodes.as_mut().filter(|n| n.compute == compute) {
                             nodes.view = NodesView::Loaded(list);
@@ -1155,6 +1181,8 @@ impl App {
                     );
                 }
             }
+            Action::Operations => self.open_operations(),
+            Action::Dismiss => self.dismiss_operation(),
             Action::CopyName | Action::CopyId | Action::CopySsh | Action::CopyLink => {
                 if let Some(menu) = self.copy_menu.take() {
                     match menu.targets.into_iter().find(|t| t.action == action) {
@@ -1214,6 +1242,10 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
+        if matches!(self.top_view(), Some(View::Operations { .. })) {
+            self.move_operation(delta);
+            return;
+        }
         if self.views.is_empty() {
             let viewport = self.list_viewport();
             self.tabs[self.active.index()].move_by(delta, viewport);

@@ -4,6 +4,7 @@
 
 use super::clipboard::Outcome;
 use super::command::ContextChange;
+use super::notify::Notification;
 use super::operations::{OpEvent, OpId};
 use super::sources::{AppError, SourceData, SourceKey};
 use crate::actions::ActionRequest;
@@ -94,5 +95,7 @@ pub enum Effect {
         op: OpId,
         request: ActionRequest,
     },
+    /// Ring the bell and/or send a desktop notification (a terminal write).
+    Notify(Notification),
     Quit,
 }

@@ -1,5 +1,8 @@
 //! The runtime: carries out the fetch effects of `App::update` on tokio tasks and sends each
-//! answer back as a `Msg::Loaded` tagged with its request id and source key. It holds the data
+//! answer back as a `Msg::Loaded` tagged with its request id and source key. An action
+//! (`Effect::Act`) is sent and followed to its end on its own task (no overall timeout: the
+//! wait has its own deadline), reporting `Msg::Op` events: accepted, each poll, the end, typed;
+//! at exit the runtime stops following (the operations go on in Azure). It holds the data
 //! source (the Azure ML client) and nothing of the app's state, so requests never block input
 //! and a slow answer is simply dropped by `update` when it is stale. Every request has an
 //! overall timeout; errors reach the app typed ([`AppError`]), never as bare strings. It also
@@ -375,6 +378,45 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(rt.activity(), HttpActivity::default());
+    }
+
+    #[tokio::test]
+    async fn an_action_without_a_connection_ends_failed_at_once() {
+        use crate::actions::ActionId;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut rt: Runtime<Fake> = Runtime::new(tx, Duration::from_secs(1));
+        let effect = Effect::Act {
+            op: OpId(4),
+            request: ActionRequest::new(ActionId::Stop, "ci-dev"),
+        };
+        assert_eq!(rt.execute(effect), None);
+        match rx.recv().await.unwrap() {
+            Msg::Op {
+                op,
+                event: OpEvent::Ended(result),
+            } => {
+                assert_eq!(op, OpId(4));
+                let error = result.unwrap_err();
+                assert_eq!(error.line, "not connected");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A source without an `act` of its own says so the same way, on its task.
+        rt.set_source(Fake::default());
+        rt.execute(Effect::Act {
+            op: OpId(5),
+            request: ActionRequest::new(ActionId::Start, "ci-dev"),
+        });
+        match rx.recv().await.unwrap() {
+            Msg::Op {
+                op,
+                event: OpEvent::Ended(result),
+            } => {
+                assert_eq!(op, OpId(5));
+                assert!(result.is_err());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

@@ -1,7 +1,8 @@
 //! The app's data sources as one table: the compute list, the job list, a cluster's nodes, a
-//! job's run details — and next a log file being tailed or an operation being followed — are
-//! each one [`SourceKey`] with one [`ScopeState`] (cadence, back-off, in-flight request id,
-//! staleness, typed last error). Adding a source is one more key variant, one more
+//! job's run details — and next a log file being tailed — are each one [`SourceKey`] with one
+//! [`ScopeState`] (cadence, back-off, in-flight request id, staleness, typed last error). An
+//! operation being followed is not polled from here (the runtime follows it on its own task);
+//! while one is active, the list it touches is refreshed at [`RefreshPolicy::operation_ms`]. Adding a source is one more key variant, one more
 //! [`SourceData`] variant and one runtime arm. Also the typed error the app receives
 //! ([`AppError`], built from `AzureError`). Times are monotonic milliseconds given by the
 //! caller; nothing here reads a clock or does I/O.
@@ -132,6 +133,8 @@ pub struct RefreshPolicy {
     pub busy_ms: u64,
     /// Tabs not on screen.
     pub background_ms: u64,
+    /// A list an operation in flight touches (so its row follows the operation closely).
+    pub operation_ms: u64,
     /// The longest wait after repeated failures.
     pub max_backoff_ms: u64,
 }
@@ -142,6 +145,7 @@ impl Default for RefreshPolicy {
             visible_ms: 5_000,
             busy_ms: 2_000,
             background_ms: 30_000,
+            operation_ms: 1_000,
             max_backoff_ms: 120_000,
         }
     }
@@ -158,6 +162,7 @@ impl RefreshPolicy {
             background_ms: background
                 .map(|s| s.max(2) * 1000)
                 .unwrap_or(d.background_ms),
+            operation_ms: d.operation_ms,
             max_backoff_ms: d.max_backoff_ms,
         }
     }

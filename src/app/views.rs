@@ -429,6 +429,8 @@ impl App {
                 format!("Errors ({} recent)", self.errors.len()),
                 error_doc(&self.error_history(), self.now_wall_ms),
             ),
+            // Drawn by `ui::operations` from the app's operations, not as a text.
+            View::Operations { .. } => ("Operations".into(), Doc::new()),
         }
     }
 
@@ -437,7 +439,7 @@ impl App {
         *identity.scroll_mut() = 0;
         let second = match view {
             View::Detail { .. } | View::Errors { .. } => self.now_wall_ms.div_euclid(1000),
-            View::Json { .. } | View::Help { .. } => 0,
+            View::Json { .. } | View::Help { .. } | View::Operations { .. } => 0,
         };
         TextKey {
             view: identity,

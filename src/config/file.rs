@@ -1,6 +1,6 @@
 //! amlc's own TOML config file: named profiles (subscription, resource group, workspace, cloud or
-//! endpoint, api-version, auth method), the default profile, and the TUI's reserved `[refresh]`,
-//! `[keys]` and `[theme]` tables.
+//! endpoint, api-version, auth method), the default profile, and the TUI's `[refresh]`,
+//! `[notify]`, `[keys]` and `[theme]` tables.
 //!
 //! ```toml
 //! default_profile = "prod"
@@ -11,6 +11,10 @@
 //! cloud = "AzureCloud"         # or endpoint = "https://..."
 //! api_version = "2025-12-01"
 //! auth = "cli"
+//! [notify]                     # when an operation or a watched job ends after a while
+//! after_secs = 10
+//! bell = true
+//! desktop = true               # OSC 9 / OSC 777 (passed through tmux)
 //! ```
 //!
 //! Loading is strict: unknown keys are errors (typos must not be silent), syntax errors name the
@@ -42,6 +46,9 @@ pub struct ConfigFile {
     /// Reserved for the TUI: how often views refresh.
     #[serde(default)]
     pub refresh: RefreshConfig,
+    /// Reserved for the TUI: notifications when long operations and watched jobs end.
+    #[serde(default)]
+    pub notify: NotifyConfig,
     /// Reserved for the TUI: action name → key (e.g. `delete = "D"`).
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
@@ -100,6 +107,20 @@ pub struct RefreshConfig {
     pub busy_secs: Option<u64>,
     #[serde(default)]
     pub background_secs: Option<u64>,
+}
+
+/// `[notify]`: an operation or a watched job that ran at least `after_secs` (default 10) and
+/// ended shows a toast and, unless turned off, rings the terminal bell (`bell`) and sends a
+/// desktop notification (`desktop`, OSC 9 and OSC 777).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    #[serde(default)]
+    pub after_secs: Option<u64>,
+    #[serde(default)]
+    pub bell: Option<bool>,
+    #[serde(default)]
+    pub desktop: Option<bool>,
 }
 
 fn de_cloud<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
@@ -241,6 +262,26 @@ fn find_key_line(text: &str, key: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notify_is_parsed_strictly() {
+        let path = Path::new("c.toml");
+        let c = parse_config("[notify]\nafter_secs = 30\nbell = false\n", path).unwrap();
+        assert_eq!(
+            c.notify,
+            NotifyConfig {
+                after_secs: Some(30),
+                bell: Some(false),
+                desktop: None
+            }
+        );
+        let e = parse_config("[notify]\nbel = false\n", path).unwrap_err();
+        assert!(e.to_string().contains("unknown field `bel`"), "{e}");
+        let e = parse_config("[notify]\nbell = \"yes\"\n", path).unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = parse_config("[notify]\nafter_secs = -1\n", path).unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
 
     #[test]
     fn error_lines_are_counted_from_one() {

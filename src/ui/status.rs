@@ -1,7 +1,8 @@
 //! The two bottom lines. The status bar: an emulator badge when running on the embedded
 //! emulator, then cloud, subscription, resource group, workspace and auth method; on the right
-//! the time since the last refresh, HTTP requests in flight (with the retries and throttled
-//! answers so far, once there are any) and the error count. The hint line:
+//! the time since the last refresh, the operations running (`⟳ 2 ops`, and failed ones not yet
+//! dismissed), HTTP requests in flight (with the retries and throttled answers so far, once
+//! there are any) and the error count. The hint line:
 //! the filter or command line while editing, else a toast, else the keys of the current context
 //! (generated from the key table).
 
@@ -29,6 +30,10 @@ pub fn draw_status(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym:
         )),
         None if scope.in_flight.is_some() => right.push(format!("{} loading", sym.refresh)),
         None => {}
+    }
+    // Operations the user started: running, and failed ones waiting to be read (`o`).
+    if let Some(ops) = operations_text(app, sym) {
+        right.push(ops);
     }
     // Requests in flight (waiting to retry included), and the retries so far.
     let http = &app.http;
@@ -234,4 +239,27 @@ pub fn draw_hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: 
         spans.push(Span::styled(format!(" {label}  "), theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `⟳ 2 ops` while operations run (`ops 2` with `--ascii`), with `1 failed op` while a failed
+/// one waits to be dismissed; `None` when there is nothing to say.
+pub fn operations_text(app: &App, sym: &Symbols) -> Option<String> {
+    let running = app.operations.running();
+    let failed = app.operations.failed();
+    let mut parts = Vec::new();
+    if running > 0 {
+        let noun = if running == 1 { "op" } else { "ops" };
+        parts.push(if app.ascii {
+            format!("{noun} {running}")
+        } else {
+            format!("{} {running} {noun}", sym.refresh)
+        });
+    }
+    if failed > 0 {
+        parts.push(format!(
+            "{failed} failed op{}",
+            if failed == 1 { "" } else { "s" }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(app.dot()))
 }
