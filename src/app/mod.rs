@@ -14,6 +14,7 @@ pub mod filter;
 pub mod format;
 pub mod keys;
 pub mod kinds;
+pub mod menu;
 pub mod operations;
 pub mod runtime;
 pub mod text;
@@ -260,6 +261,10 @@ pub struct App {
     pub run_cache: HashMap<String, Arc<RunDetails>>,
     pub views: Vec<View>,
     pub copy_menu: Option<CopyMenu>,
+    /// The action menu, a confirmation, a form or the keys view (see `menu`).
+    pub modal: Option<menu::Modal>,
+    /// Whether the Jobs tab lists archived jobs (`:archived`).
+    pub show_archived: bool,
     pub input: Option<InputLine>,
     pub errors: VecDeque<ErrorEntry>,
     pub toast: Option<Toast>,
@@ -302,6 +307,8 @@ impl App {
             run_cache: HashMap::new(),
             views: Vec::new(),
             copy_menu: None,
+            modal: None,
+            show_archived: false,
             input: None,
             errors: VecDeque::new(),
             toast: None,
@@ -419,6 +426,9 @@ impl App {
 
     /// The context the keys are read in.
     pub fn key_context(&self) -> Context {
+        if self.modal.is_some() {
+            return Context::Dialog;
+        }
         if self.copy_menu.is_some() {
             return Context::Copy;
         }
@@ -627,6 +637,7 @@ impl App {
         self.retry_note = RetryNote::default();
         self.views.clear();
         self.copy_menu = None;
+        self.modal = None;
         if switched {
             self.toast(format!("switched to {label}"), Tone::Healthy);
         }
@@ -771,7 +782,10 @@ impl App {
             }
         }
         self.retire_jobs(jobs);
-        let items: Vec<u32> = (0..self.jobs.len() as u32).collect();
+        let show_archived = self.show_archived;
+        let items: Vec<u32> = (0..self.jobs.len() as u32)
+            .filter(|&i| show_archived || !kinds::jobs::is_archived(&self.jobs[i as usize]))
+            .collect();
         let viewport = self.list_viewport();
         let name = keep.into_iter().next().and_then(|(_, n)| n);
         let source = Source::Jobs(&self.jobs);
@@ -1048,6 +1062,11 @@ impl App {
             self.dirty = true;
             return;
         }
+        if self.modal.is_some() {
+            self.on_modal_key(key, effects);
+            self.dirty = true;
+            return;
+        }
         let context = self.key_context();
         let Some(action) = self.keymap.action(context, &key) else {
             return;
@@ -1155,6 +1174,15 @@ impl App {
                     );
                 }
             }
+            Action::ActionMenu => self.open_action_menu(),
+            Action::ActStart
+            | Action::ActStop
+            | Action::ActRestart
+            | Action::ActResize
+            | Action::ActIdleShutdown
+            | Action::ActRemove
+            | Action::ActKeys
+            | Action::ActArchive => self.action_key(action, effects),
             Action::CopyName | Action::CopyId | Action::CopySsh | Action::CopyLink => {
                 if let Some(menu) = self.copy_menu.take() {
                     match menu.targets.into_iter().find(|t| t.action == action) {
@@ -1202,6 +1230,7 @@ impl App {
     fn switch_tab(&mut self, tab: TabId) {
         self.views.clear();
         self.copy_menu = None;
+        self.modal = None;
         self.active = tab;
     }
 
@@ -1324,6 +1353,7 @@ impl App {
             Ok(Command::Refresh) => self.refresh_now(),
             Ok(Command::Quit) => self.quit = true,
             Ok(Command::Tab(tab)) => self.switch_tab(tab),
+            Ok(Command::Archived) => self.toggle_archived(),
             Err(error) => self.toast(error, Tone::Failed),
         }
     }
@@ -1354,7 +1384,7 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if !self.mouse || self.input.is_some() {
+        if !self.mouse || self.input.is_some() || self.modal.is_some() {
             return;
         }
         let mut ignored = Vec::new();

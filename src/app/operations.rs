@@ -198,6 +198,7 @@ impl App {
     /// An operation's news: progress is recorded; at the end the lists it touched are
     /// refreshed and a toast says how it went (cause first).
     pub(super) fn on_op(&mut self, op: OpId, event: OpEvent) {
+        self.keys_arrived(op, &event);
         let now = self.now_mono_ms;
         let Some(entry) = self.operations.apply(op, event, now) else {
             return;

@@ -14,6 +14,7 @@ pub mod kubernetes;
 use super::TabId;
 use super::keys::Action;
 use super::text::{Tone, one_line, width};
+use crate::actions::{ActionId, Availability};
 use crate::azure::models::{AmlComputeNodeInformation, ComputeResource, ComputeType, Job};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -507,6 +508,16 @@ pub trait Kind: Sync {
     /// The sort a tab starts with: (column, descending).
     fn default_sort(&self) -> (usize, bool) {
         (0, false)
+    }
+    /// Every action on this resource, in menu order, each enabled or disabled by the
+    /// resource's *state* with the reason ("instance is Stopping"). Read-only mode and
+    /// operations in progress are the app's business (`app::menu`), not the kind's.
+    fn actions(&self, _item: Item<'_>) -> Vec<(ActionId, Availability)> {
+        Vec::new()
+    }
+    /// Every action this tab's resources can have (for the help), whatever their state.
+    fn action_ids(&self) -> &'static [ActionId] {
+        &[]
     }
 }
 
