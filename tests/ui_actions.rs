@@ -756,3 +756,56 @@ fn action_keys_can_be_overridden_from_the_config() {
         vec![ActionRequest::new(ActionId::Stop, "ci-alice")]
     );
 }
+
+#[test]
+fn dialogs_draw_in_tiny_terminals_and_in_ascii() {
+    type Open = fn(&mut App);
+    let opens: [(&str, Open); 6] = [
+        ("idle", |app| {
+            select(app, TabId::Instances, "ci-bob");
+            app.update(ch('I'));
+            type_text(app, "9");
+        }),
+        ("menu", |app| {
+            select(app, TabId::Attached, "dsvm-01");
+            app.update(ch('a'));
+        }),
+        ("confirm", |app| {
+            select(app, TabId::Instances, "ci-alice");
+            app.update(ch('x'));
+        }),
+        ("typed", |app| {
+            select(app, TabId::Clusters, "cpu-cluster");
+            app.update(ch('D'));
+            type_text(
+                app,
+                "a-very-long-name-that-does-not-fit-anywhere-at-all-really",
+            );
+        }),
+        ("resize", |app| {
+            select(app, TabId::Clusters, "cpu-cluster");
+            app.update(ch('z'));
+            type_text(app, "x");
+        }),
+        ("keys", keys_view),
+    ];
+    for (what, open) in opens {
+        for (w, h) in [(60, 12), (61, 13), (200, 60)] {
+            let mut app = app(w, h);
+            open(&mut app);
+            assert!(app.modal.is_some(), "{what}");
+            let _ = screen(&app);
+        }
+        let mut app = app_with(
+            AppOptions {
+                ascii: true,
+                ..AppOptions::default()
+            },
+            W,
+            H,
+        );
+        open(&mut app);
+        let shown = screen(&app);
+        assert!(shown.is_ascii(), "{what}: {shown}");
+    }
+}

@@ -121,7 +121,9 @@ fn draw_menu(
         })
         .max()
         .unwrap_or(0);
-    let width = (key_width + label_width + reason_width + 8).max(text::width(&title) + 6) as u16;
+    let width = (key_width + label_width + reason_width + 8)
+        .max(text::width(&title) + 6)
+        .max(text::width(&keys) + 6) as u16;
     let inner = open_box(
         theme,
         frame,
@@ -305,7 +307,10 @@ fn draw_resize(
         sym,
     );
     let mut lines = vec![
-        Line::styled(text::one_line(&f.current).into_owned(), theme.muted),
+        Line::styled(
+            ascii_label(&text::one_line(&f.current), app.ascii),
+            theme.muted,
+        ),
         Line::raw(""),
     ];
     for (i, field) in f.fields.iter().enumerate() {

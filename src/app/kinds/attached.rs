@@ -1,6 +1,7 @@
 //! The Attached tab: VirtualMachine, HDInsight, Databricks, DataLakeAnalytics, SynapseSpark,
 //! DataFactory and any compute type this version does not know (shown verbatim, never dropped).
-//! Columns: name, type, state, address or resource, SSH port and user, age.
+//! Columns: name, type, state, address or resource, SSH port and user, age. Actions: keys (VM,
+//! HDInsight, Databricks), and detach (attached) or delete (created by Azure ML).
 
 use super::common::{self, age_cell, compute_tone, created_ms, state_cell};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};

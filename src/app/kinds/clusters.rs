@@ -1,6 +1,7 @@
 //! The Clusters tab (AmlCompute): name, state (provisioning and allocation), size, priority,
 //! nodes as current/target (min-max), a node-state bar, idle time before scale-down, age; a
 //! detail with scale settings, node counts and the node list (state, IPs, port, run id).
+//! Actions: resize (not while created/deleted) and delete.
 
 use super::common::{self, age_cell, compute_tone, created_ms};
 use super::{

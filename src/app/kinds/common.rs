@@ -1,6 +1,6 @@
 //! Helpers shared by the compute kinds: the state to show and its tone, ages, the error code a
 //! row shows, and the detail sections every compute has (overview and errors first, unknown
-//! properties, unreadable fields).
+//! properties, unreadable fields), and the actions they share (delete or detach, keys).
 //! Reading only: no I/O, no styles.
 
 use super::{Cell, CopyTarget, DetailRow, Item, Section, SortKey};

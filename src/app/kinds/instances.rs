@@ -1,6 +1,7 @@
 //! The Instances tab (ComputeInstance): name, state, size, SSH, owner, idle shutdown, last
 //! operation, age; a detail with SSH, applications and endpoints, last operation, schedules and
-//! errors; `c` copies the SSH command when SSH is open.
+//! errors; `c` copies the SSH command when SSH is open. Actions: start (Stopped), stop (Running,
+//! JobRunning), restart (Running), idle shutdown (not while created/deleted), delete.
 
 use super::common::{self, age_cell, compute_tone, created_ms, state_cell};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};

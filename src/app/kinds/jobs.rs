@@ -6,7 +6,8 @@
 //! `properties.startTimeUtc` / `endTimeUtc`). Duration is run time only: end - start when
 //! finished, now - start while running, none while queued; queue time (start - created) is
 //! shown apart. A failed job's error code shows in its status cell, the full error in its
-//! detail.
+//! detail. Actions: cancel (while not terminal), archive, restore; an archived job's status
+//! says so.
 
 use super::common::{self, job_tone};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};

@@ -1,6 +1,7 @@
 //! The Kubernetes tab (AKS inference clusters and attached Kubernetes): name, type, state,
 //! agent count and size (AKS) or namespace (Kubernetes), purpose, SSL, age; a detail with the
-//! cluster's networking, SSL, system services or instance types.
+//! cluster's networking, SSL, system services or instance types. Actions: keys (AKS), and delete
+//! (created by Azure ML) or detach (attached).
 
 use super::common::{self, age_cell, compute_tone, created_ms, state_cell};
 use super::{
