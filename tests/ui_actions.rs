@@ -290,7 +290,7 @@ fn keys_of_a_cluster_are_not_an_action() {
     select(&mut app, TabId::Clusters, "cpu-cluster");
     let effects = app.update(ch('K'));
     assert!(acts(&effects).is_empty());
-    assert!(toast(&app).contains("not an action on"), "{}", toast(&app));
+    assert_eq!(toast(&app), "keys: not an action on compute clusters");
 }
 
 // ---- the action menu ----
@@ -808,4 +808,33 @@ fn dialogs_draw_in_tiny_terminals_and_in_ascii() {
         let shown = screen(&app);
         assert!(shown.is_ascii(), "{what}: {shown}");
     }
+}
+
+#[test]
+fn a_state_change_while_confirming_is_checked_before_sending() {
+    let mut app = app(W, H);
+    select(&mut app, TabId::Instances, "ci-alice");
+    app.update(ch('x'));
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    // A refresh lands meanwhile: ci-alice was stopped by someone else.
+    app.set_clock(NOW_MS + 60_000, 61_000);
+    let effects = app.update(Msg::Tick);
+    let id = fetch_of(&effects, &amlc::app::SourceKey::Computes).expect("a refresh");
+    let mut list = computes();
+    let alice = list
+        .iter_mut()
+        .find(|c| c.name.as_deref() == Some("ci-alice"))
+        .unwrap();
+    let mut raw = alice.raw.clone();
+    raw["properties"]["properties"]["state"] = "Stopped".into();
+    *alice = amlc::azure::models::ComputeResource::from_value(raw);
+    app.update(computes_loaded(id, Ok(list)));
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))), "still asking");
+    let effects = app.update(ch('y'));
+    assert!(acts(&effects).is_empty());
+    assert!(
+        toast(&app).contains("instance is Stopped"),
+        "{}",
+        toast(&app)
+    );
 }

@@ -402,6 +402,10 @@ impl App {
             return;
         };
         let Some(item) = self.find_item(tab, &name) else {
+            self.toast(
+                format!("{} is gone from the list", text::one_line(&name)),
+                Tone::Muted,
+            );
             return;
         };
         let entries: Vec<MenuEntry> = self
@@ -449,9 +453,17 @@ impl App {
         match chosen {
             Some(id) => self.request_action(tab, &name, id, effects),
             None => {
-                let what = self.keymap.binding(key).map(|b| b.name).unwrap_or("that");
+                let mut verbs: Vec<&str> = ActionId::ALL
+                    .iter()
+                    .filter(|id| key_of(**id) == key)
+                    .map(|id| id.label())
+                    .collect();
+                verbs.dedup();
                 let noun = kinds::kind(tab).noun();
-                self.toast(format!("{what}: not an action on {noun}"), Tone::Muted);
+                self.toast(
+                    format!("{}: not an action on {noun}", verbs.join("/")),
+                    Tone::Muted,
+                );
             }
         }
     }
