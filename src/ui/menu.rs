@@ -6,15 +6,16 @@
 
 use super::symbols::Symbols;
 use super::theme::Theme;
+use super::to_line;
 use crate::app::App;
 use crate::app::kinds::{self, Item};
 use crate::app::menu::{self, ActionMenu, Confirm, Field, IdleForm, KeysView, Modal, ResizeForm};
-use crate::app::text;
+use crate::app::text::{self, Doc, StyledLine, Tone};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
 /// Draws the open dialog over `area`.
 pub fn draw(app: &App, theme: &Theme, modal: &Modal, frame: &mut Frame, area: Rect, sym: &Symbols) {
@@ -205,40 +206,40 @@ fn draw_confirm(
     };
     let width: u16 = 72;
     let inner_width = usize::from(width.min(area.width.saturating_sub(2))).saturating_sub(4);
-    let wrapped = |s: &str| (text::width(s) / inner_width.max(1)) + 1;
-    let mut count = wrapped(&c.question) + wrapped(&c.consequence) + 1;
+    // Wrapped here, so the typed line's row (and its cursor) is known exactly.
+    let mut doc = Doc::new();
+    doc.push(StyledLine::plain(c.question.clone(), Tone::Heading), 0);
+    doc.push(StyledLine::plain(c.consequence.clone(), Tone::Warning), 0);
     if c.typed.is_some() {
-        count += 3;
+        doc.blank();
+        doc.push(
+            StyledLine::new()
+                .with("Type ", Tone::Normal)
+                .with(text::one_line(&c.request.target).into_owned(), Tone::Accent)
+                .with(format!(" to {verb} it:"), Tone::Normal),
+            0,
+        );
     }
+    let wrapped = doc.wrapped(inner_width.max(1));
+    let extra = if c.typed.is_some() { 2 } else { 1 };
     let inner = open_box(
         theme,
         frame,
         area,
         width,
-        count,
+        wrapped.len() + extra,
         (format!("Confirm {verb}"), keys),
         sym,
     );
-    let mut lines = vec![
-        Line::styled(c.question.clone(), theme.heading),
-        Line::styled(c.consequence.clone(), theme.warning),
-    ];
+    let mut lines: Vec<Line> = wrapped.iter().map(|l| to_line(l, theme)).collect();
     if let Some(input) = &c.typed {
-        let name = text::one_line(&c.request.target).into_owned();
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("Type ", theme.normal),
-            Span::styled(name, theme.accent),
-            Span::styled(format!(" to {verb} it:"), theme.normal),
-        ]));
-        // The typed line: placed after the wrapped lines above it.
-        let above = (wrapped(&c.question) + wrapped(&c.consequence) + 2) as u16;
         let style = if c.allowed() {
             theme.healthy
         } else {
             theme.normal
         };
-        lines.push(input_line(frame, inner, above, "> ", input, style, true));
+        let row = lines.len() as u16;
+        lines.push(input_line(frame, inner, row, "> ", input, style, true));
         lines.push(if c.allowed() {
             Line::styled("matches: Enter confirms", theme.healthy)
         } else {
@@ -247,7 +248,7 @@ fn draw_confirm(
     } else {
         lines.push(Line::raw(""));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn field_lines<'a>(
