@@ -838,3 +838,32 @@ fn a_state_change_while_confirming_is_checked_before_sending() {
         toast(&app)
     );
 }
+
+#[test]
+fn an_open_menu_follows_the_data() {
+    let mut app = app(W, H);
+    select(&mut app, TabId::Instances, "ci-bob");
+    app.update(ch('a'));
+    let start_enabled = |app: &App| match &app.modal {
+        Some(Modal::Menu(menu)) => menu.entries[0].availability.is_enabled(),
+        _ => panic!("the menu"),
+    };
+    assert!(start_enabled(&app));
+    // ci-bob starts meanwhile (a refresh says Starting): start is disabled, with the reason.
+    app.set_clock(NOW_MS + 60_000, 61_000);
+    let effects = app.update(Msg::Tick);
+    let id = fetch_of(&effects, &amlc::app::SourceKey::Computes).expect("a refresh");
+    let mut list = computes();
+    let bob = list
+        .iter_mut()
+        .find(|c| c.name.as_deref() == Some("ci-bob"))
+        .unwrap();
+    let mut raw = bob.raw.clone();
+    raw["properties"]["properties"]["state"] = "Starting".into();
+    *bob = amlc::azure::models::ComputeResource::from_value(raw);
+    app.update(computes_loaded(id, Ok(list)));
+    assert!(!start_enabled(&app));
+    assert!(screen(&app).contains("instance is Starting"));
+    let effects = app.update(ch('u'));
+    assert!(acts(&effects).is_empty());
+}

@@ -433,6 +433,32 @@ impl App {
         }));
     }
 
+    /// Keeps an open action menu true to the latest data (a refresh, an operation starting or
+    /// ending changes what is allowed); called after every message.
+    pub(super) fn sync_modal(&mut self) {
+        let Some(Modal::Menu(menu)) = &self.modal else {
+            return;
+        };
+        let Some(item) = self.find_item(menu.tab, &menu.name) else {
+            return;
+        };
+        let entries: Vec<MenuEntry> = self
+            .actions_of(menu.tab, item)
+            .into_iter()
+            .map(|(action, availability)| MenuEntry {
+                action,
+                availability,
+            })
+            .collect();
+        if let Some(Modal::Menu(menu)) = &mut self.modal
+            && menu.entries != entries
+        {
+            menu.selected = menu.selected.min(entries.len().saturating_sub(1));
+            menu.entries = entries;
+            self.dirty = true;
+        }
+    }
+
     /// A direct action key (`x`, `D`, ...) on the resource on screen.
     pub(super) fn action_key(&mut self, key: Action, effects: &mut Vec<Effect>) {
         let Some((tab, name)) = self.current_resource() else {
@@ -774,7 +800,7 @@ impl App {
             KeyCode::Char('v') => view.revealed = !view.revealed,
             KeyCode::Char('k') | KeyCode::Up => view.selected = view.selected.saturating_sub(1),
             KeyCode::Char('j') | KeyCode::Down => view.selected = (view.selected + 1).min(last),
-            KeyCode::Char('c') | KeyCode::Enter => {
+            KeyCode::Char('c') => {
                 if let Some(entry) = view.entries.get(view.selected) {
                     effects.push(Effect::Copy {
                         label: format!("{} of {}", entry.label, text::one_line(&view.target)),

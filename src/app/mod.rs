@@ -598,6 +598,7 @@ impl App {
             Msg::Op { op, event } => self.on_op(op, event),
         }
         self.schedule(&mut effects);
+        self.sync_modal();
         self.sync_text();
         if self.quit && !effects.contains(&Effect::Quit) {
             effects.push(Effect::Quit);
