@@ -867,3 +867,74 @@ fn an_open_menu_follows_the_data() {
     let effects = app.update(ch('u'));
     assert!(acts(&effects).is_empty());
 }
+
+/// An app whose compute `name` has `state` (instance state) and `provisioning`.
+fn app_with_instance_state(name: &str, state: &str, provisioning: &str) -> App {
+    let mut app = App::new(AppOptions::default());
+    app.set_clock(NOW_MS, 1_000);
+    app.update(Msg::Resize(W, H));
+    let effects = app.update(Msg::Connected(context()));
+    let (c, j) = fetch_ids(&effects);
+    let mut list = computes();
+    let compute = list
+        .iter_mut()
+        .find(|c| c.name.as_deref() == Some(name))
+        .unwrap();
+    let mut raw = compute.raw.clone();
+    raw["properties"]["properties"]["state"] = state.into();
+    raw["properties"]["provisioningState"] = provisioning.into();
+    *compute = amlc::azure::models::ComputeResource::from_value(raw);
+    app.update(computes_loaded(c, Ok(list)));
+    app.update(jobs_loaded(j, Ok(jobs())));
+    app
+}
+
+#[test]
+fn an_instance_being_created_or_deleted_allows_no_idle_shutdown_nor_delete_twice() {
+    let mut app = app_with_instance_state("ci-bob", "Creating", "Creating");
+    select(&mut app, TabId::Instances, "ci-bob");
+    app.update(ch('I'));
+    assert!(app.modal.is_none());
+    assert!(
+        toast(&app).contains("instance is Creating"),
+        "{}",
+        toast(&app)
+    );
+
+    let mut app = app_with_instance_state("ci-bob", "Deleting", "Deleting");
+    select(&mut app, TabId::Instances, "ci-bob");
+    for key in ['I', 'D'] {
+        let effects = app.update(ch(key));
+        assert!(acts(&effects).is_empty());
+        assert!(app.modal.is_none(), "{key}");
+        assert!(
+            toast(&app).contains("instance is Deleting"),
+            "{}",
+            toast(&app)
+        );
+    }
+}
+
+#[test]
+fn a_job_menu_offers_archive_or_restore_by_its_state() {
+    let mut app = app(W, H);
+    select(&mut app, TabId::Jobs, "prep-data-02");
+    app.update(ch('a'));
+    let Some(Modal::Menu(menu)) = &app.modal else {
+        panic!("the menu");
+    };
+    let entries: Vec<(ActionId, amlc::actions::Availability)> = menu
+        .entries
+        .iter()
+        .map(|e| (e.action, e.availability.clone()))
+        .collect();
+    use amlc::actions::Availability::{Disabled, Enabled};
+    assert_eq!(
+        entries,
+        vec![
+            (ActionId::CancelJob, Disabled("job is Completed".into())),
+            (ActionId::ArchiveJob, Enabled),
+            (ActionId::RestoreJob, Disabled("job is not archived".into())),
+        ]
+    );
+}
