@@ -629,12 +629,16 @@ fn archived_jobs_are_hidden_until_asked_and_can_be_restored() {
     let (c, j) = fetch_ids(&effects);
     app.update(computes_loaded(c, Ok(computes())));
     app.update(jobs_loaded(j, Ok(archived_jobs())));
-    app.update(ch('5'));
-    assert_eq!(app.active_tab().items.len(), 6, "archived job hidden");
+    assert_eq!(app.tab(TabId::Jobs).items.len(), 6, "archived job hidden");
     app.update(ch(':'));
     type_text(&mut app, "archived");
     app.update(press(KeyCode::Enter));
     assert!(app.show_archived);
+    assert_eq!(
+        app.active,
+        TabId::Jobs,
+        ":archived shows them on the Jobs tab"
+    );
     assert_eq!(app.active_tab().items.len(), 7);
     select(&mut app, TabId::Jobs, "old-run-07");
     assert!(screen(&app).contains("Completed (archived)"));
@@ -643,6 +647,11 @@ fn archived_jobs_are_hidden_until_asked_and_can_be_restored() {
         acts(&effects),
         vec![ActionRequest::new(ActionId::RestoreJob, "old-run-07")]
     );
+    // :archived again hides them.
+    app.update(ch(':'));
+    type_text(&mut app, "archived");
+    app.update(press(KeyCode::Enter));
+    assert_eq!(app.active_tab().items.len(), 6);
 }
 
 #[test]

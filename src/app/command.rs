@@ -131,6 +131,7 @@ mod tests {
         assert_eq!(parse("errors"), Ok(Command::Errors));
         assert_eq!(parse("q"), Ok(Command::Quit));
         assert_eq!(parse("jobs"), Ok(Command::Tab(TabId::Jobs)));
+        assert_eq!(parse("archived"), Ok(Command::Archived));
         assert!(parse("ws").unwrap_err().contains("needs a workspace name"));
         assert!(parse("ws a b").is_err());
         assert!(parse("errors now").is_err());

@@ -851,11 +851,14 @@ impl App {
         }
     }
 
-    /// `:archived`: show or hide archived jobs.
+    /// `:archived`: show (on the Jobs tab) or hide archived jobs.
     pub(super) fn toggle_archived(&mut self) {
         self.show_archived = !self.show_archived;
         let jobs = std::mem::take(&mut self.jobs);
         self.set_jobs(jobs);
+        if self.show_archived && self.active != TabId::Jobs {
+            self.switch_tab(TabId::Jobs);
+        }
         let shown = if self.show_archived {
             "archived jobs shown (A restores one; :archived hides them)"
         } else {
