@@ -164,6 +164,39 @@ fn a_refresh_with_the_old_state_does_not_flicker_back() {
     assert_eq!(compute_state(&app, "ci-alice"), "Running");
 }
 
+/// While the stop's last poll is still to come, a row that already shows Stopped takes the next
+/// action (start); while it still shows Stopping, mutating actions wait for the operation.
+#[test]
+fn a_settled_row_takes_the_next_action_before_the_last_poll() {
+    let mut app = app(120, 30);
+    app.update(ch('1'));
+    app.update(ch('g'));
+    while app.selected_item(TabId::Instances).map(|i| i.name()) != Some("ci-alice") {
+        app.update(ch('j'));
+    }
+    let op = op_of(&app.begin_action(ActionRequest::new(ActionId::Stop, "ci-alice")));
+    let busy = app.update(ch('R'));
+    assert!(
+        !busy.iter().any(|e| matches!(e, Effect::Act { .. })),
+        "{busy:?}"
+    );
+    let effects = tick_at(&mut app, T0 + 1_000);
+    answer_computes(
+        &mut app,
+        &effects,
+        computes_with_state("ci-alice", "Stopped"),
+    );
+    assert!(app.operations.get(op).is_some_and(|e| e.state.is_active()));
+    let effects = app.update(ch('u'));
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Act { request, .. } if *request == ActionRequest::new(ActionId::Start, "ci-alice")
+        )),
+        "{effects:?}"
+    );
+}
+
 #[test]
 fn the_list_refreshes_fast_while_an_operation_runs() {
     let mut app = app(120, 30);

@@ -32,6 +32,8 @@ pub enum Command {
     Refresh,
     Quit,
     Tab(TabId),
+    /// Show or hide archived jobs.
+    Archived,
 }
 
 /// The commands, for the help and the command line's hint: (usage, description).
@@ -46,6 +48,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":errors", "recent errors in full"),
     (":refresh", "refresh the current tab now"),
     (":instances .. :jobs", "go to a tab"),
+    (
+        ":archived",
+        "show or hide archived jobs (marked; A restores one)",
+    ),
     (":help", "this help"),
     (":q", "quit"),
 ];
@@ -93,6 +99,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "kubernetes" | "k8s" | "aks" => none(Command::Tab(TabId::Kubernetes)),
         "attached" => none(Command::Tab(TabId::Attached)),
         "jobs" | "job" => none(Command::Tab(TabId::Jobs)),
+        "archived" | "archive" => none(Command::Archived),
         other => Err(format!("unknown command :{other} (see ? for the list)")),
     }
 }
@@ -124,6 +131,7 @@ mod tests {
         assert_eq!(parse("errors"), Ok(Command::Errors));
         assert_eq!(parse("q"), Ok(Command::Quit));
         assert_eq!(parse("jobs"), Ok(Command::Tab(TabId::Jobs)));
+        assert_eq!(parse("archived"), Ok(Command::Archived));
         assert!(parse("ws").unwrap_err().contains("needs a workspace name"));
         assert!(parse("ws a b").is_err());
         assert!(parse("errors now").is_err());

@@ -1,5 +1,7 @@
 //! The one table of keys: every action with its default keys, a description and the contexts
-//! (views) where it applies. Dispatch, the hint bar and the `?` help are all generated from this
+//! (views) where it applies, the direct keys of actions (`a` menu, `u` start, `x` stop/cancel,
+//! `R` restart, `z` resize, `I` idle shutdown, `D` delete/detach, `K` keys, `A` archive/restore)
+//! included. Dispatch, the hint bar and the `?` help are all generated from this
 //! table, so they cannot drift apart. User overrides from the config file's `[keys]` table
 //! (`action = "key key"`) replace an action's defaults; unknown actions, unreadable keys and
 //! conflicts are reported as notices, never silently ignored. No I/O here.
@@ -25,6 +27,9 @@ pub enum Context {
     Copy,
     /// The operations view (`o`).
     Operations,
+    /// A dialog of `app::menu` (action menu, confirmation, form, keys): it reads its own keys
+    /// (typing goes into its fields), and the table's action keys in the action menu.
+    Dialog,
 }
 
 impl Context {
@@ -120,6 +125,20 @@ pub enum Action {
     Operations,
     /// Forget the selected finished operation (operations view).
     Dismiss,
+    /// The action menu of the resource on screen.
+    ActionMenu,
+    /// Start an instance.
+    ActStart,
+    /// Stop an instance, cancel a job.
+    ActStop,
+    ActRestart,
+    ActResize,
+    ActIdleShutdown,
+    /// Delete a managed compute or detach an attached one.
+    ActRemove,
+    ActKeys,
+    /// Archive a job, or restore an archived one.
+    ActArchive,
 }
 
 /// One row of the key table.
@@ -499,6 +518,78 @@ pub fn default_bindings() -> Vec<Binding> {
             "reverse the sort order",
             None,
             Contexts::LIST,
+        ),
+        binding(
+            ActionMenu,
+            "actions",
+            &[c('a')],
+            "action menu: every action of the resource, its key, and why one is disabled",
+            Some("actions"),
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActStart,
+            "start",
+            &[c('u')],
+            "start the instance",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActStop,
+            "stop",
+            &[c('x')],
+            "stop the instance / cancel the job (asks first)",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActRestart,
+            "restart",
+            &[c('R')],
+            "restart the instance (asks first)",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActResize,
+            "resize",
+            &[c('z')],
+            "resize the cluster: min and max nodes, idle time before scale-down",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActIdleShutdown,
+            "idle_shutdown",
+            &[c('I')],
+            "set or clear the instance's idle shutdown",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActRemove,
+            "delete",
+            &[c('D')],
+            "delete the compute (destroys it) or detach it (leaves the resource); asks first",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActKeys,
+            "show_keys",
+            &[c('K')],
+            "the compute's keys, masked until revealed (AKS, VM, HDInsight, Databricks)",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            ActArchive,
+            "archive",
+            &[c('A')],
+            "archive the job, or restore an archived one (:archived shows them)",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
         ),
         binding(
             CopyName,

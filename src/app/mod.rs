@@ -5,7 +5,8 @@
 //! the scheduler walks it for what is due, and answers come back as one `Msg::Loaded` tagged
 //! with the request id and key they answer; stale ones are dropped. Errors arrive typed
 //! ([`AppError`]): an auth failure pauses its source until `r` or a context switch, and HTTP
-//! retries and throttling are shown and noted in the error history (rate-limited). Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`,
+//! retries and throttling are shown and noted in the error history (rate-limited). Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`, the
+//! dialogs of actions (menu, confirmation, forms, keys) live in `menu`,
 //! and `ui::draw` reads this state without changing it.
 
 pub mod clipboard;
@@ -14,6 +15,7 @@ pub mod filter;
 pub mod format;
 pub mod keys;
 pub mod kinds;
+pub mod menu;
 pub mod notify;
 pub mod operations;
 pub mod runtime;
@@ -271,6 +273,10 @@ pub struct App {
     pub run_cache: HashMap<String, Arc<RunDetails>>,
     pub views: Vec<View>,
     pub copy_menu: Option<CopyMenu>,
+    /// The action menu, a confirmation, a form or the keys view (see `menu`).
+    pub modal: Option<menu::Modal>,
+    /// Whether the Jobs tab lists archived jobs (`:archived`).
+    pub show_archived: bool,
     pub input: Option<InputLine>,
     pub errors: VecDeque<ErrorEntry>,
     pub toast: Option<Toast>,
@@ -315,6 +321,8 @@ impl App {
             run_cache: HashMap::new(),
             views: Vec::new(),
             copy_menu: None,
+            modal: None,
+            show_archived: false,
             input: None,
             errors: VecDeque::new(),
             toast: None,
@@ -433,6 +441,9 @@ impl App {
 
     /// The context the keys are read in.
     pub fn key_context(&self) -> Context {
+        if self.modal.is_some() {
+            return Context::Dialog;
+        }
         if self.copy_menu.is_some() {
             return Context::Copy;
         }
@@ -607,6 +618,7 @@ impl App {
         }
         self.operations_after_update(&mut effects);
         self.schedule(&mut effects);
+        self.sync_modal();
         self.sync_text();
         if self.quit && !effects.contains(&Effect::Quit) {
             effects.push(Effect::Quit);
@@ -647,6 +659,7 @@ impl App {
         self.retry_note = RetryNote::default();
         self.views.clear();
         self.copy_menu = None;
+        self.modal = None;
         if switched {
             self.toast(format!("switched to {label}"), Tone::Healthy);
         }
@@ -791,7 +804,10 @@ impl App {
             }
         }
         self.retire_jobs(jobs);
-        let items: Vec<u32> = (0..self.jobs.len() as u32).collect();
+        let show_archived = self.show_archived;
+        let items: Vec<u32> = (0..self.jobs.len() as u32)
+            .filter(|&i| show_archived || !kinds::jobs::is_archived(&self.jobs[i as usize]))
+            .collect();
         let viewport = self.list_viewport();
         let name = keep.into_iter().next().and_then(|(_, n)| n);
         let source = Source::Jobs(&self.jobs);
@@ -1074,6 +1090,11 @@ impl App {
             self.dirty = true;
             return;
         }
+        if self.modal.is_some() {
+            self.on_modal_key(key, effects);
+            self.dirty = true;
+            return;
+        }
         let context = self.key_context();
         let Some(action) = self.keymap.action(context, &key) else {
             return;
@@ -1183,6 +1204,15 @@ impl App {
             }
             Action::Operations => self.open_operations(),
             Action::Dismiss => self.dismiss_operation(),
+            Action::ActionMenu => self.open_action_menu(),
+            Action::ActStart
+            | Action::ActStop
+            | Action::ActRestart
+            | Action::ActResize
+            | Action::ActIdleShutdown
+            | Action::ActRemove
+            | Action::ActKeys
+            | Action::ActArchive => self.action_key(action, effects),
             Action::CopyName | Action::CopyId | Action::CopySsh | Action::CopyLink => {
                 if let Some(menu) = self.copy_menu.take() {
                     match menu.targets.into_iter().find(|t| t.action == action) {
@@ -1230,6 +1260,7 @@ impl App {
     fn switch_tab(&mut self, tab: TabId) {
         self.views.clear();
         self.copy_menu = None;
+        self.modal = None;
         self.active = tab;
     }
 
@@ -1356,6 +1387,7 @@ impl App {
             Ok(Command::Refresh) => self.refresh_now(),
             Ok(Command::Quit) => self.quit = true,
             Ok(Command::Tab(tab)) => self.switch_tab(tab),
+            Ok(Command::Archived) => self.toggle_archived(),
             Err(error) => self.toast(error, Tone::Failed),
         }
     }
@@ -1386,7 +1418,7 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if !self.mouse || self.input.is_some() {
+        if !self.mouse || self.input.is_some() || self.modal.is_some() {
             return;
         }
         let mut ignored = Vec::new();

@@ -558,6 +558,7 @@ impl App {
     /// refreshed, a deleted or detached compute leaves its list, a toast says how it went
     /// (cause first), and one that ran long notifies.
     pub(super) fn on_op(&mut self, op: OpId, event: OpEvent) {
+        self.keys_arrived(op, &event);
         let now = self.now_mono_ms;
         let Some(entry) = self.operations.apply(op, event, now) else {
             self.dirty = true;

@@ -59,6 +59,8 @@ impl DataSource for AmlClient {
             SourceKey::Jobs => {
                 let options = JobListOptions {
                     max_results: Some(JOB_LIST_LIMIT),
+                    // Archived jobs too: the Jobs tab hides them unless `:archived`.
+                    list_view_type: Some("All".into()),
                     ..JobListOptions::default()
                 };
                 SourceData::Jobs(self.list_jobs(&options).await?)

@@ -169,10 +169,13 @@ pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
     let mut groups = keymap.help_groups(ascii);
     for (_, rows) in &mut groups {
         rows.retain(|row| {
-            !is_copy_choice(row.action) || copy_labels.iter().any(|(a, _)| *a == row.action)
+            (!is_copy_choice(row.action) || copy_labels.iter().any(|(a, _)| *a == row.action))
+                && super::menu::actions_of_key(kind, row.action).is_none_or(|a| !a.is_empty())
         });
         for row in rows.iter_mut() {
-            if row.action == Action::Copy {
+            if let Some(actions) = super::menu::actions_of_key(kind, row.action) {
+                row.description = super::menu::key_help(&actions);
+            } else if row.action == Action::Copy {
                 let labels: Vec<&str> = copy_labels.iter().map(|(_, l)| *l).collect();
                 row.description = format!("copy menu: {}", labels.join(", "));
             } else if let Some((_, label)) = copy_labels.iter().find(|(a, _)| *a == row.action) {

@@ -1,9 +1,11 @@
 //! The Attached tab: VirtualMachine, HDInsight, Databricks, DataLakeAnalytics, SynapseSpark,
 //! DataFactory and any compute type this version does not know (shown verbatim, never dropped).
-//! Columns: name, type, state, address or resource, SSH port and user, age.
+//! Columns: name, type, state, address or resource, SSH port and user, age. Actions: keys (VM,
+//! HDInsight, Databricks), and detach (attached) or delete (created by Azure ML).
 
 use super::common::{self, age_cell, compute_tone, created_ms, state_cell};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};
+use crate::actions::{ActionId, Availability};
 use crate::app::TabId;
 use crate::app::keys::Action;
 use crate::app::text::Tone;
@@ -280,6 +282,17 @@ impl Kind for Attached {
         }
         common::tail_sections(c, &mut sections);
         sections
+    }
+
+    fn actions(&self, item: Item<'_>) -> Vec<(ActionId, Availability)> {
+        match item {
+            Item::Compute(c) => common::removal_and_keys(c, "compute"),
+            Item::Job(_) => Vec::new(),
+        }
+    }
+
+    fn action_ids(&self) -> &'static [ActionId] {
+        &[ActionId::Keys, ActionId::Delete, ActionId::Detach]
     }
 
     fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget> {

@@ -1,12 +1,14 @@
 //! The Clusters tab (AmlCompute): name, state (provisioning and allocation), size, priority,
 //! nodes as current/target (min-max), a node-state bar, idle time before scale-down, age; a
 //! detail with scale settings, node counts and the node list (state, IPs, port, run id).
+//! Actions: resize (not while created/deleted) and delete.
 
 use super::common::{self, age_cell, compute_tone, created_ms};
 use super::{
     Cell, CellValue, Column, CopyTarget, DetailCtx, DetailRow, Item, Kind, NodeCounts, NodesView,
     Section, SortKey, int_width, measure_cell, push_int,
 };
+use crate::actions::{ActionId, Availability};
 use crate::app::TabId;
 use crate::app::format;
 use crate::app::text::{Tone, is_plain, make_safe_from};
@@ -482,6 +484,26 @@ impl Kind for Clusters {
         sections.push(nodes);
         common::tail_sections(c, &mut sections);
         sections
+    }
+
+    fn actions(&self, item: Item<'_>) -> Vec<(ActionId, Availability)> {
+        let Item::Compute(c) = item else {
+            return Vec::new();
+        };
+        let busy = common::being_created_or_deleted(c);
+        vec![
+            (
+                ActionId::Resize,
+                Availability::when(busy.is_none(), || {
+                    format!("cluster is {}", busy.unwrap_or("busy"))
+                }),
+            ),
+            common::removal_action(c, "cluster"),
+        ]
+    }
+
+    fn action_ids(&self) -> &'static [ActionId] {
+        &[ActionId::Resize, ActionId::Delete]
     }
 
     fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget> {

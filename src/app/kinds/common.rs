@@ -1,13 +1,16 @@
 //! Helpers shared by the compute kinds: the state to show and its tone, ages, the error code a
 //! row shows, and the detail sections every compute has (overview and errors first, unknown
-//! properties, unreadable fields).
+//! properties, unreadable fields), and the actions they share (delete or detach, keys).
 //! Reading only: no I/O, no styles.
 
 use super::{Cell, CopyTarget, DetailRow, Item, Section, SortKey};
+use crate::actions::{ActionId, Availability};
 use crate::app::format;
 use crate::app::keys::Action;
 use crate::app::text::Tone;
-use crate::azure::models::{ComputeProperties, ComputeResource, ErrorDetail, ProvisioningState};
+use crate::azure::models::{
+    ComputeProperties, ComputeResource, ComputeType, ErrorDetail, ProvisioningState,
+};
 use serde_json::Value;
 
 pub fn name(c: &ComputeResource) -> &str {
@@ -54,7 +57,7 @@ pub fn compute_tone(state: &str) -> Tone {
     match state {
         "Succeeded" | "Running" | "Steady" | "JobRunning" | "Enabled" => Tone::Healthy,
         "Creating" | "Updating" | "Deleting" | "Starting" | "Stopping" | "Restarting"
-        | "SettingUp" | "UserSettingUp" | "Resizing" | "InProgress" => Tone::Progress,
+        | "SettingUp" | "UserSettingUp" | "Resizing" | "InProgress" | "Detaching" => Tone::Progress,
         "Stopped" | "Canceled" | "Cancelled" | "Disabled" => Tone::Stopped,
         "Unusable" => Tone::Failed,
         s if s.ends_with("Failed") => Tone::Failed,
@@ -330,6 +333,71 @@ pub fn base_copy_targets(item: Item<'_>) -> Vec<CopyTarget> {
             text: id.to_owned(),
         });
     }
+    out
+}
+
+/// The provisioning state when it says the compute is being created or deleted.
+pub fn being_created_or_deleted(c: &ComputeResource) -> Option<&'static str> {
+    match c.properties.provisioning_state.as_ref() {
+        Some(ProvisioningState::Creating) => Some("Creating"),
+        Some(ProvisioningState::Deleting) => Some("Deleting"),
+        _ => None,
+    }
+}
+
+/// Whether Azure ML attached the compute (it did not create it): it is detached, not deleted.
+pub fn is_attached(c: &ComputeResource) -> bool {
+    c.properties.is_attached_compute == Some(true)
+}
+
+/// Delete (a compute Azure ML created) or detach (an attached one), disabled while it is
+/// already being deleted.
+pub fn removal_action(c: &ComputeResource, noun: &str) -> (ActionId, Availability) {
+    let id = if is_attached(c) {
+        ActionId::Detach
+    } else {
+        ActionId::Delete
+    };
+    let deleting = c.properties.provisioning_state == Some(ProvisioningState::Deleting);
+    (
+        id,
+        Availability::when(!deleting, || format!("{noun} is Deleting")),
+    )
+}
+
+/// `listKeys` answers for these compute types only (AKS, VirtualMachine, HDInsight, Databricks).
+pub fn has_keys(c: &ComputeResource) -> bool {
+    matches!(
+        c.properties.compute_type,
+        ComputeType::Aks
+            | ComputeType::VirtualMachine
+            | ComputeType::HdInsight
+            | ComputeType::Databricks
+    )
+}
+
+/// The keys action of a compute whose type has keys (disabled while it is being created or
+/// deleted).
+pub fn keys_action(c: &ComputeResource, noun: &str) -> Option<(ActionId, Availability)> {
+    has_keys(c).then(|| {
+        let busy = being_created_or_deleted(c);
+        (
+            ActionId::Keys,
+            Availability::when(busy.is_none(), || {
+                format!("{noun} is {}", busy.unwrap_or("busy"))
+            }),
+        )
+    })
+}
+
+/// The actions of a compute that only Azure ML's removal and keys apply to (AKS, Kubernetes,
+/// attached kinds): delete or detach, and keys where the type has them.
+pub fn removal_and_keys(c: &ComputeResource, noun: &str) -> Vec<(ActionId, Availability)> {
+    let mut out = Vec::new();
+    if let Some(keys) = keys_action(c, noun) {
+        out.push(keys);
+    }
+    out.push(removal_action(c, noun));
     out
 }
 

@@ -1,15 +1,18 @@
 //! The Instances tab (ComputeInstance): name, state, size, SSH, owner, idle shutdown, last
 //! operation, age; a detail with SSH, applications and endpoints, last operation, schedules and
-//! errors; `c` copies the SSH command when SSH is open.
+//! errors; `c` copies the SSH command when SSH is open. Actions: start (Stopped), stop (Running,
+//! JobRunning), restart (Running), idle shutdown (not while created/deleted), delete.
 
 use super::common::{self, age_cell, compute_tone, created_ms, state_cell};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};
+use crate::actions::{ActionId, Availability};
 use crate::app::TabId;
 use crate::app::format;
 use crate::app::keys::Action;
-use crate::app::text::Tone;
+use crate::app::text::{self, Tone};
 use crate::azure::models::{
-    ComputeInstanceProperties, ComputeResource, ComputeType, OperationStatus, SshPublicAccess,
+    ComputeInstanceProperties, ComputeInstanceState, ComputeResource, ComputeType, OperationStatus,
+    SshPublicAccess,
 };
 
 pub struct Instances;
@@ -373,6 +376,67 @@ impl Kind for Instances {
         }
         common::tail_sections(c, &mut sections);
         sections
+    }
+
+    fn actions(&self, item: Item<'_>) -> Vec<(ActionId, Availability)> {
+        let Item::Compute(c) = item else {
+            return Vec::new();
+        };
+        let state = props(c).and_then(|p| p.state.as_ref());
+        let shown = common::state_ref(c);
+        let is = |wanted: &[ComputeInstanceState]| state.is_some_and(|s| wanted.contains(s));
+        let because = || format!("instance is {}", text::one_line(shown));
+        let busy = common::being_created_or_deleted(c).or(match state {
+            Some(ComputeInstanceState::Creating) => Some("Creating"),
+            Some(ComputeInstanceState::Deleting) => Some("Deleting"),
+            _ => None,
+        });
+        let (removal, removal_ok) = common::removal_action(c, "instance");
+        let deleting = state == Some(&ComputeInstanceState::Deleting);
+        vec![
+            (
+                ActionId::Start,
+                Availability::when(is(&[ComputeInstanceState::Stopped]), because),
+            ),
+            (
+                ActionId::Stop,
+                Availability::when(
+                    is(&[
+                        ComputeInstanceState::Running,
+                        ComputeInstanceState::JobRunning,
+                    ]),
+                    because,
+                ),
+            ),
+            (
+                ActionId::Restart,
+                Availability::when(is(&[ComputeInstanceState::Running]), because),
+            ),
+            (
+                ActionId::IdleShutdown,
+                Availability::when(busy.is_none(), || {
+                    format!("instance is {}", busy.unwrap_or("busy"))
+                }),
+            ),
+            (
+                removal,
+                if deleting {
+                    Availability::Disabled("instance is Deleting".into())
+                } else {
+                    removal_ok
+                },
+            ),
+        ]
+    }
+
+    fn action_ids(&self) -> &'static [ActionId] {
+        &[
+            ActionId::Start,
+            ActionId::Stop,
+            ActionId::Restart,
+            ActionId::IdleShutdown,
+            ActionId::Delete,
+        ]
     }
 
     fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget> {

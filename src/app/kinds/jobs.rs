@@ -6,15 +6,17 @@
 //! `properties.startTimeUtc` / `endTimeUtc`). Duration is run time only: end - start when
 //! finished, now - start while running, none while queued; queue time (start - created) is
 //! shown apart. A failed job's error code shows in its status cell, the full error in its
-//! detail.
+//! detail. Actions: cancel (while not terminal), archive, restore; an archived job's status
+//! says so.
 
 use super::common::{self, job_tone};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};
+use crate::actions::{ActionId, Availability};
 use crate::app::TabId;
 use crate::app::format;
 use crate::app::keys::Action;
-use crate::app::text::Tone;
-use crate::azure::models::Job;
+use crate::app::text::{self, Tone};
+use crate::azure::models::{Job, JobStatus};
 use serde_json::Value;
 
 pub struct Jobs;
@@ -100,6 +102,11 @@ pub fn status_text(job: &Job) -> &str {
 
 pub fn created_ms(job: &Job) -> Option<i64> {
     job.created_at().and_then(format::parse_time_ms)
+}
+
+/// Whether the job is archived (hidden from the default list; `:archived` shows it).
+pub fn is_archived(job: &Job) -> bool {
+    job.properties.is_archived == Some(true)
 }
 
 fn is_active(job: &Job) -> bool {
@@ -188,6 +195,9 @@ impl Kind for Jobs {
                     && let Some(code) = error_code(j)
                 {
                     cell.text = format!("{status} ({code})");
+                }
+                if is_archived(j) {
+                    cell.text.push_str(" (archived)");
                 }
                 cell.animate = tone == Tone::Progress;
                 cell
@@ -431,6 +441,41 @@ impl Kind for Jobs {
             sections.push(w);
         }
         sections
+    }
+
+    fn actions(&self, item: Item<'_>) -> Vec<(ActionId, Availability)> {
+        let Item::Job(j) = item else {
+            return Vec::new();
+        };
+        let status = j.properties.status.as_ref();
+        let shown = || format!("job is {}", text::one_line(status_text(j)));
+        let cancel = match status {
+            Some(s) if s.is_terminal() => Availability::Disabled(shown()),
+            Some(JobStatus::CancelRequested) => {
+                Availability::Disabled("cancel already requested".into())
+            }
+            _ => Availability::Enabled,
+        };
+        let archived = is_archived(j);
+        vec![
+            (ActionId::CancelJob, cancel),
+            (
+                ActionId::ArchiveJob,
+                Availability::when(!archived, || "job is already archived".into()),
+            ),
+            (
+                ActionId::RestoreJob,
+                Availability::when(archived, || "job is not archived".into()),
+            ),
+        ]
+    }
+
+    fn action_ids(&self) -> &'static [ActionId] {
+        &[
+            ActionId::CancelJob,
+            ActionId::ArchiveJob,
+            ActionId::RestoreJob,
+        ]
     }
 
     fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget> {

@@ -1,11 +1,13 @@
 //! The Kubernetes tab (AKS inference clusters and attached Kubernetes): name, type, state,
 //! agent count and size (AKS) or namespace (Kubernetes), purpose, SSL, age; a detail with the
-//! cluster's networking, SSL, system services or instance types.
+//! cluster's networking, SSL, system services or instance types. Actions: keys (AKS), and delete
+//! (created by Azure ML) or detach (attached).
 
 use super::common::{self, age_cell, compute_tone, created_ms, state_cell};
 use super::{
     Cell, CellValue, Column, CopyTarget, DetailCtx, DetailRow, Item, Kind, Section, SortKey,
 };
+use crate::actions::{ActionId, Availability};
 use crate::app::TabId;
 use crate::app::text::Tone;
 use crate::azure::models::{ComputeProperties, ComputeResource, ComputeType};
@@ -244,6 +246,17 @@ impl Kind for KubernetesKind {
         }
         common::tail_sections(c, &mut sections);
         sections
+    }
+
+    fn actions(&self, item: Item<'_>) -> Vec<(ActionId, Availability)> {
+        match item {
+            Item::Compute(c) => common::removal_and_keys(c, "compute"),
+            Item::Job(_) => Vec::new(),
+        }
+    }
+
+    fn action_ids(&self) -> &'static [ActionId] {
+        &[ActionId::Keys, ActionId::Delete, ActionId::Detach]
     }
 
     fn copy_targets(&self, item: Item<'_>) -> Vec<CopyTarget> {

@@ -1,5 +1,6 @@
 //! One module per tab kind: its columns, how each cell of a row reads, how rows sort and match
-//! the filter, its detail sections and what `c` can copy. The rest of the app only talks to the
+//! the filter, its detail sections, what `c` can copy and which actions its resources' state
+//! allows (`Kind::actions`: the menu, the direct keys and the help read that one table). The rest of the app only talks to the
 //! [`Kind`] trait, so adding a compute kind means adding one module here and one entry in
 //! [`COMPUTE_KINDS`] (plus a tab). Kinds read the wire types of `azure::models` (and their raw
 //! JSON through pointers for fields the models lack); they never do I/O or know about styles.
@@ -14,6 +15,7 @@ pub mod kubernetes;
 use super::TabId;
 use super::keys::Action;
 use super::text::{Tone, one_line, width};
+use crate::actions::{ActionId, Availability};
 use crate::azure::models::{AmlComputeNodeInformation, ComputeResource, ComputeType, Job};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -508,6 +510,16 @@ pub trait Kind: Sync {
     fn default_sort(&self) -> (usize, bool) {
         (0, false)
     }
+    /// Every action on this resource, in menu order, each enabled or disabled by the
+    /// resource's *state* with the reason ("instance is Stopping"). Read-only mode and
+    /// operations in progress are the app's business (`app::menu`), not the kind's.
+    fn actions(&self, _item: Item<'_>) -> Vec<(ActionId, Availability)> {
+        Vec::new()
+    }
+    /// Every action this tab's resources can have (for the help), whatever their state.
+    fn action_ids(&self) -> &'static [ActionId] {
+        &[]
+    }
 }
 
 /// The compute kinds that claim compute types, in order; a compute none of them accepts goes to
@@ -807,6 +819,49 @@ mod tests {
                 .copy_labels()
                 .contains(&(Action::CopyLink, "Studio link"))
         );
+    }
+
+    #[test]
+    fn every_action_of_a_resource_is_listed_by_its_kind() {
+        let (computes, jobs) = all_items();
+        let items = computes
+            .iter()
+            .map(|c| (compute_tab(&c.properties.compute_type), Item::Compute(c)))
+            .chain(jobs.iter().map(|j| (TabId::Jobs, Item::Job(j))));
+        for (tab, item) in items {
+            let kind = kind(tab);
+            let actions = kind.actions(item);
+            assert!(!actions.is_empty(), "{} has actions", item.name());
+            for (id, availability) in actions {
+                assert!(kind.action_ids().contains(&id), "{tab:?} {id:?}");
+                assert_eq!(id.on_job(), tab == TabId::Jobs, "{id:?}");
+                if let Availability::Disabled(reason) = availability {
+                    assert!(!reason.is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn attached_computes_detach_and_managed_ones_delete() {
+        let computes = fixture_computes();
+        let removal = |name: &str| {
+            let c = computes
+                .iter()
+                .find(|c| c.name.as_deref() == Some(name))
+                .expect("fixture compute");
+            let kind = kind(compute_tab(&c.properties.compute_type));
+            kind.actions(Item::Compute(c))
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| matches!(id, ActionId::Delete | ActionId::Detach))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(removal("dsvm-01"), vec![ActionId::Detach]);
+        assert_eq!(removal("arc-onprem"), vec![ActionId::Detach]);
+        assert_eq!(removal("aks-inference"), vec![ActionId::Delete]);
+        assert_eq!(removal("cpu-cluster"), vec![ActionId::Delete]);
+        assert_eq!(removal("ci-bob"), vec![ActionId::Delete]);
     }
 
     #[test]
