@@ -5,7 +5,9 @@
 
 use amlc::actions::ActionId;
 use amlc::app::kinds::KindFilter;
-use amlc::cli::{ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, EmulatorArgs, JobsCommand, OutputFormat};
+use amlc::cli::{
+    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, EmulatorArgs, JobsCommand, OutputFormat,
+};
 use amlc::commands::actions::{self, Verb};
 use amlc::{commands, connect};
 use clap::Parser;
@@ -115,8 +117,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                         .await
                     }
                     Read::Show { name, output } => {
-                        commands::computes_show(&conn, &name, output, &mut stdout, &mut notes)
-                            .await
+                        commands::computes_show(&conn, &name, output, &mut stdout, &mut notes).await
                     }
                 };
                 conn.close().await;

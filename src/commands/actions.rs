@@ -53,9 +53,17 @@ pub enum Verb {
         no_wait: bool,
     },
     /// Minutes, or `None` to clear.
-    IdleShutdown { name: String, minutes: Option<u32> },
-    Keys { name: String, show_secrets: bool },
-    ListNodes { name: String },
+    IdleShutdown {
+        name: String,
+        minutes: Option<u32>,
+    },
+    Keys {
+        name: String,
+        show_secrets: bool,
+    },
+    ListNodes {
+        name: String,
+    },
 }
 
 impl Verb {
@@ -245,7 +253,13 @@ async fn run_connected(
     let describe = request.describe();
     match actions::send(client, &request).await? {
         Sent::Keys(secrets) => {
-            let show = matches!(verb, Verb::Keys { show_secrets: true, .. });
+            let show = matches!(
+                verb,
+                Verb::Keys {
+                    show_secrets: true,
+                    ..
+                }
+            );
             let value = if show {
                 serde_json::to_value(&secrets)?
             } else {
@@ -322,8 +336,7 @@ async fn follow(
     // Ctrl-C (SIGINT) stops the wait, not the operation. The listener is registered here,
     // before the first progress line, so an early Ctrl-C is never the default death.
     let interrupted = Arc::new(AtomicBool::new(false));
-    let mut sigint =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let signal = tokio::spawn({
         let (cancel, interrupted) = (cancel.clone(), interrupted.clone());
         async move {
@@ -588,7 +601,10 @@ impl ProgressLine {
             terminal_safe(&state.status)
         };
         let secs = self.elapsed().as_secs();
-        let doing = self.transitional.map(|t| format!("{t}… ")).unwrap_or_default();
+        let doing = self
+            .transitional
+            .map(|t| format!("{t}… "))
+            .unwrap_or_default();
         let frames = ['|', '/', '-', '\\'];
         let frame = frames[(self.elapsed().as_millis() / 250) as usize % frames.len()];
         let line = format!(
