@@ -1495,7 +1495,12 @@ async fn watch_until(
 /// with `listViewType`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actions_answer_as_azure_does() {
-    let e = Emu::start(true).await;
+    // 8x rather than 40x: a node allocates in 125 ms, long enough to see `Resizing` by polling.
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.speed = 8.0;
+    c.demo = true;
+    let e = Emu::with(c, Some(dir)).await;
     let ws = e.ws();
 
     // Stop: Stopping at once, lastOperation InProgress by the user, then Stopped / Succeeded.
@@ -1508,8 +1513,8 @@ async fn actions_answer_as_azure_does() {
         )
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
-    // A sped-up emulator says when to poll in milliseconds too (40x: 25 ms).
-    assert_eq!(h["retry-after-ms"], "25");
+    // A sped-up emulator says when to poll in milliseconds too (8x: 125 ms).
+    assert_eq!(h["retry-after-ms"], "125");
     let (_, v) = e.get(&ci).await;
     let p = &v["properties"]["properties"];
     assert_eq!(p["state"], "Stopping");
@@ -1586,7 +1591,7 @@ async fn actions_answer_as_azure_does() {
     let scale = |min: i64, max: i64, idle: &str| json!({"properties": {"properties": {"scaleSettings": {"minNodeCount": min, "maxNodeCount": max, "nodeIdleTimeBeforeScaleDown": idle}}}});
     let props = |v: &Value| v["properties"]["properties"].clone();
     let (s, h, v) = e
-        .call(reqwest::Method::PATCH, &cluster, Some(scale(2, 4, "PT20S")))
+        .call(reqwest::Method::PATCH, &cluster, Some(scale(2, 4, "PT4S")))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(h.contains_key("azure-asyncoperation"));
@@ -1612,9 +1617,9 @@ async fn actions_answer_as_azure_does() {
         .await;
     assert_eq!(listed["nodes"].as_array().unwrap().len(), 2, "{listed}");
     // ... and a lowered maximum sends the node above it away at once, the other after the
-    // idle time (PT20S at 40x: half a second).
+    // idle time (PT4S at 8x: half a second).
     let (s, _, _) = e
-        .call(reqwest::Method::PATCH, &cluster, Some(scale(0, 1, "PT20S")))
+        .call(reqwest::Method::PATCH, &cluster, Some(scale(0, 1, "PT4S")))
         .await;
     assert_eq!(s, StatusCode::OK);
     let seen = watch_until(&e, &cluster, Duration::from_secs(2), |v| {
