@@ -70,9 +70,8 @@ pub struct GlobalArgs {
     /// Config file to read instead of the default one.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Offer and send nothing that changes the workspace: the TUI hides such actions and the
-    /// headless commands that would send one refuse (reading still works). AMLC_READ_ONLY=1
-    /// says the same.
+    /// Send nothing that changes the workspace (the TUI hides such actions, headless commands
+    /// refuse; reading works).
     #[arg(
         long = "read-only",
         global = true,
@@ -132,16 +131,23 @@ pub enum ComputesCommand {
     Stop(ActArgs),
     /// Restart a running compute instance (a job running on it fails).
     Restart(ActArgs),
-    /// Delete a compute: Azure ML removes it from the workspace AND destroys the underlying
-    /// resource (VM, cluster, AKS cluster). To remove an attached compute but keep its
-    /// resource, use `detach`.
+    /// Delete a compute, destroying its underlying resource.
+    ///
+    /// Azure ML removes it from the workspace AND destroys the underlying resource (VM,
+    /// cluster, AKS cluster). To remove an attached compute but keep its resource, use
+    /// `detach`. Asks on a terminal (a managed compute's name must be typed); needs --yes
+    /// otherwise.
     Delete(ConfirmArgs),
-    /// Detach an attached compute (Kubernetes, VM, HDInsight, Databricks, ...): it leaves the
-    /// workspace, the underlying resource is left as it is. A compute Azure ML created cannot
-    /// be detached (use `delete`).
+    /// Detach an attached compute, leaving its underlying resource.
+    ///
+    /// An attached compute (Kubernetes, VM, HDInsight, Databricks, ...) leaves the workspace;
+    /// the underlying resource is left as it is. A compute Azure ML created cannot be
+    /// detached (use `delete`). Asks on a terminal; needs --yes otherwise.
     Detach(ConfirmArgs),
-    /// Change a cluster's scale settings; what is not given keeps its current value
-    /// (`--max-instances 8` alone works).
+    /// Change a cluster's scale settings (min/max nodes, idle time).
+    ///
+    /// What is not given keeps its current value (`--max-instances 8` alone works). The
+    /// rules (min ≥ 0, max ≥ max(min, 1)) are checked before anything is sent: exit 2.
     Update {
         name: String,
         /// Minimum number of nodes (0 lets the cluster scale to zero).
@@ -158,10 +164,12 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
-    /// Set or clear a compute instance's idle shutdown (the instance stops by itself after
-    /// this long without activity). `az ml compute` has no direct equivalent: it sets this
-    /// only when creating an instance (`idle_time_before_shutdown_minutes`); this calls the
-    /// REST `updateIdleShutdownSetting` action.
+    /// Set or clear a compute instance's idle shutdown (no `az ml` equivalent).
+    ///
+    /// The instance stops by itself after this long without activity. `az ml compute` has no
+    /// direct equivalent: it sets this only when creating an instance
+    /// (`idle_time_before_shutdown_minutes`); this calls the REST `updateIdleShutdownSetting`
+    /// action.
     #[command(name = "set-idle-shutdown")]
     #[command(group = clap::ArgGroup::new("idle").required(true).args(["minutes", "clear"]))]
     SetIdleShutdown {
@@ -175,8 +183,9 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
-    /// A compute's keys and credentials (AKS kubeconfigs, VM and HDInsight administrator
-    /// accounts, Databricks token), masked unless --show-secrets.
+    /// A compute's keys and credentials, masked unless --show-secrets.
+    ///
+    /// AKS kubeconfigs, VM and HDInsight administrator accounts, the Databricks token.
     Keys {
         name: String,
         /// Print the secret values instead of `***`.
@@ -185,7 +194,7 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
-    /// The nodes of a cluster: id, state, addresses, the run each one is busy with.
+    /// The nodes of a cluster: id, state, addresses, the run on each.
     #[command(name = "list-nodes")]
     ListNodes {
         name: String,
@@ -215,6 +224,7 @@ pub struct WaitArgs {
 /// An action on one named resource.
 #[derive(Debug, Clone, Args)]
 pub struct ActArgs {
+    /// The compute's (or the job's) name.
     pub name: String,
     #[command(flatten)]
     pub wait: WaitArgs,
@@ -320,6 +330,43 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn read_only_is_global_and_actions_parse() {
+        for args in [
+            &["amlc", "--read-only", "computes", "stop", "ci"][..],
+            &["amlc", "computes", "stop", "ci", "--read-only"][..],
+            &["amlc", "--read-only"][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(cli.global.read_only, "{args:?}");
+        }
+        let cli =
+            Cli::try_parse_from(["amlc", "computes", "delete", "x", "-y", "--no-wait"]).unwrap();
+        match cli.command {
+            Some(Command::Computes(ComputesCommand::Delete(c))) => {
+                assert!(c.yes && c.act.wait.no_wait);
+                assert_eq!(c.act.name, "x");
+            }
+            other => panic!("{other:?}"),
+        }
+        // set-idle-shutdown needs exactly one of --minutes and --clear.
+        for bad in [
+            &["amlc", "computes", "set-idle-shutdown", "ci"][..],
+            &[
+                "amlc",
+                "computes",
+                "set-idle-shutdown",
+                "ci",
+                "--minutes",
+                "30",
+                "--clear",
+            ][..],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+        assert!(Cli::try_parse_from(["amlc", "jobs", "cancel", "j", "-o", "json"]).is_ok());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The `amlc` binary: parse flags, install the error and panic hooks and file logging, then run
 //! the command (the TUI when there is none). Errors reach the user as one clear line on stderr
 //! (several for a context that needs explaining); stdout carries only data, and a reader that
-//! closes the pipe early ends a command quietly with exit 0.
+//! closes the pipe early ends a command quietly with exit 0. Exit codes: 0 success, 1 a failure
+//! (printed here, cause first, with `commands::advice`), 2 usage (clap, and the action commands'
+//! own checks), 130 an action's wait stopped by Ctrl-C (see `commands::actions`).
 
 use amlc::actions::ActionId;
 use amlc::app::kinds::KindFilter;
