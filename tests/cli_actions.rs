@@ -127,6 +127,38 @@ impl Emulator {
     }
 }
 
+impl Emulator {
+    /// Sets the demo workspace's vCPU quota of a VM family (`updateQuotas`, over HTTP).
+    fn set_quota(&self, family: &str, limit: i64) {
+        let sub = "00000000-0000-0000-0000-000000000000";
+        let url = format!(
+            "{}subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/eastus/updateQuotas?api-version=2025-12-01",
+            self.url
+        );
+        let id = format!(
+            "/subscriptions/{sub}/resourceGroups/demo-rg/providers/Microsoft.MachineLearningServices/workspaces/demo-ws/quotas/{family}"
+        );
+        let body = serde_json::json!({"value": [{"id": id, "limit": limit}]});
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let answer: Value = runtime.block_on(async {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(&self.token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        assert_eq!(answer["value"][0]["status"], "Success", "{answer}");
+    }
+}
+
 /// What one run of the binary did.
 struct Run {
     code: i32,
@@ -231,6 +263,34 @@ fn instance_actions_wait_to_the_end_and_a_conflict_is_clear() {
     ]);
     r.expect(0);
     assert!(props(&r.json()).get("idleTimeBeforeShutdown").is_none());
+    // An instance that failed to provision cannot be started: the service says why.
+    let r = e.run(&["computes", "start", "ci-a100-test"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("failed to provision (CreateFailed)"),
+        "{}",
+        r.stderr
+    );
+
+    // An operation that fails: exit 1, the operation's error on the first line, cause first.
+    // (The workspace's DSv2 quota set to 0 vCPUs, so ci-bob cannot start.)
+    e.set_quota("Standard_DSv2_Family_Cluster_Dedicated_vCPUs", 0);
+    let r = e.run(&["computes", "start", "ci-bob"]);
+    r.expect(1);
+    let first = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("amlc: operation"))
+        .unwrap_or("");
+    assert!(
+        first.contains("ended Failed") && first.contains("OutOfQuota"),
+        "{}",
+        r.stderr
+    );
+    let c = e.show("ci-bob").unwrap();
+    assert_eq!(props(&c)["state"], "Stopped");
+    assert_eq!(props(&c)["lastOperation"]["operationStatus"], "StartFailed");
+
     let r = e.run(&[
         "computes",
         "set-idle-shutdown",

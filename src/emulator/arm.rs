@@ -1423,6 +1423,20 @@ pub async fn compute_action(
                 (None, Vec::new())
             }
             _ => {
+                if updated.pending.is_none() && updated.provisioning_state() == "Failed" {
+                    return Err(ApiError::conflict(
+                        "Conflict",
+                        format!(
+                            "Cannot {act} compute instance {}: it failed to provision ({}). Delete it and create it again.",
+                            updated.name(),
+                            if state.is_empty() {
+                                "Failed"
+                            } else {
+                                state.as_str()
+                            }
+                        ),
+                    ));
+                }
                 if updated.pending.is_some() || updated.provisioning_state() != "Succeeded" {
                     return Err(ApiError::conflict(
                         "Conflict",
