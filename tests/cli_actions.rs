@@ -8,6 +8,8 @@
 //! 2 usage (a resize that breaks the scale rules, a delete off a terminal without `--yes`),
 //! 130 Ctrl-C while waiting.
 
+mod tmux_common;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -567,4 +569,65 @@ fn job_cancel_archive_and_restore() {
     let r = e.run(&["jobs", "cancel", "no_such_job"]);
     r.expect(1);
     assert!(r.stderr.contains("404"), "{}", r.stderr);
+}
+
+/// On a terminal (tmux): a delete of a managed compute wants its name typed (a wrong name sends
+/// nothing), a detach a `y`; the live progress line is rewritten in place and cleared at the end.
+#[test]
+fn on_a_terminal_removals_ask_and_the_progress_line_is_cleared() {
+    let e = Emulator::start("10");
+    let tmux = tmux_common::Tmux::shell("actions", 160, 30, e.home.path(), "amlc-tmux.log");
+    // Each command ends with its own marker (`done-N rc=CODE`) and the screen is cleared
+    // before it, so what a step waits for is that step's output.
+    let step = std::cell::Cell::new(0);
+    let ask = |args: &str, question: &str, answer: &str| {
+        step.set(step.get() + 1);
+        let n = step.get();
+        tmux.type_text(&format!(
+            "clear; AMLC_TOKEN={} {} computes {args} --endpoint {} --auth token --subscription \
+             00000000-0000-0000-0000-000000000000 -g demo-rg -w demo-ws; echo \"done-{n} rc=$?\"",
+            e.token,
+            tmux_common::binary().display(),
+            e.url
+        ));
+        tmux.send(&["Enter"]);
+        tmux.wait_for(question, |s| s.contains(question));
+        tmux.type_text(answer);
+        tmux.send(&["Enter"]);
+        let marker = format!("done-{n} rc=");
+        let screen = tmux.wait_for(&marker, |s| s.contains(&marker));
+        let rc = screen
+            .split(&marker)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or("")
+            .to_string();
+        (screen, rc)
+    };
+    let name_it = "Type the compute's name to confirm:";
+
+    let (screen, rc) = ask("delete ci-bob", name_it, "ci-bo");
+    assert_eq!(rc, "1", "{screen}");
+    assert!(
+        screen.contains("Delete ComputeInstance ci-bob?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("not confirmed; nothing was sent"),
+        "{screen}"
+    );
+    assert!(e.show("ci-bob").is_some());
+
+    let (screen, rc) = ask("delete ci-bob", name_it, "ci-bob");
+    assert_eq!(rc, "0", "{screen}");
+    assert!(screen.contains("done: delete ci-bob"), "{screen}");
+    // The live line was cleared: none of it is left on the screen.
+    assert!(!screen.contains("Ctrl-C stops waiting"), "{screen}");
+    assert!(e.show("ci-bob").is_none());
+
+    let (screen, rc) = ask("detach remote-vm", "[y/N]", "y");
+    assert_eq!(rc, "0", "{screen}");
+    assert!(screen.contains("is left as it is"), "{screen}");
+    assert!(screen.contains("done: detach remote-vm"), "{screen}");
+    assert!(e.show("remote-vm").is_none());
 }
