@@ -1636,6 +1636,40 @@ async fn actions_answer_as_azure_does() {
     })
     .await;
 
+    // Cancel of a running job: CancelRequested until its process has ended (this one ignores
+    // SIGTERM, so it lasts until the SIGKILL that follows), then Canceled.
+    let stubborn = format!("{ws}/jobs/stubborn-1?{API}");
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::PUT,
+            &stubborn,
+            Some(json!({"properties": {"jobType": "Command",
+                "command": "trap '' TERM; while :; do sleep 0.05; done"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    watch_until(&e, &stubborn, Duration::from_secs(5), |v| {
+        v["properties"]["status"] == "Running"
+    })
+    .await;
+    // Time for the shell to start and set its trap.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (s, h, _) = e
+        .call(
+            reqwest::Method::POST,
+            &format!("{ws}/jobs/stubborn-1/cancel?{API}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert!(h.contains_key("location"));
+    let (_, v) = e.get(&stubborn).await;
+    assert_eq!(v["properties"]["status"], "CancelRequested");
+    watch_until(&e, &stubborn, Duration::from_secs(5), |v| {
+        v["properties"]["status"] == "Canceled"
+    })
+    .await;
+
     // Cancel of a job that has ended: 200, nothing changes.
     let job = format!("{ws}/jobs/brisk_owl_8p1q6z3w5n?{API}");
     let (s, h, _) = e
