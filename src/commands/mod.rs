@@ -9,6 +9,7 @@
 //! and never reports success for a target the user did not ask for.
 
 pub mod actions;
+mod progress;
 
 use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};
 use crate::app::{TabId, text, views};
