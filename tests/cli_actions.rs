@@ -555,8 +555,11 @@ fn job_cancel_archive_and_restore() {
         "{}",
         r.stderr
     );
-    // A job that has ended: nothing to do, as the service answers (200).
-    e.run(&["jobs", "cancel", live]).expect(0);
+    assert!(r.stderr.contains("job status Canceled"), "{}", r.stderr);
+    // A job that has ended: nothing to do, as the service answers (200); the status says so.
+    let r = e.run(&["jobs", "cancel", "brisk_owl_8p1q6z3w5n"]);
+    r.expect(0);
+    assert!(r.stderr.contains("job status Completed"), "{}", r.stderr);
 
     let done = "quiet_bear_2h7g4n9c6v";
     let r = e.run(&["jobs", "archive", done, "-o", "json"]);

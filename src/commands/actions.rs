@@ -371,24 +371,43 @@ async fn follow(
     let elapsed = progress.elapsed();
     match result {
         Ok(body) => {
+            // A job's cancel answers no resource: read the job, whose status also says whether
+            // it had already ended (a cancel of an ended job is accepted and does nothing).
+            let body = match body {
+                Some(body) if body.get("properties").is_some() => Some(body),
+                _ if output == OutputFormat::Json || request.action.on_job() => {
+                    final_resource(conn, request.action, &request.target).await?
+                }
+                _ => None,
+            };
+            let status = match (request.action.on_job(), &body) {
+                (true, Some(job)) => job
+                    .pointer("/properties/status")
+                    .and_then(Value::as_str)
+                    .map(|s| format!("; job status {}", terminal_safe(s)))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             writeln!(
                 notes,
-                "amlc: done: {describe} ({:.1} s)",
+                "amlc: done: {describe} ({:.1} s){status}",
                 elapsed.as_secs_f64()
             )?;
             if output == OutputFormat::Json {
-                let body = match body {
-                    Some(body) if body.get("properties").is_some() => Some(body),
-                    _ => final_resource(conn, request.action, &request.target).await?,
-                };
                 write_json(out, body.as_ref())?;
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(AzureError::Cancelled { .. }) if stopped_by_user => {
+            // The operation's own name, when it says more than the description.
+            let named = if op_name == describe {
+                String::new()
+            } else {
+                format!(" (operation {})", terminal_safe(&op_name))
+            };
             writeln!(
                 notes,
-                "amlc: stopped waiting after {:.1} s; {describe} goes on in Azure (operation {op_name}): {}",
+                "amlc: stopped waiting after {:.1} s; {describe} goes on in Azure{named}: {}",
                 elapsed.as_secs_f64(),
                 how_to_follow(request.action, &request.target)
             )?;
