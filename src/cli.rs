@@ -70,14 +70,20 @@ pub struct GlobalArgs {
     /// Config file to read instead of the default one.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Send nothing that changes the workspace (the TUI hides such actions, headless commands
+    /// refuse; reading works).
+    #[arg(
+        long = "read-only",
+        global = true,
+        env = "AMLC_READ_ONLY",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub read_only: bool,
 }
 
 /// Options of the terminal UI (no subcommand).
 #[derive(Debug, Clone, Default, Args)]
 pub struct TuiArgs {
-    /// Hide and refuse every action that changes something in the workspace.
-    #[arg(long = "read-only")]
-    pub read_only: bool,
     /// Capture the mouse (off by default so the terminal's own selection keeps working).
     #[arg(long)]
     pub mouse: bool,
@@ -88,9 +94,12 @@ pub struct TuiArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List or show compute targets.
+    /// List, show and act on compute targets (as `az ml compute`).
     #[command(subcommand)]
     Computes(ComputesCommand),
+    /// Act on jobs (as `az ml job`).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Check the context, credentials and reachability of the workspace.
     Doctor,
     /// Serve the built-in emulator of the Azure ML REST API.
@@ -116,6 +125,122 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+    /// Start a stopped compute instance.
+    Start(ActArgs),
+    /// Stop a running compute instance (a job running on it fails).
+    Stop(ActArgs),
+    /// Restart a running compute instance (a job running on it fails).
+    Restart(ActArgs),
+    /// Delete a compute, destroying its underlying resource.
+    ///
+    /// Azure ML removes it from the workspace AND destroys the underlying resource (VM,
+    /// cluster, AKS cluster). To remove an attached compute but keep its resource, use
+    /// `detach`. Asks on a terminal (a managed compute's name must be typed); needs --yes
+    /// otherwise.
+    Delete(ConfirmArgs),
+    /// Detach an attached compute, leaving its underlying resource.
+    ///
+    /// An attached compute (Kubernetes, VM, HDInsight, Databricks, ...) leaves the workspace;
+    /// the underlying resource is left as it is. A compute Azure ML created cannot be
+    /// detached (use `delete`). Asks on a terminal; needs --yes otherwise.
+    Detach(ConfirmArgs),
+    /// Change a cluster's scale settings (min/max nodes, idle time).
+    ///
+    /// What is not given keeps its current value (`--max-instances 8` alone works). The
+    /// rules (min ≥ 0, max ≥ max(min, 1)) are checked before anything is sent: exit 2.
+    Update {
+        name: String,
+        /// Minimum number of nodes (0 lets the cluster scale to zero).
+        #[arg(long = "min-instances", value_name = "N")]
+        min_instances: Option<i64>,
+        /// Maximum number of nodes (at least the minimum, and at least 1).
+        #[arg(long = "max-instances", value_name = "N")]
+        max_instances: Option<i64>,
+        /// Seconds an idle node is kept before it is released.
+        #[arg(long = "idle-time-before-scale-down", value_name = "SECONDS")]
+        idle_time_before_scale_down: Option<u64>,
+        #[command(flatten)]
+        wait: WaitArgs,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// Set or clear a compute instance's idle shutdown (no `az ml` equivalent).
+    ///
+    /// The instance stops by itself after this long without activity. `az ml compute` has no
+    /// direct equivalent: it sets this only when creating an instance
+    /// (`idle_time_before_shutdown_minutes`); this calls the REST `updateIdleShutdownSetting`
+    /// action.
+    #[command(name = "set-idle-shutdown")]
+    #[command(group = clap::ArgGroup::new("idle").required(true).args(["minutes", "clear"]))]
+    SetIdleShutdown {
+        name: String,
+        /// Minutes without activity before the instance stops (15 to 4320, i.e. 3 days).
+        #[arg(long, value_name = "N")]
+        minutes: Option<u32>,
+        /// Turn idle shutdown off.
+        #[arg(long)]
+        clear: bool,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// A compute's keys and credentials, masked unless --show-secrets.
+    ///
+    /// AKS kubeconfigs, VM and HDInsight administrator accounts, the Databricks token.
+    Keys {
+        name: String,
+        /// Print the secret values instead of `***`.
+        #[arg(long = "show-secrets")]
+        show_secrets: bool,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// The nodes of a cluster: id, state, addresses, the run on each.
+    #[command(name = "list-nodes")]
+    ListNodes {
+        name: String,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Cancel a job that has not ended yet.
+    Cancel(ActArgs),
+    /// Archive a job: it leaves the default job list (it is kept, `restore` brings it back).
+    Archive(ActArgs),
+    /// Restore an archived job to the default job list.
+    Restore(ActArgs),
+}
+
+/// How a command follows the operation it started.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WaitArgs {
+    /// Return once Azure accepted the request instead of waiting for the operation to end.
+    #[arg(long = "no-wait")]
+    pub no_wait: bool,
+}
+
+/// An action on one named resource.
+#[derive(Debug, Clone, Args)]
+pub struct ActArgs {
+    /// The compute's (or the job's) name.
+    pub name: String,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// `json` prints the final resource (`{}` when the answer carries none).
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// An action that removes something: asks on a terminal, needs --yes otherwise.
+#[derive(Debug, Clone, Args)]
+pub struct ConfirmArgs {
+    #[command(flatten)]
+    pub act: ActArgs,
+    /// Do not ask for confirmation (needed when stdin or stderr is not a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// `--type`: a tab, a compute type or an alias (see [`KindFilter::parse`]).
@@ -205,6 +330,43 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn read_only_is_global_and_actions_parse() {
+        for args in [
+            &["amlc", "--read-only", "computes", "stop", "ci"][..],
+            &["amlc", "computes", "stop", "ci", "--read-only"][..],
+            &["amlc", "--read-only"][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(cli.global.read_only, "{args:?}");
+        }
+        let cli =
+            Cli::try_parse_from(["amlc", "computes", "delete", "x", "-y", "--no-wait"]).unwrap();
+        match cli.command {
+            Some(Command::Computes(ComputesCommand::Delete(c))) => {
+                assert!(c.yes && c.act.wait.no_wait);
+                assert_eq!(c.act.name, "x");
+            }
+            other => panic!("{other:?}"),
+        }
+        // set-idle-shutdown needs exactly one of --minutes and --clear.
+        for bad in [
+            &["amlc", "computes", "set-idle-shutdown", "ci"][..],
+            &[
+                "amlc",
+                "computes",
+                "set-idle-shutdown",
+                "ci",
+                "--minutes",
+                "30",
+                "--clear",
+            ][..],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+        assert!(Cli::try_parse_from(["amlc", "jobs", "cancel", "j", "-o", "json"]).is_ok());
     }
 
     #[test]

@@ -1,9 +1,16 @@
 //! The `amlc` binary: parse flags, install the error and panic hooks and file logging, then run
 //! the command (the TUI when there is none). Errors reach the user as one clear line on stderr
 //! (several for a context that needs explaining); stdout carries only data, and a reader that
-//! closes the pipe early ends a command quietly with exit 0.
+//! closes the pipe early ends a command quietly with exit 0. Exit codes: 0 success, 1 a failure
+//! (printed here, cause first, with `commands::advice`), 2 usage (clap, and the action commands'
+//! own checks), 130 an action's wait stopped by Ctrl-C (see `commands::actions`).
 
-use amlc::cli::{Cli, Command, ComputesCommand, EmulatorArgs};
+use amlc::actions::ActionId;
+use amlc::app::kinds::KindFilter;
+use amlc::cli::{
+    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, EmulatorArgs, JobsCommand, OutputFormat,
+};
+use amlc::commands::actions::{self, Verb};
 use amlc::{commands, connect};
 use clap::Parser;
 use std::io::Write;
@@ -94,19 +101,34 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let mut notes = std::io::stderr();
     let result = match cli.command {
         Some(Command::Emulator(args)) => return run_emulator(args).await,
-        Some(Command::Computes(cmd)) => {
-            let conn = connect::connect(&cli.global).await?;
-            let result = match cmd {
-                ComputesCommand::List { kind, output } => {
-                    commands::computes_list(&conn, kind.as_ref(), output, &mut stdout, &mut notes)
+        Some(Command::Computes(cmd)) => match compute_verb(cmd) {
+            Ok((verb, output)) => {
+                actions::run(&cli.global, verb, output, &mut stdout, &mut notes).await
+            }
+            Err(read) => {
+                let conn = connect::connect(&cli.global).await?;
+                let result = match read {
+                    Read::List { kind, output } => {
+                        commands::computes_list(
+                            &conn,
+                            kind.as_ref(),
+                            output,
+                            &mut stdout,
+                            &mut notes,
+                        )
                         .await
-                }
-                ComputesCommand::Show { name, output } => {
-                    commands::computes_show(&conn, &name, output, &mut stdout, &mut notes).await
-                }
-            };
-            conn.close().await;
-            result.map(|_| ExitCode::SUCCESS)
+                    }
+                    Read::Show { name, output } => {
+                        commands::computes_show(&conn, &name, output, &mut stdout, &mut notes).await
+                    }
+                };
+                conn.close().await;
+                result.map(|_| ExitCode::SUCCESS)
+            }
+        },
+        Some(Command::Jobs(cmd)) => {
+            let (verb, output) = job_verb(cmd);
+            actions::run(&cli.global, verb, output, &mut stdout, &mut notes).await
         }
         Some(Command::Doctor) => commands::doctor(&cli.global, &mut stdout).await.map(|ok| {
             if ok {
@@ -124,6 +146,96 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     result
+}
+
+/// The reading commands on computes (`list`, `show`).
+enum Read {
+    List {
+        kind: Option<KindFilter>,
+        output: OutputFormat,
+    },
+    Show {
+        name: String,
+        output: OutputFormat,
+    },
+}
+
+/// An action on a compute, as `commands::actions` runs it; `Err` for the reading commands.
+fn compute_verb(cmd: ComputesCommand) -> Result<(Verb, OutputFormat), Read> {
+    let act = |action: ActionId, args: ActArgs, yes: bool| {
+        (
+            Verb::Act {
+                action,
+                name: args.name,
+                no_wait: args.wait.no_wait,
+                yes,
+            },
+            args.output,
+        )
+    };
+    let confirmed = |action: ActionId, args: ConfirmArgs| act(action, args.act, args.yes);
+    Ok(match cmd {
+        ComputesCommand::Start(args) => act(ActionId::Start, args, false),
+        ComputesCommand::Stop(args) => act(ActionId::Stop, args, false),
+        ComputesCommand::Restart(args) => act(ActionId::Restart, args, false),
+        ComputesCommand::Delete(args) => confirmed(ActionId::Delete, args),
+        ComputesCommand::Detach(args) => confirmed(ActionId::Detach, args),
+        ComputesCommand::Update {
+            name,
+            min_instances,
+            max_instances,
+            idle_time_before_scale_down,
+            wait,
+            output,
+        } => (
+            Verb::Update {
+                name,
+                min: min_instances,
+                max: max_instances,
+                idle_secs: idle_time_before_scale_down,
+                no_wait: wait.no_wait,
+            },
+            output,
+        ),
+        ComputesCommand::SetIdleShutdown {
+            name,
+            minutes,
+            clear,
+            output,
+        } => (
+            Verb::IdleShutdown {
+                name,
+                minutes: if clear { None } else { minutes },
+            },
+            output,
+        ),
+        ComputesCommand::Keys {
+            name,
+            show_secrets,
+            output,
+        } => (Verb::Keys { name, show_secrets }, output),
+        ComputesCommand::ListNodes { name, output } => (Verb::ListNodes { name }, output),
+        ComputesCommand::List { kind, output } => return Err(Read::List { kind, output }),
+        ComputesCommand::Show { name, output } => return Err(Read::Show { name, output }),
+    })
+}
+
+/// An action on a job, as `commands::actions` runs it.
+fn job_verb(cmd: JobsCommand) -> (Verb, OutputFormat) {
+    let (action, args) = match cmd {
+        JobsCommand::Cancel(args) => (ActionId::CancelJob, args),
+        JobsCommand::Archive(args) => (ActionId::ArchiveJob, args),
+        JobsCommand::Restore(args) => (ActionId::RestoreJob, args),
+    };
+    (
+        Verb::Act {
+            action,
+            name: args.name,
+            no_wait: args.wait.no_wait,
+            yes: false,
+        },
+        args.output,
+    )
 }
 
 /// How long the shared background emulator waits without a request before it stops, unless

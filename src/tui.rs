@@ -287,7 +287,7 @@ fn app_options(global: &GlobalArgs, args: &TuiArgs) -> (AppOptions, Theme) {
     let options = AppOptions {
         keymap,
         refresh,
-        read_only: args.read_only,
+        read_only: global.read_only,
         ascii: args.ascii,
         mouse: args.mouse,
         notices,

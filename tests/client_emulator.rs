@@ -574,3 +574,137 @@ async fn the_client_and_the_emulator_agree_on_compute_names() {
     assert_eq!(c.get_compute("ab").await.unwrap().type_name(), "AKS");
     handle.shutdown().await;
 }
+
+/// Issue 8: every action through the one send path (`actions::send`), followed to its end, and
+/// the state it leaves as the emulator reports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_through_the_one_send_path() {
+    use amlc::actions::{ActionId, ActionParams, ActionRequest, ScaleRequest, Sent, send};
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), None).await;
+    let c = client(&h);
+    let act = |action, target: &str| ActionRequest::new(action, target);
+    async fn finish(c: &AmlClient, request: ActionRequest) -> Option<serde_json::Value> {
+        match send(c, &request).await.unwrap() {
+            Sent::Operation(op) => op.wait(&wait()).await.unwrap(),
+            Sent::Done(body) => body,
+            Sent::Keys(_) => panic!("{request:?}: keys"),
+        }
+    }
+    let state = |r: &ComputeResource| {
+        r.raw["properties"]["properties"]["state"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+
+    for (action, end) in [
+        (ActionId::Stop, "Stopped"),
+        (ActionId::Start, "Running"),
+        (ActionId::Restart, "Running"),
+    ] {
+        finish(&c, act(action, "ci-alice")).await;
+        let ci = c.get_compute("ci-alice").await.unwrap();
+        assert_eq!(state(&ci), end, "{action}");
+        let last = &ci.raw["properties"]["properties"]["lastOperation"];
+        assert_eq!(last["operationStatus"], "Succeeded", "{action}");
+    }
+    // A start of a running instance: the service's 409, typed.
+    let e = send(&c, &act(ActionId::Start, "ci-alice"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(409), "{e}");
+
+    // Idle shutdown set, then cleared (the body carries null).
+    finish(
+        &c,
+        act(ActionId::IdleShutdown, "ci-alice").with(ActionParams::IdleShutdown(Some(90))),
+    )
+    .await;
+    let ci = c.get_compute("ci-alice").await.unwrap();
+    assert_eq!(
+        ci.raw["properties"]["properties"]["idleTimeBeforeShutdown"],
+        "PT1H30M"
+    );
+    finish(
+        &c,
+        act(ActionId::IdleShutdown, "ci-alice").with(ActionParams::IdleShutdown(None)),
+    )
+    .await;
+    let ci = c.get_compute("ci-alice").await.unwrap();
+    assert!(
+        ci.raw["properties"]["properties"]
+            .get("idleTimeBeforeShutdown")
+            .is_none(),
+        "{}",
+        ci.raw
+    );
+
+    // Resize: the final resource carries the new scale settings; nodes follow the minimum.
+    let scale = ScaleRequest {
+        min_nodes: 1,
+        max_nodes: 3,
+        idle_secs: 60,
+    };
+    finish(
+        &c,
+        act(ActionId::Resize, "cpu-cluster").with(ActionParams::Resize(scale)),
+    )
+    .await;
+    until(&c, "cpu-cluster", "one idle node", |r| {
+        r.raw["properties"]["properties"]["nodeStateCounts"]["idleNodeCount"] == 1
+    })
+    .await;
+    assert_eq!(c.list_nodes("cpu-cluster").await.unwrap().len(), 1);
+
+    // Keys come back as secrets that never show themselves in Debug.
+    match send(&c, &act(ActionId::Keys, "remote-vm")).await.unwrap() {
+        Sent::Keys(keys) => {
+            assert_eq!(keys.compute_type(), ComputeType::VirtualMachine);
+            assert!(!format!("{keys:?}").contains("demo-password-not-real"));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Detach leaves an attached compute's resource; a managed one cannot be detached.
+    let e = send(&c, &act(ActionId::Detach, "ci-bob"))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Detach applies to attached computes only"),
+        "{e}"
+    );
+    finish(&c, act(ActionId::Detach, "remote-vm")).await;
+    finish(&c, act(ActionId::Delete, "ci-bob")).await;
+    let names: Vec<String> = c
+        .list_computes()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.name.clone())
+        .collect();
+    assert!(!names.contains(&"remote-vm".to_string()), "{names:?}");
+    assert!(!names.contains(&"ci-bob".to_string()), "{names:?}");
+
+    // Jobs: cancel the running one; archive and restore an ended one.
+    let live = "dreamy_snail_tm8r2p4k1q";
+    finish(&c, act(ActionId::CancelJob, live)).await;
+    let job = c.get_job(live).await.unwrap();
+    assert_eq!(job.raw["properties"]["status"], "Canceled");
+    let archived = finish(&c, act(ActionId::ArchiveJob, "brisk_owl_8p1q6z3w5n"))
+        .await
+        .unwrap();
+    assert_eq!(archived["properties"]["isArchived"], true);
+    let active = c.list_jobs(&JobListOptions::default()).await.unwrap();
+    assert!(
+        active
+            .iter()
+            .all(|j| j.name.as_deref() != Some("brisk_owl_8p1q6z3w5n"))
+    );
+    let restored = finish(&c, act(ActionId::RestoreJob, "brisk_owl_8p1q6z3w5n"))
+        .await
+        .unwrap();
+    assert_eq!(restored["properties"]["isArchived"], false);
+    h.shutdown().await;
+}

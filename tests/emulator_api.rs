@@ -1460,3 +1460,266 @@ async fn validation_answers_as_azure_does() {
     }
     e.h.shutdown().await;
 }
+
+/// Polls `path` until `done` holds for the resource (at most `limit`); returns every resource
+/// seen, so transitional states can be checked.
+async fn watch_until(
+    e: &Emu,
+    path: &str,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + limit;
+    let mut seen = Vec::new();
+    loop {
+        let (s, v) = e.get(path).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let finished = done(&v);
+        seen.push(v);
+        if finished {
+            return seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path}: not done in {limit:?}: {:?}",
+            seen.last()
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Issue 8: the actions as Azure answers them — an instance's transitional state and
+/// `lastOperation` from InProgress to Succeeded, idle shutdown cleared by `null`, a cluster
+/// PATCH that resizes (nodes come up to a raised minimum, leave above a lowered maximum and
+/// after the idle time), a cancel of an ended job (200, nothing changes) and archive/restore
+/// with `listViewType`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_answer_as_azure_does() {
+    // 8x rather than 40x: a node allocates in 125 ms, long enough to see `Resizing` by polling.
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.speed = 8.0;
+    c.demo = true;
+    let e = Emu::with(c, Some(dir)).await;
+    let ws = e.ws();
+
+    // Stop: Stopping at once, lastOperation InProgress by the user, then Stopped / Succeeded.
+    let ci = format!("{ws}/computes/ci-alice?{API}");
+    let (s, h, _) = e
+        .call(
+            reqwest::Method::POST,
+            &format!("{ws}/computes/ci-alice/stop?{API}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    // A sped-up emulator says when to poll in milliseconds too (8x: 125 ms).
+    assert_eq!(h["retry-after-ms"], "125");
+    let (_, v) = e.get(&ci).await;
+    let p = &v["properties"]["properties"];
+    assert_eq!(p["state"], "Stopping");
+    assert_eq!(p["lastOperation"]["operationName"], "Stop");
+    assert_eq!(p["lastOperation"]["operationStatus"], "InProgress");
+    assert_eq!(p["lastOperation"]["operationTrigger"], "User");
+    let started = p["lastOperation"]["operationTime"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let seen = watch_until(&e, &ci, Duration::from_secs(5), |v| {
+        v["properties"]["properties"]["state"] == "Stopped"
+    })
+    .await;
+    let p = &seen.last().unwrap()["properties"]["properties"];
+    assert_eq!(p["lastOperation"]["operationStatus"], "Succeeded");
+    assert!(p["lastOperation"]["operationTime"].as_str().unwrap() >= started.as_str());
+    // The wrong state: 409 with a message that names the instance and its state.
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::POST,
+            &format!("{ws}/computes/ci-alice/restart?{API}"),
+            None,
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "Conflict"));
+    assert_eq!(
+        v["error"]["message"],
+        "Cannot restart compute instance ci-alice in state Stopped."
+    );
+
+    // Idle shutdown: set, cleared with null, refused without a value.
+    let idle = format!("{ws}/computes/ci-bob/updateIdleShutdownSetting?{API}");
+    let bob = format!("{ws}/computes/ci-bob?{API}");
+    let (s, _, _) = e
+        .call(
+            reqwest::Method::POST,
+            &idle,
+            Some(json!({"idleTimeBeforeShutdown": "PT45M"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = e.get(&bob).await;
+    assert_eq!(
+        v["properties"]["properties"]["idleTimeBeforeShutdown"],
+        "PT45M"
+    );
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::POST,
+            &idle,
+            Some(json!({"idleTimeBeforeShutdown": null})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = e.get(&bob).await;
+    assert!(
+        v["properties"]["properties"]
+            .get("idleTimeBeforeShutdown")
+            .is_none(),
+        "{v}"
+    );
+    for bad in [json!({}), json!({"idleTimeBeforeShutdown": 30})] {
+        let (s, _, v) = e.call(reqwest::Method::POST, &idle, Some(bad)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("null"),
+            "{v}"
+        );
+    }
+
+    // Cluster PATCH: a raised minimum brings nodes up (Resizing while they come) ...
+    let cluster = format!("{ws}/computes/cpu-cluster?{API}");
+    let scale = |min: i64, max: i64, idle: &str| json!({"properties": {"properties": {"scaleSettings": {"minNodeCount": min, "maxNodeCount": max, "nodeIdleTimeBeforeScaleDown": idle}}}});
+    let props = |v: &Value| v["properties"]["properties"].clone();
+    let (s, h, v) = e
+        .call(reqwest::Method::PATCH, &cluster, Some(scale(2, 4, "PT4S")))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(h.contains_key("azure-asyncoperation"));
+    assert_eq!(v["properties"]["provisioningState"], "Updating");
+    let seen = watch_until(&e, &cluster, Duration::from_secs(5), |v| {
+        let p = props(v);
+        p["allocationState"] == "Steady"
+            && p["currentNodeCount"] == 2
+            && p["nodeStateCounts"]["idleNodeCount"] == 2
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .any(|v| props(v)["allocationState"] == "Resizing"),
+        "never Resizing"
+    );
+    let (_, _, listed) = e
+        .call(
+            reqwest::Method::POST,
+            &format!("{ws}/computes/cpu-cluster/listNodes?{API}"),
+            None,
+        )
+        .await;
+    assert_eq!(listed["nodes"].as_array().unwrap().len(), 2, "{listed}");
+    // ... and a lowered maximum sends the node above it away at once, the other after the
+    // idle time (PT4S at 8x: half a second).
+    let (s, _, _) = e
+        .call(reqwest::Method::PATCH, &cluster, Some(scale(0, 1, "PT4S")))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let seen = watch_until(&e, &cluster, Duration::from_secs(2), |v| {
+        props(v)["currentNodeCount"] == 1
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .any(|v| props(v)["allocationState"] == "Resizing"),
+        "never Resizing"
+    );
+    watch_until(&e, &cluster, Duration::from_secs(5), |v| {
+        props(v)["currentNodeCount"] == 0 && props(v)["allocationState"] == "Steady"
+    })
+    .await;
+
+    // Cancel of a running job: CancelRequested until its process has ended (this one ignores
+    // SIGTERM, so it lasts until the SIGKILL that follows), then Canceled.
+    let stubborn = format!("{ws}/jobs/stubborn-1?{API}");
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::PUT,
+            &stubborn,
+            Some(json!({"properties": {"jobType": "Command",
+                "command": "trap '' TERM; while :; do sleep 0.05; done"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    watch_until(&e, &stubborn, Duration::from_secs(5), |v| {
+        v["properties"]["status"] == "Running"
+    })
+    .await;
+    // Time for the shell to start and set its trap.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (s, h, _) = e
+        .call(
+            reqwest::Method::POST,
+            &format!("{ws}/jobs/stubborn-1/cancel?{API}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert!(h.contains_key("location"));
+    let (_, v) = e.get(&stubborn).await;
+    assert_eq!(v["properties"]["status"], "CancelRequested");
+    watch_until(&e, &stubborn, Duration::from_secs(5), |v| {
+        v["properties"]["status"] == "Canceled"
+    })
+    .await;
+
+    // Cancel of a job that has ended: 200, nothing changes.
+    let job = format!("{ws}/jobs/brisk_owl_8p1q6z3w5n?{API}");
+    let (s, h, _) = e
+        .call(
+            reqwest::Method::POST,
+            &format!("{ws}/jobs/brisk_owl_8p1q6z3w5n/cancel?{API}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h.get("location").is_none());
+    let (_, v) = e.get(&job).await;
+    assert_eq!(v["properties"]["status"], "Completed");
+
+    // Archive and restore, as the SDK does it (GET, set isArchived, PUT it back whole).
+    let names = |v: &Value| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let view = |kind: &'static str| {
+        let e = &e;
+        let ws = ws.clone();
+        async move {
+            let (_, v) = e.get(&format!("{ws}/jobs?{API}&listViewType={kind}")).await;
+            names(&v)
+        }
+    };
+    let all_before = view("All").await;
+    for archived in [true, false] {
+        let (_, mut whole) = e.get(&job).await;
+        whole["properties"]["isArchived"] = json!(archived);
+        let (s, _, v) = e.call(reqwest::Method::PUT, &job, Some(whole)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["properties"]["isArchived"], archived);
+        let (active, only, all) = (
+            view("ActiveOnly").await,
+            view("ArchivedOnly").await,
+            view("All").await,
+        );
+        let owl = "brisk_owl_8p1q6z3w5n".to_string();
+        assert_eq!(active.contains(&owl), !archived, "{active:?}");
+        assert_eq!(only, if archived { vec![owl.clone()] } else { vec![] });
+        assert_eq!(all.len(), all_before.len());
+        // Without listViewType the service shows active jobs only.
+        let (_, default) = e.get(&format!("{ws}/jobs?{API}")).await;
+        assert_eq!(names(&default), active);
+    }
+    e.h.shutdown().await;
+}

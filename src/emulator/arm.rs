@@ -8,7 +8,7 @@
 use super::catalog;
 use super::http::{
     ApiError, ApiResult, OpRoute, Query, api_version, enc, json, lro_headers, parse_body,
-    query_param, with_headers,
+    query_param, retry_headers, with_headers,
 };
 use super::model::{
     self, Action, COMPUTE_TYPE, Compute, EMULATOR_OID, EMULATOR_USER, NodeState, OpKind, Operation,
@@ -1363,15 +1363,28 @@ pub async fn compute_action(
             "updateIdleShutdownSetting" | "customServices" | "updateDataMounts" => {
                 match act {
                     "updateIdleShutdownSetting" => {
-                        let idle = get_str(&req, &["idleTimeBeforeShutdown"]).ok_or_else(|| {
-                            ApiError::bad_request(
-                                "BadRequest",
-                                "idleTimeBeforeShutdown is required.",
-                            )
-                            .target("idleTimeBeforeShutdown")
-                        })?;
-                        validate_idle_shutdown(idle)?;
-                        updated.set_prop(&["idleTimeBeforeShutdown"], json!(idle));
+                        // `null` clears the setting (the instance no longer stops by itself);
+                        // a missing key or another type is refused.
+                        match req.get("idleTimeBeforeShutdown") {
+                            Some(Value::Null) => {
+                                take(
+                                    &mut updated.body,
+                                    &["properties", "properties", "idleTimeBeforeShutdown"],
+                                );
+                            }
+                            Some(Value::String(idle)) => {
+                                validate_idle_shutdown(idle)?;
+                                updated.set_prop(&["idleTimeBeforeShutdown"], json!(idle));
+                            }
+                            _ => {
+                                return Err(ApiError::bad_request(
+                                    "BadRequest",
+                                    "idleTimeBeforeShutdown is required: an ISO-8601 duration \
+                                     between PT15M and P3D, or null to turn idle shutdown off.",
+                                )
+                                .target("idleTimeBeforeShutdown"));
+                            }
+                        }
                         updated.idle_since_ms = Some(now);
                     }
                     "customServices" => {
@@ -1410,6 +1423,20 @@ pub async fn compute_action(
                 (None, Vec::new())
             }
             _ => {
+                if updated.pending.is_none() && updated.provisioning_state() == "Failed" {
+                    return Err(ApiError::conflict(
+                        "Conflict",
+                        format!(
+                            "Cannot {act} compute instance {}: it failed to provision ({}). Delete it and create it again.",
+                            updated.name(),
+                            if state.is_empty() {
+                                "Failed"
+                            } else {
+                                state.as_str()
+                            }
+                        ),
+                    ));
+                }
                 if updated.pending.is_some() || updated.provisioning_state() != "Succeeded" {
                     return Err(ApiError::conflict(
                         "Conflict",
@@ -1850,7 +1877,7 @@ fn op_status(sh: &Sh, sub: &str, loc: &str, id: &str, route: OpRoute) -> ApiResu
     }
     let mut resp = json(StatusCode::OK, body);
     if op.status == "InProgress" {
-        resp = with_headers(resp, vec![("retry-after", "1".to_string())]);
+        resp = with_headers(resp, retry_headers(sh));
     }
     Ok(resp)
 }

@@ -154,7 +154,7 @@ pub fn lro_headers(
         "subscriptions/{}/providers/{PROVIDER}/locations/{}",
         op.subscription, op.location
     );
-    vec![
+    let mut headers = vec![
         (
             "azure-asyncoperation",
             sh.abs(&format!(
@@ -171,8 +171,20 @@ pub fn lro_headers(
                 enc(api)
             )),
         ),
-        ("retry-after", "1".to_string()),
-    ]
+    ];
+    headers.extend(retry_headers(sh));
+    headers
+}
+
+/// When to poll an operation again: `Retry-After: 1`, and, for a sped-up emulator, also
+/// `retry-after-ms` (which clients read before `Retry-After`) scaled like every other delay,
+/// since whole seconds would make a client wait longer than the operation takes.
+pub fn retry_headers(sh: &Sh) -> Vec<(&'static str, String)> {
+    let mut headers = vec![("retry-after", "1".to_string())];
+    if sh.speed > 1.0 {
+        headers.push(("retry-after-ms", sh.ms(1.0).max(20).to_string()));
+    }
+    headers
 }
 
 /// Constant-time comparison (length leaks, content does not).

@@ -30,15 +30,22 @@
 //! - Every delay is scaled by `speed` (see `sim.rs` for the table: at speed 1 an instance takes
 //!   about 3.5 s to create, start/stop 2.5 s, a cluster node 4 s to become idle). Deadlines are
 //!   stored as wall-clock timestamps, so after a restart operations in flight simply finish.
+//!   Operations answer `Retry-After: 1`, and above speed 1 also `retry-after-ms` scaled alike.
 //! - Computes: `provisioningState` Creating → Succeeded, or Failed with `provisioningErrors`
 //!   (`OutOfQuota` when the VM family's vCPU quota would be exceeded); instances go Creating →
 //!   SettingUp → Running and through Starting/Stopping/Restarting with `lastOperation` kept
-//!   current, and stop by themselves after `idleTimeBeforeShutdown`; attached kinds end Succeeded
-//!   with `isAttachedCompute`.
+//!   current (InProgress, then Succeeded or `StartFailed`…, trigger User or IdleShutdown); an
+//!   action in the wrong state or while another runs is 409 Conflict naming the state. They stop
+//!   by themselves after `idleTimeBeforeShutdown` (`updateIdleShutdownSetting` sets it, `null`
+//!   clears it); attached kinds end Succeeded with `isAttachedCompute`. `DELETE` needs
+//!   `underlyingResourceAction`: `Detach` removes an attached compute from the workspace and is
+//!   refused (400) for a managed one; `Delete` goes Deleting, then the compute is gone.
 //! - Clusters autoscale from job demand between `minNodeCount` and `maxNodeCount`, within the
 //!   family's vCPU quota: nodes are allocated (counted in `targetNodeCount` only, `allocationState`
 //!   Resizing), then preparing, idle, running; idle nodes leave after
-//!   `nodeIdleTimeBeforeScaleDown` (Resizing again while they go). `currentNodeCount`,
+//!   `nodeIdleTimeBeforeScaleDown` (Resizing again while they go). A PATCH of the scale
+//!   settings is an operation (provisioningState Updating) and the nodes follow the new bounds:
+//!   up to a raised minimum, idle nodes above a lowered maximum leave at once. `currentNodeCount`,
 //!   `nodeStateCounts` and `listNodes` are derived from one node list, so they always agree.
 //! - Jobs queue until their compute has room: enough idle cluster nodes, a Running instance that
 //!   runs no other job, or at once on Kubernetes/AKS and serverless (no `computeId`). One failed
@@ -48,8 +55,11 @@
 //! - Command jobs run for real: one `/bin/sh -c` process per rank, each in its own process group,
 //!   in `<data>/runs/<workspaceId>/<job>/`, with output in `user_logs/std_log_process_N.txt`.
 //!   Status goes NotStarted, Queued, Preparing, Running, Finalizing, then Completed or Failed by exit
-//!   code; cancel kills the process groups and ends Canceled. Job processes die with the emulator
-//!   even when it is killed (`procs.rs`: parent-death signal, and a watchdog per process group).
+//!   code; cancel kills the process groups (CancelRequested until they exit) and ends Canceled;
+//!   a cancel of an ended job is 200 with nothing done. Archiving is a PUT with `isArchived`;
+//!   `listViewType` ActiveOnly (default), ArchivedOnly or All filters on it. Job processes die
+//!   with the emulator even when it is killed (`procs.rs`: parent-death signal, and a watchdog
+//!   per process group).
 //! - Persistence: `state.json` is rewritten atomically (temp file, fsync, rename) after every
 //!   change. A clean stop (shutdown, idle stop, SIGTERM, SIGINT) records its running jobs as
 //!   stopped on purpose: the next emulator on the data directory starts them again without

@@ -1,4 +1,5 @@
-//! Headless commands on the same client as the TUI: `computes list`, `computes show`, `doctor`.
+//! Headless commands on the same client as the TUI: `computes list`, `computes show`, `doctor`;
+//! the action commands (`computes start`, `jobs cancel`, ...) live in [`actions`].
 //! Data goes to the writer given (stdout in `main`) and nothing else does: notes such as the
 //! emulator banner go to the `notes` writer (stderr). Tables are plain text, JSON is the raw ARM
 //! resources as received (secrets masked where the service returns any). `--type` and the detail
@@ -6,6 +7,9 @@
 //! detail sections are defined once. A reader that closes the pipe early ends the command
 //! quietly ([`DataOut`]). `doctor` says which context case applies (see `config::ContextCase`)
 //! and never reports success for a target the user did not ask for.
+
+pub mod actions;
+mod progress;
 
 use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};
 use crate::app::{TabId, text, views};
@@ -182,7 +186,7 @@ fn now_ms() -> i64 {
 
 /// Makes a line safe for a terminal: tabs become spaces, other control characters are shown
 /// escaped (`\u{1b}`), never sent raw.
-fn terminal_safe(line: &str) -> String {
+pub(crate) fn terminal_safe(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         match c {
