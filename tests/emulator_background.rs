@@ -319,8 +319,10 @@ async fn a_client_follows_the_background_emulator_across_restarts() {
     for signal in [libc::SIGTERM, libc::SIGKILL] {
         let pid = server_pid(&data).unwrap();
         unsafe { libc::kill(pid, signal) };
+        // Gone means its lock is free too: a killed process's leader reads as a zombie while
+        // its other threads still hold the data dir's lock for a moment.
         wait_until("the emulator did not stop", Duration::from_secs(15), || {
-            !alive(pid)
+            !alive(pid) && amlc::emulator::running_instance(&data).is_none()
         })
         .await;
         let computes = client.list_computes().await.unwrap();
