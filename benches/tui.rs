@@ -6,9 +6,14 @@
 //! - `filter_10k`: re-filtering 10,000 rows for a new query (fuzzy, as typed in `/`; the
 //!   haystacks are cached per tab from the first keystroke after a refresh);
 //! - `filter_10k_first`: the first filtering after a refresh, building that cache.
+//! - `action_to_frame_10k`: from the `y` that confirms a stop of a running instance (in a
+//!   workspace of 10,000 computes) to the drawn frame whose row reads `Stopping` (target:
+//!   under 50 ms, i.e. the next frame): `App::update` records the operation and shows the
+//!   transitional state, then one full frame is drawn.
 //!
 //! The computes are generated with a fixed seed, in shuffled order, so sorting does real work.
 
+use amlc::app::operations::{OpEvent, OpResult};
 use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, SourceKey, TabId};
 use amlc::azure::models::ComputeResource;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -92,6 +97,11 @@ fn computes_fetch(effects: &[Effect]) -> Option<amlc::app::RequestId> {
 
 /// An app of 200x50 on the Clusters tab with `list` loaded.
 fn loaded_app(list: Vec<ComputeResource>) -> App {
+    loaded_app_of(list, N)
+}
+
+/// An app of 200x50 on the Clusters tab with `list` loaded, `clusters` of them clusters.
+fn loaded_app_of(list: Vec<ComputeResource>, clusters: usize) -> App {
     let mut app = App::new(AppOptions::default());
     app.set_clock(NOW_MS, 1_000);
     app.update(Msg::Resize(200, 50));
@@ -108,7 +118,7 @@ fn loaded_app(list: Vec<ComputeResource>) -> App {
     app.update(computes_loaded(id, Ok(list)));
     app.update(key('2'));
     assert_eq!(app.active, TabId::Clusters);
-    assert_eq!(app.active_tab().items.len(), N);
+    assert_eq!(app.active_tab().items.len(), clusters);
     app
 }
 
@@ -192,9 +202,84 @@ fn first_filter(c: &mut Criterion) {
     });
 }
 
+/// A running compute instance, to be stopped.
+fn instance(name: &str) -> ComputeResource {
+    ComputeResource::from_value(json!({
+        "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/{name}"),
+        "name": name,
+        "type": "Microsoft.MachineLearningServices/workspaces/computes",
+        "location": "eastus",
+        "properties": {
+            "computeType": "ComputeInstance",
+            "provisioningState": "Succeeded",
+            "properties": {"vmSize": "Standard_DS3_v2", "state": "Running"}
+        }
+    }))
+}
+
+fn action_to_frame(c: &mut Criterion) {
+    let mut list = computes(N - 1);
+    list.push(instance("ci-bench"));
+    let mut app = loaded_app_of(list.clone(), N - 1);
+    app.update(key('1'));
+    assert_eq!(app.active, TabId::Instances);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let theme = amlc::ui::Theme::default();
+    let row_reads = |terminal: &Terminal<TestBackend>, text: &str| {
+        let buffer = terminal.backend().buffer();
+        let width = buffer.area.width as usize;
+        let cells: String = buffer.content.iter().map(|c| c.symbol()).collect();
+        let lines: Vec<String> = cells
+            .chars()
+            .collect::<Vec<char>>()
+            .chunks(width)
+            .map(|l| l.iter().collect())
+            .collect();
+        lines
+            .iter()
+            .any(|l| l.contains("ci-bench") && l.contains(text))
+    };
+    c.bench_function("action_to_frame_10k", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                // Untimed: the confirmation of a stop is open.
+                app.update(key('x'));
+                assert!(app.modal.is_some(), "x opens the confirmation");
+                let start = Instant::now();
+                let effects = app.update(key('y'));
+                terminal
+                    .draw(|f| amlc::ui::draw(black_box(&app), &theme, f))
+                    .unwrap();
+                total += start.elapsed();
+                assert!(row_reads(&terminal, "Stopping"), "the row reads Stopping");
+                // Untimed: the operation ends and a fresh list puts the instance back.
+                let op = effects
+                    .iter()
+                    .find_map(|e| match e {
+                        Effect::Act { op, .. } => Some(*op),
+                        _ => None,
+                    })
+                    .expect("the stop was sent");
+                let ended = app.update(Msg::Op {
+                    op,
+                    event: OpEvent::Ended(Box::new(Ok(OpResult::default()))),
+                });
+                let id = computes_fetch(&ended)
+                    .or_else(|| computes_fetch(&app.update(key('r'))))
+                    .expect("the list is fetched again");
+                app.update(computes_loaded(id, Ok(list.clone())));
+                drop(app.take_retired());
+                assert!(app.modal.is_none());
+            }
+            total
+        })
+    });
+}
+
 criterion_group! {
     name = tui;
     config = Criterion::default().sample_size(30).warm_up_time(Duration::from_millis(500));
-    targets = benches, first_filter
+    targets = benches, first_filter, action_to_frame
 }
 criterion_main!(tui);

@@ -7,6 +7,7 @@
 use super::symbols::Symbols;
 use super::theme::Theme;
 use super::to_line;
+use crate::actions::ActionId;
 use crate::app::App;
 use crate::app::kinds::{self, Item};
 use crate::app::menu::{self, ActionMenu, Confirm, Field, IdleForm, KeysView, Modal, ResizeForm};
@@ -198,11 +199,15 @@ fn draw_confirm(
     area: Rect,
     sym: &Symbols,
 ) {
-    let verb = c.request.action.label();
+    // "Esc back", not "Esc cancel": a job's confirmation already says "cancel" for the action.
+    let verb = match c.request.action {
+        ActionId::CancelJob => "cancel the job",
+        other => other.label(),
+    };
     let keys = if c.typed.is_some() {
-        format!("Enter {verb}{}Esc cancel", app.dot())
+        format!("Enter {verb}{}Esc back", app.dot())
     } else {
-        format!("y/Enter {verb}{}n/Esc cancel", app.dot())
+        format!("y/Enter {verb}{}n/Esc back", app.dot())
     };
     let width: u16 = 72;
     let inner_width = usize::from(width.min(area.width.saturating_sub(2))).saturating_sub(4);
