@@ -254,7 +254,7 @@ impl ActionRequest {
         self
     }
 
-    /// "stop ci-dev", "resize cpu-cluster to 0–4 nodes", for messages and the operations view.
+    /// "stop ci-dev", "resize cpu-cluster to 0-4 nodes", for messages and the operations view.
     pub fn describe(&self) -> String {
         match self.action {
             ActionId::CancelJob | ActionId::ArchiveJob | ActionId::RestoreJob => {
@@ -275,7 +275,7 @@ impl ActionRequest {
             },
             ActionId::Resize => match &self.params {
                 ActionParams::Resize(s) => format!(
-                    "resize {} to {}–{} nodes",
+                    "resize {} to {}-{} nodes",
                     self.target, s.min_nodes, s.max_nodes
                 ),
                 _ => format!("resize {}", self.target),
@@ -421,7 +421,7 @@ mod tests {
                 max_nodes: 4,
                 idle_secs: 120,
             }));
-        assert_eq!(r.describe(), "resize c to 0–4 nodes");
+        assert_eq!(r.describe(), "resize c to 0-4 nodes");
         assert!(
             ActionRequest::new(ActionId::Resize, "c")
                 .validate()
