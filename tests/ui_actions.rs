@@ -947,3 +947,38 @@ fn a_job_menu_offers_archive_or_restore_by_its_state() {
         ]
     );
 }
+
+/// Below the smallest size only "terminal too small" is on screen: a hidden confirmation is
+/// never confirmed and a hidden field never typed into; Esc closes the dialog and q quits.
+#[test]
+fn a_terminal_too_small_confirms_nothing_it_does_not_show() {
+    let mut app = app(W, H);
+    select(&mut app, TabId::Instances, "ci-alice");
+    app.update(ch('x'));
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    app.update(Msg::Resize(40, 8));
+    let shown = screen(&app);
+    assert!(shown.contains("Terminal too small"), "{shown}");
+    assert!(
+        shown.contains("press q to") && shown.contains("quit."),
+        "the hint is whole:\n{shown}"
+    );
+    for key in [ch('y'), press(KeyCode::Enter)] {
+        let effects = app.update(key);
+        assert!(acts(&effects).is_empty(), "{effects:?}");
+    }
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    app.update(press(KeyCode::Esc));
+    assert!(app.modal.is_none());
+
+    // The typed name of a delete: q quits instead of going into the hidden field.
+    let mut app = app_with(AppOptions::default(), W, H);
+    select(&mut app, TabId::Clusters, "cpu-cluster");
+    app.update(ch('D'));
+    app.update(Msg::Resize(40, 8));
+    type_text(&mut app, "cpu-cluster");
+    let effects = app.update(press(KeyCode::Enter));
+    assert!(acts(&effects).is_empty(), "{effects:?}");
+    let effects = app.update(ch('q'));
+    assert!(effects.contains(&Effect::Quit), "{effects:?}");
+}

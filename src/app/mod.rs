@@ -1085,6 +1085,11 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return;
         }
+        if self.width < MIN_WIDTH || self.height < MIN_HEIGHT {
+            self.on_key_too_small(key, effects);
+            self.dirty = true;
+            return;
+        }
         if self.input.is_some() {
             self.on_input_key(key, effects);
             self.dirty = true;
@@ -1101,6 +1106,23 @@ impl App {
         };
         self.apply(action, effects);
         self.dirty = true;
+    }
+
+    /// A key while the screen shows only "terminal too small": nothing else is visible, so only
+    /// quitting and going back act — a hidden confirmation is never confirmed, a hidden field
+    /// never typed into.
+    fn on_key_too_small(&mut self, key: KeyEvent, effects: &mut Vec<Effect>) {
+        let action = [Context::List, Context::Dialog]
+            .into_iter()
+            .find_map(|context| self.keymap.action(context, &key))
+            .filter(|action| matches!(action, Action::Quit | Action::Back));
+        match action {
+            Some(Action::Quit) => self.quit = true,
+            Some(Action::Back) if self.modal.is_some() => self.modal = None,
+            Some(Action::Back) if self.input.is_some() => self.on_input_key(key, effects),
+            Some(Action::Back) => self.back(),
+            _ => {}
+        }
     }
 
     /// Carries out an action of the key table.

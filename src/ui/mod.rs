@@ -20,7 +20,7 @@ use crate::app::{App, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 pub use theme::Theme;
 
@@ -58,21 +58,33 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
 }
 
 fn draw_too_small(theme: &Theme, frame: &mut Frame, area: Rect) {
-    let lines = vec![
-        Line::styled("Terminal too small", theme.warning),
-        Line::from(format!(
-            "{}x{}: amlc needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
-            area.width, area.height
-        )),
-        Line::from("Make the window larger, or press q to quit."),
-    ];
-    let height = (lines.len() as u16).min(area.height);
+    use crate::app::text::{Doc, Tone};
+    let mut doc = Doc::new();
+    doc.push(StyledLine::plain("Terminal too small", Tone::Warning), 0);
+    doc.push(
+        StyledLine::plain(
+            format!(
+                "{}x{}: amlc needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+                area.width, area.height
+            ),
+            Tone::Normal,
+        ),
+        0,
+    );
+    doc.push(
+        StyledLine::plain("Make the window larger, or press q to quit.", Tone::Normal),
+        0,
+    );
+    // Wrapped here at this width, so the box holds every row and the last is never cut off.
+    let rows = doc.wrapped(usize::from(area.width.max(1)));
+    let lines: Vec<Line> = rows.iter().map(|l| to_line(l, theme)).collect();
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height);
     let top = area.y + area.height.saturating_sub(height) / 2;
     let rect = Rect::new(area.x, top, area.width, height);
     frame.render_widget(
-        Paragraph::new(lines)
-            .alignment(ratatui::layout::Alignment::Center)
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(lines).alignment(ratatui::layout::Alignment::Center),
         rect,
     );
 }
