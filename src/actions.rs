@@ -221,6 +221,75 @@ pub fn iso_duration(secs: u64) -> String {
     out
 }
 
+/// What the confirmation of a destructive action says: one text for the TUI's dialog and the
+/// headless commands' question, so both promise the same thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    /// "Stop compute instance ci-dev?"
+    pub question: String,
+    /// What will happen, in one or two sentences.
+    pub consequence: String,
+    /// The user must type the resource's name (every delete: it destroys the resource).
+    pub type_name: bool,
+}
+
+/// The confirmation of `action` on the resource `name` of `compute_type` (`ComputeInstance`,
+/// `AmlCompute`, `AKS`, ...; ignored for jobs); `attached` when the compute was attached rather
+/// than created by Azure ML. `name` should already be terminal-safe.
+pub fn confirmation(
+    action: ActionId,
+    compute_type: &str,
+    name: &str,
+    attached: bool,
+) -> Confirmation {
+    let noun = match compute_type {
+        "ComputeInstance" => "compute instance".to_string(),
+        "AmlCompute" => "cluster".to_string(),
+        "" => "compute".to_string(),
+        other => other.to_string(),
+    };
+    let (question, consequence) = match action {
+        ActionId::Stop => (
+            format!("Stop compute instance {name}?"),
+            "Running work on it stops; its disk is kept and still billed.".to_string(),
+        ),
+        ActionId::Restart => (
+            format!("Restart compute instance {name}?"),
+            "Running work on it stops; it is stopped and started again.".to_string(),
+        ),
+        ActionId::Delete if attached => (
+            format!("Delete attached {noun} {name}?"),
+            "This removes it from the workspace AND destroys the underlying resource; to keep the resource, detach it instead.".to_string(),
+        ),
+        ActionId::Delete => (
+            format!("Delete {noun} {name}?"),
+            match compute_type {
+                "ComputeInstance" => {
+                    "The instance and its disk are destroyed; this cannot be undone.".to_string()
+                }
+                "AmlCompute" => {
+                    "The cluster and its nodes are destroyed; jobs on it fail; this cannot be undone.".to_string()
+                }
+                _ => "Azure ML created it: the resource itself is destroyed, not only removed from the workspace.".to_string(),
+            },
+        ),
+        ActionId::Detach => (
+            format!("Detach {noun} {name}?"),
+            "It is removed from the workspace; the resource itself is left as is and can be attached again.".to_string(),
+        ),
+        ActionId::CancelJob => (
+            format!("Cancel job {name}?"),
+            "Its run stops; what it wrote so far is kept.".to_string(),
+        ),
+        other => (format!("{} {name}?", other.label()), String::new()),
+    };
+    Confirmation {
+        question,
+        consequence,
+        type_name: action == ActionId::Delete,
+    }
+}
+
 /// What an action needs besides its target.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ActionParams {
@@ -388,6 +457,29 @@ mod tests {
         assert!(s(0, 0).validate().unwrap_err().contains("at least 1"));
         assert!(s(3, 2).validate().unwrap_err().contains("min nodes (3)"));
         assert!(s(-1, 4).validate().unwrap_err().contains("0 or more"));
+    }
+
+    #[test]
+    fn every_delete_wants_the_name_typed_and_says_what_is_destroyed() {
+        for (ty, attached) in [
+            ("ComputeInstance", false),
+            ("AmlCompute", false),
+            ("AKS", false),
+            ("SynapseSpark", true),
+        ] {
+            let c = confirmation(ActionId::Delete, ty, "x", attached);
+            assert!(c.type_name, "{ty}");
+            assert!(c.consequence.contains("destroy"), "{ty}: {}", c.consequence);
+        }
+        let attached = confirmation(ActionId::Delete, "VirtualMachine", "vm", true);
+        assert!(attached.consequence.contains("detach it instead"));
+        let detach = confirmation(ActionId::Detach, "VirtualMachine", "vm", true);
+        assert!(!detach.type_name);
+        assert!(detach.consequence.contains("left as is"));
+        assert_eq!(
+            confirmation(ActionId::Stop, "ComputeInstance", "ci", false).question,
+            "Stop compute instance ci?"
+        );
     }
 
     #[test]

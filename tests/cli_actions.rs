@@ -612,7 +612,7 @@ fn on_a_terminal_removals_ask_and_the_progress_line_is_cleared() {
     let (screen, rc) = ask("delete ci-bob", name_it, "ci-bo");
     assert_eq!(rc, "1", "{screen}");
     assert!(
-        screen.contains("Delete ComputeInstance ci-bob?"),
+        screen.contains("Delete compute instance ci-bob?"),
         "{screen}"
     );
     assert!(
@@ -630,7 +630,10 @@ fn on_a_terminal_removals_ask_and_the_progress_line_is_cleared() {
 
     let (screen, rc) = ask("detach remote-vm", "[y/N]", "y");
     assert_eq!(rc, "0", "{screen}");
-    assert!(screen.contains("is left as it is"), "{screen}");
+    assert!(
+        screen.contains("the resource itself is left as is"),
+        "{screen}"
+    );
     assert!(screen.contains("done: detach remote-vm"), "{screen}");
     assert!(e.show("remote-vm").is_none());
 }

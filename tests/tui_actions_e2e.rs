@@ -118,7 +118,7 @@ fn resize_detach_delete_and_cancel_from_the_keyboard() {
     select(&tmux, "4", "hdi-spark");
     keys(&tmux, &["D"]);
     let screen = tmux.wait_for("the detach confirmation", |s| {
-        s.contains("Detach hdi-spark?")
+        s.contains("Detach HDInsight hdi-spark?")
     });
     assert!(
         screen.contains("the resource itself is left as is"),

@@ -224,7 +224,7 @@ fn attached_computes_detach_and_managed_ones_delete() {
         panic!("a confirmation");
     };
     assert_eq!(confirm.request.action, ActionId::Detach);
-    assert_eq!(confirm.question, "Detach dsvm-01?");
+    assert_eq!(confirm.question, "Detach VirtualMachine dsvm-01?");
     assert!(confirm.consequence.contains("left as is"));
     assert!(
         confirm.typed.is_none(),

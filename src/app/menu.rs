@@ -537,14 +537,25 @@ impl App {
             }
             ActionId::IdleShutdown => self.modal = Some(Modal::Idle(IdleForm::new(tab, item))),
             _ if id.destructive() => {
-                let (question, consequence) = confirmation_text(tab, item, id);
-                let typed = (id == ActionId::Delete).then(Input::default);
+                let (compute_type, attached) = match item {
+                    Item::Compute(c) => (
+                        c.properties.compute_type.as_str().to_owned(),
+                        c.properties.is_attached_compute == Some(true),
+                    ),
+                    Item::Job(_) => (String::new(), false),
+                };
+                let said = crate::actions::confirmation(
+                    id,
+                    &compute_type,
+                    &text::one_line(name),
+                    attached,
+                );
                 self.modal = Some(Modal::Confirm(Confirm {
                     tab,
                     request: ActionRequest::new(id, name),
-                    question,
-                    consequence,
-                    typed,
+                    question: said.question,
+                    consequence: said.consequence,
+                    typed: said.type_name.then(Input::default),
                 }));
             }
             _ => {
@@ -871,47 +882,6 @@ impl App {
         };
         self.toast(shown, Tone::Muted);
     }
-}
-
-/// The question and what will happen, for a destructive action.
-fn confirmation_text(tab: TabId, item: Item<'_>, id: ActionId) -> (String, String) {
-    let name = text::one_line(item.name()).into_owned();
-    let kind = match item {
-        Item::Compute(c) => c.properties.compute_type.as_str().to_owned(),
-        Item::Job(_) => "job".into(),
-    };
-    let (q, c): (String, &str) = match (id, tab) {
-        (ActionId::Stop, _) => (
-            format!("Stop compute instance {name}?"),
-            "Running work on it stops; its disk is kept and still billed.",
-        ),
-        (ActionId::Restart, _) => (
-            format!("Restart compute instance {name}?"),
-            "Running work on it stops; it is stopped and started again.",
-        ),
-        (ActionId::Delete, TabId::Instances) => (
-            format!("Delete compute instance {name}?"),
-            "The instance and its disk are destroyed; this cannot be undone.",
-        ),
-        (ActionId::Delete, TabId::Clusters) => (
-            format!("Delete cluster {name}?"),
-            "The cluster and its nodes are destroyed; jobs on it fail.",
-        ),
-        (ActionId::Delete, _) => (
-            format!("Delete {kind} {name}?"),
-            "Azure ML created it: the resource itself is destroyed, not only removed from the workspace.",
-        ),
-        (ActionId::Detach, _) => (
-            format!("Detach {name}?"),
-            "It is removed from the workspace; the resource itself is left as is.",
-        ),
-        (ActionId::CancelJob, _) => (
-            format!("Cancel job {name}?"),
-            "Its run stops; what it wrote so far is kept.",
-        ),
-        (other, _) => (format!("{} {name}?", other.label()), ""),
-    };
-    (q, c.to_owned())
 }
 
 #[cfg(test)]

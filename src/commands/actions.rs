@@ -520,24 +520,24 @@ async fn confirm(
     let resource = raw
         .pointer("/properties/resourceId")
         .and_then(Value::as_str)
-        .map(|r| format!(" ({})", terminal_safe(r)))
+        .map(|r| terminal_safe(r))
         .unwrap_or_default();
-    let type_name = action == ActionId::Delete && !attached;
-    let question = match action {
-        ActionId::Detach => format!(
-            "Detach {kind} {name} from the workspace? The underlying resource{resource} is left \
-             as it is and can be attached again. [y/N] "
-        ),
-        _ if attached => format!(
-            "Delete attached {kind} {name}? This removes it from the workspace AND destroys the \
-             underlying resource{resource}; to keep the resource, use `amlc computes detach \
-             {name}`. [y/N] "
-        ),
-        _ => format!(
-            "Delete {kind} {name}? This destroys it (its VMs, disks and any job running on it) \
-             and cannot be undone. Type the compute's name to confirm: "
-        ),
+    let said = actions::confirmation(action, &kind, &terminal_safe(name), attached);
+    let ask = if said.type_name {
+        "Type the compute's name to confirm: "
+    } else {
+        "[y/N] "
     };
+    let question = format!(
+        "{}\n{}{}\n{ask}",
+        said.question,
+        said.consequence,
+        if resource.is_empty() {
+            String::new()
+        } else {
+            format!("\nresource: {resource}")
+        }
+    );
     write!(notes, "{question}")?;
     notes.flush()?;
     let answer = tokio::task::spawn_blocking(|| {
@@ -546,7 +546,7 @@ async fn confirm(
     })
     .await??;
     let answer = answer.trim();
-    Ok(if type_name {
+    Ok(if said.type_name {
         answer == name
     } else {
         matches!(answer, "y" | "Y" | "yes" | "YES" | "Yes")
