@@ -109,12 +109,15 @@ impl ActionId {
             ActionId::Start => Some("Starting"),
             ActionId::Stop => Some("Stopping"),
             ActionId::Restart => Some("Restarting"),
-            ActionId::IdleShutdown => Some("Updating"),
             ActionId::Resize => Some("Resizing"),
             ActionId::Delete => Some("Deleting"),
             ActionId::Detach => Some("Detaching"),
             ActionId::CancelJob => Some("CancelRequested"),
-            ActionId::Keys | ActionId::ArchiveJob | ActionId::RestoreJob => None,
+            // Answered at once (no operation to follow), and "Updating" is no instance state.
+            ActionId::IdleShutdown
+            | ActionId::Keys
+            | ActionId::ArchiveJob
+            | ActionId::RestoreJob => None,
         }
     }
 }

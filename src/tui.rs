@@ -215,7 +215,11 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                     Effect::Notify(notification) => {
                         // A terminal write like OSC 52: a failure only costs the notification.
                         let tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-                        let bytes = notify::sequences(&notification, tmux);
+                        let term = std::env::var("TERM").ok();
+                        let vte = std::env::var("VTE_VERSION").ok();
+                        let protocol =
+                            notify::DesktopProtocol::detect(term.as_deref(), vte.as_deref());
+                        let bytes = notify::sequences(&notification, tmux, protocol);
                         let out = terminal.terminal.backend_mut();
                         if let Err(e) = out.write_all(bytes.as_bytes()).and_then(|()| out.flush()) {
                             tracing::warn!(error = %e, "cannot write a notification");

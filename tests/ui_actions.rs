@@ -982,3 +982,45 @@ fn a_terminal_too_small_confirms_nothing_it_does_not_show() {
     let effects = app.update(ch('q'));
     assert!(effects.contains(&Effect::Quit), "{effects:?}");
 }
+
+/// Keys of a shape amlc does not know, with a secret inside an array: masked in the TUI as the
+/// headless `keys` masks it.
+#[test]
+fn a_secret_inside_an_array_is_masked_like_the_headless_keys() {
+    let mut app = app(W, H);
+    select(&mut app, TabId::Attached, "dsvm-01");
+    let effects = app.update(ch('K'));
+    let op = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Act { op, .. } => Some(*op),
+            _ => None,
+        })
+        .expect("a keys request");
+    let keys: ComputeSecrets = serde_json::from_value(serde_json::json!({
+        "computeType": "SomethingNew",
+        "credentials": [{"user": "ops", "password": "arr4y-hidden-pw"}],
+        "endpointKey": "k3y-in-a-field"
+    }))
+    .unwrap();
+    let headless = keys.redacted().to_string();
+    assert!(!headless.contains("arr4y-hidden-pw") && !headless.contains("k3y-in-a-field"));
+    app.update(Msg::Op {
+        op,
+        event: OpEvent::Ended(Box::new(Ok(OpResult {
+            resource: None,
+            keys: Some(keys),
+        }))),
+    });
+    let shown = screen(&app);
+    assert!(shown.contains("credentials[0].user"), "{shown}");
+    assert!(shown.contains("ops"), "{shown}");
+    assert!(!shown.contains("arr4y-hidden-pw"), "{shown}");
+    assert!(!shown.contains("k3y-in-a-field"), "{shown}");
+    app.update(ch('v'));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("arr4y-hidden-pw"),
+        "revealed on request:\n{shown}"
+    );
+}

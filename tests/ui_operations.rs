@@ -701,6 +701,19 @@ fn after_a_workspace_switch_the_old_operations_leave_the_new_lists_alone() {
     // The operation itself is still followed and listed.
     assert_eq!(app.operations.running(), 1);
     assert_eq!(app.quit_lines().len(), 1);
+    // It does not block the same name here: restart asks for its confirmation.
+    app.update(ch('1'));
+    app.update(ch('g'));
+    while app.selected_item(TabId::Instances).map(|i| i.name()) != Some("ci-alice") {
+        app.update(ch('j'));
+    }
+    app.update(ch('R'));
+    assert!(
+        matches!(app.modal, Some(amlc::app::menu::Modal::Confirm(_))),
+        "{:?} / {:?}",
+        app.modal,
+        app.toast
+    );
 }
 
 #[test]

@@ -329,7 +329,7 @@ impl KeysView {
     pub fn new(target: &str, keys: &ComputeSecrets) -> KeysView {
         let mut entries = Vec::new();
         if let Ok(value) = serde_json::to_value(keys) {
-            flatten_keys("", None, &value, &mut entries);
+            flatten_keys("", None, &value, &keys.redacted(), &mut entries);
         }
         KeysView {
             target: target.to_owned(),
@@ -340,33 +340,55 @@ impl KeysView {
     }
 }
 
-fn flatten_keys(prefix: &str, parent: Option<&str>, value: &Value, out: &mut Vec<KeyEntry>) {
-    let Value::Object(map) = value else {
-        return;
-    };
-    for (key, inner) in map {
-        if prefix.is_empty() && key == "computeType" {
-            continue;
-        }
-        let label = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+/// One entry per leaf of the keys' JSON (objects and arrays walked, `a.b[0].c`). A leaf is
+/// secret when the headless `keys` would mask it: its value differs in `redacted` (the same
+/// JSON through `redact_json`), or its name looks secret — one rule for both places.
+fn flatten_keys(
+    prefix: &str,
+    parent: Option<&str>,
+    value: &Value,
+    redacted: &Value,
+    out: &mut Vec<KeyEntry>,
+) {
+    let mut visit = |label: String, inner: &Value, masked: &Value, key: Option<&str>| {
         let text = match inner {
-            Value::Null => continue,
-            Value::Object(_) => {
-                flatten_keys(&label, Some(key), inner, out);
-                continue;
+            Value::Null => return,
+            Value::Object(_) | Value::Array(_) => {
+                flatten_keys(&label, key.or(parent), inner, masked, out);
+                return;
             }
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
+        let by_name = key.is_some_and(|k| is_secret_key(k, parent));
         out.push(KeyEntry {
-            secret: is_secret_key(key, parent),
+            secret: by_name || masked != inner,
             label,
             value: Secret::new(text),
         });
+    };
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if prefix.is_empty() && key == "computeType" {
+                    continue;
+                }
+                let label = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                let masked = redacted.get(key).unwrap_or(&Value::Null);
+                visit(label, inner, masked, Some(key));
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                let masked = redacted.get(i).unwrap_or(&Value::Null);
+                visit(format!("{prefix}[{i}]"), inner, masked, None);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -380,7 +402,7 @@ impl App {
         let kind = kinds::kind(tab);
         let busy = self
             .operations
-            .active_on(name)
+            .active_on(name, &self.workspace_scope())
             .is_some_and(|op| op.overlay.is_some() || kind.in_progress(item));
         kind.actions(item)
             .into_iter()

@@ -77,7 +77,8 @@ pub struct HttpActivity {
 }
 
 /// Something `update` wants done; executed by the runtime (fetches) or the terminal loop.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` never shows the text of a copy (it may be a key the user revealed).
+#[derive(Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Fetch source `key`; answered by `Msg::Loaded` with the same id.
     Fetch(RequestId, SourceKey),
@@ -98,4 +99,44 @@ pub enum Effect {
     /// Ring the bell and/or send a desktop notification (a terminal write).
     Notify(Notification),
     Quit,
+}
+
+impl std::fmt::Debug for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Fetch(id, key) => f.debug_tuple("Fetch").field(id).field(key).finish(),
+            Effect::Copy { label, text } => f
+                .debug_struct("Copy")
+                .field("label", label)
+                .field("text", &format_args!("<{} bytes>", text.len()))
+                .finish(),
+            Effect::Reconnect(change) => f.debug_tuple("Reconnect").field(change).finish(),
+            Effect::Act { op, request } => f
+                .debug_struct("Act")
+                .field("op", op)
+                .field("request", request)
+                .finish(),
+            Effect::Notify(n) => f.debug_tuple("Notify").field(n).finish(),
+            Effect::Quit => f.write_str("Quit"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_never_shows_its_text_in_debug() {
+        let effect = Effect::Copy {
+            label: "the key".into(),
+            text: "s3cr3t-value".into(),
+        };
+        let shown = format!("{effect:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            shown.contains("the key") && shown.contains("<12 bytes>"),
+            "{shown}"
+        );
+    }
 }

@@ -1,8 +1,8 @@
 //! Notifications of long things that ended (an operation, a watched job): the policy from the
 //! config file's `[notify]` table (the threshold, the bell, the desktop notification), the
 //! notification as data ([`Notification`], carried by `Effect::Notify`), and the bytes that
-//! deliver it to a terminal: BEL, OSC 9 and OSC 777, each OSC wrapped in tmux's passthrough
-//! (`ESC Ptmux; … ESC \`) when inside tmux. Text from resource names and services is cleaned of
+//! deliver it to a terminal: BEL, and OSC 9 or OSC 777 as the terminal understands (never
+//! both), wrapped in tmux's passthrough (`ESC Ptmux; … ESC \`) when inside tmux. Text from resource names and services is cleaned of
 //! control characters here, so nothing of it can reach the terminal as a sequence. Pure: the
 //! terminal loop writes the bytes; nothing here reads the environment or does I/O.
 
@@ -13,7 +13,7 @@ pub struct NotifyPolicy {
     pub after_ms: u64,
     /// Ring the terminal bell.
     pub bell: bool,
-    /// Send a desktop notification (OSC 9 and OSC 777).
+    /// Send a desktop notification (OSC 9, or OSC 777 on VTE, rxvt and foot).
     pub desktop: bool,
 }
 
@@ -105,14 +105,43 @@ pub fn osc777(title: &str, body: &str) -> String {
     )
 }
 
-/// The bytes that deliver `n`: BEL when the bell is on; OSC 9 and OSC 777 when desktop
-/// notifications are, each wrapped for tmux when `tmux`. Empty when both are off.
-pub fn sequences(n: &Notification, tmux: bool) -> String {
+/// Which desktop-notification sequence the terminal understands. Sending both would make a
+/// terminal that knows both (WezTerm) show two notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DesktopProtocol {
+    /// OSC 9: iTerm2, WezTerm, kitty, Windows Terminal, ConEmu, Ghostty; ignored by others.
+    Osc9,
+    /// OSC 777: VTE terminals (GNOME Terminal, Tilix, ...), rxvt-unicode, foot.
+    Osc777,
+}
+
+impl DesktopProtocol {
+    /// Picked from the environment: `VTE_VERSION` (set by VTE terminals, also inside a tmux
+    /// started from one) or a `TERM` of rxvt or foot mean OSC 777; anything else OSC 9.
+    pub fn detect(term: Option<&str>, vte_version: Option<&str>) -> DesktopProtocol {
+        let term = term.unwrap_or("");
+        if vte_version.is_some_and(|v| !v.is_empty())
+            || term.starts_with("rxvt")
+            || term.starts_with("foot")
+        {
+            DesktopProtocol::Osc777
+        } else {
+            DesktopProtocol::Osc9
+        }
+    }
+}
+
+/// The bytes that deliver `n`: BEL when the bell is on; one desktop notification (OSC 9 or
+/// OSC 777, as `protocol` says) when desktop notifications are, wrapped for tmux when `tmux`.
+/// Empty when both are off.
+pub fn sequences(n: &Notification, tmux: bool, protocol: DesktopProtocol) -> String {
     let mut out = String::new();
     if n.desktop {
-        let wrap = |s: String| if tmux { tmux_passthrough(&s) } else { s };
-        out.push_str(&wrap(osc9(&format!("{}: {}", n.title, n.body))));
-        out.push_str(&wrap(osc777(&n.title, &n.body)));
+        let seq = match protocol {
+            DesktopProtocol::Osc9 => osc9(&format!("{}: {}", n.title, n.body)),
+            DesktopProtocol::Osc777 => osc777(&n.title, &n.body),
+        };
+        out.push_str(&if tmux { tmux_passthrough(&seq) } else { seq });
     }
     if n.bell {
         // A bare BEL: tmux handles the bell itself (`bell-action`) and passes it on.
@@ -148,20 +177,43 @@ mod tests {
 
     #[test]
     fn sequences_follow_the_policy() {
-        assert_eq!(sequences(&note(false, false), false), "");
-        assert_eq!(sequences(&note(true, false), true), "\x07");
-        let plain = sequences(&note(false, true), false);
+        use DesktopProtocol::*;
+        assert_eq!(sequences(&note(false, false), false, Osc9), "");
+        assert_eq!(sequences(&note(true, false), true, Osc9), "\x07");
         assert_eq!(
-            plain,
-            "\x1b]9;amlc: stop ci-dev: done after 12 s\x07\x1b]777;notify;amlc;stop ci-dev: done after 12 s\x07"
+            sequences(&note(false, true), false, Osc9),
+            "\x1b]9;amlc: stop ci-dev: done after 12 s\x07"
         );
-        let wrapped = sequences(&note(true, true), true);
+        assert_eq!(
+            sequences(&note(false, true), false, Osc777),
+            "\x1b]777;notify;amlc;stop ci-dev: done after 12 s\x07"
+        );
+        let wrapped = sequences(&note(true, true), true, Osc9);
         assert!(
             wrapped.starts_with("\x1bPtmux;\x1b\x1b]9;amlc: stop"),
             "{wrapped:?}"
         );
-        assert!(wrapped.contains("\x07\x1b\\\x1bPtmux;\x1b\x1b]777;notify;amlc;"));
+        assert!(
+            !wrapped.contains("777"),
+            "one notification only: {wrapped:?}"
+        );
         assert!(wrapped.ends_with("\x1b\\\x07"), "{wrapped:?}");
+    }
+
+    #[test]
+    fn the_protocol_follows_the_terminal() {
+        use DesktopProtocol::*;
+        assert_eq!(
+            DesktopProtocol::detect(Some("xterm-256color"), Some("7600")),
+            Osc777
+        );
+        assert_eq!(
+            DesktopProtocol::detect(Some("rxvt-unicode-256color"), None),
+            Osc777
+        );
+        assert_eq!(DesktopProtocol::detect(Some("foot"), None), Osc777);
+        assert_eq!(DesktopProtocol::detect(Some("xterm-256color"), None), Osc9);
+        assert_eq!(DesktopProtocol::detect(None, Some("")), Osc9);
     }
 
     #[test]

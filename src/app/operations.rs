@@ -159,12 +159,12 @@ impl Operations {
             .count()
     }
 
-    /// The active operation on `target` (a compute's or a job's name), if any.
-    pub fn active_on(&self, target: &str) -> Option<&OpEntry> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.state.is_active() && e.request.target.eq_ignore_ascii_case(target))
+    /// The active operation on `target` (a compute's or a job's name) in the workspace `scope`
+    /// (see `App::workspace_scope`), if any: one in another workspace never blocks this one.
+    pub fn active_on(&self, target: &str, scope: &str) -> Option<&OpEntry> {
+        self.entries.iter().rev().find(|e| {
+            e.state.is_active() && e.scope == scope && e.request.target.eq_ignore_ascii_case(target)
+        })
     }
 
     /// Whether an operation on the list `key` of workspace `scope` is active.
@@ -437,7 +437,7 @@ impl App {
     }
 
     /// The workspace on screen, as operations record it.
-    fn workspace_scope(&self) -> String {
+    pub(super) fn workspace_scope(&self) -> String {
         self.context
             .as_ref()
             .map(|c| {
@@ -695,13 +695,14 @@ impl App {
     }
 
     fn check_watched_jobs(&mut self) {
+        let scope = self.workspace_scope();
         let mut ended: Vec<(String, String, u64)> = Vec::new();
         for (name, since) in &self.operations.watched {
             let Some(job) = self.jobs.iter().find(|j| j.name.as_deref() == Some(name)) else {
                 continue;
             };
             // A transitional state of an action on it is not an end.
-            if self.operations.active_on(name).is_some() {
+            if self.operations.active_on(name, &scope).is_some() {
                 continue;
             }
             let Some(status) = job.properties.status.as_ref().filter(|s| s.is_terminal()) else {

@@ -111,7 +111,7 @@ pub struct RefreshConfig {
 
 /// `[notify]`: an operation or a watched job that ran at least `after_secs` (default 10) and
 /// ended shows a toast and, unless turned off, rings the terminal bell (`bell`) and sends a
-/// desktop notification (`desktop`, OSC 9 and OSC 777).
+/// desktop notification (`desktop`, OSC 9, or OSC 777 on VTE, rxvt and foot).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyConfig {
