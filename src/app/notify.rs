@@ -2,8 +2,9 @@
 //! config file's `[notify]` table (the threshold, the bell, the desktop notification), the
 //! notification as data ([`Notification`], carried by `Effect::Notify`), and the bytes that
 //! deliver it to a terminal: BEL, and OSC 9 or OSC 777 as the terminal understands (never
-//! both), wrapped in tmux's passthrough (`ESC Ptmux; … ESC \`) when inside tmux. Text from resource names and services is cleaned of
-//! control characters here, so nothing of it can reach the terminal as a sequence. Pure: the
+//! both), wrapped in tmux's passthrough (`ESC Ptmux; … ESC \`) when inside tmux. Text from
+//! resource names and services is cleaned of control characters here, so nothing of it can
+//! reach the terminal as a sequence. Pure: the
 //! terminal loop writes the bytes; nothing here reads the environment or does I/O.
 
 /// When and how to notify (config `[notify]`).
