@@ -4,8 +4,8 @@
 //! deliver it to a terminal: BEL, and OSC 9 or OSC 777 as the terminal understands (never
 //! both), wrapped in tmux's passthrough (`ESC Ptmux; … ESC \`) when inside tmux. Text from
 //! resource names and services is cleaned of control characters here, so nothing of it can
-//! reach the terminal as a sequence. Pure: the
-//! terminal loop writes the bytes; nothing here reads the environment or does I/O.
+//! reach the terminal as a sequence. Pure: the terminal loop writes the bytes; nothing here
+//! reads the environment or does I/O.
 
 /// When and how to notify (config `[notify]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
