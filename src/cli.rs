@@ -70,8 +70,8 @@ pub struct GlobalArgs {
     /// Config file to read instead of the default one.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Send nothing that changes the workspace (the TUI hides such actions, headless commands
-    /// refuse; reading works).
+    /// Send nothing that changes the workspace: the TUI shows such actions disabled and
+    /// refuses their keys, headless commands refuse before sending; reading works.
     #[arg(
         long = "read-only",
         global = true,

@@ -317,7 +317,8 @@ fn no_wait_returns_before_the_end_and_ctrl_c_stops_waiting() {
     let started = Instant::now();
     let r = e.run(&["computes", "stop", "ci-alice", "--no-wait", "-o", "json"]);
     r.expect(0);
-    assert_eq!(r.json(), serde_json::json!({}));
+    // The resource as it is once accepted: already on its way.
+    assert_eq!(props(&r.json())["state"], "Stopping");
     assert!(r.stderr.contains("accepted: stop ci-alice"), "{}", r.stderr);
     assert!(
         r.stderr.contains("amlc computes show ci-alice"),
@@ -636,4 +637,26 @@ fn on_a_terminal_removals_ask_and_the_progress_line_is_cleared() {
     );
     assert!(screen.contains("done: detach remote-vm"), "{screen}");
     assert!(e.show("remote-vm").is_none());
+}
+
+/// Off a terminal, a wait's log shows the resource's own state as it is read meanwhile (the
+/// operation itself only ever says InProgress), once per change.
+#[test]
+fn a_wait_logs_the_resource_state_as_it_changes() {
+    // Half speed: the stop takes 5 s, so the first read (after 2 s) sees Stopping.
+    let e = Emulator::start("0.5");
+    let r = e.run(&["computes", "stop", "ci-alice"]);
+    r.expect(0);
+    assert!(
+        r.stderr.contains("stop ci-alice: ci-alice is Stopping"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stderr.matches("ci-alice is Stopping").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(e.state("ci-alice"), "Stopped");
 }

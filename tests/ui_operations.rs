@@ -345,7 +345,7 @@ fn a_failed_operation_stays_with_its_error_until_dismissed() {
     for part in [
         "409 Conflict",
         "is in state Stopping; the operation Start is not allowed",
-        "wait for its current operation",
+        "check its state",
         "request id  req-1",
     ] {
         assert!(text.contains(part), "{part} not in\n{text}");

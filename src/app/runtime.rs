@@ -403,22 +403,6 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // A source without an `act` of its own says so the same way, on its task.
-        rt.set_source(Fake::default());
-        rt.execute(Effect::Act {
-            op: OpId(5),
-            request: ActionRequest::new(ActionId::Start, "ci-dev"),
-        });
-        match rx.recv().await.unwrap() {
-            Msg::Op {
-                op,
-                event: OpEvent::Ended(result),
-            } => {
-                assert_eq!(op, OpId(5));
-                assert!(result.is_err());
-            }
-            other => panic!("{other:?}"),
-        }
     }
 
     #[tokio::test]

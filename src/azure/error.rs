@@ -141,7 +141,7 @@ pub enum ErrorKind {
     /// 403: the identity lacks a role.
     Forbidden,
     NotFound,
-    /// 409 or 412: the resource is busy or changed meanwhile.
+    /// 409 or 412: the resource is busy, in the wrong state for the request, or changed meanwhile.
     Conflict,
     /// 429.
     Throttled,
@@ -335,7 +335,7 @@ impl AzureError {
                 "not found: check the subscription, resource group and workspace names, and the resource's (`amlc doctor` checks the context)".into()
             }
             (ErrorKind::Conflict, _) => {
-                "the resource is busy or changed meanwhile: wait for its current operation, refresh, and try again".into()
+                "the resource's state does not allow this now (busy, or in the wrong state for it): check its state, let a running operation finish, and try again".into()
             }
             (ErrorKind::Throttled, _) => {
                 "Azure is rate-limiting requests: amlc backs off and retries by itself; if it lasts, wait a minute".into()

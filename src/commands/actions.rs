@@ -290,7 +290,10 @@ async fn run_connected(
                     how_to_follow(request.action, &name)
                 )?;
                 if output == OutputFormat::Json {
-                    write_json(out, None)?;
+                    // The resource as it is once accepted (Stopping, Deleting, ...): what a
+                    // script polls from.
+                    let now = final_resource(conn, request.action, &name).await?;
+                    write_json(out, now.as_ref())?;
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -307,6 +310,9 @@ fn how_to_follow(action: ActionId, name: &str) -> String {
         format!("follow it with `amlc computes show {name}`")
     }
 }
+
+/// How often the resource itself is read while an operation is followed.
+const RESOURCE_POLL: Duration = Duration::from_secs(2);
 
 /// Waits for `op`, with progress on stderr and Ctrl-C to stop waiting.
 async fn follow(
@@ -360,8 +366,39 @@ async fn follow(
             }
         })
     });
+    // The resource's own state (Stopping, Stopped; a job's CancelRequested) read meanwhile, so
+    // a script's log shows more than the operation's "InProgress".
+    let watcher = tokio::spawn({
+        let (client, progress, cancel) = (conn.client.clone(), progress.clone(), cancel.clone());
+        let (on_job, target) = (request.action.on_job(), request.target.clone());
+        async move {
+            loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(RESOURCE_POLL) => {}
+                }
+                let state = if on_job {
+                    client
+                        .get_job(&target)
+                        .await
+                        .ok()
+                        .and_then(|j| j.status().map(|s| s.as_str().to_owned()))
+                } else {
+                    client
+                        .get_compute(&target)
+                        .await
+                        .ok()
+                        .map(|c| c.display_state())
+                };
+                if let Some(state) = state {
+                    progress.resource(&target, &state);
+                }
+            }
+        }
+    });
     let result = op.wait(&options).await;
     let stopped_by_user = interrupted.load(Ordering::SeqCst);
+    watcher.abort();
     signal.abort();
     cancel.cancel();
     if let Some(ticker) = ticker {
@@ -520,7 +557,7 @@ async fn confirm(
     let resource = raw
         .pointer("/properties/resourceId")
         .and_then(Value::as_str)
-        .map(|r| terminal_safe(r))
+        .map(terminal_safe)
         .unwrap_or_default();
     let said = actions::confirmation(action, &kind, &terminal_safe(name), attached);
     let ask = if said.type_name {

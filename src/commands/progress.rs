@@ -1,6 +1,7 @@
 //! The progress line of a headless action's wait, on stderr: on a terminal one line rewritten
-//! in place (status, elapsed, cut to the terminal's width) and cleared at the end; otherwise
-//! one line per state change. It writes to stderr only, never to the data on stdout.
+//! in place (status, the resource's own state, elapsed, cut to the terminal's width) and cleared
+//! at the end; otherwise one line per change of the operation's status or of the resource's
+//! state (`ci-dev is Stopping`). It writes to stderr only, never to the data on stdout.
 
 use super::terminal_safe;
 use crate::azure::lro::LroProgress;
@@ -22,6 +23,8 @@ pub(crate) struct ProgressLine {
 struct ProgressState {
     status: String,
     printed: Option<String>,
+    /// The resource's own state as last read (`Stopping`), and its name.
+    resource: Option<(String, String)>,
     drawn: bool,
 }
 
@@ -64,6 +67,33 @@ impl ProgressLine {
         }
     }
 
+    /// The resource's state as read meanwhile (`target` is `state`): shown on the live line, or
+    /// printed once per change otherwise.
+    pub(crate) fn resource(&self, target: &str, state: &str) {
+        let mut guard = self.lock();
+        if guard
+            .resource
+            .as_ref()
+            .is_some_and(|(_, known)| known == state)
+        {
+            return;
+        }
+        guard.resource = Some((target.to_string(), state.to_string()));
+        if self.live {
+            drop(guard);
+            self.draw();
+        } else {
+            let _ = writeln!(
+                std::io::stderr(),
+                "amlc: {}: {} is {} ({:.1} s)",
+                self.describe,
+                terminal_safe(target),
+                terminal_safe(state),
+                self.elapsed().as_secs_f64()
+            );
+        }
+    }
+
     /// Rewrites the live line: "⠋ stop ci-dev: Stopping… InProgress 12 s".
     pub(crate) fn draw(&self) {
         if !self.live {
@@ -76,10 +106,13 @@ impl ProgressLine {
             terminal_safe(&state.status)
         };
         let secs = self.elapsed().as_secs();
-        let doing = self
-            .transitional
-            .map(|t| format!("{t}… "))
-            .unwrap_or_default();
+        let doing = match &state.resource {
+            Some((_, now)) => format!("{} ", terminal_safe(now)),
+            None => self
+                .transitional
+                .map(|t| format!("{t}… "))
+                .unwrap_or_default(),
+        };
         let frames = ['|', '/', '-', '\\'];
         let frame = frames[(self.elapsed().as_millis() / 250) as usize % frames.len()];
         let line = format!(
