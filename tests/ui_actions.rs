@@ -54,6 +54,15 @@ fn toast(app: &App) -> String {
         .unwrap_or_default()
 }
 
+/// Presses `key` and checks it was refused: nothing sent, no dialog, and a toast with `reason`.
+#[track_caller]
+fn assert_refused(app: &mut App, key: char, reason: &str) {
+    let effects = app.update(ch(key));
+    assert!(acts(&effects).is_empty(), "{effects:?}");
+    assert!(app.modal.is_none(), "{:?}", app.modal);
+    assert!(toast(app).contains(reason), "{}", toast(app));
+}
+
 fn backspace() -> Msg {
     press(KeyCode::Backspace)
 }
@@ -90,14 +99,7 @@ fn start_a_stopped_instance_sends_at_once() {
 fn start_a_running_instance_is_disabled_with_its_reason() {
     let mut app = app(W, H);
     select(&mut app, TabId::Instances, "ci-alice");
-    let effects = app.update(ch('u'));
-    assert!(acts(&effects).is_empty());
-    assert!(app.modal.is_none());
-    assert!(
-        toast(&app).contains("instance is Running"),
-        "{}",
-        toast(&app)
-    );
+    assert_refused(&mut app, 'u', "instance is Running");
     assert!(toast(&app).contains("nothing sent"), "{}", toast(&app));
 }
 
@@ -124,13 +126,7 @@ fn stop_needs_confirmation_then_sends() {
     );
     assert!(app.modal.is_none());
     // The operation is recorded: the instance's mutating actions are disabled until it ends.
-    let effects = app.update(ch('R'));
-    assert!(acts(&effects).is_empty());
-    assert!(
-        toast(&app).contains("an operation is in progress on ci-alice"),
-        "{}",
-        toast(&app)
-    );
+    assert_refused(&mut app, 'R', "an operation is in progress on ci-alice");
 }
 
 #[test]
@@ -165,14 +161,7 @@ fn restart_confirmed_with_enter() {
 fn stop_a_starting_instance_is_disabled() {
     let mut app = app(W, H);
     select(&mut app, TabId::Instances, "ci-carol");
-    let effects = app.update(ch('x'));
-    assert!(acts(&effects).is_empty());
-    assert!(app.modal.is_none());
-    assert!(
-        toast(&app).contains("instance is Starting"),
-        "{}",
-        toast(&app)
-    );
+    assert_refused(&mut app, 'x', "instance is Starting");
 }
 
 #[test]
@@ -473,13 +462,7 @@ fn resize_form_cancelled_sends_nothing() {
 fn resize_of_a_cluster_being_created_is_disabled() {
     let mut app = app(W, H);
     select(&mut app, TabId::Clusters, "big-cluster");
-    app.update(ch('z'));
-    assert!(app.modal.is_none());
-    assert!(
-        toast(&app).contains("cluster is Creating"),
-        "{}",
-        toast(&app)
-    );
+    assert_refused(&mut app, 'z', "cluster is Creating");
 }
 
 #[test]
@@ -839,13 +822,7 @@ fn a_state_change_while_confirming_is_checked_before_sending() {
     *alice = amlc::azure::models::ComputeResource::from_value(raw);
     app.update(computes_loaded(id, Ok(list)));
     assert!(matches!(app.modal, Some(Modal::Confirm(_))), "still asking");
-    let effects = app.update(ch('y'));
-    assert!(acts(&effects).is_empty());
-    assert!(
-        toast(&app).contains("instance is Stopped"),
-        "{}",
-        toast(&app)
-    );
+    assert_refused(&mut app, 'y', "instance is Stopped");
 }
 
 #[test]
@@ -902,13 +879,7 @@ fn app_with_instance_state(name: &str, state: &str, provisioning: &str) -> App {
 fn an_instance_being_created_or_deleted_allows_no_idle_shutdown_nor_delete_twice() {
     let mut app = app_with_instance_state("ci-bob", "Creating", "Creating");
     select(&mut app, TabId::Instances, "ci-bob");
-    app.update(ch('I'));
-    assert!(app.modal.is_none());
-    assert!(
-        toast(&app).contains("instance is Creating"),
-        "{}",
-        toast(&app)
-    );
+    assert_refused(&mut app, 'I', "instance is Creating");
 
     let mut app = app_with_instance_state("ci-bob", "Deleting", "Deleting");
     select(&mut app, TabId::Instances, "ci-bob");
