@@ -9,6 +9,8 @@
 //! and never reports success for a target the user did not ask for.
 
 pub mod actions;
+pub mod jobs;
+pub mod logs;
 mod progress;
 
 use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};

@@ -1,0 +1,388 @@
+//! `amlc logs NAME [--follow] [--rank N | --all-ranks] [--file NAME]` and its alias `amlc jobs
+//! stream NAME` (= `logs --follow --all-ranks`, for users of `az ml job stream`): a run's log
+//! lines printed as they arrive, on the tailing core of `crate::logs` (this module does no
+//! byte-range reading of its own). With `--all-ranks` each line carries its rank (`[1] `),
+//! coloured only when stdout is a terminal and `NO_COLOR` is unset; off a terminal the lines
+//! are written as the job wrote them (no decoration, no escaping) so they pipe into grep, and
+//! on a terminal control characters are shown escaped, never sent raw. Lines go through one
+//! buffered writer flushed after each batch; a reader that closes the pipe ends the command
+//! quietly (see `commands::DataOut`).
+//!
+//! Exit codes: without `--follow`, 0 once what is there now is printed. With `--follow`, the
+//! command ends with the run: 0 Completed, 1 Failed (the run's error on stderr, cause first)
+//! or another unsuccessful end, 3 Canceled; 130 on Ctrl-C (quietly). 2 is clap's usage
+//! error. Messages (waiting for a job that has not started) go to stderr, on a terminal only.
+
+use super::jobs::node_and_rank;
+use super::terminal_safe;
+use crate::azure::error::{AzureError, ErrorKind};
+use crate::azure::models::{JobStatus, RunDetails};
+use crate::cli::LogsArgs;
+use crate::connect::Connection;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Exit code of a followed run that was canceled.
+pub const EXIT_CANCELED: u8 = 3;
+
+/// How lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LogStyle {
+    /// Each line prefixed with its rank (`--all-ranks`).
+    pub prefix: bool,
+    /// The prefix coloured (stdout is a terminal, `NO_COLOR` unset).
+    pub color: bool,
+    /// stdout is a terminal: control characters are escaped.
+    pub terminal: bool,
+}
+
+impl LogStyle {
+    /// The style for stdout as it is now.
+    pub fn for_stdout(prefix: bool) -> LogStyle {
+        let terminal = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        LogStyle {
+            prefix,
+            color: terminal && !no_color,
+            terminal,
+        }
+    }
+}
+
+/// What one poll of the tail brought.
+#[derive(Debug, Default)]
+pub struct Got {
+    /// `(file name, line without its newline)`, in order per file.
+    pub lines: Vec<(Arc<str>, String)>,
+    /// The run's status, when known.
+    pub status: Option<JobStatus>,
+    /// The run ended and the last bytes of every file were read.
+    pub ended: bool,
+}
+
+/// A source of log lines: the tailing core, behind one method so the printing and exit logic
+/// is tested apart from it.
+#[async_trait::async_trait]
+pub trait LineSource: Send {
+    /// The next lines (waiting for the next poll as the source decides). After an error the
+    /// source resumes where it was: no line lost or repeated.
+    async fn next(&mut self) -> Result<Got, AzureError>;
+}
+
+/// The prefix of a line of `file`: `[rank] ` (`[file] ` for a file of no rank).
+fn prefix_of(file: &str) -> String {
+    match node_and_rank(file) {
+        (Some(node), Some(rank)) => format!("[{node}/{rank}]"),
+        (None, Some(rank)) => format!("[{rank}]"),
+        _ => format!("[{}]", file.rsplit('/').next().unwrap_or(file)),
+    }
+}
+
+/// ANSI colours cycled over ranks (never black or white, readable on dark and light).
+const COLOURS: [u8; 6] = [36, 33, 35, 32, 34, 31];
+
+fn colour_of(file: &str) -> u8 {
+    let n = node_and_rank(file).1.unwrap_or(0) as usize;
+    COLOURS[n % COLOURS.len()]
+}
+
+/// Writes lines in the given style (no flush).
+pub fn write_lines(
+    out: &mut dyn Write,
+    lines: &[(Arc<str>, String)],
+    style: LogStyle,
+) -> std::io::Result<()> {
+    for (file, line) in lines {
+        if style.prefix {
+            let prefix = prefix_of(file);
+            if style.color {
+                write!(out, "\x1b[{}m{prefix}\x1b[0m ", colour_of(file))?;
+            } else {
+                write!(out, "{prefix} ")?;
+            }
+        }
+        if style.terminal {
+            out.write_all(terminal_safe(line).as_bytes())?;
+        } else {
+            out.write_all(line.as_bytes())?;
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Whether a failed poll is worth another try while following (the source resumes from its
+/// offsets): throttling, timeouts, dropped connections, 5xx.
+fn transient(e: &AzureError) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Network | ErrorKind::Service
+    )
+}
+
+/// How many transient failures in a row are tolerated before giving up (at ≈1 s apart, about
+/// two minutes).
+const MAX_FAILURES_IN_A_ROW: u32 = 120;
+
+/// How the printing loop ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Not following: what was there is printed.
+    Printed,
+    /// The run ended with this status.
+    Run(Option<JobStatus>),
+    /// The reader closed the pipe.
+    Closed,
+}
+
+/// Prints what `source` brings until it says the run ended (or, without `follow`, until a
+/// poll brings nothing new). `waiting` is told once when the run has not started.
+pub async fn pump(
+    source: &mut dyn LineSource,
+    follow: bool,
+    style: LogStyle,
+    out: &mut dyn Write,
+    waiting: &mut dyn FnMut(&JobStatus),
+) -> Result<Ended, AzureError> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let mut failures = 0u32;
+    let mut said_waiting = false;
+    let mut printed_any = false;
+    loop {
+        let got = match source.next().await {
+            Ok(got) => {
+                failures = 0;
+                got
+            }
+            Err(e) if follow && transient(&e) && failures < MAX_FAILURES_IN_A_ROW => {
+                failures += 1;
+                tracing::debug!("logs: poll failed ({e}); trying again");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let wrote = write_lines(&mut out, &got.lines, style).and_then(|_| out.flush());
+        if let Err(e) = wrote {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(Ended::Closed);
+            }
+            return Err(AzureError::Invalid(format!("cannot write the log lines: {e}")));
+        }
+        printed_any |= !got.lines.is_empty();
+        if got.ended {
+            return Ok(Ended::Run(got.status));
+        }
+        if !follow && (got.lines.is_empty() || got.status.as_ref().is_some_and(|s| s.is_terminal()))
+        {
+            // Without --follow: what is there now, read to its end.
+            if got.lines.is_empty() {
+                return Ok(Ended::Printed);
+            }
+            continue;
+        }
+        if follow
+            && !printed_any
+            && !said_waiting
+            && let Some(status) = &got.status
+            && !matches!(
+                status,
+                JobStatus::Running | JobStatus::Finalizing
+            )
+            && !status.is_terminal()
+        {
+            said_waiting = true;
+            waiting(status);
+        }
+    }
+}
+
+/// The run's error as one line, cause first: `CODE: message`.
+fn run_error_text(details: &RunDetails) -> Option<String> {
+    details.error_summary()
+}
+
+/// The exit code (and the message on stderr) for a followed run that ended with `status`.
+async fn exit_for(
+    conn: &Connection,
+    name: &str,
+    status: Option<JobStatus>,
+    notes: &mut dyn Write,
+) -> std::io::Result<ExitCode> {
+    let shown = terminal_safe(name);
+    Ok(match status {
+        Some(JobStatus::Completed) => ExitCode::SUCCESS,
+        Some(JobStatus::Canceled) => {
+            writeln!(notes, "amlc: job {shown} was canceled")?;
+            ExitCode::from(EXIT_CANCELED)
+        }
+        other => {
+            let status = other
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "Unknown".into());
+            let error = match conn.client.run_details(name).await {
+                Ok(details) => run_error_text(&details),
+                Err(e) => Some(format!(
+                    "(its error could not be read: {})",
+                    super::with_advice(&e)
+                )),
+            };
+            match error {
+                Some(error) => writeln!(
+                    notes,
+                    "amlc: {} (job {shown} {})",
+                    terminal_safe(&error),
+                    terminal_safe(&status)
+                )?,
+                None => writeln!(notes, "amlc: job {shown} {}", terminal_safe(&status))?,
+            }
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// The tail of job `args.name` for the selection of `args` (rank 0 by default).
+pub async fn open(
+    conn: &Connection,
+    args: &LogsArgs,
+) -> color_eyre::Result<Box<dyn LineSource>> {
+    // Reading the job first: an unknown job is a clear 404 before anything else.
+    conn.client.get_job(&args.name).await?;
+    color_eyre::eyre::bail!("log tailing is not wired yet")
+}
+
+/// `amlc logs`: prints the selected logs of job `args.name` as [`pump`] does, then exits as
+/// the module header says. `source` is the tail for this job and selection.
+pub async fn run(
+    conn: &Connection,
+    args: &LogsArgs,
+    source: &mut dyn LineSource,
+    out: &mut dyn Write,
+    notes: &mut dyn Write,
+) -> color_eyre::Result<ExitCode> {
+    let style = LogStyle::for_stdout(args.all_ranks);
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let live_notes = std::io::stderr().is_terminal();
+    let name = terminal_safe(&args.name);
+    let mut messages: Vec<String> = Vec::new();
+    let ended = {
+        let mut waiting = |status: &JobStatus| {
+            if live_notes {
+                messages.push(format!(
+                    "amlc: job {name} is {status}; waiting for its logs (Ctrl-C to stop)"
+                ));
+            }
+        };
+        let pumping = pump(source, args.follow, style, out, &mut waiting);
+        tokio::select! {
+            ended = pumping => Some(ended),
+            _ = sigint.recv() => None,
+        }
+    };
+    for m in messages {
+        writeln!(notes, "{m}")?;
+    }
+    match ended {
+        None => Ok(ExitCode::from(super::actions::EXIT_INTERRUPTED)),
+        Some(Ok(Ended::Closed)) | Some(Ok(Ended::Printed)) => Ok(ExitCode::SUCCESS),
+        Some(Ok(Ended::Run(status))) if args.follow => {
+            Ok(exit_for(conn, &args.name, status, notes).await?)
+        }
+        Some(Ok(Ended::Run(_))) => Ok(ExitCode::SUCCESS),
+        Some(Err(e)) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(items: &[(&str, &str)]) -> Vec<(Arc<str>, String)> {
+        items
+            .iter()
+            .map(|(f, l)| (Arc::<str>::from(*f), l.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn prefixes_colours_and_escapes() {
+        let l = lines(&[
+            ("user_logs/std_log_process_0.txt", "a\tb"),
+            ("user_logs/std_log_process_1.txt", "x\u{1b}[2Jy"),
+        ]);
+        let mut plain = Vec::new();
+        write_lines(&mut plain, &l, LogStyle::default()).unwrap();
+        assert_eq!(plain, b"a\tb\nx\x1b[2Jy\n");
+        let mut piped = Vec::new();
+        let style = LogStyle {
+            prefix: true,
+            ..LogStyle::default()
+        };
+        write_lines(&mut piped, &l, style).unwrap();
+        assert_eq!(piped, b"[0] a\tb\n[1] x\x1b[2Jy\n");
+        let mut tty = Vec::new();
+        let style = LogStyle {
+            prefix: true,
+            color: true,
+            terminal: true,
+        };
+        write_lines(&mut tty, &l, style).unwrap();
+        assert_eq!(
+            String::from_utf8(tty).unwrap(),
+            "\x1b[36m[0]\x1b[0m a    b\n\x1b[33m[1]\x1b[0m x\\u{1b}[2Jy\n"
+        );
+    }
+
+    struct Script(std::collections::VecDeque<Result<Got, AzureError>>);
+
+    #[async_trait::async_trait]
+    impl LineSource for Script {
+        async fn next(&mut self) -> Result<Got, AzureError> {
+            self.0.pop_front().unwrap_or_else(|| {
+                Ok(Got {
+                    ended: true,
+                    status: Some(JobStatus::Completed),
+                    ..Got::default()
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn transient_errors_are_retried_while_following_and_waiting_is_said_once() {
+        let f = "user_logs/std_log_process_0.txt";
+        let queued = || Got {
+            status: Some(JobStatus::Queued),
+            ..Got::default()
+        };
+        let mut source = Script(
+            vec![
+                Ok(queued()),
+                Ok(queued()),
+                Err(AzureError::Timeout {
+                    method: "GET".into(),
+                    url: "x".into(),
+                    after: Duration::from_secs(1),
+                }),
+                Ok(Got {
+                    lines: lines(&[(f, "one"), (f, "two")]),
+                    status: Some(JobStatus::Running),
+                    ended: false,
+                }),
+            ]
+            .into(),
+        );
+        let mut out = Vec::new();
+        let mut said = Vec::new();
+        let ended = pump(&mut source, true, LogStyle::default(), &mut out, &mut |s| {
+            said.push(s.clone())
+        })
+        .await
+        .unwrap();
+        assert_eq!(ended, Ended::Run(Some(JobStatus::Completed)));
+        assert_eq!(out, b"one\ntwo\n");
+        assert_eq!(said, vec![JobStatus::Queued]);
+    }
+}
