@@ -422,8 +422,8 @@ mod tests {
 
     #[test]
     fn job_reading_commands_parse() {
-        let cli = Cli::try_parse_from(["amlc", "jobs", "list", "-r", "5", "--include-archived"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["amlc", "jobs", "list", "-r", "5", "--include-archived"]).unwrap();
         match cli.command {
             Some(Command::Jobs(JobsCommand::List {
                 max_results,

@@ -3,7 +3,7 @@
 //! `--include-archived`, `--type`) and `jobs show` (the TUI's detail of a job, plus the run's
 //! log files by node and rank). Cells and detail sections come from the Jobs tab's kind module
 //! (`app::kinds::jobs`), so the table and the TUI say the same; start and end times (hence
-//! durations) and a failed job's error come from run history, fetched for finished jobs only
+//! durations) and a failed job's error come from run history, fetched for the jobs that started
 //! (a few at a time; a failure there leaves the cell `-`, never fails the list).
 //! Data goes to `out`, the emulator banner to `notes`; JSON is the raw resources as received
 //! (secrets masked). No terminal control here: tables are plain text.

@@ -169,7 +169,9 @@ pub async fn pump(
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(Ended::Closed);
             }
-            return Err(AzureError::Invalid(format!("cannot write the log lines: {e}")));
+            return Err(AzureError::Invalid(format!(
+                "cannot write the log lines: {e}"
+            )));
         }
         printed_any |= !got.lines.is_empty();
         if got.ended {
@@ -187,10 +189,7 @@ pub async fn pump(
             && !printed_any
             && !said_waiting
             && let Some(status) = &got.status
-            && !matches!(
-                status,
-                JobStatus::Running | JobStatus::Finalizing
-            )
+            && !matches!(status, JobStatus::Running | JobStatus::Finalizing)
             && !status.is_terminal()
         {
             said_waiting = true;
@@ -244,10 +243,7 @@ async fn exit_for(
 }
 
 /// The tail of job `args.name` for the selection of `args` (rank 0 by default).
-pub async fn open(
-    conn: &Connection,
-    args: &LogsArgs,
-) -> color_eyre::Result<Box<dyn LineSource>> {
+pub async fn open(conn: &Connection, args: &LogsArgs) -> color_eyre::Result<Box<dyn LineSource>> {
     // Reading the job first: an unknown job is a clear 404 before anything else.
     conn.client.get_job(&args.name).await?;
     color_eyre::eyre::bail!("log tailing is not wired yet")
