@@ -17,6 +17,7 @@ use crate::azure::jobs::JobListOptions;
 use crate::azure::models::{Job, JobStatus, RunDetails, redact_json};
 use crate::cli::OutputFormat;
 use crate::connect::Connection;
+use crate::logs::{LogKind, label, log_kind};
 use futures::StreamExt;
 use std::io::Write;
 use std::sync::Arc;
@@ -146,22 +147,6 @@ pub async fn list(
     Ok(())
 }
 
-/// Where a log file comes from: `(node, rank)` read from its name
-/// (`user_logs/std_log_process_3.txt` is rank 3, `std_log_node_1_process_3.txt` node 1 rank 3).
-pub fn node_and_rank(name: &str) -> (Option<u32>, Option<u32>) {
-    let base = name.rsplit('/').next().unwrap_or(name);
-    let number_after = |tag: &str| -> Option<u32> {
-        let at = base.find(tag)? + tag.len();
-        let digits: String = base[at..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        digits.parse().ok()
-    };
-    let rank = number_after("process_").or_else(|| number_after("rank_"));
-    (number_after("node_"), rank)
-}
-
 /// The run's log files, grouped: user logs by node and rank, then the others.
 pub fn log_file_section(details: &RunDetails) -> Section {
     let mut s = Section::new("Log files");
@@ -172,24 +157,18 @@ pub fn log_file_section(details: &RunDetails) -> Section {
         });
         return s;
     }
+    let order = |n: &str| match log_kind(n) {
+        LogKind::Rank { rank, node } => (0, node.unwrap_or(0), rank),
+        LogKind::User => (1, 0, 0),
+        LogKind::System => (2, 0, 0),
+    };
     let mut names: Vec<&String> = details.log_files.keys().collect();
-    names.sort_by_key(|n| {
-        let (node, rank) = node_and_rank(n);
-        (
-            !n.starts_with("user_logs/"),
-            node.unwrap_or(0),
-            rank.unwrap_or(u32::MAX),
-            (*n).clone(),
-        )
-    });
+    names.sort_by_key(|n| (order(n), (*n).clone()));
     for name in names {
-        let (node, rank) = node_and_rank(name);
-        let key = match (node, rank) {
-            (Some(node), Some(rank)) => format!("node {node} rank {rank}"),
-            (None, Some(rank)) => format!("rank {rank}"),
-            (Some(node), None) => format!("node {node}"),
-            (None, None) if name.starts_with("user_logs/") => "user".into(),
-            (None, None) => "system".into(),
+        let key = match log_kind(name) {
+            LogKind::Rank { .. } => label(name),
+            LogKind::User => "user".into(),
+            LogKind::System => "system".into(),
         };
         s.rows.push(DetailRow::Field {
             key,
@@ -343,23 +322,6 @@ fn has_warnings(sections: &[Section]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranks_and_nodes_are_read_from_log_names() {
-        assert_eq!(
-            node_and_rank("user_logs/std_log_process_3.txt"),
-            (None, Some(3))
-        );
-        assert_eq!(
-            node_and_rank("user_logs/std_log_node_1_process_12.txt"),
-            (Some(1), Some(12))
-        );
-        assert_eq!(node_and_rank("user_logs/std_log.txt"), (None, None));
-        assert_eq!(
-            node_and_rank("system_logs/lifecycler/execution-wrapper.log"),
-            (None, None)
-        );
-    }
 
     #[test]
     fn multi_line_values_keep_their_breaks() {

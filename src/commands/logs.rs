@@ -13,16 +13,15 @@
 //! or another unsuccessful end, 3 Canceled; 130 on Ctrl-C (quietly). 2 is clap's usage
 //! error. Messages (waiting for a job that has not started) go to stderr, on a terminal only.
 
-use super::jobs::node_and_rank;
 use super::terminal_safe;
 use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::models::{JobStatus, RunDetails};
 use crate::cli::LogsArgs;
 use crate::connect::Connection;
+use crate::logs::{Cadence, FileSelect, Follower, LogKind, label, log_kind, rank_of};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Exit code of a followed run that was canceled.
 pub const EXIT_CANCELED: u8 = 3;
@@ -69,14 +68,72 @@ pub trait LineSource: Send {
     /// The next lines (waiting for the next poll as the source decides). After an error the
     /// source resumes where it was: no line lost or repeated.
     async fn next(&mut self) -> Result<Got, AzureError>;
+
+    /// The run details last read, if the source keeps them (for the run's error at the end).
+    fn details(&self) -> Option<&RunDetails> {
+        None
+    }
 }
 
-/// The prefix of a line of `file`: `[rank] ` (`[file] ` for a file of no rank).
+/// The tailing core as a line source.
+struct Followed(Follower);
+
+#[async_trait::async_trait]
+impl LineSource for Followed {
+    async fn next(&mut self) -> Result<Got, AzureError> {
+        let batch = self.0.next().await?;
+        Ok(Got {
+            lines: batch
+                .lines
+                .into_iter()
+                .map(|(file, line)| (file, line.text))
+                .collect(),
+            status: (!batch.status.is_empty()).then(|| JobStatus::parse(&batch.status)),
+            ended: batch.ended,
+        })
+    }
+
+    fn details(&self) -> Option<&RunDetails> {
+        self.0.details()
+    }
+}
+
+/// What `--rank`, `--all-ranks` and `--file` select (rank 0 by default).
+pub fn selection(args: &LogsArgs) -> FileSelect {
+    match (&args.file, args.rank, args.all_ranks) {
+        (Some(file), _, _) => FileSelect::File(file.clone()),
+        (None, Some(rank), _) => FileSelect::Rank(rank),
+        (None, None, true) => FileSelect::AllRanks,
+        (None, None, false) => FileSelect::Default,
+    }
+}
+
+/// The poll intervals (ms) of `amlc logs`: `AMLC_LOG_POLL_MS=fast,active,max` overrides the
+/// tailing core's defaults (tests against a sped-up emulator).
+fn cadence() -> Cadence {
+    let parsed = std::env::var("AMLC_LOG_POLL_MS").ok().and_then(|v| {
+        let n: Vec<u64> = v
+            .split(',')
+            .map(|p| p.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        match n[..] {
+            [fast, active, max] if fast > 0 => Some(Cadence::with_intervals(fast, active, max)),
+            _ => None,
+        }
+    });
+    parsed.unwrap_or_default()
+}
+
+/// The prefix of a line of `file`: `[rank]`, `[node/rank]`, else `[label]` for a file of no
+/// rank.
 fn prefix_of(file: &str) -> String {
-    match node_and_rank(file) {
-        (Some(node), Some(rank)) => format!("[{node}/{rank}]"),
-        (None, Some(rank)) => format!("[{rank}]"),
-        _ => format!("[{}]", file.rsplit('/').next().unwrap_or(file)),
+    match log_kind(file) {
+        LogKind::Rank {
+            rank,
+            node: Some(node),
+        } => format!("[{node}/{rank}]"),
+        LogKind::Rank { rank, node: None } => format!("[{rank}]"),
+        _ => format!("[{}]", label(file)),
     }
 }
 
@@ -84,7 +141,7 @@ fn prefix_of(file: &str) -> String {
 const COLOURS: [u8; 6] = [36, 33, 35, 32, 34, 31];
 
 fn colour_of(file: &str) -> u8 {
-    let n = node_and_rank(file).1.unwrap_or(0) as usize;
+    let n = rank_of(file).unwrap_or(0) as usize;
     COLOURS[n % COLOURS.len()]
 }
 
@@ -122,9 +179,11 @@ fn transient(e: &AzureError) -> bool {
     )
 }
 
-/// How many transient failures in a row are tolerated before giving up (at ≈1 s apart, about
-/// two minutes).
-const MAX_FAILURES_IN_A_ROW: u32 = 120;
+/// How many transient failures in a row are tolerated while following before giving up (the
+/// source backs off up to its longest interval, so a few minutes).
+const MAX_FAILURES_IN_A_ROW: u32 = 40;
+/// The same without `--follow`: a short outage is ridden out, a long one reported.
+const MAX_FAILURES_NOT_FOLLOWING: u32 = 5;
 
 /// How the printing loop ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -148,6 +207,11 @@ pub async fn pump(
 ) -> Result<Ended, AzureError> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     let mut failures = 0u32;
+    let max_failures = if follow {
+        MAX_FAILURES_IN_A_ROW
+    } else {
+        MAX_FAILURES_NOT_FOLLOWING
+    };
     let mut said_waiting = false;
     let mut printed_any = false;
     loop {
@@ -156,10 +220,10 @@ pub async fn pump(
                 failures = 0;
                 got
             }
-            Err(e) if follow && transient(&e) && failures < MAX_FAILURES_IN_A_ROW => {
+            Err(e) if transient(&e) && failures < max_failures => {
+                // The source resumes from its offsets and backs off by itself.
                 failures += 1;
                 tracing::debug!("logs: poll failed ({e}); trying again");
-                tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }
             Err(e) => return Err(e),
@@ -198,16 +262,12 @@ pub async fn pump(
     }
 }
 
-/// The run's error as one line, cause first: `CODE: message`.
-fn run_error_text(details: &RunDetails) -> Option<String> {
-    details.error_summary()
-}
-
 /// The exit code (and the message on stderr) for a followed run that ended with `status`.
 async fn exit_for(
     conn: &Connection,
     name: &str,
     status: Option<JobStatus>,
+    last: Option<&RunDetails>,
     notes: &mut dyn Write,
 ) -> std::io::Result<ExitCode> {
     let shown = terminal_safe(name);
@@ -221,12 +281,17 @@ async fn exit_for(
             let status = other
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "Unknown".into());
-            let error = match conn.client.run_details(name).await {
-                Ok(details) => run_error_text(&details),
-                Err(e) => Some(format!(
-                    "(its error could not be read: {})",
-                    super::with_advice(&e)
-                )),
+            // The run's error, cause first (`CODE: message`), from the details the tail read
+            // last, else read again.
+            let error = match last.and_then(RunDetails::error_summary) {
+                Some(error) => Some(error),
+                None => match conn.client.run_details(name).await {
+                    Ok(details) => details.error_summary(),
+                    Err(e) => Some(format!(
+                        "(its error could not be read: {})",
+                        super::with_advice(&e)
+                    )),
+                },
             };
             match error {
                 Some(error) => writeln!(
@@ -246,7 +311,12 @@ async fn exit_for(
 pub async fn open(conn: &Connection, args: &LogsArgs) -> color_eyre::Result<Box<dyn LineSource>> {
     // Reading the job first: an unknown job is a clear 404 before anything else.
     conn.client.get_job(&args.name).await?;
-    color_eyre::eyre::bail!("log tailing is not wired yet")
+    Ok(Box::new(Followed(Follower::with_cadence(
+        conn.client.clone(),
+        args.name.clone(),
+        selection(args),
+        cadence(),
+    ))))
 }
 
 /// `amlc logs`: prints the selected logs of job `args.name` as [`pump`] does, then exits as
@@ -284,7 +354,7 @@ pub async fn run(
         None => Ok(ExitCode::from(super::actions::EXIT_INTERRUPTED)),
         Some(Ok(Ended::Closed)) | Some(Ok(Ended::Printed)) => Ok(ExitCode::SUCCESS),
         Some(Ok(Ended::Run(status))) if args.follow => {
-            Ok(exit_for(conn, &args.name, status, notes).await?)
+            Ok(exit_for(conn, &args.name, status, source.details(), notes).await?)
         }
         Some(Ok(Ended::Run(_))) => Ok(ExitCode::SUCCESS),
         Some(Err(e)) => Err(e.into()),
@@ -294,6 +364,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn lines(items: &[(&str, &str)]) -> Vec<(Arc<str>, String)> {
         items
