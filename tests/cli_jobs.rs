@@ -48,7 +48,12 @@ impl Drop for Emulator {
 
 /// The binary with a clean environment under `home`.
 fn bare(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_amlc"));
+    bare_program(env!("CARGO_BIN_EXE_amlc"), home)
+}
+
+/// `program` with a clean environment under `home`.
+fn bare_program(program: &str, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home)
@@ -520,4 +525,109 @@ fn follow_under_faults_prints_exactly_what_each_rank_wrote() {
             .count();
         assert!(pieces >= 2, "rank {rank} read in {pieces} piece(s):\n{log}");
     }
+}
+
+/// `amlc ARGS` run on a pseudo-terminal by script(1) until the terminal shows `until` (10 s at
+/// most); `None` without script(1). Returns what the terminal showed.
+fn on_terminal(e: &Emulator, args: &[&str], env: &[(&str, &str)], until: &str) -> Option<String> {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())?;
+    let cmd = e.cmd(args);
+    let mut line: Vec<String> = vec![cmd.get_program().to_string_lossy().into_owned()];
+    line.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
+    let mut child = bare_program(script, e.home.path());
+    child
+        .args(["-qec", &line.join(" "), "/dev/null"])
+        .env("AMLC_TOKEN", &e.token)
+        .env("AMLC_LOG_POLL_MS", "50,100,300")
+        .env("TERM", "xterm");
+    for (k, v) in env {
+        child.env(k, v);
+    }
+    let mut child = child
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let _ = tx.send(String::from_utf8_lossy(&seen).into_owned());
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut shown = String::new();
+    while Instant::now() < deadline && !shown.contains(until) {
+        if let Ok(s) = rx.recv_timeout(Duration::from_millis(100)) {
+            shown = s;
+        }
+    }
+    // A command that ends by itself ends script(1); one that follows is ended by killing
+    // script(1), whose terminal then hangs up on amlc.
+    let grace = Instant::now() + Duration::from_millis(500);
+    while Instant::now() < grace && matches!(child.try_wait(), Ok(None)) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = reader.join();
+    while let Ok(s) = rx.try_recv() {
+        shown = s;
+    }
+    Some(shown)
+}
+
+#[test]
+fn on_a_terminal_ranks_are_coloured_and_a_queued_job_says_it_waits() {
+    let e = Emulator::start("20", None);
+    let job = "brisk_owl_8p1q6z3w5n";
+    let Some(shown) = on_terminal(&e, &["logs", job, "--all-ranks"], &[], "[1]") else {
+        eprintln!("script(1) is not installed: terminal behaviour not checked");
+        return;
+    };
+    assert!(shown.contains("\x1b[36m[0]\x1b[0m "), "{shown:?}");
+    assert!(shown.contains("\x1b[33m[1]\x1b[0m "), "{shown:?}");
+    let plain = on_terminal(
+        &e,
+        &["logs", job, "--all-ranks"],
+        &[("NO_COLOR", "1")],
+        "[1]",
+    )
+    .unwrap();
+    assert!(
+        plain.contains("[1] ") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+    // On the stopped instance the job stays queued: the command says it waits.
+    e.run(&["jobs", "list"]).expect(0);
+    let url = format!("{}{WS}/jobs/queued?api-version=2025-12-01", e.url);
+    let body = json!({"properties": {"jobType": "Command", "command": "echo hi",
+        "computeId": format!("/{WS}/computes/ci-bob")}});
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let r = reqwest::Client::new()
+                .put(&url)
+                .bearer_auth(&e.token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        });
+    let shown = on_terminal(&e, &["logs", "queued", "--follow"], &[], "waiting").unwrap();
+    assert!(
+        shown.contains("amlc: job queued is Queued; waiting for its logs"),
+        "{shown:?}"
+    );
 }

@@ -86,7 +86,14 @@ impl LineSource for Followed {
             lines: batch
                 .lines
                 .into_iter()
-                .map(|(file, line)| (file, line.text))
+                .map(|(file, line)| {
+                    let mut text = line.text;
+                    if line.cut {
+                        // Never cut silently: the marker says how long the line was.
+                        text.push_str(&format!(" [… cut: a line of {} bytes]", line.len));
+                    }
+                    (file, text)
+                })
                 .collect(),
             status: (!batch.status.is_empty()).then(|| JobStatus::parse(&batch.status)),
             ended: batch.ended,
@@ -332,13 +339,15 @@ pub async fn run(
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let live_notes = std::io::stderr().is_terminal();
     let name = terminal_safe(&args.name);
-    let mut messages: Vec<String> = Vec::new();
     let ended = {
+        // Said at once (the lines follow as soon as they appear), on a terminal only.
         let mut waiting = |status: &JobStatus| {
             if live_notes {
-                messages.push(format!(
+                let _ = writeln!(
+                    notes,
                     "amlc: job {name} is {status}; waiting for its logs (Ctrl-C to stop)"
-                ));
+                );
+                let _ = notes.flush();
             }
         };
         let pumping = pump(source, args.follow, style, out, &mut waiting);
@@ -347,9 +356,6 @@ pub async fn run(
             _ = sigint.recv() => None,
         }
     };
-    for m in messages {
-        writeln!(notes, "{m}")?;
-    }
     match ended {
         None => Ok(ExitCode::from(super::actions::EXIT_INTERRUPTED)),
         Some(Ok(Ended::Closed)) | Some(Ok(Ended::Printed)) => Ok(ExitCode::SUCCESS),
