@@ -372,6 +372,18 @@ fn logs_of_a_finished_job_are_its_file_exactly() {
     assert_eq!(ranks.len(), 2);
     assert_eq!(ranks[&0], e.log_file(job, 0));
     assert_eq!(ranks[&1], e.log_file(job, 1));
+    // A running job without --follow: what is there now, then 0 (its run goes on writing).
+    let running = "dreamy_snail_tm8r2p4k1q";
+    let started = Instant::now();
+    let r = e.cmd(&["logs", running]).output().unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!r.stdout.is_empty());
+    let file = e.log_file(running, 0);
+    assert!(
+        file.starts_with(&r.stdout),
+        "what was printed is the file so far"
+    );
     // Usage errors are 2; an unknown job is 1.
     e.run(&["logs", job, "--rank", "0", "--all-ranks"])
         .expect(2);

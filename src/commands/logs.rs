@@ -192,6 +192,19 @@ const MAX_FAILURES_IN_A_ROW: u32 = 40;
 /// The same without `--follow`: a short outage is ridden out, a long one reported.
 const MAX_FAILURES_NOT_FOLLOWING: u32 = 5;
 
+/// Bytes one poll can bring of a file before it leaves the rest for the next poll is at least
+/// this (ranged answers are capped at 4 MiB by the emulator, a poll makes a few per file).
+const FULL_POLL_BYTES: usize = 1024 * 1024;
+
+/// Whether some file may have more bytes right away: it brought a full poll's worth.
+fn maybe_more(lines: &[(Arc<str>, String)]) -> bool {
+    let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (file, line) in lines {
+        *per_file.entry(file).or_default() += line.len() + 1;
+    }
+    per_file.values().any(|b| *b >= FULL_POLL_BYTES)
+}
+
 /// How the printing loop ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Ended {
@@ -248,10 +261,13 @@ pub async fn pump(
         if got.ended {
             return Ok(Ended::Run(got.status));
         }
-        if !follow && (got.lines.is_empty() || got.status.as_ref().is_some_and(|s| s.is_terminal()))
-        {
-            // Without --follow: what is there now, read to its end.
-            if got.lines.is_empty() {
+        if !follow {
+            // What is there now: a terminal run is read to its end (`ended` above); an
+            // active one stops at the first poll that did not have to leave bytes for the
+            // next (a poll reads a few capped ranges per file), so a run that keeps writing
+            // does not keep the command going.
+            let terminal = got.status.as_ref().is_some_and(|s| s.is_terminal());
+            if got.lines.is_empty() || !(terminal || maybe_more(&got.lines)) {
                 return Ok(Ended::Printed);
             }
             continue;
@@ -421,6 +437,45 @@ mod tests {
                 })
             })
         }
+    }
+
+    #[tokio::test]
+    async fn without_follow_a_running_job_stops_at_what_is_there() {
+        let f = "user_logs/std_log_process_0.txt";
+        let running = |line: &str| {
+            Ok(Got {
+                lines: lines(&[(f, line)]),
+                status: Some(JobStatus::Running),
+                ended: false,
+            })
+        };
+        let mut source = Script(vec![running("now"), running("later")].into());
+        let mut out = Vec::new();
+        let ended = pump(
+            &mut source,
+            false,
+            LogStyle::default(),
+            &mut out,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(ended, Ended::Printed);
+        assert_eq!(out, b"now\n");
+        // A poll that brought a full share of a file goes on to the rest.
+        let big = "x".repeat(FULL_POLL_BYTES);
+        let mut source = Script(vec![running(&big), running("rest"), running("later")].into());
+        let mut out = Vec::new();
+        pump(
+            &mut source,
+            false,
+            LogStyle::default(),
+            &mut out,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.len(), big.len() + "\nrest\n".len());
     }
 
     #[tokio::test]
