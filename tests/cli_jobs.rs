@@ -285,6 +285,16 @@ fn jobs_list_and_show_read_like_az_ml_job() {
     assert_eq!(jobs[0]["name"], "dreamy_snail_tm8r2p4k1q");
     assert_eq!(jobs[1]["name"], names[1]);
     assert_eq!(rows(&e.run(&["jobs", "list", "-r", "3"]).stdout).len(), 3);
+    // --type is the service's jobType filter (the demo's jobs are all Command jobs).
+    let commands = e.run(&["jobs", "list", "--type", "Command"]);
+    assert_eq!(rows(&commands.expect(0).stdout).len(), table.len());
+    let sweeps = e.run(&["jobs", "list", "--type", "Sweep"]);
+    assert_eq!(
+        sweeps.expect(0).stdout.lines().count(),
+        1,
+        "{}",
+        sweeps.stdout
+    );
     e.run(&["jobs", "list", "--max-results", "0"]).expect(2);
     e.run(&["jobs", "list", "-r", "2", "--all-results"])
         .expect(2);
@@ -446,6 +456,27 @@ fn follow_all_ranks_prints_every_line_once_and_ends_with_the_run() {
         String::from_utf8_lossy(&r.stderr)
     );
     assert!(!r.stdout.contains(&0x1b));
+
+    // Its detail: resources and distribution, run times, a log file per rank.
+    let shown = e.run(&["jobs", "show", "two-ranks"]);
+    for want in [
+        "Status",
+        "Completed",
+        "Instance count",
+        "Distribution",
+        "PyTorch",
+        "Started",
+        "Ended",
+        "Duration",
+        "rank 0  user_logs/std_log_process_0.txt",
+        "rank 1  user_logs/std_log_process_1.txt",
+    ] {
+        assert!(
+            shown.expect(0).stdout.contains(want),
+            "{want:?} in\n{}",
+            shown.stdout
+        );
+    }
 
     // `jobs stream` is the same; a failed run exits 1 with its error on stderr.
     e.submit("fails", "echo before; echo oops >&2; exit 3", 1);
