@@ -234,13 +234,20 @@ pub async fn pump(
     };
     let mut said_waiting = false;
     let mut printed_any = false;
+    let mut run_seen = false;
     loop {
         let got = match source.next().await {
             Ok(got) => {
                 failures = 0;
+                run_seen |= got.status.is_some();
                 got
             }
-            Err(e) if transient(&e) && failures < max_failures => {
+            // Run history may not know a just-submitted job yet: while following, its 404
+            // is waited out like the job's start.
+            Err(e)
+                if (transient(&e) || follow && !run_seen && e.kind() == ErrorKind::NotFound)
+                    && failures < max_failures =>
+            {
                 // The source resumes from its offsets and backs off by itself.
                 failures += 1;
                 tracing::debug!("logs: poll failed ({e}); trying again");
