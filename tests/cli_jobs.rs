@@ -398,6 +398,20 @@ fn logs_of_a_finished_job_are_its_file_exactly() {
     e.run(&["logs", job, "--rank", "0", "--all-ranks"])
         .expect(2);
     e.run(&["logs", "no_such_job"]).expect(1);
+    // A file or rank the run does not have is said, with the files it has.
+    for missing in [&["--file", "user_logs/nope.txt"][..], &["--rank", "7"][..]] {
+        let mut args = vec!["logs", job];
+        args.extend_from_slice(missing);
+        let r = e.run(&args);
+        r.expect(1);
+        assert!(r.stdout.is_empty());
+        assert!(
+            r.stderr.contains("its log files: ")
+                && r.stderr.contains("user_logs/std_log_process_1.txt"),
+            "{}",
+            r.stderr
+        );
+    }
     // A reader that stops early ends the command quietly with 0.
     let mut child = e
         .cmd(&["logs", job, "--all-ranks"])
@@ -513,6 +527,30 @@ fn follow_of_a_canceled_run_exits_3() {
         assert!(Instant::now() < deadline, "{shown}");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Ctrl-C stops following quietly with 130; the run goes on.
+    let mut interrupted = e
+        .cmd(&["logs", "long", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(interrupted.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "started\n");
+    // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
+    unsafe {
+        libc::kill(interrupted.id() as libc::pid_t, libc::SIGINT);
+    }
+    let out = interrupted.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     e.run(&["jobs", "cancel", "long"]).expect(0);
     let out = child.wait_with_output().unwrap();
     assert_eq!(

@@ -73,6 +73,16 @@ pub trait LineSource: Send {
     fn details(&self) -> Option<&RunDetails> {
         None
     }
+
+    /// The files followed and the files the run lists (to say what a selection missed).
+    fn files(&self) -> (Vec<String>, Vec<String>) {
+        (Vec::new(), Vec::new())
+    }
+
+    /// Requests and bytes fetched, for the log file.
+    fn stats(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The tailing core as a line source.
@@ -102,6 +112,14 @@ impl LineSource for Followed {
 
     fn details(&self) -> Option<&RunDetails> {
         self.0.details()
+    }
+
+    fn files(&self) -> (Vec<String>, Vec<String>) {
+        (self.0.files(), self.0.listed_files())
+    }
+
+    fn stats(&self) -> Option<String> {
+        Some(format!("{:?}", self.0.stats()))
     }
 }
 
@@ -379,6 +397,28 @@ pub async fn run(
             _ = sigint.recv() => None,
         }
     };
+    if let Some(stats) = source.stats() {
+        tracing::info!(job = %name, %stats, "logs: done");
+    }
+    // An explicit --file or --rank that the run does not have is said, not printed as nothing.
+    let (followed, listed) = source.files();
+    let asked = match (&args.file, args.rank) {
+        (Some(file), _) => Some(format!("no log file {}", terminal_safe(file))),
+        (None, Some(rank)) => Some(format!("no log of rank {rank}")),
+        _ => None,
+    };
+    if let (Some(asked), Some(Ok(Ended::Printed | Ended::Run(_)))) = (&asked, &ended)
+        && followed.is_empty()
+        && !listed.is_empty()
+    {
+        let listed: Vec<String> = listed.iter().map(|f| terminal_safe(f)).collect();
+        writeln!(
+            notes,
+            "amlc: job {name} has {asked}; its log files: {}",
+            listed.join(", ")
+        )?;
+        return Ok(ExitCode::FAILURE);
+    }
     match ended {
         None => Ok(ExitCode::from(super::actions::EXIT_INTERRUPTED)),
         Some(Ok(Ended::Closed)) | Some(Ok(Ended::Printed)) => Ok(ExitCode::SUCCESS),
