@@ -8,10 +8,13 @@
 //! buffered writer flushed after each batch; a reader that closes the pipe ends the command
 //! quietly (see `commands::DataOut`).
 //!
-//! Exit codes: without `--follow`, 0 once what is there now is printed. With `--follow`, the
-//! command ends with the run: 0 Completed, 1 Failed (the run's error on stderr, cause first)
-//! or another unsuccessful end, 3 Canceled; 130 on Ctrl-C (quietly). 2 is clap's usage
-//! error. Messages (waiting for a job that has not started) go to stderr, on a terminal only.
+//! Exit codes: without `--follow`, 0 once what is there now is printed (a running job is not
+//! followed). With `--follow`, the command ends with the run: 0 Completed, 1 Failed (the run's
+//! error on stderr, cause first) or another unsuccessful end, 3 Canceled; 130 on Ctrl-C
+//! (quietly). 1 also for a `--file` or `--rank` the run does not have (its files are named).
+//! 2 is clap's usage error. 429s, 5xx and dropped connections are ridden out (the tail resumes
+//! from its offsets). The waiting note for a job that has not started goes to stderr, on a
+//! terminal only. `AMLC_LOG_POLL_MS=fast,active,max` overrides the poll intervals (tests).
 
 use super::terminal_safe;
 use crate::azure::error::{AzureError, ErrorKind};
