@@ -100,6 +100,9 @@ pub enum Command {
     /// Act on jobs (as `az ml job`).
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Print a job's logs; `--follow` until the run ends (exit 0 Completed, 1 Failed, 3
+    /// Canceled).
+    Logs(LogsArgs),
     /// Check the context, credentials and reachability of the workspace.
     Doctor,
     /// Serve the built-in emulator of the Azure ML REST API.
@@ -211,6 +214,54 @@ pub enum JobsCommand {
     Archive(ActArgs),
     /// Restore an archived job to the default job list.
     Restore(ActArgs),
+    /// One row per job, newest first: name, display name, status, experiment, compute,
+    /// created, duration.
+    List {
+        /// Most jobs to list (as `az ml job list`, 50 unless given).
+        #[arg(short = 'r', long = "max-results", value_name = "N",
+              value_parser = clap::value_parser!(u64).range(1..))]
+        max_results: Option<u64>,
+        /// List every job (no maximum).
+        #[arg(long = "all-results", conflicts_with = "max_results")]
+        all_results: bool,
+        /// Include archived jobs.
+        #[arg(long = "include-archived")]
+        include_archived: bool,
+        /// Only jobs of this type (Command, Sweep, Pipeline, AutoML, Spark).
+        #[arg(long = "type", value_name = "TYPE")]
+        job_type: Option<String>,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// One job in detail: command, environment, resources, status and times, error, warnings,
+    /// log files.
+    Show {
+        name: String,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// Follow every rank's logs until the run ends (`amlc logs NAME --follow --all-ranks`).
+    Stream { name: String },
+}
+
+/// `amlc logs`: which files of a run, and whether to follow it.
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// The job's name.
+    pub name: String,
+    /// Keep printing new lines until the run ends; the exit code says how it ended (0
+    /// Completed, 1 Failed, 3 Canceled).
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// The log of one rank (default: rank 0).
+    #[arg(long, value_name = "N", conflicts_with_all = ["all_ranks", "file"])]
+    pub rank: Option<u32>,
+    /// Every rank's log, each line prefixed with its rank (`[1] `).
+    #[arg(long = "all-ranks", conflicts_with = "file")]
+    pub all_ranks: bool,
+    /// One log file by its name in the run (as `amlc jobs show` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub file: Option<String>,
 }
 
 /// How a command follows the operation it started.
@@ -367,6 +418,35 @@ mod tests {
             assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
         }
         assert!(Cli::try_parse_from(["amlc", "jobs", "cancel", "j", "-o", "json"]).is_ok());
+    }
+
+    #[test]
+    fn job_reading_commands_parse() {
+        let cli =
+            Cli::try_parse_from(["amlc", "jobs", "list", "-r", "5", "--include-archived"]).unwrap();
+        match cli.command {
+            Some(Command::Jobs(JobsCommand::List {
+                max_results,
+                all_results,
+                include_archived,
+                ..
+            })) => assert!(max_results == Some(5) && !all_results && include_archived),
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            &["amlc", "jobs", "list", "--max-results", "0"][..],
+            &["amlc", "jobs", "list", "-r", "3", "--all-results"][..],
+            &["amlc", "logs", "j", "--rank", "1", "--all-ranks"][..],
+            &["amlc", "logs", "j", "--all-ranks", "--file", "x"][..],
+            &["amlc", "logs"][..],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+        let cli = Cli::try_parse_from(["amlc", "logs", "j", "-f", "--rank", "1"]).unwrap();
+        match cli.command {
+            Some(Command::Logs(args)) => assert!(args.follow && args.rank == Some(1)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod emulator;
+pub mod logs;
 pub mod picker;
 pub mod tui;
 pub mod ui;

@@ -3,12 +3,14 @@
 //! (several for a context that needs explaining); stdout carries only data, and a reader that
 //! closes the pipe early ends a command quietly with exit 0. Exit codes: 0 success, 1 a failure
 //! (printed here, cause first, with `commands::advice`), 2 usage (clap, and the action commands'
-//! own checks), 130 an action's wait stopped by Ctrl-C (see `commands::actions`).
+//! own checks), 3 a followed job that was canceled (`amlc logs --follow`, see `commands::logs`),
+//! 130 an action's wait or a followed log stopped by Ctrl-C (see `commands::actions`).
 
 use amlc::actions::ActionId;
 use amlc::app::kinds::KindFilter;
 use amlc::cli::{
-    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, EmulatorArgs, JobsCommand, OutputFormat,
+    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, EmulatorArgs, JobsCommand, LogsArgs,
+    OutputFormat,
 };
 use amlc::commands::actions::{self, Verb};
 use amlc::{commands, connect};
@@ -126,10 +128,36 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 result.map(|_| ExitCode::SUCCESS)
             }
         },
-        Some(Command::Jobs(cmd)) => {
-            let (verb, output) = job_verb(cmd);
-            actions::run(&cli.global, verb, output, &mut stdout, &mut notes).await
-        }
+        Some(Command::Jobs(cmd)) => match job_verb(cmd) {
+            Ok((verb, output)) => {
+                actions::run(&cli.global, verb, output, &mut stdout, &mut notes).await
+            }
+            Err(JobRead::Stream { name }) => {
+                let args = LogsArgs {
+                    name,
+                    follow: true,
+                    rank: None,
+                    all_ranks: true,
+                    file: None,
+                };
+                run_logs(&cli.global, &args, &mut stdout, &mut notes).await
+            }
+            Err(read) => {
+                let conn = connect::connect(&cli.global).await?;
+                let result = match read {
+                    JobRead::List { args, output } => {
+                        commands::jobs::list(&conn, &args, output, &mut stdout, &mut notes).await
+                    }
+                    JobRead::Show { name, output } => {
+                        commands::jobs::show(&conn, &name, output, &mut stdout, &mut notes).await
+                    }
+                    JobRead::Stream { .. } => Ok(()),
+                };
+                conn.close().await;
+                result.map(|_| ExitCode::SUCCESS)
+            }
+        },
+        Some(Command::Logs(args)) => run_logs(&cli.global, &args, &mut stdout, &mut notes).await,
         Some(Command::Doctor) => commands::doctor(&cli.global, &mut stdout).await.map(|ok| {
             if ok {
                 ExitCode::SUCCESS
@@ -220,14 +248,52 @@ fn compute_verb(cmd: ComputesCommand) -> Result<(Verb, OutputFormat), Read> {
     })
 }
 
-/// An action on a job, as `commands::actions` runs it.
-fn job_verb(cmd: JobsCommand) -> (Verb, OutputFormat) {
+/// The reading commands on jobs (`list`, `show`, `stream`).
+enum JobRead {
+    List {
+        args: commands::jobs::ListArgs,
+        output: OutputFormat,
+    },
+    Show {
+        name: String,
+        output: OutputFormat,
+    },
+    Stream {
+        name: String,
+    },
+}
+
+/// An action on a job, as `commands::actions` runs it; `Err` for the reading commands.
+fn job_verb(cmd: JobsCommand) -> Result<(Verb, OutputFormat), JobRead> {
     let (action, args) = match cmd {
         JobsCommand::Cancel(args) => (ActionId::CancelJob, args),
         JobsCommand::Archive(args) => (ActionId::ArchiveJob, args),
         JobsCommand::Restore(args) => (ActionId::RestoreJob, args),
+        JobsCommand::List {
+            max_results,
+            all_results,
+            include_archived,
+            job_type,
+            output,
+        } => {
+            let max_results = match (all_results, max_results) {
+                (true, _) => None,
+                (false, Some(n)) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+                (false, None) => Some(commands::jobs::DEFAULT_MAX_RESULTS),
+            };
+            return Err(JobRead::List {
+                args: commands::jobs::ListArgs {
+                    max_results,
+                    include_archived,
+                    job_type,
+                },
+                output,
+            });
+        }
+        JobsCommand::Show { name, output } => return Err(JobRead::Show { name, output }),
+        JobsCommand::Stream { name } => return Err(JobRead::Stream { name }),
     };
-    (
+    Ok((
         Verb::Act {
             action,
             name: args.name,
@@ -235,7 +301,23 @@ fn job_verb(cmd: JobsCommand) -> (Verb, OutputFormat) {
             yes: false,
         },
         args.output,
-    )
+    ))
+}
+
+/// `amlc logs` (and `jobs stream`): connects, opens the tail of the job and prints it.
+async fn run_logs(
+    global: &amlc::cli::GlobalArgs,
+    args: &LogsArgs,
+    stdout: &mut commands::DataOut<std::io::StdoutLock<'static>>,
+    notes: &mut std::io::Stderr,
+) -> color_eyre::Result<ExitCode> {
+    let conn = connect::connect(global).await?;
+    let result = match commands::logs::open(&conn, args).await {
+        Ok(mut source) => commands::logs::run(&conn, args, source.as_mut(), stdout, notes).await,
+        Err(e) => Err(e),
+    };
+    conn.close().await;
+    result
 }
 
 /// How long the shared background emulator waits without a request before it stops, unless

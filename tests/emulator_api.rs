@@ -1723,3 +1723,107 @@ async fn actions_answer_as_azure_does() {
     }
     e.h.shutdown().await;
 }
+
+/// Issue 10, item 6: a queued run has no start time and no log files; once it runs, every rank
+/// has its own `user_logs/std_log_process_<rank>.txt` in `logFiles`, growing while it runs,
+/// and the ended run carries start and end times; the files served are the files written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multi_rank_run_lists_one_growing_log_per_rank_and_its_times() {
+    let e = Emu::start(true).await;
+    let ws = e.ws();
+    // On the stopped instance the job stays queued: nothing has run, nothing is listed.
+    let queued = json!({"properties": {"jobType": "Command", "command": "echo hi",
+        "computeId": format!("/{ws}/computes/ci-bob")}});
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::PUT,
+            &format!("{ws}/jobs/waits?{API}"),
+            Some(queued),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, d) = e
+        .get(&format!("history/v1.0/{ws}/runs/waits/details"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!d["status"].as_str().unwrap().is_empty());
+    assert!(
+        d["startTimeUtc"].is_null() && d["endTimeUtc"].is_null(),
+        "{d}"
+    );
+    assert_eq!(d["logFiles"], json!({}), "{d}");
+
+    let body = json!({"properties": {"jobType": "Command",
+        "command": "for i in 1 2 3 4 5 6; do echo \"rank $RANK line $i\"; sleep 0.15; done",
+        "computeId": format!("/{ws}/computes/cpu-cluster"), "resources": {"instanceCount": 2}}});
+    let (s, _, v) = e
+        .call(
+            reqwest::Method::PUT,
+            &format!("{ws}/jobs/ranks?{API}"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let started = Instant::now();
+    let mut sizes: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    let d = loop {
+        let (s, d) = e
+            .get(&format!("history/v1.0/{ws}/runs/ranks/details"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let status = d["status"].as_str().unwrap().to_string();
+        if status == "Running" {
+            assert!(
+                d["startTimeUtc"].is_string() && d["endTimeUtc"].is_null(),
+                "{d}"
+            );
+            for (rank, seen) in sizes.iter_mut().enumerate() {
+                let file = format!("user_logs/std_log_process_{rank}.txt");
+                let url = d["logFiles"][&file]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{file} not listed while running: {d}"));
+                let text = e.http.get(url).send().await.unwrap().text().await.unwrap();
+                if seen.last() != Some(&text.len()) {
+                    seen.push(text.len());
+                }
+            }
+        }
+        if status == "Completed" {
+            break d;
+        }
+        assert!(!["Failed", "Canceled"].contains(&status.as_str()), "{d}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{d}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for seen in &sizes {
+        assert!(
+            seen.len() >= 2,
+            "each rank's log grew while it ran: {sizes:?}"
+        );
+    }
+    let start = d["startTimeUtc"].as_str().unwrap();
+    let end = d["endTimeUtc"].as_str().unwrap();
+    assert!(start <= end, "{start} {end}");
+    let run_dir = |rank: u32| {
+        let url = d["logFiles"][format!("user_logs/std_log_process_{rank}.txt")]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let path = url.split('?').next().unwrap().to_string();
+        let rest = path.split_once("/blob/").unwrap().1.to_string();
+        let (wsid, rest) = rest.split_once("/ExperimentRun/dcid.").unwrap();
+        let (run, name) = rest.split_once('/').unwrap();
+        (
+            url.clone(),
+            e.h_dir().join("runs").join(wsid).join(run).join(name),
+        )
+    };
+    for rank in 0..2 {
+        let (url, file) = run_dir(rank);
+        let served = e.http.get(&url).send().await.unwrap().text().await.unwrap();
+        let expected: String = (1..=6).map(|i| format!("rank {rank} line {i}\n")).collect();
+        assert_eq!(served, expected);
+        assert_eq!(std::fs::read_to_string(file).unwrap(), expected);
+    }
+    e.h.shutdown().await;
+}

@@ -1,5 +1,6 @@
 //! Headless commands on the same client as the TUI: `computes list`, `computes show`, `doctor`;
-//! the action commands (`computes start`, `jobs cancel`, ...) live in [`actions`].
+//! the action commands (`computes start`, `jobs cancel`, ...) live in [`actions`], `jobs
+//! list|show` in [`jobs`], `logs` and `jobs stream` in [`logs`].
 //! Data goes to the writer given (stdout in `main`) and nothing else does: notes such as the
 //! emulator banner go to the `notes` writer (stderr). Tables are plain text, JSON is the raw ARM
 //! resources as received (secrets masked where the service returns any). `--type` and the detail
@@ -9,6 +10,8 @@
 //! and never reports success for a target the user did not ask for.
 
 pub mod actions;
+pub mod jobs;
+pub mod logs;
 mod progress;
 
 use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};
