@@ -167,8 +167,8 @@ impl LineStore {
     }
 
     /// Indices of the lines containing `needle` (none for an empty needle). Case-insensitive
-    /// matching folds ASCII without allocating; a needle with non-ASCII letters is compared
-    /// with both sides lower-cased through one reused buffer.
+    /// means both sides lower-cased (Unicode): ASCII is folded in place without allocating, and
+    /// only lines with non-ASCII text are lower-cased, through one reused buffer.
     pub fn search(&self, needle: &str, case_insensitive: bool) -> Vec<usize> {
         let mut found = Vec::new();
         if needle.is_empty() {
@@ -181,22 +181,32 @@ impl LineStore {
                     found.push(i);
                 }
             }
-        } else if needle.is_ascii() {
-            let folded = AsciiFolded::new(needle.as_bytes());
-            for (i, e) in self.lines.iter().enumerate() {
-                if folded.is_in(e.text.as_bytes()) {
-                    found.push(i);
-                }
-            }
         } else {
             let lower = needle.to_lowercase();
             let finder = memmem::Finder::new(lower.as_bytes());
             let mut buf = String::new();
-            for (i, e) in self.lines.iter().enumerate() {
+            let mut folded_in = |text: &str| {
                 buf.clear();
-                buf.extend(e.text.chars().flat_map(char::to_lowercase));
-                if finder.find(buf.as_bytes()).is_some() {
-                    found.push(i);
+                buf.extend(text.chars().flat_map(char::to_lowercase));
+                finder.find(buf.as_bytes()).is_some()
+            };
+            if needle.is_ascii() {
+                // ASCII folding in place; only a non-ASCII line may still match through a
+                // character that lower-cases to ASCII (U+212A KELVIN SIGN → 'k').
+                let ascii = AsciiFolded::new(needle.as_bytes());
+                for (i, e) in self.lines.iter().enumerate() {
+                    if ascii.is_in(e.text.as_bytes()) || (!e.text.is_ascii() && folded_in(&e.text))
+                    {
+                        found.push(i);
+                    }
+                }
+            } else {
+                // An ASCII line lower-cases to ASCII, so it cannot hold a non-ASCII needle.
+                let skip_ascii = !lower.is_ascii();
+                for (i, e) in self.lines.iter().enumerate() {
+                    if !(skip_ascii && e.text.is_ascii()) && folded_in(&e.text) {
+                        found.push(i);
+                    }
                 }
             }
         }
@@ -338,6 +348,10 @@ mod tests {
         assert_eq!(s.search("époch", true), vec![3]);
         assert_eq!(s.search("ÉTÉ", true), vec![3]);
         assert_eq!(s.search("été", false), vec![3]);
+        // U+212A KELVIN SIGN lower-cases to an ASCII 'k'.
+        s.push(0, line("\u{212a}elvin"));
+        assert_eq!(s.search("KELVIN", true), vec![6]);
+        assert_eq!(s.search("\u{212a}", true), vec![6]);
         assert_eq!(s.search("", true), Vec::<usize>::new());
         assert_eq!(s.search("loss=0.4 and more", true), Vec::<usize>::new());
         assert_eq!(s.search("=0.", true), vec![0, 1]);
