@@ -164,6 +164,11 @@ impl Follower {
             Ok(more_now) => {
                 self.errors_in_row = 0;
                 let had_data = self.stats.bytes > bytes_before || !self.pending.is_empty();
+                if self.run.names().is_empty() {
+                    // Waiting for the run's first log file: keep the active pace (no back-off)
+                    // so the text shows as soon as it appears.
+                    self.cadence.reset();
+                }
                 let delay = self.cadence.next_delay_ms(had_data);
                 self.wait = if more_now || self.ended {
                     Duration::ZERO
