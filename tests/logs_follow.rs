@@ -3,7 +3,8 @@
 //! follower, a 2-rank job's lines as followed equal exactly its files on disk — every line
 //! once, in order, the partial last line flushed, a line over 64 KiB kept (cut) as one line,
 //! a file larger than one ranged read (4 MiB) read in several ranges. A failing job ends with
-//! status Failed and its output read to the end.
+//! status Failed and its output read to the end. The demo's live 2-rank job is followed on
+//! both ranks while it runs.
 
 mod emulator_common;
 
@@ -214,5 +215,48 @@ async fn a_failing_job_ends_failed_with_its_output_read() {
         .map(|l| l.text.as_str())
         .collect();
     assert_eq!(texts, vec!["before the failure", "oops"]);
+    handle.shutdown().await;
+}
+
+/// The demo's live 2-rank training job: both ranks' lines arrive while it runs, each the
+/// beginning of its file on disk, and the follower does not end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_training_job_is_followed_live_on_both_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start(dir.path(), None).await;
+    let client = emulator_common::client_for(&handle, emulator::DEMO_WORKSPACE);
+    let job = "dreamy_snail_tm8r2p4k1q";
+    let mut follower = Follower::with_cadence(client, job.into(), FileSelect::AllRanks, fast());
+    let started = Instant::now();
+    let mut by_file: BTreeMap<String, Vec<Line>> = BTreeMap::new();
+    let mut discovered = Vec::new();
+    while by_file.len() < 2 || by_file.values().any(|lines| lines.len() < 2) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "lines so far: {by_file:?}"
+        );
+        let batch = follower.next().await.unwrap();
+        assert!(!batch.ended);
+        assert_eq!(batch.status, "Running");
+        discovered.extend(batch.new_files);
+        for (file, line) in batch.lines {
+            by_file.entry(file.to_string()).or_default().push(line);
+        }
+    }
+    assert_eq!(
+        follower.files(),
+        vec![
+            "user_logs/std_log_process_0.txt".to_string(),
+            "user_logs/std_log_process_1.txt".to_string()
+        ]
+    );
+    assert!(discovered.contains(&"user_logs/std_log_process_1.txt".to_string()));
+    let run = run_dir(dir.path(), job);
+    for (name, got) in &by_file {
+        let on_disk = lines_on_disk(&run.join(name));
+        assert!(on_disk.len() >= got.len(), "{name}");
+        assert_eq!(&on_disk[..got.len()], &got[..], "{name}");
+        assert!(got[0].text.starts_with("Starting training: rank"), "{name}");
+    }
     handle.shutdown().await;
 }
