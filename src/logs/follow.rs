@@ -159,10 +159,16 @@ impl Follower {
             tokio::time::sleep(self.wait).await;
         }
         self.stats.polls += 1;
+        let bytes_before = self.stats.bytes;
         match self.poll().await {
             Ok(more_now) => {
                 self.errors_in_row = 0;
-                let had_data = !self.pending.is_empty();
+                let had_data = self.stats.bytes > bytes_before || !self.pending.is_empty();
+                if self.run.names().is_empty() {
+                    // Waiting for the run's first log file: keep the active pace (no back-off)
+                    // so the text shows as soon as it appears.
+                    self.cadence.reset();
+                }
                 let delay = self.cadence.next_delay_ms(had_data);
                 self.wait = if more_now || self.ended {
                     Duration::ZERO
@@ -331,6 +337,19 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_follower_can_move_to_a_task() {
+        fn send<T: Send + 'static>(_: &T) {}
+        let client = AmlClient::new(
+            crate::azure::WorkspaceContext::new(crate::azure::Cloud::AzureCloud, "s", "g", "w"),
+            crate::azure::http::Pipeline::new(None, Default::default()).unwrap(),
+        );
+        let mut follower = Follower::new(client, "job".into(), FileSelect::AllRanks);
+        send(&follower);
+        let future = async move { follower.next().await.map(|b| b.lines.len()) };
+        send(&future);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The bounded line store of a log view: lines from one or more sources (a source is a log
 //! file, e.g. a rank) kept compactly (one `Box<str>` each plus a few bytes of metadata) within a
-//! byte budget. Each line costs its text bytes plus [`LINE_OVERHEAD`]; when a push would go over
-//! the budget the OLDEST lines are dropped first and counted, so memory does not grow with the
-//! run's length (the store exceeds its budget only when one single line is larger than it).
+//! byte budget. Each line costs its text bytes plus [`LINE_OVERHEAD`] (its slot and the
+//! allocator's header of its text); when a push would go over the budget the OLDEST lines are
+//! dropped first and counted, so memory does not grow with the run's length (the store exceeds
+//! its budget only when one single line is larger than it). Slots live in fixed blocks of
+//! [`BLOCK`] lines, so the heap beyond the counted bytes is at most two blocks' slack (no
+//! doubling of a growing buffer).
 //! Lines carry a sequence number (`first_seq() + index`) so a view keeps its place while old
 //! lines drop. Search scans every kept line without allocating per line. Pure: no I/O.
 
@@ -13,10 +16,14 @@ use std::collections::VecDeque;
 /// The default budget: 64 MiB.
 pub const DEFAULT_BUDGET: usize = 64 << 20;
 
-/// What one stored line costs besides its text: its slot in the store.
-pub const LINE_OVERHEAD: usize = std::mem::size_of::<Entry>();
+/// What one stored line costs besides its text: its slot in the store, and 16 bytes for the
+/// allocator's header and rounding of its text's allocation.
+pub const LINE_OVERHEAD: usize = std::mem::size_of::<Entry>() + 16;
 
-#[derive(Debug, Clone)]
+/// Lines per block of slots.
+pub const BLOCK: usize = 1024;
+
+#[derive(Debug, Clone, Default)]
 struct Entry {
     text: Box<str>,
     source: u16,
@@ -36,7 +43,11 @@ pub struct StoredLine<'a> {
 /// Lines within a byte budget, oldest dropped first.
 #[derive(Debug, Clone)]
 pub struct LineStore {
-    lines: VecDeque<Entry>,
+    /// Blocks of [`BLOCK`] slots; every block but the last is full. The first `head` slots of
+    /// the first block are dropped lines (empty texts, which own no heap).
+    blocks: VecDeque<Vec<Entry>>,
+    head: usize,
+    len: usize,
     budget: usize,
     bytes: usize,
     dropped: u64,
@@ -57,7 +68,9 @@ impl LineStore {
     /// An empty store that keeps at most about `budget_bytes` of lines.
     pub fn new(budget_bytes: usize) -> Self {
         LineStore {
-            lines: VecDeque::new(),
+            blocks: VecDeque::new(),
+            head: 0,
+            len: 0,
             budget: budget_bytes,
             bytes: 0,
             dropped: 0,
@@ -71,25 +84,59 @@ impl LineStore {
         let cost = cost(&text);
         self.make_room(cost);
         self.bytes += cost;
-        self.lines.push_back(Entry {
+        let entry = Entry {
             text,
             source,
             cut: line.cut,
-        });
+        };
+        match self.blocks.back_mut() {
+            Some(block) if block.len() < BLOCK => block.push(entry),
+            _ => {
+                let mut block = Vec::with_capacity(BLOCK);
+                block.push(entry);
+                self.blocks.push_back(block);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Drops the oldest line; false when empty.
+    fn pop_front(&mut self) -> bool {
+        let Some(first) = self.blocks.front_mut() else {
+            return false;
+        };
+        let Some(slot) = first.get_mut(self.head) else {
+            return false;
+        };
+        let old = std::mem::take(slot);
+        self.head += 1;
+        self.len -= 1;
+        if self.head >= first.len() {
+            self.blocks.pop_front();
+            self.head = 0;
+        }
+        self.bytes -= cost(&old.text);
+        true
+    }
+
+    fn entry(&self, i: usize) -> Option<&Entry> {
+        if i >= self.len {
+            return None;
+        }
+        let j = self.head + i;
+        self.blocks.get(j / BLOCK)?.get(j % BLOCK)
+    }
+
+    /// The kept entries, oldest first.
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.blocks.iter().flat_map(|b| b.iter()).skip(self.head)
     }
 
     /// Drops the oldest lines until `incoming` more bytes fit (or the store is empty).
     fn make_room(&mut self, incoming: usize) {
-        while self.bytes + incoming > self.budget {
-            let Some(old) = self.lines.pop_front() else {
-                break;
-            };
-            self.bytes -= cost(&old.text);
+        while self.bytes + incoming > self.budget && self.pop_front() {
             self.dropped += 1;
             self.first_seq += 1;
-        }
-        if self.lines.is_empty() && self.lines.capacity() > 1024 {
-            self.lines.shrink_to_fit();
         }
     }
 
@@ -101,23 +148,25 @@ impl LineStore {
 
     /// Empties the store (the dropped count and sequence numbers carry on).
     pub fn clear(&mut self) {
-        self.first_seq += self.lines.len() as u64;
-        self.lines = VecDeque::new();
+        self.first_seq += self.len as u64;
+        self.blocks = VecDeque::new();
+        self.head = 0;
+        self.len = 0;
         self.bytes = 0;
     }
 
     /// Lines kept.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.len == 0
     }
 
     /// The `i`-th kept line, 0 = the oldest kept.
     pub fn get(&self, i: usize) -> Option<StoredLine<'_>> {
-        self.lines.get(i).map(|e| StoredLine {
+        self.entry(i).map(|e| StoredLine {
             source: e.source,
             text: &e.text,
             cut: e.cut,
@@ -126,9 +175,9 @@ impl LineStore {
     }
 
     /// The kept lines, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = StoredLine<'_>> + ExactSizeIterator {
+    pub fn iter(&self) -> impl Iterator<Item = StoredLine<'_>> {
         let first = self.first_seq;
-        self.lines.iter().enumerate().map(move |(i, e)| StoredLine {
+        self.entries().enumerate().map(move |(i, e)| StoredLine {
             source: e.source,
             text: &e.text,
             cut: e.cut,
@@ -143,13 +192,13 @@ impl LineStore {
 
     /// Sequence number the next pushed line gets.
     pub fn next_seq(&self) -> u64 {
-        self.first_seq + self.lines.len() as u64
+        self.first_seq + self.len as u64
     }
 
     /// The index of the line with sequence number `seq`, if it is still kept.
     pub fn index_of_seq(&self, seq: u64) -> Option<usize> {
         let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
-        (i < self.lines.len()).then_some(i)
+        (i < self.len).then_some(i)
     }
 
     /// Lines dropped to stay within the budget.
@@ -167,8 +216,8 @@ impl LineStore {
     }
 
     /// Indices of the lines containing `needle` (none for an empty needle). Case-insensitive
-    /// matching folds ASCII without allocating; a needle with non-ASCII letters is compared
-    /// with both sides lower-cased through one reused buffer.
+    /// means both sides lower-cased (Unicode): ASCII is folded in place without allocating, and
+    /// only lines with non-ASCII text are lower-cased, through one reused buffer.
     pub fn search(&self, needle: &str, case_insensitive: bool) -> Vec<usize> {
         let mut found = Vec::new();
         if needle.is_empty() {
@@ -176,15 +225,8 @@ impl LineStore {
         }
         if !case_insensitive {
             let finder = memmem::Finder::new(needle.as_bytes());
-            for (i, e) in self.lines.iter().enumerate() {
+            for (i, e) in self.entries().enumerate() {
                 if finder.find(e.text.as_bytes()).is_some() {
-                    found.push(i);
-                }
-            }
-        } else if needle.is_ascii() {
-            let folded = AsciiFolded::new(needle.as_bytes());
-            for (i, e) in self.lines.iter().enumerate() {
-                if folded.is_in(e.text.as_bytes()) {
                     found.push(i);
                 }
             }
@@ -192,11 +234,28 @@ impl LineStore {
             let lower = needle.to_lowercase();
             let finder = memmem::Finder::new(lower.as_bytes());
             let mut buf = String::new();
-            for (i, e) in self.lines.iter().enumerate() {
+            let mut folded_in = |text: &str| {
                 buf.clear();
-                buf.extend(e.text.chars().flat_map(char::to_lowercase));
-                if finder.find(buf.as_bytes()).is_some() {
-                    found.push(i);
+                buf.extend(text.chars().flat_map(char::to_lowercase));
+                finder.find(buf.as_bytes()).is_some()
+            };
+            if needle.is_ascii() {
+                // ASCII folding in place; only a non-ASCII line may still match through a
+                // character that lower-cases to ASCII (U+212A KELVIN SIGN → 'k').
+                let ascii = AsciiFolded::new(needle.as_bytes());
+                for (i, e) in self.entries().enumerate() {
+                    if ascii.is_in(e.text.as_bytes()) || (!e.text.is_ascii() && folded_in(&e.text))
+                    {
+                        found.push(i);
+                    }
+                }
+            } else {
+                // An ASCII line lower-cases to ASCII, so it cannot hold a non-ASCII needle.
+                let skip_ascii = !lower.is_ascii();
+                for (i, e) in self.entries().enumerate() {
+                    if !(skip_ascii && e.text.is_ascii()) && folded_in(&e.text) {
+                        found.push(i);
+                    }
                 }
             }
         }
@@ -205,7 +264,7 @@ impl LineStore {
 }
 
 /// An ASCII needle matched ignoring ASCII case: candidates are found with `memchr2` on the
-/// needle's rarest-looking byte (its last letter or byte) and checked in place.
+/// needle's rarest byte (by a frequency ranking of English and log text) and checked in place.
 struct AsciiFolded {
     needle: Vec<u8>,
     /// Index in the needle of the byte candidates are found on.
@@ -217,11 +276,10 @@ struct AsciiFolded {
 impl AsciiFolded {
     fn new(needle: &[u8]) -> Self {
         let needle = needle.to_ascii_lowercase();
-        // Prefer a byte that is not a space or a common letter: scan from the end.
-        let anchor = needle
-            .iter()
-            .rposition(|b| !b" etaoinsr".contains(b))
-            .unwrap_or(needle.len() - 1);
+        let anchor = (0..needle.len())
+            .rev()
+            .min_by_key(|&i| commonness(needle[i]))
+            .unwrap_or(0);
         let lower = needle[anchor];
         AsciiFolded {
             anchor,
@@ -240,6 +298,20 @@ impl AsciiFolded {
         let window = &hay[self.anchor..=last_start + self.anchor];
         memchr::memchr2_iter(self.lower, self.upper, window)
             .any(|start| hay[start..start + n].eq_ignore_ascii_case(&self.needle))
+    }
+}
+
+/// How common a (lower-case) byte is in log text: letters by English frequency, then digits
+/// and the punctuation of key=value logs; anything else is rare.
+fn commonness(byte: u8) -> u8 {
+    const LETTERS: &[u8] = b" etaoinsrhldcumfpgwybvkxjqz";
+    if let Some(rank) = LETTERS.iter().position(|&c| c == byte) {
+        return 255 - rank as u8;
+    }
+    match byte {
+        b'0'..=b'9' => 220,
+        b'.' | b':' | b'=' | b'-' | b'/' | b'_' | b',' => 200,
+        _ => 50,
     }
 }
 
@@ -338,10 +410,51 @@ mod tests {
         assert_eq!(s.search("époch", true), vec![3]);
         assert_eq!(s.search("ÉTÉ", true), vec![3]);
         assert_eq!(s.search("été", false), vec![3]);
+        // U+212A KELVIN SIGN lower-cases to an ASCII 'k'.
+        s.push(0, line("\u{212a}elvin"));
+        assert_eq!(s.search("KELVIN", true), vec![6]);
+        assert_eq!(s.search("\u{212a}", true), vec![6]);
         assert_eq!(s.search("", true), Vec::<usize>::new());
         assert_eq!(s.search("loss=0.4 and more", true), Vec::<usize>::new());
         assert_eq!(s.search("=0.", true), vec![0, 1]);
         assert_eq!(s.search("  ", true), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn blocks_fill_drop_and_index_across_their_edges() {
+        let mut s = LineStore::new(usize::MAX);
+        for i in 0..(3 * BLOCK + 5) {
+            s.push(0, line(&i.to_string()));
+        }
+        assert_eq!(s.blocks.len(), 4);
+        let per = |n: usize| n.to_string().len() + LINE_OVERHEAD;
+        // Shrink the budget so the first block and a bit more drop.
+        let keep: usize = (BLOCK + 7..3 * BLOCK + 5).map(per).sum();
+        s.set_budget(keep);
+        assert_eq!(s.len(), 2 * BLOCK - 2);
+        assert_eq!(s.blocks.len(), 3, "the emptied block is freed");
+        assert_eq!(s.get(0).unwrap().text, (BLOCK + 7).to_string());
+        assert_eq!(s.get(0).unwrap().seq, (BLOCK + 7) as u64);
+        let last = s.get(s.len() - 1).unwrap();
+        assert_eq!(last.text, (3 * BLOCK + 4).to_string());
+        assert!(s.get(s.len()).is_none());
+        let all: Vec<String> = s.iter().map(|l| l.text.to_string()).collect();
+        let want: Vec<String> = (BLOCK + 7..3 * BLOCK + 5).map(|n| n.to_string()).collect();
+        assert_eq!(all, want);
+        assert_eq!(s.search(&(2 * BLOCK).to_string(), false), vec![BLOCK - 7]);
+        // Down to nothing, then up again.
+        s.set_budget(0);
+        assert!(s.is_empty() && s.blocks.is_empty() && s.bytes() == 0);
+        s.set_budget(usize::MAX);
+        s.push(1, line("fresh"));
+        assert_eq!(s.get(0).unwrap().seq, (3 * BLOCK + 5) as u64);
+    }
+
+    #[test]
+    fn the_rarest_byte_anchors_the_search() {
+        assert_eq!(AsciiFolded::new(b"checkpoint").anchor, 4, "k");
+        assert_eq!(AsciiFolded::new(b"a").anchor, 0);
+        assert_eq!(AsciiFolded::new(b"e#").anchor, 1);
     }
 
     #[test]
