@@ -670,10 +670,9 @@ fn on_terminal(e: &Emulator, args: &[&str], env: &[(&str, &str)], until: &str) -
 fn on_a_terminal_ranks_are_coloured_and_a_queued_job_says_it_waits() {
     let e = Emulator::start("20", None);
     let job = "brisk_owl_8p1q6z3w5n";
-    let Some(shown) = on_terminal(&e, &["logs", job, "--all-ranks"], &[], "[1]") else {
-        eprintln!("script(1) is not installed: terminal behaviour not checked");
-        return;
-    };
+    // script(1) (util-linux) is required, as tmux is for the TUI tests: .ci/run installs it.
+    let shown = on_terminal(&e, &["logs", job, "--all-ranks"], &[], "[1]")
+        .expect("script(1) from util-linux is required to run this test on a pseudo-terminal");
     assert!(shown.contains("\x1b[36m[0]\x1b[0m "), "{shown:?}");
     assert!(shown.contains("\x1b[33m[1]\x1b[0m "), "{shown:?}");
     let plain = on_terminal(
@@ -710,5 +709,38 @@ fn on_a_terminal_ranks_are_coloured_and_a_queued_job_says_it_waits() {
     assert!(
         shown.contains("amlc: job queued is Queued; waiting for its logs"),
         "{shown:?}"
+    );
+}
+
+/// Without --follow, a finished job whose file holds a line longer than one poll's reads is
+/// read to its end: polls that bring no complete line do not end the command.
+#[test]
+fn logs_of_a_finished_job_read_past_a_line_longer_than_a_poll() {
+    let e = Emulator::start("20", None);
+    e.submit(
+        "longline",
+        "head -c 17000000 /dev/zero | tr '\\0' x; echo; echo after-the-long-line; echo last",
+        1,
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = e.run(&["jobs", "show", "longline", "-o", "json"]);
+        let status = serde_json::from_str::<serde_json::Value>(&r.stdout)
+            .ok()
+            .and_then(|j| j["properties"]["status"].as_str().map(str::to_owned));
+        if status.as_deref() == Some("Completed") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never completed: {status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let r = e.cmd(&["logs", "longline"]).output().unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        text.ends_with("after-the-long-line\nlast\n"),
+        "{} bytes, ending {:?}",
+        text.len(),
+        &text[text.len().saturating_sub(200)..]
     );
 }

@@ -168,8 +168,15 @@ fn prefix_of(file: &str) -> String {
 /// ANSI colours cycled over ranks (never black or white, readable on dark and light).
 const COLOURS: [u8; 6] = [36, 33, 35, 32, 34, 31];
 
+/// The colour of a file's prefix: by rank, and by node too, so node 0 rank 1 and node 1 rank 1
+/// differ.
 fn colour_of(file: &str) -> u8 {
-    let n = rank_of(file).unwrap_or(0) as usize;
+    let n = match log_kind(file) {
+        LogKind::Rank { rank, node } => {
+            (rank as usize).wrapping_add(node.unwrap_or(0) as usize * 5)
+        }
+        _ => rank_of(file).unwrap_or(0) as usize,
+    };
     COLOURS[n % COLOURS.len()]
 }
 
@@ -294,8 +301,13 @@ pub async fn pump(
             // active one stops at the first poll that did not have to leave bytes for the
             // next (a poll reads a few capped ranges per file), so a run that keeps writing
             // does not keep the command going.
+            // A terminal run is read until the tail says it ended, however many polls bring
+            // no complete line (a line longer than one poll's reads spans several).
             let terminal = got.status.as_ref().is_some_and(|s| s.is_terminal());
-            if got.lines.is_empty() || !(terminal || maybe_more(&got.lines)) {
+            if terminal {
+                continue;
+            }
+            if got.lines.is_empty() || !maybe_more(&got.lines) {
                 return Ok(Ended::Printed);
             }
             continue;
