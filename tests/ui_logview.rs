@@ -90,7 +90,11 @@ fn l_opens_the_log_view_and_asks_for_a_follow_and_lines_show_with_rank_prefixes(
     assert!(s.contains("following"), "{s}");
     assert!(s.contains("6 lines"), "{s}");
     // A batch of another (stale) follow is dropped.
-    feed(&mut app, FollowId(id.0 + 100), batch("Running", &[(RANK0, "stale line")]));
+    feed(
+        &mut app,
+        FollowId(id.0 + 100),
+        batch("Running", &[(RANK0, "stale line")]),
+    );
     assert!(!screen(&app).contains("stale line"));
 }
 
@@ -99,10 +103,18 @@ fn l_on_a_compute_tab_says_logs_are_for_jobs() {
     let mut app = app(100, 20);
     let effects = app.update(ch('l'));
     assert!(
-        !effects.iter().any(|e| matches!(e, Effect::LogsFollow { .. })),
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::LogsFollow { .. })),
         "{effects:?}"
     );
-    assert!(app.toast.as_ref().unwrap().text.contains("logs are for jobs"));
+    assert!(
+        app.toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("logs are for jobs")
+    );
 }
 
 #[test]
@@ -112,7 +124,11 @@ fn l_from_the_job_detail_opens_the_logs_and_esc_goes_back_to_it() {
     app.update(press(KeyCode::Enter));
     assert!(matches!(app.top_view(), Some(View::Detail { .. })));
     let effects = app.update(ch('l'));
-    assert!(effects.iter().any(|e| matches!(e, Effect::LogsFollow { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LogsFollow { .. }))
+    );
     let effects = app.update(press(KeyCode::Esc));
     assert!(matches!(app.top_view(), Some(View::Detail { .. })));
     assert!(effects.iter().any(|e| matches!(e, Effect::LogsStop(_))));
@@ -130,7 +146,11 @@ fn scrolling_up_pauses_new_lines_are_counted_and_f_follows_again() {
     let s = screen(&app);
     assert!(s.contains("paused"), "{s}");
     assert!(!s.contains("rank1 step 49"), "{s}");
-    feed(&mut app, id, batch("Running", &[(RANK0, "fresh"), (RANK1, "fresher")]));
+    feed(
+        &mut app,
+        id,
+        batch("Running", &[(RANK0, "fresh"), (RANK1, "fresher")]),
+    );
     let s = screen(&app);
     assert!(s.contains("+2 new"), "{s}");
     assert!(!s.contains("fresher"), "paused stays put: {s}");
@@ -161,7 +181,10 @@ fn search_highlights_and_n_and_shift_n_move_between_matches_with_a_count() {
     let s = screen(&app);
     assert!(s.contains("ERROR: nan loss at step 7"), "{s}");
     assert!(s.contains("/nan loss 1 of 1"), "{s}");
-    assert!(s.contains("paused"), "a search jumps away from the bottom: {s}");
+    assert!(
+        s.contains("paused"),
+        "a search jumps away from the bottom: {s}"
+    );
     // Smart case: a lower-case query matches any case; several matches, n and N cycle.
     app.update(ch('/'));
     for _ in 0.."nan loss".len() {
@@ -257,9 +280,16 @@ fn a_queued_job_says_it_is_waiting_and_switches_to_the_text_when_it_appears() {
     let s = screen(&app);
     assert!(s.contains("Waiting for the job to start (Queued)"), "{s}");
     assert_snapshot!("waiting", s);
-    feed(&mut app, id, batch("Running", &[(RANK0, "hello from rank 0")]));
+    feed(
+        &mut app,
+        id,
+        batch("Running", &[(RANK0, "hello from rank 0")]),
+    );
     let s = screen(&app);
-    assert!(s.contains("[0] hello from rank 0") && !s.contains("Waiting"), "{s}");
+    assert!(
+        s.contains("[0] hello from rank 0") && !s.contains("Waiting"),
+        "{s}"
+    );
     // A run that ended without any log says so.
     let mut app = ui_common::app(100, 16);
     let (id, _) = open(&mut app);
@@ -366,7 +396,8 @@ fn the_picker_lists_the_files_and_picking_one_follows_it_alone() {
     let mut app = app(100, 20);
     let (id, job) = open(&mut app);
     let mut b = two_ranks(3);
-    b.new_files.push("system_logs/lifecycler/execution-wrapper.txt".into());
+    b.new_files
+        .push("system_logs/lifecycler/execution-wrapper.txt".into());
     feed(&mut app, id, b);
     app.update(ch('p'));
     let s = screen(&app);
@@ -388,9 +419,16 @@ fn the_picker_lists_the_files_and_picking_one_follows_it_alone() {
             _ => None,
         })
         .unwrap_or_else(|| panic!("{effects:?}"));
-    feed(&mut app, new_id, batch("Running", &[(RANK1, "only rank one")]));
+    feed(
+        &mut app,
+        new_id,
+        batch("Running", &[(RANK1, "only rank one")]),
+    );
     let s = screen(&app);
-    assert!(s.contains("│only rank one") || s.contains("|only rank one"), "no prefix: {s}");
+    assert!(
+        s.contains("│only rank one") || s.contains("|only rank one"),
+        "no prefix: {s}"
+    );
 }
 
 #[test]
