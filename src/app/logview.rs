@@ -893,10 +893,10 @@ impl App {
 
     /// After each update: a log view no longer on the stack is freed and its follow stopped.
     pub(super) fn logs_after_update(&mut self, effects: &mut Vec<Effect>) {
-        if self.logs.is_some() && !self.views.iter().any(|v| matches!(v, View::Logs)) {
-            if let Some(view) = self.logs.take() {
-                effects.push(Effect::LogsStop(view.follow_id));
-            }
+        if !self.views.iter().any(|v| matches!(v, View::Logs))
+            && let Some(view) = self.logs.take()
+        {
+            effects.push(Effect::LogsStop(view.follow_id));
         }
     }
 }
