@@ -662,7 +662,7 @@ pub fn default_bindings() -> Vec<Binding> {
             "logs",
             &[c('l')],
             "log view of the job: every node and rank, followed live (Jobs tab)",
-            Some("logs"),
+            None,
             Contexts::LIST.union(Contexts::DETAIL),
         ),
         binding(
