@@ -442,3 +442,37 @@ fn snapshot_merged_following_and_paused_with_a_search() {
     app.update(press(KeyCode::Enter));
     assert_snapshot!("paused_search", screen(&app));
 }
+
+#[test]
+fn t_shows_a_time_column_from_the_log_or_the_received_time() {
+    let mut app = app(100, 16);
+    let (id, _) = open(&mut app);
+    feed(
+        &mut app,
+        id,
+        batch(
+            "Running",
+            &[
+                (RANK0, "2025-01-01 12:34:56 INFO epoch 1"),
+                (RANK1, "no time here"),
+            ],
+        ),
+    );
+    let s = screen(&app);
+    assert!(
+        s.contains("[0] 2025-01-01 12:34:56 INFO epoch 1"),
+        "as written: {s}"
+    );
+    app.update(ch('t'));
+    let s = screen(&app);
+    assert!(
+        s.contains("[0] 12:34:56 INFO epoch 1"),
+        "the log's own time: {s}"
+    );
+    assert!(
+        s.lines()
+            .any(|l| l.contains("~no time here") && l.contains("[1] ")),
+        "the received time: {s}"
+    );
+    assert!(s.contains("times from the log (~ = received)"), "{s}");
+}

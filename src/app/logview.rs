@@ -261,8 +261,12 @@ impl LogView {
         let Some(line) = self.store.index_of_seq(seq).and_then(|i| self.store.get(i)) else {
             return 1;
         };
-        let cells =
-            self.prefix_width(line.source) + shown_width(line.text) + cut_marker_width(line.cut);
+        // The time column (`t`) takes at most 9 cells more.
+        let times = if self.timestamps { 9 } else { 0 };
+        let cells = self.prefix_width(line.source)
+            + times
+            + shown_width(line.text)
+            + cut_marker_width(line.cut);
         cells.div_ceil(width.max(1)).max(1)
     }
 

@@ -114,20 +114,24 @@ fn line_spans(theme: &Theme, view: &LogView, seq: u64) -> Vec<(String, Style)> {
         ));
     }
     let mut raw = line.text;
-    match iso_prefix(raw) {
-        // `t` hides the log's own timestamps.
-        Some(end) if view.timestamps => raw = raw[end..].trim_start_matches(' '),
-        Some(_) => {}
-        None if view.timestamps => {
-            if let Some(at) = view.received_at(seq) {
-                let secs = at.div_euclid(1000).rem_euclid(86_400);
-                spans.push((
-                    format!("{:02}:{:02}:{:02} ", secs / 3600, secs / 60 % 60, secs % 60),
-                    theme.muted,
-                ));
+    if view.timestamps {
+        // A time column: the log's own timestamp (moved out of the text), else the time the
+        // line was received (marked with `~`).
+        match iso_prefix(raw) {
+            Some(end) => {
+                spans.push((format!("{} ", &raw[11..19]), theme.muted));
+                raw = raw[end..].trim_start_matches(' ');
+            }
+            None => {
+                if let Some(at) = view.received_at(seq) {
+                    let secs = at.div_euclid(1000).rem_euclid(86_400);
+                    spans.push((
+                        format!("{:02}:{:02}:{:02}~", secs / 3600, secs / 60 % 60, secs % 60),
+                        theme.muted,
+                    ));
+                }
             }
         }
-        None => {}
     }
     let shown = display_text(raw);
     let current = view
@@ -351,7 +355,7 @@ fn draw_status(app: &App, theme: &Theme, view: &LogView, frame: &mut Frame, area
     }
     if view.timestamps {
         spans.push(Span::styled(
-            format!("{dot}t: log timestamps hidden, received times shown"),
+            format!("{dot}times from the log (~ = received)"),
             theme.muted,
         ));
     }
