@@ -476,3 +476,126 @@ fn t_shows_a_time_column_from_the_log_or_the_received_time() {
     );
     assert!(s.contains("times from the log (~ = received)"), "{s}");
 }
+
+mod runtime_on_the_emulator {
+    //! The runtime's follow and save tasks against the emulator's live demo job over HTTP.
+    use amlc::app::logview::{FollowId, LogEvent, SaveError};
+    use amlc::app::runtime::Runtime;
+    use amlc::app::{Effect, Msg};
+    use amlc::azure::http::{Pipeline, PipelineOptions, StaticBearer};
+    use amlc::azure::{AmlClient, Cloud, WorkspaceContext};
+    use amlc::emulator::{self, EmulatorConfig};
+    use amlc::logs::FileSelect;
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    const JOB: &str = "dreamy_snail_tm8r2p4k1q";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn follow_sends_both_ranks_stop_ends_it_and_save_rereads_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = emulator::start(EmulatorConfig {
+            demo: true,
+            speed: 40.0,
+            ..EmulatorConfig::new(dir.path())
+        })
+        .await
+        .unwrap();
+        let pipeline = Pipeline::new(
+            Some(Arc::new(StaticBearer::new(handle.token()))),
+            PipelineOptions::default(),
+        )
+        .unwrap();
+        let client = AmlClient::new(
+            WorkspaceContext::new(
+                Cloud::Custom(handle.url().clone()),
+                emulator::DEMO_SUBSCRIPTION,
+                emulator::DEMO_RESOURCE_GROUP,
+                emulator::DEMO_WORKSPACE,
+            ),
+            pipeline,
+        );
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut rt = Runtime::new(tx, Duration::from_secs(10));
+        rt.set_source(client);
+        let id = FollowId(7);
+        assert_eq!(
+            rt.execute(Effect::LogsFollow {
+                id,
+                job: JOB.into(),
+                select: FileSelect::AllRanks,
+            }),
+            None
+        );
+        assert_eq!(rt.follows(), 1);
+        let started = Instant::now();
+        let mut files = BTreeSet::new();
+        while files.len() < 2 {
+            assert!(started.elapsed() < Duration::from_secs(30), "{files:?}");
+            let msg = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            if let Msg::Logs {
+                id: got,
+                event: LogEvent::Batch(batch),
+            } = msg
+            {
+                assert_eq!(got, id);
+                files.extend(batch.lines.iter().map(|(f, _)| f.to_string()));
+            }
+        }
+        rt.execute(Effect::LogsStop(id));
+        assert_eq!(rt.follows(), 0);
+        // Give a poll in flight time to land, then nothing more comes.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while rx.try_recv().is_ok() {}
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            !matches!(rx.try_recv(), Ok(Msg::Logs { .. })),
+            "the follow stopped"
+        );
+
+        // Save: the merged view, rank by rank with prefixes; an existing file needs a yes.
+        let path = dir.path().join("saved.log");
+        let save = |overwrite| Effect::LogsSave {
+            id,
+            job: JOB.into(),
+            select: FileSelect::AllRanks,
+            path: path.clone(),
+            overwrite,
+        };
+        let saved = |rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>| {
+            let msg = rx.blocking_recv();
+            match msg {
+                Some(Msg::Logs {
+                    event: LogEvent::Saved(result),
+                    ..
+                }) => result,
+                other => panic!("{other:?}"),
+            }
+        };
+        rt.execute(save(false));
+        let report = tokio::task::block_in_place(|| saved(&mut rx)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(report.bytes, text.len() as u64);
+        assert_eq!(report.lines, text.lines().count() as u64);
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .starts_with("[0] Starting training")
+        );
+        assert!(text.lines().any(|l| l.starts_with("[1] Starting training")));
+        rt.execute(save(false));
+        assert_eq!(
+            tokio::task::block_in_place(|| saved(&mut rx)),
+            Err(SaveError::Exists(path.clone()))
+        );
+        rt.execute(save(true));
+        let again = tokio::task::block_in_place(|| saved(&mut rx)).unwrap();
+        assert!(again.lines >= report.lines);
+        rt.shutdown();
+    }
+}
