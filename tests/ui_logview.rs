@@ -315,12 +315,18 @@ fn an_error_shows_its_cause_first_and_the_view_keeps_its_lines() {
     });
     let s = screen(&app);
     assert!(s.contains("rank1 step 1"), "lines kept: {s}");
-    let status = s.lines().rev().nth(3).unwrap_or_default().to_owned();
+    // Above the view's status row: the cause, then what to do.
+    let rows: Vec<&str> = s.lines().rev().skip(4).take(2).collect();
+    let row = |r: &str| r.trim_start_matches(['│', '|']).to_owned();
     assert!(
-        s.contains("not authorized") || s.contains("403"),
-        "the cause: {s}"
+        row(rows[1]).starts_with("403 Forbidden"),
+        "the cause first:\n{s}"
     );
-    let _ = status;
+    assert!(
+        row(rows[0]).starts_with("what to do: "),
+        "then what to do:\n{s}"
+    );
+    assert!(s.contains("error (the view keeps its lines)"), "{s}");
     // The next batch with lines clears it.
     feed(&mut app, id, batch("Running", &[(RANK0, "back")]));
     assert!(!screen(&app).contains("not authorized"));
@@ -598,4 +604,51 @@ mod runtime_on_the_emulator {
         assert!(again.lines >= report.lines);
         rt.shutdown();
     }
+}
+
+#[test]
+fn the_job_detail_lists_the_log_files_by_node_and_rank() {
+    use amlc::app::{SourceData, SourceKey};
+    let mut app = app(120, 60);
+    // Showing the Jobs tab asks run history about its visible rows, the selected one first.
+    let effects = app.update(ch('5'));
+    app.update(press(KeyCode::Enter));
+    let Some(View::Detail { name, .. }) = app.top_view().cloned() else {
+        panic!("no detail");
+    };
+    let id = effects.iter().find_map(|e| match e {
+        Effect::Fetch(id, SourceKey::RunDetails(job)) if *job == name => Some(*id),
+        _ => None,
+    });
+    let details = serde_json::json!({
+        "runId": name,
+        "status": "Running",
+        "logFiles": {
+            "system_logs/lifecycler/execution-wrapper.txt": "http://127.0.0.1:1/a?sig=SECRET",
+            "user_logs/std_log_node_1_process_3.txt": "http://127.0.0.1:1/b?sig=SECRET",
+            "user_logs/std_log_process_0.txt": "http://127.0.0.1:1/c?sig=SECRET",
+            "user_logs/std_log_node_0_process_1.txt": "http://127.0.0.1:1/d?sig=SECRET"
+        }
+    });
+    let id = id.unwrap_or_else(|| panic!("no run-details fetch of {name}: {effects:?}"));
+    assert!(screen(&app).contains("not read yet"));
+    app.update(Msg::Loaded {
+        id,
+        key: SourceKey::RunDetails(name.clone()),
+        result: Ok(SourceData::RunDetails(Box::new(
+            serde_json::from_value(details).unwrap(),
+        ))),
+    });
+    app.update(ch('G'));
+    let s = screen(&app);
+    assert!(s.contains("Log files (l: log view)"), "{s}");
+    let at = |needle: &str| {
+        s.find(needle)
+            .unwrap_or_else(|| panic!("no {needle} in\n{s}"))
+    };
+    // Ranks first in (node, rank) order, then the service's own logs; signed URLs never shown.
+    assert!(at("user_logs/std_log_process_0.txt") < at("node 0 rank 1"));
+    assert!(at("node 0 rank 1") < at("node 1 rank 3"));
+    assert!(at("node 1 rank 3") < at("execution-wrapper"));
+    assert!(!s.contains("SECRET"), "{s}");
 }

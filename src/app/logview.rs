@@ -621,7 +621,11 @@ pub fn iso_prefix(line: &str) -> Option<usize> {
 impl App {
     /// Rows and width of the log view's text (borders, status row, prompt row).
     pub fn logs_viewport(&self) -> (usize, usize) {
-        let rows = usize::from(self.height.saturating_sub(6)).max(1);
+        let error_rows = match &self.logs {
+            Some(view) if view.error.is_some() && self.height > 10 => 2,
+            _ => 0,
+        };
+        let rows = usize::from(self.height.saturating_sub(6 + error_rows)).max(1);
         let width = usize::from(self.width.saturating_sub(2)).max(10);
         (rows, width)
     }

@@ -278,6 +278,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn logs_budget_is_parsed_strictly() {
+        let path = Path::new("/x/config.toml");
+        let c = parse_config("[logs]\nbudget_mb = 16\n", path).unwrap();
+        assert_eq!(c.logs.budget_mb, Some(16));
+        assert_eq!(parse_config("", path).unwrap().logs.budget_mb, None);
+        assert!(parse_config("[logs]\nbudget = 16\n", path).is_err());
+        assert!(parse_config("[logs]\nbudget_mb = -1\n", path).is_err());
+    }
+
+    #[test]
     fn notify_is_parsed_strictly() {
         let path = Path::new("c.toml");
         let c = parse_config("[notify]\nafter_secs = 30\nbell = false\n", path).unwrap();

@@ -40,8 +40,25 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: &Symbo
     if inner.height < 2 || inner.width < 4 {
         return;
     }
-    let body = Rect::new(inner.x, inner.y, inner.width, inner.height - 1);
+    // An error takes two rows above the status row: the cause, then what to do.
+    let error_rows = if view.error.is_some() && inner.height > 4 {
+        2
+    } else {
+        0
+    };
+    let body = Rect::new(inner.x, inner.y, inner.width, inner.height - 1 - error_rows);
     let status_row = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
+    if let (Some(error), 2) = (&view.error, error_rows) {
+        let rect = Rect::new(inner.x, inner.y + inner.height - 3, inner.width, 2);
+        let lines = vec![
+            Line::styled(text::one_line(&error.line).into_owned(), theme.failed),
+            Line::styled(
+                format!("what to do: {}", text::one_line(&error.hint)),
+                theme.muted,
+            ),
+        ];
+        frame.render_widget(Paragraph::new(lines), rect);
+    }
     if view.store.is_empty() {
         draw_empty(app, theme, view, frame, body);
     } else {
@@ -287,13 +304,9 @@ fn draw_status(app: &App, theme: &Theme, view: &LogView, frame: &mut Frame, area
     }
     let dot = app.dot();
     let mut spans: Vec<Span> = Vec::new();
-    if let Some(error) = &view.error {
+    if view.error.is_some() {
         spans.push(Span::styled(
-            format!(
-                "{} ({}){dot}",
-                text::one_line(&error.line),
-                text::one_line(&error.hint)
-            ),
+            format!("error (the view keeps its lines){dot}"),
             theme.failed,
         ));
     }
