@@ -1,7 +1,8 @@
 //! The one table of keys: every action with its default keys, a description and the contexts
 //! (views) where it applies, the direct keys of actions (`a` menu, `u` start, `x` stop/cancel,
 //! `R` restart, `z` resize, `I` idle shutdown, `D` delete/detach, `K` keys, `A` archive/restore)
-//! included. Dispatch, the hint bar and the `?` help are all generated from this
+//! included, and those of the log view (`l` opens it; `f` `p` `/` `n` `N` `w` `t` `s` in it).
+//! Dispatch, the hint bar and the `?` help are all generated from this
 //! table, so they cannot drift apart. User overrides from the config file's `[keys]` table
 //! (`action = "key key"`) replace an action's defaults; unknown actions, unreadable keys and
 //! conflicts are reported as notices, never silently ignored. No I/O here.
