@@ -652,3 +652,53 @@ fn the_job_detail_lists_the_log_files_by_node_and_rank() {
     assert!(at("node 1 rank 3") < at("execution-wrapper"));
     assert!(!s.contains("SECRET"), "{s}");
 }
+
+#[test]
+fn control_characters_never_reach_the_terminal_and_a_tiny_terminal_draws() {
+    let mut app = app(60, 12);
+    let (id, _) = open(&mut app);
+    let mut cut = line(&format!("{}宽字符", "w".repeat(70)));
+    cut.cut = true;
+    app.update(Msg::Logs {
+        id,
+        event: LogEvent::Batch(Batch {
+            lines: vec![
+                (
+                    Arc::from(RANK0),
+                    line("\u{1b}[31mred\u{1b}[0m and\ttab \u{7} bell"),
+                ),
+                (Arc::from(RANK1), line("progress 10%\rprogress 100%")),
+                (
+                    Arc::from("system_logs/x.txt"),
+                    line("\u{fffd} invalid bytes"),
+                ),
+                (Arc::from(RANK1), cut),
+            ],
+            status: "Running".into(),
+            ..Batch::default()
+        }),
+    });
+    app.update(Msg::Logs {
+        id,
+        event: LogEvent::Error(service_error("503 Service Unavailable")),
+    });
+    for key in ['w', 't', 'p'] {
+        app.update(ch(key));
+        let s = screen(&app);
+        assert!(
+            !s.contains('\u{1b}') && !s.contains('\u{7}') && !s.contains('\r'),
+            "{s:?}"
+        );
+    }
+    app.update(press(KeyCode::Esc));
+    app.update(ch('w'));
+    app.update(ch('t'));
+    let s = screen(&app);
+    assert!(s.contains("[0] red and"), "colours removed: {s}");
+    assert!(s.contains("^G bell"), "a bell shown as a marker: {s}");
+    assert!(
+        s.contains("[1] progress 100%"),
+        "a progress bar shows its end: {s}"
+    );
+    assert!(s.contains("[x] \u{fffd} invalid"), "{s}");
+}
