@@ -602,6 +602,30 @@ mod runtime_on_the_emulator {
         rt.execute(save(true));
         let again = tokio::task::block_in_place(|| saved(&mut rx)).unwrap();
         assert!(again.lines >= report.lines);
+
+        // One file is saved byte for byte: what the job had written by then (the job keeps
+        // writing, so the file on disk read after the save starts with the saved text).
+        let one = dir.path().join("rank1.log");
+        rt.execute(Effect::LogsSave {
+            id,
+            job: JOB.into(),
+            select: FileSelect::File("user_logs/std_log_process_1.txt".into()),
+            path: one.clone(),
+            overwrite: false,
+        });
+        let report = tokio::task::block_in_place(|| saved(&mut rx)).unwrap();
+        let saved_bytes = std::fs::read(&one).unwrap();
+        assert_eq!(report.bytes, saved_bytes.len() as u64);
+        assert!(!saved_bytes.is_empty());
+        let runs = dir.path().join("runs");
+        let on_disk = std::fs::read_dir(&runs)
+            .unwrap()
+            .flatten()
+            .map(|ws| ws.path().join(JOB).join("user_logs/std_log_process_1.txt"))
+            .find(|p| p.is_file())
+            .map(|p| std::fs::read(p).unwrap())
+            .unwrap_or_else(|| panic!("no rank 1 log under {runs:?}"));
+        assert!(on_disk.starts_with(&saved_bytes), "saved whole, in order");
         rt.shutdown();
     }
 }

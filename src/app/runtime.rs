@@ -229,9 +229,10 @@ impl DataSource for AmlClient {
 }
 
 /// Reads every selected file of `job` whole (byte ranges from 0 to the end) and writes them to
-/// `path`: one file as it is; several (all ranks) rank by rank, each line with its rank prefix
-/// as the view shows it. `create_new` unless `overwrite`: an existing file is never replaced
-/// without the user's yes.
+/// `path` as they come (memory stays at one ranged read, whatever the files' size): one file as
+/// it is; several (all ranks) rank by rank, each line with its rank prefix as the view shows
+/// it. `create_new` unless `overwrite`: an existing file is never replaced without the user's
+/// yes. A read that fails midway removes the partial file and says so.
 pub async fn save_logs(
     client: &AmlClient,
     job: &str,
@@ -239,8 +240,17 @@ pub async fn save_logs(
     path: PathBuf,
     overwrite: bool,
 ) -> Result<SaveReport, SaveError> {
+    use crate::azure::error::ErrorKind;
     use crate::azure::logs::LogRead;
+    use tokio::io::AsyncWriteExt;
     let failed = |e: &crate::azure::error::AzureError| SaveError::Failed(AppError::from(e));
+    let write_error = |path: &PathBuf, e: std::io::Error| {
+        SaveError::Failed(AppError::new(
+            ErrorKind::Other,
+            format!("cannot write {}: {e}", path.display()),
+            "choose another path (s), one in a directory you can write",
+        ))
+    };
     if !overwrite && path.exists() {
         return Err(SaveError::Exists(path));
     }
@@ -248,90 +258,111 @@ pub async fn save_logs(
     let names = crate::logs::follow::selected(select, details.log_files.keys(), &[]);
     if names.is_empty() {
         return Err(SaveError::Failed(AppError::new(
-            crate::azure::error::ErrorKind::NotFound,
+            ErrorKind::NotFound,
             format!("job {job} has no log file to save yet"),
             "wait until the job writes its logs, then save again",
         )));
     }
-    let prefixed = names.len() > 1 || *select == FileSelect::AllRanks;
-    let mut out: Vec<u8> = Vec::new();
-    let mut lines = 0u64;
-    for name in &names {
-        let Some(url) = details
-            .log_files
-            .get(name)
-            .and_then(|u| url::Url::parse(u).ok())
-        else {
-            continue;
-        };
-        let mut whole: Vec<u8> = Vec::new();
-        loop {
-            match client
-                .read_log_range(&url, whole.len() as u64)
-                .await
-                .map_err(|e| failed(&e))?
-            {
-                LogRead::Data { bytes, .. } => whole.extend_from_slice(&bytes),
-                LogRead::NoNewData { .. } | LogRead::NotFound => break,
-                LogRead::Truncated { .. } => whole.clear(),
-            }
-        }
-        if prefixed {
-            let prefix = super::logview::prefix_of(name);
-            let body = whole.strip_suffix(b"\n").unwrap_or(&whole);
-            if whole.is_empty() {
-                continue;
-            }
-            for line in body.split(|&b| b == b'\n') {
-                out.extend_from_slice(prefix.as_bytes());
-                out.push(b' ');
-                out.extend_from_slice(line);
-                out.push(b'\n');
-                lines += 1;
-            }
-        } else {
-            lines += whole.iter().filter(|&&b| b == b'\n').count() as u64;
-            if whole.last().is_some_and(|&b| b != b'\n') {
-                lines += 1;
-            }
-            out.extend_from_slice(&whole);
-        }
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
     }
-    let bytes = out.len() as u64;
-    let target = path.clone();
-    let written = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true);
-        if overwrite {
-            options.create(true).truncate(true);
-        } else {
-            options.create_new(true);
-        }
-        let mut file = options.open(&target)?;
-        file.write_all(&out)?;
-        file.flush()
-    })
-    .await;
-    match written {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+    let file = match options.open(&path).await {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(SaveError::Exists(path));
         }
-        Ok(Err(e)) => {
-            return Err(SaveError::Failed(AppError::new(
-                crate::azure::error::ErrorKind::Other,
-                format!("cannot write {}: {e}", path.display()),
-                "choose another path (s), one in a directory you can write",
-            )));
+        Err(e) => return Err(write_error(&path, e)),
+    };
+    let mut out = tokio::io::BufWriter::new(file);
+    let prefixed = names.len() > 1 || *select == FileSelect::AllRanks;
+    let mut lines = 0u64;
+    let mut bytes = 0u64;
+    let result: Result<(), SaveError> = async {
+        for name in &names {
+            let Some(url) = details
+                .log_files
+                .get(name)
+                .and_then(|u| url::Url::parse(u).ok())
+            else {
+                continue;
+            };
+            let prefix = format!("{} ", super::logview::prefix_of(name));
+            let mut offset = 0u64;
+            // The partial last line of the prefixed output, until its newline arrives.
+            let mut carry: Vec<u8> = Vec::new();
+            let mut ends_with_newline = true;
+            loop {
+                let chunk = match client
+                    .read_log_range(&url, offset)
+                    .await
+                    .map_err(|e| failed(&e))?
+                {
+                    LogRead::Data { bytes, .. } => bytes,
+                    // Truncated while saving: what was read stays, the rest is not retried.
+                    LogRead::NoNewData { .. } | LogRead::NotFound | LogRead::Truncated { .. } => {
+                        break;
+                    }
+                };
+                offset += chunk.len() as u64;
+                if prefixed {
+                    carry.extend_from_slice(&chunk);
+                    let mut start = 0;
+                    while let Some(n) = memchr::memchr(b'\n', &carry[start..]) {
+                        let line = &carry[start..start + n + 1];
+                        out.write_all(prefix.as_bytes())
+                            .await
+                            .map_err(|e| write_error(&path, e))?;
+                        out.write_all(line)
+                            .await
+                            .map_err(|e| write_error(&path, e))?;
+                        bytes += (prefix.len() + line.len()) as u64;
+                        lines += 1;
+                        start += n + 1;
+                    }
+                    carry.drain(..start);
+                } else {
+                    out.write_all(&chunk)
+                        .await
+                        .map_err(|e| write_error(&path, e))?;
+                    bytes += chunk.len() as u64;
+                    lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+                    ends_with_newline = chunk.last() == Some(&b'\n');
+                }
+            }
+            if prefixed && !carry.is_empty() {
+                out.write_all(prefix.as_bytes())
+                    .await
+                    .map_err(|e| write_error(&path, e))?;
+                out.write_all(&carry)
+                    .await
+                    .map_err(|e| write_error(&path, e))?;
+                out.write_all(b"\n")
+                    .await
+                    .map_err(|e| write_error(&path, e))?;
+                bytes += (prefix.len() + carry.len() + 1) as u64;
+                lines += 1;
+            }
+            if !prefixed && !ends_with_newline {
+                lines += 1;
+            }
         }
-        Err(e) => {
-            return Err(SaveError::Failed(AppError::new(
-                crate::azure::error::ErrorKind::Other,
-                format!("cannot write {}: {e}", path.display()),
-                "try again",
-            )));
-        }
+        out.flush().await.map_err(|e| write_error(&path, e))
+    }
+    .await;
+    if let Err(error) = result {
+        drop(out);
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(match error {
+            SaveError::Failed(mut e) => {
+                e.line = format!("nothing saved to {}: {}", path.display(), e.line);
+                SaveError::Failed(e)
+            }
+            other => other,
+        });
     }
     let how = if prefixed {
         format!(
