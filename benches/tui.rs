@@ -277,9 +277,68 @@ fn action_to_frame(c: &mut Criterion) {
     });
 }
 
+/// A frame of the log view at the bottom of 1,000,000 lines (two ranks merged, prefixed,
+/// a search active): the target is under 2 ms.
+fn log_view_frame(c: &mut Criterion) {
+    use amlc::app::View;
+    use amlc::app::logview::{FollowId, LogSelect, LogView};
+    use amlc::logs::Line;
+    use amlc::logs::follow::Batch;
+    use std::sync::Arc;
+    let mut app = App::new(AppOptions::default());
+    app.update(Msg::Resize(200, 50));
+    let mut view = LogView::new(
+        FollowId(1),
+        "dreamy_snail_tm8r2p4k1q".into(),
+        LogSelect::AllRanks,
+        256 << 20,
+    );
+    let ranks: [Arc<str>; 2] = [
+        Arc::from("user_logs/std_log_process_0.txt"),
+        Arc::from("user_logs/std_log_process_1.txt"),
+    ];
+    let mut n = 0u64;
+    for _ in 0..100 {
+        let mut batch = Batch {
+            status: "Running".into(),
+            ..Batch::default()
+        };
+        for _ in 0..10_000 {
+            let text = format!(
+                "2025-01-01 12:00:00 INFO epoch {} step {}/5 loss={:.4} lr=0.00097",
+                n / 5,
+                n % 5,
+                1.0 / (1.0 + n as f64)
+            );
+            batch.lines.push((
+                ranks[(n % 2) as usize].clone(),
+                Line {
+                    len: text.len(),
+                    text,
+                    cut: false,
+                },
+            ));
+            n += 1;
+        }
+        view.take_batch(batch, 0);
+    }
+    assert_eq!(view.store.len(), 1_000_000);
+    app.logs = Some(Box::new(view));
+    app.views.push(View::Logs);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let theme = amlc::ui::Theme::default();
+    c.bench_function("log_view_frame_1m", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| amlc::ui::draw(black_box(&app), &theme, f))
+                .unwrap();
+        })
+    });
+}
+
 criterion_group! {
     name = tui;
     config = Criterion::default().sample_size(30).warm_up_time(Duration::from_millis(500));
-    targets = benches, first_filter, action_to_frame
+    targets = benches, first_filter, action_to_frame, log_view_frame
 }
 criterion_main!(tui);

@@ -225,7 +225,12 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                             tracing::warn!(error = %e, "cannot write a notification");
                         }
                     }
-                    Effect::Quit | Effect::Fetch(..) | Effect::Act { .. } => {}
+                    Effect::Quit
+                    | Effect::Fetch(..)
+                    | Effect::Act { .. }
+                    | Effect::LogsFollow { .. }
+                    | Effect::LogsStop(_)
+                    | Effect::LogsSave { .. } => {}
                 }
             }
             if app.should_quit() {
@@ -296,6 +301,7 @@ fn app_options(global: &GlobalArgs, args: &TuiArgs) -> (AppOptions, Theme) {
         mouse: args.mouse,
         notices,
         notify,
+        log_budget_mb: file.as_ref().and_then(|f| f.logs.budget_mb).unwrap_or(0),
     };
     (options, theme)
 }

@@ -1,7 +1,8 @@
 //! The one table of keys: every action with its default keys, a description and the contexts
 //! (views) where it applies, the direct keys of actions (`a` menu, `u` start, `x` stop/cancel,
 //! `R` restart, `z` resize, `I` idle shutdown, `D` delete/detach, `K` keys, `A` archive/restore)
-//! included. Dispatch, the hint bar and the `?` help are all generated from this
+//! included, and those of the log view (`l` opens it; `f` `p` `/` `n` `N` `w` `t` `s` in it).
+//! Dispatch, the hint bar and the `?` help are all generated from this
 //! table, so they cannot drift apart. User overrides from the config file's `[keys]` table
 //! (`action = "key key"`) replace an action's defaults; unknown actions, unreadable keys and
 //! conflicts are reported as notices, never silently ignored. No I/O here.
@@ -30,23 +31,26 @@ pub enum Context {
     /// A dialog of `app::menu` (action menu, confirmation, form, keys): it reads its own keys
     /// (typing goes into its fields), and the table's action keys in the action menu.
     Dialog,
+    /// The log view of a job (`l`).
+    Logs,
 }
 
 impl Context {
-    const fn bit(self) -> u8 {
-        1 << (self as u8)
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
     }
 }
 
 /// A set of contexts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Contexts(u8);
+pub struct Contexts(u16);
 
 impl Contexts {
     pub const LIST: Contexts = Contexts(Context::List.bit());
     pub const DETAIL: Contexts = Contexts(Context::Detail.bit());
     pub const COPY: Contexts = Contexts(Context::Copy.bit());
     pub const OPERATIONS: Contexts = Contexts(Context::Operations.bit());
+    pub const LOGS: Contexts = Contexts(Context::Logs.bit());
     /// The scrollable text views (and the operations view, which scrolls alike).
     pub const TEXT: Contexts = Contexts(
         Context::Detail.bit()
@@ -56,7 +60,7 @@ impl Contexts {
             | Context::Operations.bit(),
     );
     /// Every view (not the copy menu).
-    pub const VIEWS: Contexts = Contexts(Context::List.bit() | Self::TEXT.0);
+    pub const VIEWS: Contexts = Contexts(Context::List.bit() | Self::TEXT.0 | Context::Logs.bit());
     /// Everywhere, menus included.
     pub const ALL: Contexts = Contexts(Self::VIEWS.0 | Context::Copy.bit());
 
@@ -80,6 +84,8 @@ impl Contexts {
             "Copy menu"
         } else if self == Contexts::OPERATIONS {
             "Operations view"
+        } else if self == Contexts::LOGS {
+            "Log view"
         } else if self == Contexts::LIST {
             "Lists"
         } else if self == Contexts::TEXT {
@@ -139,6 +145,19 @@ pub enum Action {
     ActKeys,
     /// Archive a job, or restore an archived one.
     ActArchive,
+    /// Open the log view of a job.
+    Logs,
+    /// Log view: follow again (jump to the bottom).
+    LogFollow,
+    /// Log view: pick a file or all ranks.
+    LogPicker,
+    /// Log view: search.
+    LogSearch,
+    LogNext,
+    LogPrev,
+    LogWrap,
+    LogTimes,
+    LogSave,
 }
 
 /// One row of the key table.
@@ -638,6 +657,78 @@ pub fn default_bindings() -> Vec<Binding> {
             "dismiss the selected finished operation (a failed one stays until then)",
             Some("dismiss"),
             Contexts::OPERATIONS,
+        ),
+        binding(
+            Logs,
+            "logs",
+            &[c('l')],
+            "log view of the job: every node and rank, followed live (Jobs tab)",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            LogFollow,
+            "log_follow",
+            &[c('f')],
+            "follow: jump to the newest line and keep up (also End and G)",
+            Some("follow"),
+            Contexts::LOGS,
+        ),
+        binding(
+            LogPicker,
+            "log_pick",
+            &[c('p')],
+            "pick the log file to show, or all ranks merged",
+            Some("file"),
+            Contexts::LOGS,
+        ),
+        binding(
+            LogSearch,
+            "log_search",
+            &[c('/')],
+            "search the whole buffer (smart case)",
+            Some("search"),
+            Contexts::LOGS,
+        ),
+        binding(
+            LogNext,
+            "log_next",
+            &[c('n')],
+            "next match",
+            None,
+            Contexts::LOGS,
+        ),
+        binding(
+            LogPrev,
+            "log_prev",
+            &[c('N')],
+            "previous match",
+            None,
+            Contexts::LOGS,
+        ),
+        binding(
+            LogWrap,
+            "log_wrap",
+            &[c('w')],
+            "wrap long lines on/off",
+            Some("wrap"),
+            Contexts::LOGS,
+        ),
+        binding(
+            LogTimes,
+            "log_times",
+            &[c('t')],
+            "timestamps: the log's own, else the time each line was received",
+            Some("times"),
+            Contexts::LOGS,
+        ),
+        binding(
+            LogSave,
+            "log_save",
+            &[c('s')],
+            "save the file or the merged view (re-read whole from the service)",
+            Some("save"),
+            Contexts::LOGS,
         ),
     ]
 }

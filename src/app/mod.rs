@@ -6,7 +6,7 @@
 //! with the request id and key they answer; stale ones are dropped. Errors arrive typed
 //! ([`AppError`]): an auth failure pauses its source until `r` or a context switch, and HTTP
 //! retries and throttling are shown and noted in the error history (rate-limited). Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`, the
-//! dialogs of actions (menu, confirmation, forms, keys) live in `menu`,
+//! dialogs of actions (menu, confirmation, forms, keys) live in `menu`, the log view in `logview`,
 //! and `ui::draw` reads this state without changing it.
 
 pub mod clipboard;
@@ -15,6 +15,7 @@ pub mod filter;
 pub mod format;
 pub mod keys;
 pub mod kinds;
+pub mod logview;
 pub mod menu;
 pub mod notify;
 pub mod operations;
@@ -120,6 +121,8 @@ pub enum View {
         scroll: usize,
         selected: usize,
     },
+    /// The log view of a job (`l`); its state is `App::logs`.
+    Logs,
 }
 
 impl View {
@@ -130,16 +133,18 @@ impl View {
             View::Help { .. } => Context::Help,
             View::Errors { .. } => Context::Errors,
             View::Operations { .. } => Context::Operations,
+            View::Logs => Context::Logs,
         }
     }
 
-    fn scroll_mut(&mut self) -> &mut usize {
+    fn scroll_mut(&mut self) -> Option<&mut usize> {
         match self {
             View::Detail { scroll, .. }
             | View::Json { scroll, .. }
             | View::Help { scroll }
             | View::Errors { scroll }
-            | View::Operations { scroll, .. } => scroll,
+            | View::Operations { scroll, .. } => Some(scroll),
+            View::Logs => None,
         }
     }
 
@@ -150,6 +155,7 @@ impl View {
             | View::Help { scroll }
             | View::Errors { scroll }
             | View::Operations { scroll, .. } => *scroll,
+            View::Logs => 0,
         }
     }
 }
@@ -243,6 +249,8 @@ pub struct AppOptions {
     pub notices: Vec<String>,
     /// When an ended operation or watched job notifies (`[notify]`).
     pub notify: notify::NotifyPolicy,
+    /// The byte budget of a log view's store, in MiB (`[logs] budget_mb`; 0 = the default).
+    pub log_budget_mb: usize,
 }
 
 /// The whole state of the TUI.
@@ -287,6 +295,11 @@ pub struct App {
     /// When an ended operation or watched job notifies.
     pub notify: notify::NotifyPolicy,
     retry_note: RetryNote,
+    /// The log view's state while one is open (see `logview`).
+    pub logs: Option<Box<logview::LogView>>,
+    /// The byte budget of a log view's store.
+    pub log_budget: usize,
+    next_follow: u64,
     /// The text view on top, built and wrapped once (see `views`).
     text: views::TextCache,
     /// Replaced lists waiting to be freed (see [`App::take_retired`]).
@@ -330,6 +343,13 @@ impl App {
             operations: operations::Operations::default(),
             notify: options.notify,
             retry_note: RetryNote::default(),
+            logs: None,
+            log_budget: if options.log_budget_mb == 0 {
+                logview::DEFAULT_BUDGET_MB << 20
+            } else {
+                options.log_budget_mb.saturating_mul(1 << 20)
+            },
+            next_follow: 0,
             text: views::TextCache::default(),
             retired: Vec::new(),
             next_request: 1,
@@ -501,6 +521,10 @@ impl App {
         if let Some(toast) = &self.toast {
             consider(toast.until_mono);
         }
+        // The log view's "updated Ns ago" moves each second.
+        if self.logs.is_some() {
+            consider((self.now_mono_ms / 1000 + 1) * 1000);
+        }
         best
     }
 
@@ -588,6 +612,8 @@ impl App {
         let quiet = match &msg {
             // A copy's answer is a toast.
             Msg::Key(_) | Msg::Mouse(_) | Msg::Tick | Msg::Copied { .. } => true,
+            // The log view draws from its own store, not from a text document.
+            Msg::Logs { .. } => true,
             // Retries are noted in the error history; counters alone change no text view.
             Msg::Http(activity) => activity.events.is_empty(),
             _ => false,
@@ -615,8 +641,10 @@ impl App {
             Msg::Http(activity) => self.on_http(activity),
             Msg::Copied { label, outcome } => self.copied(&label, &outcome),
             Msg::Op { op, event } => self.on_op(op, event),
+            Msg::Logs { id, event } => self.on_logs(id, event),
         }
         self.operations_after_update(&mut effects);
+        self.logs_after_update(&mut effects);
         self.schedule(&mut effects);
         self.sync_modal();
         self.sync_text();
@@ -1100,6 +1128,11 @@ impl App {
             self.dirty = true;
             return;
         }
+        if self.logs_capture_keys() {
+            self.logs_key(key, effects);
+            self.dirty = true;
+            return;
+        }
         let context = self.key_context();
         let Some(action) = self.keymap.action(context, &key) else {
             return;
@@ -1128,6 +1161,9 @@ impl App {
     /// Carries out an action of the key table.
     pub fn apply(&mut self, action: Action, effects: &mut Vec<Effect>) {
         let viewport = self.list_viewport();
+        if matches!(self.top_view(), Some(View::Logs)) && self.logs_action(action, effects) {
+            return;
+        }
         match action {
             Action::Back => self.back(),
             Action::Quit => self.quit = true,
@@ -1235,6 +1271,16 @@ impl App {
             | Action::ActRemove
             | Action::ActKeys
             | Action::ActArchive => self.action_key(action, effects),
+            Action::Logs => self.open_logs(effects),
+            // Keys of the log view, handled by `logs_action` while it is on top.
+            Action::LogFollow
+            | Action::LogPicker
+            | Action::LogSearch
+            | Action::LogNext
+            | Action::LogPrev
+            | Action::LogWrap
+            | Action::LogTimes
+            | Action::LogSave => {}
             Action::CopyName | Action::CopyId | Action::CopySsh | Action::CopyLink => {
                 if let Some(menu) = self.copy_menu.take() {
                     match menu.targets.into_iter().find(|t| t.action == action) {
@@ -1305,8 +1351,7 @@ impl App {
             return;
         }
         let max = self.text_scroll_max();
-        if let Some(view) = self.views.last_mut() {
-            let scroll = view.scroll_mut();
+        if let Some(scroll) = self.views.last_mut().and_then(View::scroll_mut) {
             *scroll = (*scroll as isize)
                 .saturating_add(delta)
                 .clamp(0, max as isize) as usize;
@@ -1319,8 +1364,7 @@ impl App {
 
     fn clamp_text_scroll(&mut self) {
         let max = self.text_scroll_max();
-        if let Some(view) = self.views.last_mut() {
-            let scroll = view.scroll_mut();
+        if let Some(scroll) = self.views.last_mut().and_then(View::scroll_mut) {
             *scroll = (*scroll).min(max);
         }
     }

@@ -4,6 +4,7 @@
 
 use super::clipboard::Outcome;
 use super::command::ContextChange;
+use super::logview::{FollowId, LogEvent};
 use super::notify::Notification;
 use super::operations::{OpEvent, OpId};
 use super::sources::{AppError, SourceData, SourceKey};
@@ -61,6 +62,11 @@ pub enum Msg {
         op: OpId,
         event: OpEvent,
     },
+    /// News of a log follow or save (`Effect::LogsFollow`, `Effect::LogsSave`).
+    Logs {
+        id: FollowId,
+        event: LogEvent,
+    },
 }
 
 /// The HTTP pipeline's counters and its retries since the last report.
@@ -98,6 +104,24 @@ pub enum Effect {
     },
     /// Ring the bell and/or send a desktop notification (a terminal write).
     Notify(Notification),
+    /// Follow the logs of `job` on a task; answered by `Msg::Logs` events carrying `id` until
+    /// `LogsStop(id)`, the run's end, or a change of workspace.
+    LogsFollow {
+        id: FollowId,
+        job: String,
+        select: crate::logs::FileSelect,
+    },
+    /// Stop the follow `id` (its view closed or changed selection).
+    LogsStop(FollowId),
+    /// Re-read the selected log file(s) from byte 0 and write them to `path` (refused when it
+    /// exists, unless `overwrite`); answered by `Msg::Logs` with `LogEvent::Saved`.
+    LogsSave {
+        id: FollowId,
+        job: String,
+        select: crate::logs::FileSelect,
+        path: std::path::PathBuf,
+        overwrite: bool,
+    },
     Quit,
 }
 
@@ -117,6 +141,27 @@ impl std::fmt::Debug for Effect {
                 .field("request", request)
                 .finish(),
             Effect::Notify(n) => f.debug_tuple("Notify").field(n).finish(),
+            Effect::LogsFollow { id, job, select } => f
+                .debug_struct("LogsFollow")
+                .field("id", id)
+                .field("job", job)
+                .field("select", select)
+                .finish(),
+            Effect::LogsStop(id) => f.debug_tuple("LogsStop").field(id).finish(),
+            Effect::LogsSave {
+                id,
+                job,
+                select,
+                path,
+                overwrite,
+            } => f
+                .debug_struct("LogsSave")
+                .field("id", id)
+                .field("job", job)
+                .field("select", select)
+                .field("path", path)
+                .field("overwrite", overwrite)
+                .finish(),
             Effect::Quit => f.write_str("Quit"),
         }
     }

@@ -8,8 +8,15 @@
 //! overall timeout; errors reach the app typed ([`AppError`]), never as bare strings. It also
 //! reports the HTTP pipeline's activity (in flight, retries, throttling). Effects that touch the
 //! terminal (clipboard) or the connection are left to the terminal loop.
+//!
+//! Log views: `Effect::LogsFollow` runs a `logs::Follower` on its own task (one per open view),
+//! sending each batch with lines, a new status or new files as `Msg::Logs` tagged with the
+//! view's follow id, and each failed poll as an error (the follower resumes from its offsets);
+//! `Effect::LogsStop`, a new source (workspace change) and exit cancel it. `Effect::LogsSave`
+//! re-reads the selected files from byte 0 and writes them on a task, never on the loop.
 
 use super::JOB_LIST_LIMIT;
+use super::logview::{FollowId, LogEvent, SaveError, SaveReport};
 use super::msg::{Effect, HttpActivity, Msg};
 use super::operations::{OpEvent, OpId, OpResult};
 use super::sources::{AppError, SourceData, SourceKey};
@@ -18,7 +25,10 @@ use crate::azure::AmlClient;
 use crate::azure::http::{PipelineStats, RetryEvent};
 use crate::azure::jobs::JobListOptions;
 use crate::azure::lro::{ProgressFn, WaitOptions};
+use crate::logs::FileSelect;
+use std::collections::HashMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
@@ -49,6 +59,34 @@ pub trait DataSource: Clone + Send + Sync + 'static {
                 event: OpEvent::Ended(Box::new(Err(AppError::not_connected()))),
             });
         }
+    }
+    /// Follows the logs of `job` until `cancel` fires or the run ends, sending `Msg::Logs`.
+    fn follow_logs(
+        &self,
+        id: FollowId,
+        job: String,
+        select: FileSelect,
+        tx: UnboundedSender<Msg>,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (job, select, cancel);
+        async move {
+            let _ = tx.send(Msg::Logs {
+                id,
+                event: LogEvent::Error(AppError::not_connected()),
+            });
+        }
+    }
+    /// Re-reads the selected files from byte 0 and writes them to `path`.
+    fn save_logs(
+        &self,
+        job: String,
+        select: FileSelect,
+        path: PathBuf,
+        overwrite: bool,
+    ) -> impl Future<Output = Result<SaveReport, SaveError>> + Send {
+        let _ = (job, select, path, overwrite);
+        async move { Err(SaveError::Failed(AppError::not_connected())) }
     }
 }
 
@@ -132,6 +170,214 @@ impl DataSource for AmlClient {
         };
         report(OpEvent::Ended(Box::new(end)));
     }
+
+    async fn follow_logs(
+        &self,
+        id: FollowId,
+        job: String,
+        select: FileSelect,
+        tx: UnboundedSender<Msg>,
+        cancel: CancellationToken,
+    ) {
+        let mut follower = crate::logs::Follower::new(self.clone(), job, select);
+        let mut last_status = String::new();
+        loop {
+            let result = tokio::select! {
+                _ = cancel.cancelled() => return,
+                result = follower.next() => result,
+            };
+            let event = match result {
+                Ok(batch) => {
+                    let news = !batch.lines.is_empty()
+                        || batch.ended
+                        || !batch.new_files.is_empty()
+                        || batch.status != last_status;
+                    if !news {
+                        continue;
+                    }
+                    last_status = batch.status.clone();
+                    let ended = batch.ended;
+                    if tx
+                        .send(Msg::Logs {
+                            id,
+                            event: LogEvent::Batch(batch),
+                        })
+                        .is_err()
+                        || ended
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                Err(e) => LogEvent::Error(AppError::from(&e)),
+            };
+            if tx.send(Msg::Logs { id, event }).is_err() {
+                return;
+            }
+        }
+    }
+
+    async fn save_logs(
+        &self,
+        job: String,
+        select: FileSelect,
+        path: PathBuf,
+        overwrite: bool,
+    ) -> Result<SaveReport, SaveError> {
+        save_logs(self, &job, &select, path, overwrite).await
+    }
+}
+
+/// Reads every selected file of `job` whole (byte ranges from 0 to the end) and writes them to
+/// `path` as they come (memory stays at one ranged read, whatever the files' size): one file as
+/// it is; several (all ranks) rank by rank, each line with its rank prefix as the view shows
+/// it. `create_new` unless `overwrite`: an existing file is never replaced without the user's
+/// yes. A read that fails midway removes the partial file and says so.
+pub async fn save_logs(
+    client: &AmlClient,
+    job: &str,
+    select: &FileSelect,
+    path: PathBuf,
+    overwrite: bool,
+) -> Result<SaveReport, SaveError> {
+    use crate::azure::error::ErrorKind;
+    use crate::azure::logs::LogRead;
+    use tokio::io::AsyncWriteExt;
+    let failed = |e: &crate::azure::error::AzureError| SaveError::Failed(AppError::from(e));
+    let write_error = |path: &PathBuf, e: std::io::Error| {
+        SaveError::Failed(AppError::new(
+            ErrorKind::Other,
+            format!("cannot write {}: {e}", path.display()),
+            "choose another path (s), one in a directory you can write",
+        ))
+    };
+    if !overwrite && path.exists() {
+        return Err(SaveError::Exists(path));
+    }
+    let details = client.run_details(job).await.map_err(|e| failed(&e))?;
+    let names = crate::logs::follow::selected(select, details.log_files.keys(), &[]);
+    if names.is_empty() {
+        return Err(SaveError::Failed(AppError::new(
+            ErrorKind::NotFound,
+            format!("job {job} has no log file to save yet"),
+            "wait until the job writes its logs, then save again",
+        )));
+    }
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let file = match options.open(&path).await {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(SaveError::Exists(path));
+        }
+        Err(e) => return Err(write_error(&path, e)),
+    };
+    let mut out = tokio::io::BufWriter::new(file);
+    let prefixed = names.len() > 1 || *select == FileSelect::AllRanks;
+    let mut lines = 0u64;
+    let mut bytes = 0u64;
+    let result: Result<(), SaveError> = async {
+        for name in &names {
+            let Some(url) = details
+                .log_files
+                .get(name)
+                .and_then(|u| url::Url::parse(u).ok())
+            else {
+                continue;
+            };
+            let prefix = format!("{} ", super::logview::prefix_of(name));
+            let mut offset = 0u64;
+            // The partial last line of the prefixed output, until its newline arrives.
+            let mut carry: Vec<u8> = Vec::new();
+            let mut ends_with_newline = true;
+            loop {
+                let chunk = match client
+                    .read_log_range(&url, offset)
+                    .await
+                    .map_err(|e| failed(&e))?
+                {
+                    LogRead::Data { bytes, .. } => bytes,
+                    // Truncated while saving: what was read stays, the rest is not retried.
+                    LogRead::NoNewData { .. } | LogRead::NotFound | LogRead::Truncated { .. } => {
+                        break;
+                    }
+                };
+                offset += chunk.len() as u64;
+                if prefixed {
+                    carry.extend_from_slice(&chunk);
+                    let mut start = 0;
+                    while let Some(n) = memchr::memchr(b'\n', &carry[start..]) {
+                        let line = &carry[start..start + n + 1];
+                        out.write_all(prefix.as_bytes())
+                            .await
+                            .map_err(|e| write_error(&path, e))?;
+                        out.write_all(line)
+                            .await
+                            .map_err(|e| write_error(&path, e))?;
+                        bytes += (prefix.len() + line.len()) as u64;
+                        lines += 1;
+                        start += n + 1;
+                    }
+                    carry.drain(..start);
+                } else {
+                    out.write_all(&chunk)
+                        .await
+                        .map_err(|e| write_error(&path, e))?;
+                    bytes += chunk.len() as u64;
+                    lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+                    ends_with_newline = chunk.last() == Some(&b'\n');
+                }
+            }
+            if prefixed && !carry.is_empty() {
+                out.write_all(prefix.as_bytes())
+                    .await
+                    .map_err(|e| write_error(&path, e))?;
+                out.write_all(&carry)
+                    .await
+                    .map_err(|e| write_error(&path, e))?;
+                out.write_all(b"\n")
+                    .await
+                    .map_err(|e| write_error(&path, e))?;
+                bytes += (prefix.len() + carry.len() + 1) as u64;
+                lines += 1;
+            }
+            if !prefixed && !ends_with_newline {
+                lines += 1;
+            }
+        }
+        out.flush().await.map_err(|e| write_error(&path, e))
+    }
+    .await;
+    if let Err(error) = result {
+        drop(out);
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(match error {
+            SaveError::Failed(mut e) => {
+                e.line = format!("nothing saved to {}: {}", path.display(), e.line);
+                SaveError::Failed(e)
+            }
+            other => other,
+        });
+    }
+    let how = if prefixed {
+        format!(
+            "{} files re-read whole from the service, rank by rank, prefixed",
+            names.len()
+        )
+    } else {
+        "re-read whole from the service".to_owned()
+    };
+    Ok(SaveReport {
+        path,
+        lines,
+        bytes,
+        how,
+    })
 }
 
 /// How often an operation is polled when the service sends no `Retry-After`.
@@ -164,6 +410,8 @@ pub struct Runtime<S: DataSource> {
     last_event: u64,
     /// Stops following operations (at exit; they go on in Azure).
     cancel: CancellationToken,
+    /// The log follows running, by id.
+    follows: HashMap<FollowId, CancellationToken>,
 }
 
 impl<S: DataSource> Runtime<S> {
@@ -176,12 +424,17 @@ impl<S: DataSource> Runtime<S> {
             tasks: JoinSet::new(),
             last_event: 0,
             cancel: CancellationToken::new(),
+            follows: HashMap::new(),
         }
     }
 
     /// Uses `source` from now on (a new connection). Requests of the old one keep running until
     /// they end; their answers are stale and dropped by the app.
     pub fn set_source(&mut self, source: S) {
+        // Log follows belong to the old workspace.
+        for (_, cancel) in self.follows.drain() {
+            cancel.cancel();
+        }
         self.source = Some(source);
         self.last_event = 0;
     }
@@ -226,6 +479,40 @@ impl<S: DataSource> Runtime<S> {
                 self.act(op, request);
                 return None;
             }
+            Effect::LogsFollow { id, job, select } => {
+                self.follow_logs(id, job, select);
+                return None;
+            }
+            Effect::LogsStop(id) => {
+                if let Some(cancel) = self.follows.remove(&id) {
+                    cancel.cancel();
+                }
+                return None;
+            }
+            Effect::LogsSave {
+                id,
+                job,
+                select,
+                path,
+                overwrite,
+            } => {
+                let tx = self.tx.clone();
+                let Some(source) = self.source.clone() else {
+                    let _ = tx.send(Msg::Logs {
+                        id,
+                        event: LogEvent::Saved(Err(SaveError::Failed(AppError::not_connected()))),
+                    });
+                    return None;
+                };
+                self.tasks.spawn(async move {
+                    let result = source.save_logs(job, select, path, overwrite).await;
+                    let _ = tx.send(Msg::Logs {
+                        id,
+                        event: LogEvent::Saved(result),
+                    });
+                });
+                return None;
+            }
             other => return Some(other),
         };
         let tx = self.tx.clone();
@@ -262,6 +549,28 @@ impl<S: DataSource> Runtime<S> {
         let cancel = self.cancel.clone();
         self.tasks
             .spawn(async move { source.act(op, request, tx, cancel).await });
+    }
+
+    /// Follows the logs of `job` on a task until `Effect::LogsStop(id)`, a new source or exit.
+    fn follow_logs(&mut self, id: FollowId, job: String, select: FileSelect) {
+        let tx = self.tx.clone();
+        let Some(source) = self.source.clone() else {
+            let _ = tx.send(Msg::Logs {
+                id,
+                event: LogEvent::Error(AppError::not_connected()),
+            });
+            return;
+        };
+        self.follows.retain(|_, c| !c.is_cancelled());
+        let cancel = self.cancel.child_token();
+        self.follows.insert(id, cancel.clone());
+        self.tasks
+            .spawn(async move { source.follow_logs(id, job, select, tx, cancel).await });
+    }
+
+    /// Log follows running (not cancelled).
+    pub fn follows(&self) -> usize {
+        self.follows.values().filter(|c| !c.is_cancelled()).count()
     }
 
     /// Stops every running request (at exit).

@@ -434,15 +434,18 @@ impl App {
             ),
             // Drawn by `ui::operations` from the app's operations, not as a text.
             View::Operations { .. } => ("Operations".into(), Doc::new()),
+            View::Logs => ("Logs".into(), Doc::new()),
         }
     }
 
     fn text_key(&self, view: &View) -> TextKey {
         let mut identity = view.clone();
-        *identity.scroll_mut() = 0;
+        if let Some(scroll) = identity.scroll_mut() {
+            *scroll = 0;
+        }
         let second = match view {
             View::Detail { .. } | View::Errors { .. } => self.now_wall_ms.div_euclid(1000),
-            View::Json { .. } | View::Help { .. } | View::Operations { .. } => 0,
+            View::Json { .. } | View::Help { .. } | View::Operations { .. } | View::Logs => 0,
         };
         TextKey {
             view: identity,

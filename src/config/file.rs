@@ -15,6 +15,8 @@
 //! after_secs = 10
 //! bell = true
 //! desktop = true               # OSC 9 / OSC 777 (passed through tmux)
+//! [logs]
+//! budget_mb = 64               # memory for the lines of a log view (oldest dropped first)
 //! ```
 //!
 //! Loading is strict: unknown keys are errors (typos must not be silent), syntax errors name the
@@ -49,6 +51,9 @@ pub struct ConfigFile {
     /// Reserved for the TUI: notifications when long operations and watched jobs end.
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// Reserved for the TUI: the log view's memory budget.
+    #[serde(default)]
+    pub logs: LogsConfig,
     /// Reserved for the TUI: action name → key (e.g. `delete = "D"`).
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
@@ -121,6 +126,15 @@ pub struct NotifyConfig {
     pub bell: Option<bool>,
     #[serde(default)]
     pub desktop: Option<bool>,
+}
+
+/// `[logs]`: `budget_mb` (default 64) bounds the memory of a log view's lines; the oldest
+/// lines are dropped first (a save re-reads the whole file from the service).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsConfig {
+    #[serde(default)]
+    pub budget_mb: Option<usize>,
 }
 
 fn de_cloud<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
@@ -262,6 +276,16 @@ fn find_key_line(text: &str, key: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logs_budget_is_parsed_strictly() {
+        let path = Path::new("/x/config.toml");
+        let c = parse_config("[logs]\nbudget_mb = 16\n", path).unwrap();
+        assert_eq!(c.logs.budget_mb, Some(16));
+        assert_eq!(parse_config("", path).unwrap().logs.budget_mb, None);
+        assert!(parse_config("[logs]\nbudget = 16\n", path).is_err());
+        assert!(parse_config("[logs]\nbudget_mb = -1\n", path).is_err());
+    }
 
     #[test]
     fn notify_is_parsed_strictly() {

@@ -1,12 +1,13 @@
 //! Drawing: `draw(&App, &Theme, &mut Frame)` renders the whole screen from the app state and
 //! nothing else. It reads state only (no I/O, no mutation); one file per part: the tab bar, the
-//! table of a tab, the text views (detail, JSON, help, errors), the operations view, the status
+//! table of a tab, the text views (detail, JSON, help, errors), the operations view, the log view, the status
 //! and hint bars, the copy menu and the dialogs of actions. Styles come from the theme the terminal loop owns (it is not app state), glyphs
 //! from the Unicode or ASCII symbol set.
 
 pub mod symbols;
 pub mod theme;
 
+mod logview;
 mod menu;
 mod operations;
 mod popup;
@@ -45,6 +46,7 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
         Some(view @ crate::app::View::Operations { .. }) => {
             operations::draw(app, theme, view, frame, body, sym)
         }
+        Some(crate::app::View::Logs) => logview::draw(app, theme, frame, body, sym),
         Some(view) => text_view::draw(app, theme, view, frame, body, sym),
     }
     status::draw_status(app, theme, frame, status, sym);

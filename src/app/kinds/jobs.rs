@@ -433,6 +433,7 @@ impl Kind for Jobs {
             }
             sections.push(t);
         }
+        sections.push(log_files_section(j));
         if !j.parse_warnings.is_empty() {
             let mut w = Section::new("Unreadable fields (kept as received)");
             for warning in &j.parse_warnings {
@@ -499,4 +500,41 @@ impl Kind for Jobs {
             (Action::CopyLink, "Studio link"),
         ]
     }
+}
+
+/// The run's log files by node and rank (from run history's `logFiles`): the ranks' std logs
+/// first, in rank order, then the other files by name; `l` opens the log view.
+pub fn log_files_section(job: &Job) -> Section {
+    use crate::logs::{LogKind, label, log_kind};
+    let mut s = Section::new("Log files (l: log view)");
+    let Some(details) = job.run_details.as_ref() else {
+        s.text(
+            "not read yet (run history is fetched while the detail is open)",
+            Tone::Muted,
+        );
+        return s;
+    };
+    if details.log_files.is_empty() {
+        s.text("none yet: files appear as nodes start", Tone::Muted);
+        return s;
+    }
+    let mut files: Vec<(u8, u32, u32, &str)> = details
+        .log_files
+        .keys()
+        .map(|name| match log_kind(name) {
+            LogKind::Rank { rank, node } => (0, node.unwrap_or(0), rank, name.as_str()),
+            LogKind::User => (1, 0, 0, name.as_str()),
+            LogKind::System => (2, 0, 0, name.as_str()),
+        })
+        .collect();
+    files.sort();
+    for (group, _, _, name) in files {
+        let tone = if group == 0 {
+            Tone::Accent
+        } else {
+            Tone::Normal
+        };
+        s.field_toned(&label(name), name.to_owned(), tone);
+    }
+    s
 }
