@@ -1,22 +1,39 @@
 //! Following a run's logs over the client: [`Follower::next`] waits its [`Cadence`], re-reads
 //! the run details while the run is active (log files appear as nodes start, and signed URLs
-//! are renewed), reads each selected file from its offset with a byte range (only new bytes
-//! travel) and returns the new lines as a [`Batch`]. When the run is terminal every file is
-//! read once more to its end and held partial lines are flushed; then the batch says `ended`.
+//! are renewed: every ~second until the selected files are known, then every ~5 s, and at once
+//! after a 403/401 on a file), reads each selected file from its offset with bounded byte
+//! ranges (only new bytes travel; at most [`FollowLimits::poll_bytes`] per poll over all files,
+//! [`Batch::more`] saying that more is waiting) and returns the new lines as a [`Batch`]. When
+//! the run is terminal every file is read once more to its end and held partial lines are
+//! flushed; then the batch says `ended`. A run whose status is neither active nor terminal
+//! (`CancelRequested`, `Unknown`, an unknown value, or no status) for
+//! [`FollowLimits::end_grace`] (30 s) ends the same way, with that status.
 //!
-//! A failed request (429, 5xx, dropped connection, after the pipeline's own retries) is
-//! returned as the error with every offset as it was, and lines already read in that poll are
-//! kept for the next batch: the next `next()` resumes where it stopped, no line lost, none
-//! repeated. This module does no printing and holds no terminal code; it reads only through
-//! `AmlClient` and never shows a signed URL.
+//! Errors are per file: a transient failure (429, 5xx, dropped connection, after the
+//! pipeline's own retries) leaves that file's offset as it was and the other files go on; a
+//! 403/401 (or any failure during the final read) re-reads the run details once (signed URLs
+//! renew) and tries again; a file that still fails, fails otherwise (a decode error, a 206
+//! that lies), or fails transiently [`FollowLimits::max_file_errors`] times in a row is given
+//! up (its held partial line flushed, named in [`Batch::failed_files`]) and the others go on.
+//! `next()` returns an error when no file could be read in a poll (every failure transient:
+//! call again, it resumes from its offsets) or when every followed file is given up. Lines
+//! read in a poll are never dropped: when the poll ends in an error they come first in an `Ok`
+//! batch and the error comes from the next call. Truncation is acted on only when a second
+//! read confirms it; during the final read a 416 that does not say the size is checked with a
+//! one-byte probe. After the end, `next()` waits the active interval and returns an empty
+//! ended batch (a loop that does not stop on `ended` does not spin).
+//!
+//! This module does no printing and holds no terminal code; it reads only through `AmlClient`
+//! and never shows a signed URL.
 
 use super::split::{Line, MAX_LINE};
 use super::tail::{Cadence, Phase, RunTail};
 use super::{LogKind, log_kind};
 use crate::azure::AmlClient;
-use crate::azure::error::AzureError;
-use crate::azure::models::RunDetails;
-use std::collections::BTreeMap;
+use crate::azure::error::{AzureError, ErrorKind};
+use crate::azure::logs::{LogRead, MAX_RANGE};
+use crate::azure::models::{JobStatus, RunDetails};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -30,7 +47,8 @@ pub enum FileSelect {
     AllRanks,
     /// One file by its name as the service lists it.
     File(String),
-    /// Rank 0's std log, else the first `user_logs/` file the service lists.
+    /// Rank 0's std log (`user_logs/`, else the v1 `azureml-logs/70_driver_log*.txt`), else
+    /// the first `user_logs/` file the service lists.
     Default,
 }
 
@@ -45,21 +63,87 @@ pub struct Batch {
     pub ended: bool,
     /// Log files the run lists now that it did not list before (selected or not).
     pub new_files: Vec<String>,
+    /// The poll stopped early because of a cap (bytes per poll, reads per file): more bytes
+    /// are waiting now, and the next `next()` does not wait.
+    pub more: bool,
+    /// Files given up in this poll, with why (their reads failed for good); the other files
+    /// go on.
+    pub failed_files: Vec<(String, String)>,
 }
 
-/// Counters for the closing note: requests and bytes fetched.
+/// Counters for the closing note: requests and bytes fetched over the whole follow.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FollowStats {
     pub polls: u64,
     pub details_requests: u64,
     pub range_requests: u64,
+    /// Log bytes taken in (the same as `bytes_log`).
     pub bytes: u64,
+    /// Log bytes taken in.
+    pub bytes_log: u64,
+    /// Every response body byte received: details, 206/200 bodies, 416/404 bodies, probes
+    /// (not the bodies of failed requests).
+    pub bytes_total: u64,
+    /// Of `bytes_total`, the run details.
+    pub bytes_details: u64,
+    /// Polls that brought no log byte, and the bytes they fetched.
+    pub idle_polls: u64,
+    pub bytes_idle: u64,
+    /// Polls that brought log bytes, and the bytes they fetched.
+    pub active_polls: u64,
+    pub bytes_active: u64,
     pub errors: u64,
 }
 
-/// Reads while active per file and poll (each up to the service's range cap, 4 MiB on the
-/// emulator) before letting the other files and the caller have their turn.
+impl FollowStats {
+    /// Bytes fetched per poll that brought no log byte.
+    pub fn bytes_per_idle_poll(&self) -> f64 {
+        self.bytes_idle as f64 / self.idle_polls.max(1) as f64
+    }
+
+    /// Bytes fetched per poll that brought log bytes.
+    pub fn bytes_per_active_poll(&self) -> f64 {
+        self.bytes_active as f64 / self.active_polls.max(1) as f64
+    }
+}
+
+/// Bounds of one follower (tests shrink them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowLimits {
+    /// The most bytes one ranged read asks for.
+    pub range_bytes: u64,
+    /// The most log bytes one poll takes over all files before saying `more`.
+    pub poll_bytes: u64,
+    /// A status neither active nor terminal (or none) for this long ends the follow.
+    pub end_grace: Duration,
+    /// Transient failures in a row on one file before it is given up.
+    pub max_file_errors: u32,
+}
+
+impl Default for FollowLimits {
+    fn default() -> Self {
+        FollowLimits {
+            range_bytes: MAX_RANGE,
+            poll_bytes: 16 * 1024 * 1024,
+            end_grace: Duration::from_secs(30),
+            max_file_errors: 20,
+        }
+    }
+}
+
+/// Reads while active per file and poll (each up to `range_bytes`) before letting the other
+/// files and the caller have their turn.
 const READS_PER_POLL: u32 = 4;
+
+/// Details are re-read this many active intervals apart once the selected files are known.
+const DETAILS_SLOW_FACTOR: u32 = 5;
+
+fn transient(e: &AzureError) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Network | ErrorKind::Service
+    )
+}
 
 /// Follows the logs of one run.
 #[derive(Debug)]
@@ -73,12 +157,20 @@ pub struct Follower {
     details: Option<RunDetails>,
     status: String,
     cadence: Cadence,
-    /// Run details are re-read at most this often while active.
-    details_every: Duration,
+    limits: FollowLimits,
     last_details: Option<Instant>,
-    /// Lines read but not handed out yet (a later request of the same poll failed).
+    /// Lines read but not handed out yet.
     pending: Vec<(Arc<str>, Line)>,
     new_files: Vec<String>,
+    failed_files: Vec<(String, String)>,
+    /// An error that ended a poll whose lines were handed out first.
+    deferred: Option<AzureError>,
+    /// Transient failures in a row per file.
+    file_errors: BTreeMap<String, u32>,
+    /// Files whose URL was renewed after a failure (until a read succeeds).
+    renewed: BTreeSet<String>,
+    /// Since when the status is neither active nor terminal.
+    inactive_since: Option<Instant>,
     wait: Duration,
     errors_in_row: u32,
     ended: bool,
@@ -100,16 +192,31 @@ impl Follower {
             listed: BTreeMap::new(),
             details: None,
             status: String::new(),
-            details_every: Duration::from_millis(c.active_ms),
             cadence: c,
+            limits: FollowLimits::default(),
             last_details: None,
             pending: Vec::new(),
             new_files: Vec::new(),
+            failed_files: Vec::new(),
+            deferred: None,
+            file_errors: BTreeMap::new(),
+            renewed: BTreeSet::new(),
+            inactive_since: None,
             wait: Duration::ZERO,
             errors_in_row: 0,
             ended: false,
             stats: FollowStats::default(),
         }
+    }
+
+    /// The same follower with other bounds.
+    pub fn with_limits(mut self, limits: FollowLimits) -> Self {
+        self.limits = FollowLimits {
+            range_bytes: limits.range_bytes.max(1),
+            poll_bytes: limits.poll_bytes.max(1),
+            ..limits
+        };
+        self
     }
 
     pub fn job(&self) -> &str {
@@ -150,20 +257,37 @@ impl Follower {
     }
 
     /// Waits its cadence (nothing before the first poll), polls, and returns the new lines.
-    /// On an error the offsets are unchanged and lines read before it come in the next batch.
+    /// After the end it waits the active interval and returns an empty ended batch. See the
+    /// module header for errors: lines read are never dropped.
     pub async fn next(&mut self) -> Result<Batch, AzureError> {
+        if let Some(e) = self.deferred.take() {
+            self.back_off_after_error();
+            return Err(e);
+        }
         if self.ended {
-            return Ok(self.batch());
+            // Not at once: a loop that misses `ended` must not spin.
+            tokio::time::sleep(Duration::from_millis(self.cadence.active_ms)).await;
+            return Ok(self.batch(false));
         }
         if !self.wait.is_zero() {
             tokio::time::sleep(self.wait).await;
         }
         self.stats.polls += 1;
-        let bytes_before = self.stats.bytes;
-        match self.poll().await {
+        let log_before = self.stats.bytes_log;
+        let total_before = self.stats.bytes_total;
+        let polled = self.poll().await;
+        let fetched = self.stats.bytes_total - total_before;
+        if self.stats.bytes_log > log_before {
+            self.stats.active_polls += 1;
+            self.stats.bytes_active += fetched;
+        } else {
+            self.stats.idle_polls += 1;
+            self.stats.bytes_idle += fetched;
+        }
+        match polled {
             Ok(more_now) => {
                 self.errors_in_row = 0;
-                let had_data = self.stats.bytes > bytes_before || !self.pending.is_empty();
+                let had_data = self.stats.bytes_log > log_before || !self.pending.is_empty();
                 if self.run.names().is_empty() {
                     // Waiting for the run's first log file: keep the active pace (no back-off)
                     // so the text shows as soon as it appears.
@@ -175,81 +299,150 @@ impl Follower {
                 } else {
                     Duration::from_millis(delay)
                 };
-                Ok(self.batch())
+                Ok(self.batch(more_now))
             }
             Err(e) => {
                 self.stats.errors += 1;
-                self.errors_in_row = self.errors_in_row.saturating_add(1);
-                let shift = (self.errors_in_row - 1).min(8);
-                let delay = self.cadence.active_ms.saturating_mul(1 << shift);
-                self.wait = Duration::from_millis(delay.min(self.cadence.max_ms));
+                if !self.pending.is_empty() || !self.failed_files.is_empty() {
+                    // Hand out what was read; the error comes from the next call.
+                    self.deferred = Some(e);
+                    self.wait = Duration::ZERO;
+                    return Ok(self.batch(false));
+                }
+                self.back_off_after_error();
                 Err(e)
             }
         }
     }
 
-    fn batch(&mut self) -> Batch {
+    fn back_off_after_error(&mut self) {
+        self.errors_in_row = self.errors_in_row.saturating_add(1);
+        let shift = (self.errors_in_row - 1).min(8);
+        let delay = self.cadence.active_ms.saturating_mul(1 << shift);
+        self.wait = Duration::from_millis(delay.min(self.cadence.max_ms));
+    }
+
+    fn batch(&mut self, more: bool) -> Batch {
         Batch {
             lines: std::mem::take(&mut self.pending),
             status: self.status.clone(),
             ended: self.ended,
             new_files: std::mem::take(&mut self.new_files),
+            more,
+            failed_files: std::mem::take(&mut self.failed_files),
         }
+    }
+
+    /// How often the details are re-read now.
+    fn details_every(&self) -> Duration {
+        let active = Duration::from_millis(self.cadence.active_ms);
+        let running = JobStatus::parse(&self.status).is_active();
+        if self.run.names().is_empty() || !running {
+            // Waiting for the files, or watching a status that may end the follow.
+            active
+        } else {
+            active * DETAILS_SLOW_FACTOR
+        }
+    }
+
+    async fn read_details(&mut self) -> Result<(), AzureError> {
+        let (details, size) = self.client.run_details_sized(&self.job).await?;
+        self.stats.details_requests += 1;
+        self.stats.bytes_details += size;
+        self.stats.bytes_total += size;
+        self.last_details = Some(Instant::now());
+        self.take_details(details);
+        Ok(())
     }
 
     /// One poll. Ok(true) when some file has more to read right away.
     async fn poll(&mut self) -> Result<bool, AzureError> {
         let due = self
             .last_details
-            .is_none_or(|at| at.elapsed() >= self.details_every);
+            .is_none_or(|at| at.elapsed() >= self.details_every());
         if self.run.phase() == Phase::Active && due {
-            let details = self.client.run_details(&self.job).await?;
-            self.stats.details_requests += 1;
-            self.last_details = Some(Instant::now());
-            self.take_details(details);
+            self.read_details().await?;
         }
+        let names = self.run.names();
+        let mut budget = self.limits.poll_bytes;
         let mut more_now = false;
-        for name in self.run.names() {
-            let Some((shared, url)) = self.listed.get(&name).cloned() else {
-                continue;
-            };
-            let mut reads = 0;
-            while self.run.needs_read(&name) {
-                let active = self.run.phase() == Phase::Active;
-                if reads > 0 && self.run.file(&name).is_none_or(|t| t.at_end()) {
-                    break;
-                }
-                if reads >= READS_PER_POLL {
+        let mut any_ok = false;
+        let mut last_transient: Option<AzureError> = None;
+        let mut renew: Vec<(String, AzureError)> = Vec::new();
+        // Start at another file each poll, so a file that fills the budget does not starve
+        // the others.
+        let n = names.len().max(1);
+        let first = (self.stats.polls as usize) % n;
+        for name in names.iter().cycle().skip(first).take(names.len()) {
+            if budget == 0 {
+                if self.run.needs_read(name) {
                     more_now = true;
-                    break;
                 }
-                let Some(offset) = self.offset(&name) else {
-                    break;
-                };
-                let read = self.client.read_log_range(&url, offset).await?;
-                self.stats.range_requests += 1;
-                reads += 1;
-                let mut lines = Vec::new();
-                let Some(tail) = self.run.file_mut(&name) else {
-                    break;
-                };
-                let applied = tail.apply(read, &mut lines);
-                self.stats.bytes += applied.new_bytes;
-                self.pending
-                    .extend(lines.into_iter().map(|l| (shared.clone(), l)));
-                if active && applied.new_bytes == 0 && !applied.truncated {
-                    break;
+                continue;
+            }
+            match self.read_file(name, &mut budget).await {
+                Ok(more) => {
+                    any_ok = true;
+                    more_now |= more;
+                }
+                Err(e) => {
+                    let renewable = matches!(e.kind(), ErrorKind::Forbidden | ErrorKind::Auth)
+                        || self.run.phase() == Phase::FinalRead;
+                    if renewable && !self.renewed.contains(name) {
+                        renew.push((name.clone(), e));
+                    } else if let Some(e) = self.file_failed(name, e) {
+                        last_transient = Some(e);
+                    }
                 }
             }
+        }
+        if !renew.is_empty() {
+            // Signed URLs renew with the run details: read them once, then try again.
+            if let Err(e) = self.read_details().await {
+                for (name, _) in &renew {
+                    self.renewed.insert(name.clone());
+                }
+                return Err(e);
+            }
+            for (name, _) in renew {
+                self.renewed.insert(name.clone());
+                match self.read_file(&name, &mut budget).await {
+                    Ok(more) => {
+                        any_ok = true;
+                        more_now |= more;
+                    }
+                    Err(e) => {
+                        if let Some(e) = self.file_failed(&name, e) {
+                            last_transient = Some(e);
+                        }
+                    }
+                }
+            }
+        }
+        let followed = self.run.names();
+        if !followed.is_empty()
+            && followed
+                .iter()
+                .all(|n| self.run.file(n).is_some_and(|t| t.failed()))
+        {
+            let why = self
+                .failed_files
+                .last()
+                .map(|(n, e)| format!("{n}: {e}"))
+                .unwrap_or_default();
+            return Err(AzureError::Invalid(format!(
+                "none of the run's log files can be read ({why})"
+            )));
+        }
+        if let Some(e) = last_transient
+            && !any_ok
+        {
+            return Err(e);
         }
         let mut last = Vec::new();
         if self.run.end_round(&mut last) {
             for (name, line) in last {
-                let shared = self
-                    .listed
-                    .get(&name)
-                    .map(|(s, _)| s.clone())
-                    .unwrap_or_else(|| Arc::from(name.as_str()));
+                let shared = self.shared(&name);
                 self.pending.push((shared, line));
             }
             self.ended = true;
@@ -257,7 +450,116 @@ impl Follower {
         Ok(more_now)
     }
 
-    /// Takes in fresh run details: status, new files and renewed URLs, the selection.
+    fn shared(&self, name: &str) -> Arc<str> {
+        self.listed
+            .get(name)
+            .map(|(s, _)| s.clone())
+            .unwrap_or_else(|| Arc::from(name))
+    }
+
+    /// A read of `name` failed: a transient failure is counted (and returned) until there
+    /// are too many in a row; otherwise the file is given up. Returns the error to report
+    /// for a transient failure.
+    fn file_failed(&mut self, name: &str, e: AzureError) -> Option<AzureError> {
+        if transient(&e) {
+            let count = self.file_errors.entry(name.to_owned()).or_insert(0);
+            *count += 1;
+            if *count < self.limits.max_file_errors {
+                self.stats.errors += 1;
+                return Some(e);
+            }
+        }
+        self.stats.errors += 1;
+        tracing::warn!(file = %name, error = %e, "log file given up");
+        let mut lines = Vec::new();
+        self.run.give_up(name, &mut lines);
+        let shared = self.shared(name);
+        self.pending
+            .extend(lines.into_iter().map(|(_, l)| (shared.clone(), l)));
+        self.failed_files.push((name.to_owned(), e.to_string()));
+        None
+    }
+
+    /// Reads `name` from its offset, up to `READS_PER_POLL` ranges and `budget` log bytes.
+    /// Ok(true) when it stopped at a cap with more to read. On an error the offset stays where
+    /// the last good read left it (lines before it are pending).
+    async fn read_file(&mut self, name: &str, budget: &mut u64) -> Result<bool, AzureError> {
+        let Some((shared, url)) = self.listed.get(name).cloned() else {
+            return Ok(false);
+        };
+        let mut reads = 0;
+        while self.run.needs_read(name) {
+            let active = self.run.phase() == Phase::Active;
+            if reads > 0 && self.run.file(name).is_none_or(|t| t.at_end()) {
+                break;
+            }
+            if reads >= READS_PER_POLL || *budget == 0 {
+                return Ok(true);
+            }
+            let Some(offset) = self.offset(name) else {
+                break;
+            };
+            let ask = self.limits.range_bytes.min(*budget);
+            let read = self.read_range(&url, offset, ask).await?;
+            reads += 1;
+            self.file_errors.remove(name);
+            self.renewed.remove(name);
+            let mut lines = Vec::new();
+            let Some(tail) = self.run.file_mut(name) else {
+                break;
+            };
+            let applied = tail.apply(read, &mut lines);
+            self.stats.bytes += applied.new_bytes;
+            self.stats.bytes_log += applied.new_bytes;
+            *budget = budget.saturating_sub(applied.new_bytes);
+            self.pending
+                .extend(lines.into_iter().map(|l| (shared.clone(), l)));
+            if active && applied.new_bytes == 0 && !applied.truncated {
+                break;
+            }
+        }
+        Ok(false)
+    }
+
+    /// One ranged read, with truncation confirmed by a second read, and during the final read
+    /// a 416 that does not say the size checked with a one-byte probe.
+    async fn read_range(&mut self, url: &Url, offset: u64, ask: u64) -> Result<LogRead, AzureError> {
+        let read = self.chunk(url, offset, ask).await?;
+        match read {
+            LogRead::Truncated { .. } => {
+                // Acted on only if a second read says the same (a flapping answer would
+                // otherwise repeat every line).
+                self.chunk(url, offset, ask).await
+            }
+            LogRead::NoNewData { total: None } if self.run.phase() == Phase::FinalRead => {
+                match self.probe(url).await? {
+                    Some(total) if total < offset => match self.probe(url).await? {
+                        Some(again) if again < offset => Ok(LogRead::Truncated { total: again }),
+                        total => Ok(LogRead::NoNewData { total }),
+                    },
+                    total => Ok(LogRead::NoNewData { total }),
+                }
+            }
+            read => Ok(read),
+        }
+    }
+
+    async fn chunk(&mut self, url: &Url, offset: u64, ask: u64) -> Result<LogRead, AzureError> {
+        let answer = self.client.read_log_chunk(url, offset, ask).await?;
+        self.stats.range_requests += 1;
+        self.stats.bytes_total += answer.wire_bytes;
+        Ok(answer.read)
+    }
+
+    async fn probe(&mut self, url: &Url) -> Result<Option<u64>, AzureError> {
+        let (total, wire) = self.client.probe_log_size(url).await?;
+        self.stats.range_requests += 1;
+        self.stats.bytes_total += wire;
+        Ok(total)
+    }
+
+    /// Takes in fresh run details: status, new files and renewed URLs, the selection, and
+    /// whether the run is over (terminal, or neither active nor terminal for `end_grace`).
     fn take_details(&mut self, details: RunDetails) {
         if let Some(status) = &details.status {
             self.status = status.as_str().to_owned();
@@ -280,8 +582,21 @@ impl Follower {
             self.run.add_file(&name);
         }
         let terminal = details.status.as_ref().is_some_and(|s| s.is_terminal());
+        let active = details.status.as_ref().is_some_and(|s| s.is_active());
+        let running = matches!(
+            details.status,
+            Some(JobStatus::Running | JobStatus::Finalizing)
+        );
+        self.cadence.set_running(running);
+        let stale = if terminal || active {
+            self.inactive_since = None;
+            false
+        } else {
+            let since = *self.inactive_since.get_or_insert_with(Instant::now);
+            since.elapsed() >= self.limits.end_grace
+        };
         self.details = Some(details);
-        self.run.observe_status(terminal);
+        self.run.observe_status(terminal || stale);
     }
 }
 
@@ -321,9 +636,11 @@ pub fn selected<'a>(
                 return Vec::new();
             }
             let user = |n: &String| n.starts_with("user_logs/");
+            let rank0 = |n: &String| matches!(log_kind(n), LogKind::Rank { rank: 0, .. });
             names
                 .iter()
-                .find(|n| user(n) && matches!(log_kind(n), LogKind::Rank { rank: 0, .. }))
+                .find(|n| user(n) && rank0(n))
+                .or_else(|| names.iter().find(|n| rank0(n)))
                 .or_else(|| names.iter().find(|n| user(n)))
                 .map(|n| vec![(*n).clone()])
                 .unwrap_or_default()
