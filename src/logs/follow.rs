@@ -523,7 +523,12 @@ impl Follower {
 
     /// One ranged read, with truncation confirmed by a second read, and during the final read
     /// a 416 that does not say the size checked with a one-byte probe.
-    async fn read_range(&mut self, url: &Url, offset: u64, ask: u64) -> Result<LogRead, AzureError> {
+    async fn read_range(
+        &mut self,
+        url: &Url,
+        offset: u64,
+        ask: u64,
+    ) -> Result<LogRead, AzureError> {
         let read = self.chunk(url, offset, ask).await?;
         match read {
             LogRead::Truncated { .. } => {
@@ -670,6 +675,28 @@ mod tests {
     }
 
     #[test]
+    fn default_selection_finds_the_v1_driver_log() {
+        let v1 = names(&[
+            "azureml-logs/55_azureml-execution.txt",
+            "azureml-logs/70_driver_log.txt",
+            "azureml-logs/70_driver_log_1.txt",
+            "logs/azureml/job_prep.txt",
+        ]);
+        assert_eq!(
+            selected(&FileSelect::Default, v1.iter(), &[]),
+            names(&["azureml-logs/70_driver_log.txt"])
+        );
+        let v1_ranked = names(&[
+            "azureml-logs/70_driver_log_0.txt",
+            "azureml-logs/70_driver_log_1.txt",
+        ]);
+        assert_eq!(
+            selected(&FileSelect::Default, v1_ranked.iter(), &[]),
+            names(&["azureml-logs/70_driver_log_0.txt"])
+        );
+    }
+
+    #[test]
     fn selection_of_files() {
         let listed = names(&[
             "system_logs/lifecycler/execution.txt",
@@ -717,5 +744,382 @@ mod tests {
             )
             .is_empty()
         );
+    }
+}
+
+/// The follower against a scripted fake of run history and blob storage over real HTTP on
+/// loopback: what the emulator does not do (403s, lying 206s, flapping 416s, odd statuses).
+#[cfg(test)]
+mod mock {
+    use super::*;
+    use crate::azure::http::{Pipeline, PipelineOptions, RetryPolicy};
+    use crate::azure::{Cloud, WorkspaceContext};
+    use axum::body::Body;
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    use axum::response::Response;
+    use std::sync::Mutex;
+
+    /// How the fake answers.
+    #[derive(Default)]
+    pub struct Fake {
+        pub base: String,
+        /// `None` = no status in the details.
+        pub status: Option<String>,
+        pub files: BTreeMap<String, Vec<u8>>,
+        /// Details generation: signed URLs carry `sig=<generation>`.
+        pub generation: u32,
+        /// A file answers 403 while its URL's generation is below this.
+        pub valid_from: BTreeMap<String, u32>,
+        /// A file answers a 206 with every byte past this offset, ignoring the range's end.
+        pub lie_from: BTreeMap<String, u64>,
+        /// Answers due before the normal ones: (file, status, content-range).
+        pub scripted: Vec<(String, u16, Option<String>)>,
+        pub ranges: Vec<(String, String)>,
+        pub details_hits: u32,
+        /// Every body byte sent.
+        pub sent: u64,
+    }
+
+    pub type Shared = Arc<Mutex<Fake>>;
+
+    fn answer(status: u16, headers: &[(&str, String)], body: Vec<u8>, fake: &mut Fake) -> Response {
+        fake.sent += body.len() as u64;
+        let mut r = Response::builder().status(StatusCode::from_u16(status).unwrap());
+        for (k, v) in headers {
+            r = r.header(*k, v.as_str());
+        }
+        r.body(Body::from(body)).unwrap()
+    }
+
+    async fn handle(state: Shared, uri: Uri, headers: HeaderMap) -> Response {
+        let mut fake = state.lock().unwrap();
+        let path = uri.path().to_owned();
+        if path.ends_with("/details") {
+            fake.details_hits += 1;
+            fake.generation += 1;
+            let generation = fake.generation;
+            let logs: serde_json::Map<String, serde_json::Value> = fake
+                .files
+                .keys()
+                .map(|n| {
+                    let url = format!("{}blob/{n}?sig={generation}", fake.base);
+                    (n.clone(), serde_json::Value::String(url))
+                })
+                .collect();
+            let mut body = serde_json::json!({ "runId": "job", "logFiles": logs });
+            if let Some(s) = &fake.status {
+                body["status"] = serde_json::Value::String(s.clone());
+            }
+            let bytes = serde_json::to_vec(&body).unwrap();
+            return answer(
+                200,
+                &[("content-type", "application/json".into())],
+                bytes,
+                &mut fake,
+            );
+        }
+        let Some(name) = path.strip_prefix("/blob/").map(str::to_owned) else {
+            return answer(404, &[], Vec::new(), &mut fake);
+        };
+        let sig: u32 = uri
+            .query()
+            .and_then(|q| q.strip_prefix("sig="))
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(0);
+        let range = headers
+            .get("range")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        fake.ranges.push((name.clone(), range.clone()));
+        if fake.valid_from.get(&name).is_some_and(|v| sig < *v) {
+            return answer(
+                403,
+                &[],
+                b"<Error>AuthenticationFailed</Error>".to_vec(),
+                &mut fake,
+            );
+        }
+        if let Some(i) = fake.scripted.iter().position(|(n, _, _)| *n == name) {
+            let (_, status, cr) = fake.scripted.remove(i);
+            let headers: Vec<(&str, String)> =
+                cr.into_iter().map(|c| ("content-range", c)).collect();
+            return answer(status, &headers, b"<Error/>".to_vec(), &mut fake);
+        }
+        let Some(content) = fake.files.get(&name).cloned() else {
+            return answer(404, &[], b"<Error>BlobNotFound</Error>".to_vec(), &mut fake);
+        };
+        let len = content.len() as u64;
+        let spec = range.strip_prefix("bytes=").unwrap_or("0-");
+        let (a, b) = spec.split_once('-').unwrap_or(("0", ""));
+        let a: u64 = a.parse().unwrap_or(0);
+        let mut b: u64 = b.parse().unwrap_or(u64::MAX);
+        if fake.lie_from.get(&name).is_some_and(|from| a >= *from) {
+            b = u64::MAX;
+        }
+        if a >= len {
+            let body = b"<Error>InvalidRange</Error>".to_vec();
+            return answer(
+                416,
+                &[("content-range", format!("bytes */{len}"))],
+                body,
+                &mut fake,
+            );
+        }
+        let end = b.min(len - 1);
+        let body = content[a as usize..=end as usize].to_vec();
+        let cr = format!("bytes {a}-{end}/{len}");
+        answer(206, &[("content-range", cr)], body, &mut fake)
+    }
+
+    /// A fake on an ephemeral loopback port (stops with the test's runtime) and a client of
+    /// it that tries each request once.
+    pub async fn start(fake: Fake) -> (Shared, AmlClient) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/", listener.local_addr().unwrap());
+        let state: Shared = Arc::new(Mutex::new(Fake {
+            base: base.clone(),
+            ..fake
+        }));
+        let app = axum::Router::new().fallback({
+            let state = state.clone();
+            move |uri: Uri, headers: HeaderMap| handle(state.clone(), uri, headers)
+        });
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let url = Url::parse(&base).unwrap();
+        let options = PipelineOptions {
+            timeout: Duration::from_secs(5),
+            retry: RetryPolicy {
+                max_attempts: 1,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+                max_retry_after: Duration::from_millis(2),
+            },
+            ..PipelineOptions::default()
+        };
+        let client = AmlClient::new(
+            WorkspaceContext::new(Cloud::Custom(url.clone()), "s", "g", "w"),
+            Pipeline::new(None, options).unwrap(),
+        );
+        let _ = client.data_plane.set(url);
+        (state, client)
+    }
+
+    pub fn numbered(prefix: &str, n: usize) -> Vec<u8> {
+        (0..n)
+            .map(|i| format!("{prefix} line {i:04}\n"))
+            .collect::<String>()
+            .into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod mock_tests {
+    use super::mock::{Fake, numbered, start};
+    use super::*;
+
+    const R0: &str = "user_logs/std_log_process_0.txt";
+    const R1: &str = "user_logs/std_log_process_1.txt";
+
+    fn fast() -> Cadence {
+        Cadence::with_intervals(10, 30, 100)
+    }
+
+    fn small() -> FollowLimits {
+        FollowLimits {
+            range_bytes: 1000,
+            poll_bytes: 3000,
+            end_grace: Duration::from_millis(150),
+            max_file_errors: 3,
+        }
+    }
+
+    fn fake(status: &str, files: &[(&str, Vec<u8>)]) -> Fake {
+        Fake {
+            status: Some(status.into()),
+            files: files
+                .iter()
+                .map(|(n, c)| (n.to_string(), c.clone()))
+                .collect(),
+            ..Fake::default()
+        }
+    }
+
+    fn texts(lines: &[(Arc<str>, Line)], file: &str) -> Vec<String> {
+        lines
+            .iter()
+            .filter(|(f, _)| &**f == file)
+            .map(|(_, l)| l.text.clone())
+            .collect()
+    }
+
+    fn want(prefix: &str, n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("{prefix} line {i:04}")).collect()
+    }
+
+    /// Items 1 and 2: bounded ranges, a poll capped in bytes says `more`, nothing lost.
+    #[tokio::test]
+    async fn reads_are_bounded_and_a_capped_poll_says_more() {
+        let content = numbered("r0", 1000); // 13 000 bytes
+        let (state, client) = start(fake("Completed", &[(R0, content)])).await;
+        let mut f = Follower::with_cadence(client, "job".into(), FileSelect::Default, fast())
+            .with_limits(small());
+        let first = f.next().await.unwrap();
+        assert!(first.more, "the poll stopped at its cap");
+        assert!(!first.ended);
+        assert_eq!(f.offset(R0), Some(3000));
+        let mut lines = first.lines;
+        while let Ok(b) = f.next().await {
+            lines.extend(b.lines);
+            if b.ended {
+                break;
+            }
+        }
+        assert_eq!(texts(&lines, R0), want("r0", 1000));
+        let ranges = state.lock().unwrap().ranges.clone();
+        assert_eq!(ranges[0].1, "bytes=0-999");
+        assert_eq!(ranges[1].1, "bytes=1000-1999");
+        for (_, r) in &ranges {
+            let (a, b) = r.strip_prefix("bytes=").unwrap().split_once('-').unwrap();
+            let (a, b): (u64, u64) = (a.parse().unwrap(), b.parse().unwrap());
+            assert!(b >= a && b - a < 1000, "{r}");
+        }
+    }
+
+    /// Item 3: a 403 on one rank re-reads the details (renewed URL) and goes on; a rank that
+    /// stays forbidden is given up while the other rank goes on.
+    #[tokio::test]
+    async fn a_forbidden_rank_renews_its_url_or_is_given_up_alone() {
+        let mut fk = fake(
+            "Running",
+            &[(R0, numbered("r0", 10)), (R1, numbered("r1", 10))],
+        );
+        // R0's first URL (generation 1) is refused, the renewed one works; R1 never works.
+        fk.valid_from.insert(R0.into(), 2);
+        fk.valid_from.insert(R1.into(), u32::MAX);
+        let (state, client) = start(fk).await;
+        let mut f = Follower::with_cadence(client, "job".into(), FileSelect::AllRanks, fast())
+            .with_limits(small());
+        let b = f.next().await.unwrap();
+        assert_eq!(texts(&b.lines, R0), want("r0", 10));
+        assert_eq!(b.failed_files.len(), 1, "{:?}", b.failed_files);
+        assert_eq!(b.failed_files[0].0, R1);
+        assert_eq!(state.lock().unwrap().details_hits, 2, "one renewal");
+        state
+            .lock()
+            .unwrap()
+            .files
+            .insert(R0.into(), numbered("r0", 12));
+        let b = f.next().await.unwrap();
+        assert_eq!(texts(&b.lines, R0), vec!["r0 line 0010", "r0 line 0011"]);
+        assert!(b.failed_files.is_empty());
+    }
+
+    /// Item 3: lines read before a fatal error (a 206 longer than asked) are delivered, then
+    /// the error comes.
+    #[tokio::test]
+    async fn lines_read_before_a_fatal_error_are_delivered_first() {
+        let mut fk = fake("Running", &[(R0, numbered("r0", 200))]);
+        fk.lie_from.insert(R0.into(), 1000);
+        let (_state, client) = start(fk).await;
+        let mut f = Follower::with_cadence(client, "job".into(), FileSelect::Default, fast())
+            .with_limits(small());
+        let b = f.next().await.unwrap();
+        let got = texts(&b.lines, R0);
+        // 1000 bytes = 76 whole lines and a part held, flushed when the file is given up.
+        assert_eq!(got.len(), 77);
+        assert_eq!(got[..76], want("r0", 76)[..]);
+        assert_eq!(b.failed_files.len(), 1);
+        let e = f.next().await.unwrap_err();
+        assert!(e.to_string().contains("log files"), "{e}");
+    }
+
+    /// Item 6: once the files are known the details are read every 5 active intervals.
+    /// Item 7: every body byte is counted.
+    #[tokio::test]
+    async fn details_slow_down_once_files_are_known_and_every_byte_is_counted() {
+        let (state, client) = start(fake("Running", &[(R0, numbered("r0", 5))])).await;
+        let mut f = Follower::with_cadence(client, "job".into(), FileSelect::Default, fast());
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(600) {
+            f.next().await.unwrap();
+        }
+        let s = f.stats();
+        assert!(s.polls >= 8, "{s:?}");
+        assert!(s.details_requests * 3 <= s.polls, "{s:?}");
+        let sent = state.lock().unwrap().sent;
+        assert_eq!(s.bytes_total, sent, "{s:?}");
+        assert_eq!(s.bytes_log, 65);
+        assert!(
+            s.bytes_details > 0 && s.bytes_idle > 0 && s.active_polls == 1,
+            "{s:?}"
+        );
+        assert_eq!(s.idle_polls + s.active_polls, s.polls);
+    }
+
+    /// Item 8: a status that stays neither active nor terminal ends the follow after the
+    /// grace; so does a missing status. After the end, next() waits its interval.
+    #[tokio::test]
+    async fn a_stale_status_ends_the_follow_and_next_after_the_end_waits() {
+        for status in [Some("CancelRequested"), None] {
+            let mut fk = fake("x", &[(R0, b"one\ntwo".to_vec())]);
+            fk.status = status.map(str::to_owned);
+            let (_state, client) = start(fk).await;
+            let mut f = Follower::with_cadence(client, "job".into(), FileSelect::Default, fast())
+                .with_limits(small());
+            let started = Instant::now();
+            let mut lines = Vec::new();
+            loop {
+                assert!(started.elapsed() < Duration::from_secs(3), "{status:?}");
+                let b = f.next().await.unwrap();
+                lines.extend(b.lines);
+                if b.ended {
+                    assert_eq!(b.status, status.unwrap_or(""));
+                    break;
+                }
+            }
+            assert_eq!(texts(&lines, R0), vec!["one", "two"]);
+            let t = Instant::now();
+            for _ in 0..3 {
+                let b = f.next().await.unwrap();
+                assert!(b.ended && b.lines.is_empty());
+            }
+            assert!(t.elapsed() >= Duration::from_millis(90), "no spinning");
+        }
+    }
+
+    /// Item 9: a single 416 saying the file shrank is not acted on unless a second read
+    /// says so too (no line repeated); a real shrink is read again from 0.
+    #[tokio::test]
+    async fn truncation_needs_a_second_word_and_a_sizeless_416_is_probed_at_the_end() {
+        let (state, client) = start(fake("Running", &[(R0, b"a\nb\n".to_vec())])).await;
+        let mut f = Follower::with_cadence(client, "job".into(), FileSelect::Default, fast());
+        let b = f.next().await.unwrap();
+        assert_eq!(texts(&b.lines, R0), vec!["a", "b"]);
+        state
+            .lock()
+            .unwrap()
+            .scripted
+            .push((R0.into(), 416, Some("bytes */1".into())));
+        let b = f.next().await.unwrap();
+        assert!(b.lines.is_empty(), "a flapping 416 repeats nothing");
+        assert_eq!(f.offset(R0), Some(4));
+        {
+            let mut fake = state.lock().unwrap();
+            fake.files.insert(R0.into(), b"x\n".to_vec());
+            fake.status = Some("Completed".into());
+        }
+        // The active poll's 416 carries the size: a shrink, confirmed by the second read.
+        let mut lines = Vec::new();
+        loop {
+            let b = f.next().await.unwrap();
+            lines.extend(b.lines);
+            if b.ended {
+                break;
+            }
+        }
+        assert_eq!(texts(&lines, R0), vec!["x"]);
     }
 }

@@ -435,10 +435,13 @@ mod tests {
         r.add_file("a");
         r.add_file("b");
         let mut lines = Vec::new();
-        r.file_mut("a")
-            .unwrap()
-            .apply(data(b"x
-half", None), &mut lines);
+        r.file_mut("a").unwrap().apply(
+            data(
+                b"x
+half", None,
+            ),
+            &mut lines,
+        );
         let mut out = Vec::new();
         r.give_up("a", &mut out);
         assert_eq!(out.len(), 1);
