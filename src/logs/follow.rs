@@ -1122,4 +1122,28 @@ mod mock_tests {
         }
         assert_eq!(texts(&lines, R0), vec!["x"]);
     }
+
+    /// Item 9: during the final read a 416 that does not say the size is checked with a
+    /// one-byte probe (twice): the file shrank, so it is read again from 0.
+    #[tokio::test]
+    async fn a_sizeless_416_at_the_end_is_probed_for_a_shrink() {
+        let (state, client) = start(fake("Running", &[(R0, b"a\nb\n".to_vec())])).await;
+        let mut f = Follower::with_cadence(client, "job".into(), FileSelect::Default, fast());
+        let b = f.next().await.unwrap();
+        assert_eq!(texts(&b.lines, R0), vec!["a", "b"]);
+        {
+            let mut fake = state.lock().unwrap();
+            fake.files.insert(R0.into(), b"x\n".to_vec());
+            fake.status = Some("Completed".into());
+            fake.scripted.push((R0.into(), 416, None));
+        }
+        // The details are due again: the run is terminal, the final read meets the 416.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let b = f.next().await.unwrap();
+        assert!(b.ended);
+        assert_eq!(texts(&b.lines, R0), vec!["x"]);
+        let ranges = state.lock().unwrap().ranges.clone();
+        let probes = ranges.iter().filter(|(_, r)| r == "bytes=0-0").count();
+        assert_eq!(probes, 2, "{ranges:?}");
+    }
 }
