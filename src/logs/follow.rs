@@ -165,6 +165,8 @@ pub struct Follower {
     failed_files: Vec<(String, String)>,
     /// An error that ended a poll whose lines were handed out first.
     deferred: Option<AzureError>,
+    /// The last file given up, and why.
+    last_failure: Option<String>,
     /// Transient failures in a row per file.
     file_errors: BTreeMap<String, u32>,
     /// Files whose URL was renewed after a failure (until a read succeeds).
@@ -199,6 +201,7 @@ impl Follower {
             new_files: Vec::new(),
             failed_files: Vec::new(),
             deferred: None,
+            last_failure: None,
             file_errors: BTreeMap::new(),
             renewed: BTreeSet::new(),
             inactive_since: None,
@@ -425,11 +428,7 @@ impl Follower {
                 .iter()
                 .all(|n| self.run.file(n).is_some_and(|t| t.failed()))
         {
-            let why = self
-                .failed_files
-                .last()
-                .map(|(n, e)| format!("{n}: {e}"))
-                .unwrap_or_default();
+            let why = self.last_failure.clone().unwrap_or_default();
             return Err(AzureError::Invalid(format!(
                 "none of the run's log files can be read ({why})"
             )));
@@ -476,6 +475,7 @@ impl Follower {
         let shared = self.shared(name);
         self.pending
             .extend(lines.into_iter().map(|(_, l)| (shared.clone(), l)));
+        self.last_failure = Some(format!("{name}: {e}"));
         self.failed_files.push((name.to_owned(), e.to_string()));
         None
     }
