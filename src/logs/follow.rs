@@ -1093,7 +1093,7 @@ mod mock_tests {
     /// Item 9: a single 416 saying the file shrank is not acted on unless a second read
     /// says so too (no line repeated); a real shrink is read again from 0.
     #[tokio::test]
-    async fn truncation_needs_a_second_word_and_a_sizeless_416_is_probed_at_the_end() {
+    async fn a_flapping_416_repeats_nothing_and_a_confirmed_shrink_is_read_again() {
         let (state, client) = start(fake("Running", &[(R0, b"a\nb\n".to_vec())])).await;
         let mut f = Follower::with_cadence(client, "job".into(), FileSelect::Default, fast());
         let b = f.next().await.unwrap();
