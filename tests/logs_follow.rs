@@ -181,10 +181,23 @@ printf 'no newline at the end of rank %s' "$RANK"
     let stats = follower.stats();
     eprintln!("follower: {stats:?}, errors returned: {errors}");
     assert!(stats.bytes > 4 * 1024 * 1024, "{stats:?}");
+    assert_eq!(stats.bytes, stats.bytes_log);
+    assert!(
+        stats.bytes_total >= stats.bytes_log + stats.bytes_details,
+        "{stats:?}"
+    );
+    assert!(stats.bytes_details > 0, "{stats:?}");
+    assert_eq!(
+        stats.idle_polls + stats.active_polls,
+        stats.polls,
+        "{stats:?}"
+    );
     assert!(stats.errors > 0, "{stats:?}");
-    // After the end, next() answers at once and adds nothing.
+    // After the end, next() adds nothing, and waits its active interval (no spinning).
+    let t = Instant::now();
     let again = follower.next().await.unwrap();
-    assert!(again.ended && again.lines.is_empty());
+    assert!(again.ended && again.lines.is_empty() && !again.more);
+    assert!(t.elapsed() >= Duration::from_millis(60));
     handle.shutdown().await;
 }
 

@@ -27,6 +27,7 @@ pub struct FileTail {
     splitter: LineSplitter,
     at_end: bool,
     finished: bool,
+    failed: bool,
 }
 
 impl FileTail {
@@ -41,6 +42,7 @@ impl FileTail {
             splitter: LineSplitter::new(max_line),
             at_end: false,
             finished: false,
+            failed: false,
         }
     }
 
@@ -64,8 +66,24 @@ impl FileTail {
     }
 
     /// Forget `at_end`: the next read must happen (e.g. the final read after the run ended).
+    /// A file given up stays at its end.
     pub fn expect_more(&mut self) {
-        self.at_end = false;
+        if !self.failed {
+            self.at_end = false;
+        }
+    }
+
+    /// The file cannot be read any more (its reads failed for good): its held partial line
+    /// becomes a line (its bytes were read) and it counts as read to its end from now on.
+    pub fn give_up(&mut self, out: &mut Vec<Line>) {
+        self.splitter.finish(out);
+        self.failed = true;
+        self.at_end = true;
+    }
+
+    /// [`give_up`](Self::give_up) was called.
+    pub fn failed(&self) -> bool {
+        self.failed
     }
 
     /// Applies the answer of a read made from [`offset`](Self::offset), appending new complete
@@ -117,13 +135,20 @@ impl FileTail {
 
 /// The poll interval policy: [`fast_ms`](Cadence::fast_ms) right after new data, about
 /// [`active_ms`](Cadence::active_ms) while a run is active and quiet, backing off by a quarter
-/// per quiet poll after [`QUIET_POLLS`] quiet polls, to at most [`max_ms`](Cadence::max_ms).
+/// per quiet poll after [`QUIET_POLLS`] quiet polls: while the run is running
+/// ([`set_running`](Cadence::set_running)) to at most
+/// [`running_max_ms`](Cadence::running_max_ms) (2 × active, 2 s by default: lines show within
+/// about a second or two even after a long quiet), otherwise (queued, preparing) to at most
+/// [`max_ms`](Cadence::max_ms).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cadence {
     pub fast_ms: u64,
     pub active_ms: u64,
     pub max_ms: u64,
+    /// The longest quiet wait while the run is running.
+    pub running_max_ms: u64,
     quiet: u32,
+    running: bool,
 }
 
 /// Quiet polls at `active_ms` before backing off.
@@ -143,12 +168,20 @@ impl Cadence {
     /// A cadence with other intervals (tests, a faster emulator).
     pub fn with_intervals(fast_ms: u64, active_ms: u64, max_ms: u64) -> Self {
         let active_ms = active_ms.max(fast_ms);
+        let max_ms = max_ms.max(active_ms);
         Cadence {
             fast_ms,
             active_ms,
-            max_ms: max_ms.max(active_ms),
+            max_ms,
+            running_max_ms: active_ms.saturating_mul(2).min(max_ms),
             quiet: 0,
+            running: false,
         }
+    }
+
+    /// Whether the run is running now (quiet back-off stops at `running_max_ms`).
+    pub fn set_running(&mut self, running: bool) {
+        self.running = running;
     }
 
     /// The wait before the next poll, given whether the poll just made found new data.
@@ -159,14 +192,19 @@ impl Cadence {
         }
         self.quiet = self.quiet.saturating_add(1);
         let extra = self.quiet.saturating_sub(QUIET_POLLS).min(64);
+        let cap = if self.running {
+            self.running_max_ms
+        } else {
+            self.max_ms
+        };
         let mut delay = self.active_ms as f64;
         for _ in 0..extra {
             delay *= 1.25;
-            if delay >= self.max_ms as f64 {
+            if delay >= cap as f64 {
                 break;
             }
         }
-        (delay as u64).min(self.max_ms)
+        (delay as u64).min(cap)
     }
 
     /// Back to the active pace (e.g. the user asked for a refresh).
@@ -253,9 +291,21 @@ impl RunTail {
         }
     }
 
+    /// Gives up on `name` (see [`FileTail::give_up`]); its held partial line goes to `out`.
+    pub fn give_up(&mut self, name: &str, out: &mut Vec<(String, Line)>) {
+        if let Some(tail) = self.files.get_mut(name) {
+            let mut lines = Vec::new();
+            tail.give_up(&mut lines);
+            out.extend(lines.into_iter().map(|l| (name.to_owned(), l)));
+        }
+    }
+
     /// Whether `name` needs a read now: always while active; during the final read, until it
-    /// is read to its end; never once ended.
+    /// is read to its end; never once ended or given up.
     pub fn needs_read(&self, name: &str) -> bool {
+        if self.files.get(name).is_some_and(FileTail::failed) {
+            return false;
+        }
         match (self.phase, self.files.get(name)) {
             (Phase::Active, Some(_)) => true,
             (Phase::FinalRead, Some(tail)) => !tail.at_end(),
@@ -360,6 +410,50 @@ mod tests {
             5000,
             "no overflow after a long quiet"
         );
+    }
+
+    #[test]
+    fn cadence_while_running_never_waits_more_than_two_active_intervals() {
+        let mut c = Cadence::new();
+        c.set_running(true);
+        let mut last = 0;
+        for _ in 0..200 {
+            last = c.next_delay_ms(false);
+            assert!(last <= 2000, "{last}");
+        }
+        assert_eq!(last, 2000);
+        // Queued again (or not known to run): the long back-off.
+        c.set_running(false);
+        assert_eq!(c.next_delay_ms(false), 5000);
+        let t = Cadence::with_intervals(20, 60, 200);
+        assert_eq!(t.running_max_ms, 120);
+    }
+
+    #[test]
+    fn a_file_given_up_counts_as_read_and_keeps_its_partial_line() {
+        let mut r = RunTail::new();
+        r.add_file("a");
+        r.add_file("b");
+        let mut lines = Vec::new();
+        r.file_mut("a").unwrap().apply(
+            data(
+                b"x
+half", None,
+            ),
+            &mut lines,
+        );
+        let mut out = Vec::new();
+        r.give_up("a", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].1.text, "half");
+        assert!(!r.needs_read("a") && r.needs_read("b"));
+        r.observe_status(true);
+        assert!(!r.needs_read("a"), "a given-up file is not read again");
+        r.file_mut("b")
+            .unwrap()
+            .apply(LogRead::NoNewData { total: None }, &mut lines);
+        assert!(r.end_round(&mut out));
+        assert_eq!(out.len(), 1, "nothing flushed twice");
     }
 
     #[test]
