@@ -38,6 +38,8 @@ fn batch(status: &str, lines: &[(&str, &str)]) -> Batch {
         status: status.into(),
         ended: false,
         new_files: Vec::new(),
+        more: false,
+        failed_files: Vec::new(),
     }
 }
 
@@ -330,6 +332,24 @@ fn an_error_shows_its_cause_first_and_the_view_keeps_its_lines() {
     // The next batch with lines clears it.
     feed(&mut app, id, batch("Running", &[(RANK0, "back")]));
     assert!(!screen(&app).contains("not authorized"));
+}
+
+/// A file the follow gave up (its reads failed for good) is said; the others go on and the
+/// view keeps its lines.
+#[test]
+fn a_file_given_up_is_said_and_the_others_go_on() {
+    let mut app = app(120, 16);
+    let (id, _) = open(&mut app);
+    feed(&mut app, id, two_ranks(2));
+    let mut b = batch("Running", &[(RANK0, "still here")]);
+    b.failed_files = vec![(
+        "user_logs/std_log_process_1.txt".into(),
+        "403 Forbidden".into(),
+    )];
+    feed(&mut app, id, b);
+    let s = screen(&app);
+    assert!(s.contains("still here"), "{s}");
+    assert!(s.contains("rank 1: cannot be read any more"), "{s}");
 }
 
 #[test]

@@ -172,8 +172,19 @@ impl LogView {
     }
 
     /// Takes in a batch of the follow (`now_wall` for the received times).
-    pub fn take_batch(&mut self, batch: Batch, now_wall: i64) {
+    pub fn take_batch(&mut self, mut batch: Batch, now_wall: i64) {
         self.started = true;
+        // A file given up (its reads failed for good) is said; the other files go on.
+        let failed = batch.failed_files.pop().map(|(file, why)| {
+            AppError::new(
+                crate::azure::error::ErrorKind::Other,
+                format!(
+                    "{}: cannot be read any more ({why}); the other files go on",
+                    crate::logs::label(&file)
+                ),
+                "close the view (Esc) and open it again with l to try that file again",
+            )
+        });
         if !batch.status.is_empty() {
             self.status = batch.status;
         }
@@ -184,9 +195,12 @@ impl LogView {
             }
         }
         if batch.lines.is_empty() {
+            if failed.is_some() {
+                self.error = failed;
+            }
             return;
         }
-        self.error = None;
+        self.error = failed;
         let first_new = self.store.next_seq();
         self.received.push_back((first_new, now_wall));
         self.last_lines_wall = Some(now_wall);

@@ -62,6 +62,10 @@ pub struct Got {
     pub status: Option<JobStatus>,
     /// The run ended and the last bytes of every file were read.
     pub ended: bool,
+    /// The poll stopped at a cap: more bytes are waiting now.
+    pub more: bool,
+    /// Files given up (their reads failed for good), with why; the others go on.
+    pub failed_files: Vec<(String, String)>,
 }
 
 /// A source of log lines: the tailing core, behind one method so the printing and exit logic
@@ -110,6 +114,8 @@ impl LineSource for Followed {
                 .collect(),
             status: (!batch.status.is_empty()).then(|| JobStatus::parse(&batch.status)),
             ended: batch.ended,
+            more: batch.more,
+            failed_files: batch.failed_files,
         })
     }
 
@@ -220,19 +226,6 @@ const MAX_FAILURES_IN_A_ROW: u32 = 40;
 /// The same without `--follow`: a short outage is ridden out, a long one reported.
 const MAX_FAILURES_NOT_FOLLOWING: u32 = 5;
 
-/// Bytes one poll can bring of a file before it leaves the rest for the next poll is at least
-/// this (ranged answers are capped at 4 MiB by the emulator, a poll makes a few per file).
-const FULL_POLL_BYTES: usize = 1024 * 1024;
-
-/// Whether some file may have more bytes right away: it brought a full poll's worth.
-fn maybe_more(lines: &[(Arc<str>, String)]) -> bool {
-    let mut per_file: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (file, line) in lines {
-        *per_file.entry(file).or_default() += line.len() + 1;
-    }
-    per_file.values().any(|b| *b >= FULL_POLL_BYTES)
-}
-
 /// How the printing loop ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Ended {
@@ -293,6 +286,14 @@ pub async fn pump(
             )));
         }
         printed_any |= !got.lines.is_empty();
+        for (file, why) in &got.failed_files {
+            // One file given up does not stop the others: said once, on stderr.
+            eprintln!(
+                "amlc: {}: cannot read it any more ({}); the other files go on",
+                terminal_safe(file),
+                terminal_safe(why)
+            );
+        }
         if got.ended {
             return Ok(Ended::Run(got.status));
         }
@@ -307,7 +308,8 @@ pub async fn pump(
             if terminal {
                 continue;
             }
-            if got.lines.is_empty() || !maybe_more(&got.lines) {
+            // An active run: what is there now, i.e. until a poll that did not stop at a cap.
+            if !got.more {
                 return Ok(Ended::Printed);
             }
             continue;
@@ -504,14 +506,15 @@ mod tests {
     #[tokio::test]
     async fn without_follow_a_running_job_stops_at_what_is_there() {
         let f = "user_logs/std_log_process_0.txt";
-        let running = |line: &str| {
+        let running = |line: &str, more: bool| {
             Ok(Got {
                 lines: lines(&[(f, line)]),
                 status: Some(JobStatus::Running),
-                ended: false,
+                more,
+                ..Got::default()
             })
         };
-        let mut source = Script(vec![running("now"), running("later")].into());
+        let mut source = Script(vec![running("now", false), running("later", false)].into());
         let mut out = Vec::new();
         let ended = pump(
             &mut source,
@@ -524,9 +527,16 @@ mod tests {
         .unwrap();
         assert_eq!(ended, Ended::Printed);
         assert_eq!(out, b"now\n");
-        // A poll that brought a full share of a file goes on to the rest.
-        let big = "x".repeat(FULL_POLL_BYTES);
-        let mut source = Script(vec![running(&big), running("rest"), running("later")].into());
+        // A poll that stopped at its cap goes on to the rest.
+        let big = "x".repeat(1 << 20);
+        let mut source = Script(
+            vec![
+                running(&big, true),
+                running("rest", false),
+                running("later", false),
+            ]
+            .into(),
+        );
         let mut out = Vec::new();
         pump(
             &mut source,
@@ -559,7 +569,7 @@ mod tests {
                 Ok(Got {
                     lines: lines(&[(f, "one"), (f, "two")]),
                     status: Some(JobStatus::Running),
-                    ended: false,
+                    ..Got::default()
                 }),
             ]
             .into(),
