@@ -12,103 +12,14 @@ mod tmux_common;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// An `amlc emulator --demo` child, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Emulator {
-    child: Child,
-    url: String,
-    token: String,
-    home: tempfile::TempDir,
-    _data: PathBuf,
-}
+mod cli_common;
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
-            // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if matches!(self.child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The binary with a clean environment under `home`.
-fn bare(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_amlc"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("AMLC_LOG_FILE", home.join("amlc.log"))
-        .current_dir(home)
-        .stdin(Stdio::null());
-    cmd
-}
+use cli_common::*;
 
 impl Emulator {
-    /// A demo emulator at `speed` (an instance stops in 2.5 s / speed).
-    fn start(speed: &str) -> Emulator {
-        let home = tempfile::tempdir().unwrap();
-        let data = home.path().join("emu");
-        let mut child = bare(home.path())
-            .args(["emulator", "--demo", "--port", "0", "--speed", speed])
-            .args(["--idle-timeout", "120", "--data-dir"])
-            .arg(&data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .trim()
-            .strip_prefix("amlc emulator listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-            .to_string();
-        let token = std::fs::read_to_string(data.join("token"))
-            .unwrap()
-            .trim()
-            .to_string();
-        Emulator {
-            child,
-            url,
-            token,
-            home,
-            _data: data,
-        }
-    }
-
-    /// `amlc ARGS` pointed at the demo workspace (the context flags after the subcommand).
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = bare(self.home.path());
-        cmd.args(args)
-            .args(["--endpoint", &self.url, "--auth", "token"])
-            .args(["--subscription", "00000000-0000-0000-0000-000000000000"])
-            .args(["-g", "demo-rg", "-w", "demo-ws"])
-            .env("AMLC_TOKEN", &self.token);
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run::of(self.cmd(args).output().unwrap())
-    }
-
     /// `computes show NAME -o json`, or `None` when it is gone.
     fn show(&self, name: &str) -> Option<Value> {
         let r = self.run(&["computes", "show", name, "-o", "json"]);
@@ -161,44 +72,13 @@ impl Emulator {
     }
 }
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(out: Output) -> Run {
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
-    }
-
-    #[track_caller]
-    fn expect(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code, code,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
-
 fn props(c: &Value) -> &Value {
     &c["properties"]["properties"]
 }
 
 #[test]
 fn instance_actions_wait_to_the_end_and_a_conflict_is_clear() {
-    let e = Emulator::start("10");
+    let e = Emulator::start("10", None);
     assert_eq!(e.state("ci-alice"), "Running");
 
     // Waits to the end: the next `show` already sees the final state.
@@ -313,7 +193,7 @@ fn instance_actions_wait_to_the_end_and_a_conflict_is_clear() {
 #[test]
 fn no_wait_returns_before_the_end_and_ctrl_c_stops_waiting() {
     // Speed 1: a stop or a start takes 2.5 s, long enough to look at it half-way.
-    let e = Emulator::start("1");
+    let e = Emulator::start("1", None);
     let started = Instant::now();
     let r = e.run(&["computes", "stop", "ci-alice", "--no-wait", "-o", "json"]);
     r.expect(0);
@@ -355,7 +235,7 @@ fn no_wait_returns_before_the_end_and_ctrl_c_stops_waiting() {
 
 #[test]
 fn read_only_and_unconfirmed_removals_send_nothing() {
-    let e = Emulator::start("10");
+    let e = Emulator::start("10", None);
     // --read-only before or after the subcommand, or from the environment.
     for args in [
         &["--read-only", "computes", "stop", "ci-alice"][..],
@@ -426,7 +306,7 @@ fn read_only_and_unconfirmed_removals_send_nothing() {
 
 #[test]
 fn cluster_update_nodes_and_keys() {
-    let e = Emulator::start("10");
+    let e = Emulator::start("10", None);
     let scale = |e: &Emulator| props(&e.show("cpu-cluster").unwrap())["scaleSettings"].clone();
     let before = scale(&e);
     assert_eq!(
@@ -546,7 +426,7 @@ fn cluster_update_nodes_and_keys() {
 
 #[test]
 fn job_cancel_archive_and_restore() {
-    let e = Emulator::start("10");
+    let e = Emulator::start("10", None);
     let live = "dreamy_snail_tm8r2p4k1q";
     let r = e.run(&["jobs", "cancel", live, "-o", "json"]);
     r.expect(0);
@@ -579,7 +459,7 @@ fn job_cancel_archive_and_restore() {
 /// nothing), a detach a `y`; the live progress line is rewritten in place and cleared at the end.
 #[test]
 fn on_a_terminal_removals_ask_and_the_progress_line_is_cleared() {
-    let e = Emulator::start("10");
+    let e = Emulator::start("10", None);
     let tmux = tmux_common::Tmux::shell("actions", 160, 30, e.home.path(), "amlc-tmux.log");
     // Each command ends with its own marker (`done-N rc=CODE`) and the screen is cleared
     // before it, so what a step waits for is that step's output.
@@ -644,7 +524,7 @@ fn on_a_terminal_removals_ask_and_the_progress_line_is_cleared() {
 #[test]
 fn a_wait_logs_the_resource_state_as_it_changes() {
     // Half speed: the stop takes 5 s, so the first read (after 2 s) sees Stopping.
-    let e = Emulator::start("0.5");
+    let e = Emulator::start("0.5", None);
     let r = e.run(&["computes", "stop", "ci-alice"]);
     r.expect(0);
     assert!(

@@ -22,8 +22,10 @@ fn row_has(screen: &str, name: &str, state: &str) -> bool {
     row(screen, name).is_some_and(|r| r.contains(state))
 }
 
-#[test]
-fn stop_and_start_the_demo_instance_from_the_keyboard() {
+/// The binary in a tmux pane of its own (session `name`) on the embedded emulator's demo,
+/// with short refresh cadences so transitional states are seen; the home dir lives as long as
+/// the returned guard.
+fn launch(name: &str) -> (tempfile::TempDir, Tmux) {
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config/amlc");
     std::fs::create_dir_all(&config).unwrap();
@@ -32,9 +34,15 @@ fn stop_and_start_the_demo_instance_from_the_keyboard() {
         "[refresh]\nvisible_secs = 2\nbusy_secs = 1\n",
     )
     .unwrap();
-    let tmux = Tmux::shell("actions", 130, 32, home.path(), "amlc.log");
+    let tmux = Tmux::shell(name, 130, 32, home.path(), "amlc.log");
     tmux.type_text(&format!("'{}'; echo EXIT=$?", binary().display()));
     tmux.send(&["Enter"]);
+    (home, tmux)
+}
+
+#[test]
+fn stop_and_start_the_demo_instance_from_the_keyboard() {
+    let (_home, tmux) = launch("actions");
     tmux.wait_for("ci-alice running", |s| row_has(s, "ci-alice", "Running"));
 
     // Select ci-alice with the filter, open its action menu.
@@ -86,17 +94,7 @@ fn select(tmux: &Tmux, tab: &str, name: &str) {
 
 #[test]
 fn resize_detach_delete_and_cancel_from_the_keyboard() {
-    let home = tempfile::tempdir().unwrap();
-    let config = home.path().join("config/amlc");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(
-        config.join("config.toml"),
-        "[refresh]\nvisible_secs = 2\nbusy_secs = 1\n",
-    )
-    .unwrap();
-    let tmux = Tmux::shell("actions2", 130, 32, home.path(), "amlc.log");
-    tmux.type_text(&format!("'{}'; echo EXIT=$?", binary().display()));
-    tmux.send(&["Enter"]);
+    let (_home, tmux) = launch("actions2");
     tmux.wait_for("the compute list", |s| row_has(s, "ci-alice", "Running"));
 
     // Resize cpu-cluster to at least one node: the form is prefilled, the node follows.
