@@ -316,6 +316,7 @@ fn log_view_frame(c: &mut Criterion) {
                     len: text.len(),
                     text,
                     cut: false,
+                    raw: None,
                 },
             ));
             n += 1;

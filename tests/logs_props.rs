@@ -206,7 +206,7 @@ proptest! {
         let mut store = LineStore::new(budget);
         for (i, len) in lengths.iter().enumerate() {
             let text = format!("{i}:{}", "x".repeat(*len));
-            store.push((i % 3) as u16, Line { len: text.len(), text, cut: false });
+            store.push((i % 3) as u16, Line { len: text.len(), text, cut: false, raw: None });
             prop_assert!(
                 store.bytes() <= store.budget() || store.len() == 1,
                 "{} bytes in {} lines over a budget of {}", store.bytes(), store.len(), budget
@@ -235,7 +235,7 @@ proptest! {
     ) {
         let mut store = LineStore::new(1 << 20);
         for t in &texts {
-            store.push(0, Line { len: t.len(), text: t.clone(), cut: false });
+            store.push(0, Line { len: t.len(), text: t.clone(), cut: false, raw: None });
         }
         let expected: Vec<usize> = texts
             .iter()

@@ -26,6 +26,7 @@ fn line(text: &str) -> Line {
         text: text.into(),
         len: text.len(),
         cut: false,
+        raw: None,
     }
 }
 

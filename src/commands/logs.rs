@@ -57,7 +57,7 @@ impl LogStyle {
 #[derive(Debug, Default)]
 pub struct Got {
     /// `(file name, line without its newline)`, in order per file.
-    pub lines: Vec<(Arc<str>, String)>,
+    pub lines: Vec<(Arc<str>, Vec<u8>)>,
     /// The run's status, when known.
     pub status: Option<JobStatus>,
     /// The run ended and the last bytes of every file were read.
@@ -104,12 +104,17 @@ impl LineSource for Followed {
                 .lines
                 .into_iter()
                 .map(|(file, line)| {
-                    let mut text = line.text;
-                    if line.cut {
-                        // Never cut silently: the marker says how long the line was.
-                        text.push_str(&format!(" [… cut: a line of {} bytes]", line.len));
-                    }
-                    (file, text)
+                    // The exact bytes (the follower keeps them: see `open`); a cut text only
+                    // from a source without them, and then never silently.
+                    let bytes = match line.raw {
+                        Some(raw) => raw.into_vec(),
+                        None if line.cut => {
+                            format!("{} [… cut: a line of {} bytes]", line.text, line.len)
+                                .into_bytes()
+                        }
+                        None => line.text.into_bytes(),
+                    };
+                    (file, bytes)
                 })
                 .collect(),
             status: (!batch.status.is_empty()).then(|| JobStatus::parse(&batch.status)),
@@ -189,7 +194,7 @@ fn colour_of(file: &str) -> u8 {
 /// Writes lines in the given style (no flush).
 pub fn write_lines(
     out: &mut dyn Write,
-    lines: &[(Arc<str>, String)],
+    lines: &[(Arc<str>, Vec<u8>)],
     style: LogStyle,
 ) -> std::io::Result<()> {
     for (file, line) in lines {
@@ -202,9 +207,11 @@ pub fn write_lines(
             }
         }
         if style.terminal {
-            out.write_all(terminal_safe(line).as_bytes())?;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            out.write_all(terminal_safe(&String::from_utf8_lossy(line)).as_bytes())?;
         } else {
-            out.write_all(line.as_bytes())?;
+            // What the job wrote, byte for byte (a `\r` before the newline included).
+            out.write_all(line)?;
         }
         out.write_all(b"\n")?;
     }
@@ -376,12 +383,17 @@ async fn exit_for(
 pub async fn open(conn: &Connection, args: &LogsArgs) -> color_eyre::Result<Box<dyn LineSource>> {
     // Reading the job first: an unknown job is a clear 404 before anything else.
     conn.client.get_job(&args.name).await?;
-    Ok(Box::new(Followed(Follower::with_cadence(
-        conn.client.clone(),
-        args.name.clone(),
-        selection(args),
-        cadence(),
-    ))))
+    // Lines keep their exact bytes, so output into a pipe or a file is what the job wrote
+    // (invalid UTF-8 and lines over 64 KiB included); a terminal gets them made safe.
+    Ok(Box::new(Followed(
+        Follower::with_cadence(
+            conn.client.clone(),
+            args.name.clone(),
+            selection(args),
+            cadence(),
+        )
+        .keep_raw(),
+    )))
 }
 
 /// `amlc logs`: prints the selected logs of job `args.name` as [`pump`] does, then exits as
@@ -452,10 +464,10 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn lines(items: &[(&str, &str)]) -> Vec<(Arc<str>, String)> {
+    fn lines(items: &[(&str, &str)]) -> Vec<(Arc<str>, Vec<u8>)> {
         items
             .iter()
-            .map(|(f, l)| (Arc::<str>::from(*f), l.to_string()))
+            .map(|(f, l)| (Arc::<str>::from(*f), l.as_bytes().to_vec()))
             .collect()
     }
 

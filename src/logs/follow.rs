@@ -184,6 +184,13 @@ impl Follower {
         Follower::with_cadence(client, job, select, Cadence::default())
     }
 
+    /// Lines carry their exact bytes ([`Line::raw`]): for output that must be what the job
+    /// wrote (`amlc logs` into a pipe). Call before the first `next()`.
+    pub fn keep_raw(mut self) -> Self {
+        self.run = std::mem::take(&mut self.run).keep_raw();
+        self
+    }
+
     /// A follower polling at another pace (a fast emulator, tests).
     pub fn with_cadence(client: AmlClient, job: String, select: FileSelect, c: Cadence) -> Self {
         Follower {

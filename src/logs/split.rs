@@ -3,7 +3,10 @@
 //! end). Bytes are decoded as lossy UTF-8 (invalid bytes → U+FFFD), so any input gives lines
 //! and never a panic. A line longer than `max_line` bytes is kept as ONE line marked `cut`,
 //! holding its first `max_line` bytes (on a character boundary); the splitter never holds more
-//! than `max_line + 1` bytes of a line whatever its length. Pure: no I/O, no terminal code.
+//! than `max_line + 1` bytes of a line whatever its length — except in raw mode
+//! ([`LineSplitter::keep_raw`], for output that must be byte-exact, such as `amlc logs` into a
+//! pipe), where each line also carries its exact bytes, however long. Pure: no I/O, no
+//! terminal code.
 
 /// The default longest line kept whole: 64 KiB.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -17,6 +20,9 @@ pub struct Line {
     pub len: usize,
     /// The line was longer than `max_line` and `text` holds only its beginning.
     pub cut: bool,
+    /// Raw mode only: the line's exact bytes without its `\n` (a `\r` before it kept; invalid
+    /// UTF-8 as is; never cut).
+    pub raw: Option<Box<[u8]>>,
 }
 
 impl Line {
@@ -36,6 +42,8 @@ pub struct LineSplitter {
     raw_len: usize,
     /// The last byte of the line being read (to drop a `\r` before the newline).
     last: u8,
+    /// Raw mode: every byte of the line being read.
+    raw: Option<Vec<u8>>,
 }
 
 impl Default for LineSplitter {
@@ -52,7 +60,15 @@ impl LineSplitter {
             held: Vec::new(),
             raw_len: 0,
             last: 0,
+            raw: None,
         }
+    }
+
+    /// Raw mode: each line also carries its exact bytes ([`Line::raw`]), whatever its length
+    /// (the splitter then holds a whole partial line).
+    pub fn keep_raw(mut self) -> Self {
+        self.raw = Some(Vec::new());
+        self
     }
 
     /// The longest line kept whole.
@@ -72,7 +88,11 @@ impl LineSplitter {
             let segment = &rest[..i];
             if self.raw_len == 0 {
                 let content = segment.strip_suffix(b"\r").unwrap_or(segment);
-                out.push(make_line(content, content.len(), self.max_line));
+                let mut line = make_line(content, content.len(), self.max_line);
+                if self.raw.is_some() {
+                    line.raw = Some(segment.into());
+                }
+                out.push(line);
             } else {
                 self.append(segment);
                 out.push(self.take_held());
@@ -94,6 +114,9 @@ impl LineSplitter {
         self.held.clear();
         self.raw_len = 0;
         self.last = 0;
+        if let Some(raw) = &mut self.raw {
+            raw.clear();
+        }
     }
 
     fn append(&mut self, segment: &[u8]) {
@@ -102,6 +125,9 @@ impl LineSplitter {
         };
         self.raw_len = self.raw_len.saturating_add(segment.len());
         self.last = last;
+        if let Some(raw) = &mut self.raw {
+            raw.extend_from_slice(segment);
+        }
         let room = (self.max_line + 1).saturating_sub(self.held.len());
         let take = room.min(segment.len());
         self.held.extend_from_slice(&segment[..take]);
@@ -110,7 +136,10 @@ impl LineSplitter {
     fn take_held(&mut self) -> Line {
         let len = self.raw_len - usize::from(self.last == b'\r');
         let shown = len.min(self.held.len());
-        let line = make_line(&self.held[..shown], len, self.max_line);
+        let mut line = make_line(&self.held[..shown], len, self.max_line);
+        if let Some(raw) = &mut self.raw {
+            line.raw = Some(std::mem::take(raw).into_boxed_slice());
+        }
         self.reset();
         if self.held.capacity() > 4 * 1024 {
             // A long line was held: give its memory back.
@@ -127,6 +156,7 @@ fn make_line(shown: &[u8], len: usize, max_line: usize) -> Line {
             text: String::from_utf8_lossy(shown).into_owned(),
             len,
             cut: false,
+            raw: None,
         }
     } else {
         let head = trim_partial_char(&shown[..max_line.min(shown.len())]);
@@ -134,6 +164,7 @@ fn make_line(shown: &[u8], len: usize, max_line: usize) -> Line {
             text: String::from_utf8_lossy(head).into_owned(),
             len,
             cut: true,
+            raw: None,
         }
     }
 }
@@ -160,6 +191,38 @@ fn trim_partial_char(bytes: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn raw_mode_keeps_every_byte_of_every_line() {
+        let long = vec![b'x'; 100_000];
+        let mut input = Vec::new();
+        input.extend_from_slice(b"caf\xe9\r\n");
+        input.extend_from_slice(&long);
+        input.extend_from_slice(b"\nend");
+        for chunk in [1usize, 7, 4096, input.len()] {
+            let mut s = LineSplitter::new(64).keep_raw();
+            let mut out = Vec::new();
+            for piece in input.chunks(chunk) {
+                s.push(piece, &mut out);
+            }
+            s.finish(&mut out);
+            let raws: Vec<&[u8]> = out.iter().map(|l| l.raw.as_deref().unwrap()).collect();
+            assert_eq!(
+                raws,
+                vec![&b"caf\xe9\r"[..], &long[..], &b"end"[..]],
+                "chunk {chunk}"
+            );
+            // The text is as without raw mode: lossy, CR dropped, cut at max_line.
+            assert_eq!(out[0].text, "caf\u{fffd}");
+            assert!(out[1].cut && out[1].text.len() == 64 && out[1].len == 100_000);
+        }
+        // Without raw mode, no bytes are kept.
+        let mut s = LineSplitter::new(64);
+        let mut out = Vec::new();
+        s.push(b"a\n", &mut out);
+        assert!(out[0].raw.is_none());
+    }
+
     use super::*;
 
     fn split(chunks: &[&[u8]], max: usize) -> Vec<Line> {

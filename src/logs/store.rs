@@ -324,6 +324,7 @@ mod tests {
             text: text.into(),
             len: text.len(),
             cut: false,
+            raw: None,
         }
     }
 

@@ -36,10 +36,19 @@ impl FileTail {
     }
 
     pub fn with_max_line(name: String, max_line: usize) -> Self {
+        FileTail::with_splitter(name, LineSplitter::new(max_line))
+    }
+
+    /// A tail whose lines carry their exact bytes (see [`LineSplitter::keep_raw`]).
+    pub fn raw(name: String) -> Self {
+        FileTail::with_splitter(name, LineSplitter::new(MAX_LINE).keep_raw())
+    }
+
+    fn with_splitter(name: String, splitter: LineSplitter) -> Self {
         FileTail {
             name,
             offset: 0,
-            splitter: LineSplitter::new(max_line),
+            splitter,
             at_end: false,
             finished: false,
             failed: false,
@@ -230,6 +239,8 @@ pub struct RunTail {
     files: BTreeMap<String, FileTail>,
     phase: Phase,
     max_line: usize,
+    /// Lines carry their exact bytes (see [`LineSplitter::keep_raw`]).
+    raw: bool,
 }
 
 impl Default for RunTail {
@@ -248,7 +259,14 @@ impl RunTail {
             files: BTreeMap::new(),
             phase: Phase::Active,
             max_line,
+            raw: false,
         }
+    }
+
+    /// Every file's lines carry their exact bytes from now on (files added later).
+    pub fn keep_raw(mut self) -> Self {
+        self.raw = true;
+        self
     }
 
     pub fn phase(&self) -> Phase {
@@ -260,10 +278,12 @@ impl RunTail {
         if self.files.contains_key(name) {
             return false;
         }
-        self.files.insert(
-            name.to_owned(),
-            FileTail::with_max_line(name.to_owned(), self.max_line),
-        );
+        let tail = if self.raw {
+            FileTail::raw(name.to_owned())
+        } else {
+            FileTail::with_max_line(name.to_owned(), self.max_line)
+        };
+        self.files.insert(name.to_owned(), tail);
         true
     }
 
