@@ -191,6 +191,7 @@ impl DataSource for AmlClient {
                     let news = !batch.lines.is_empty()
                         || batch.ended
                         || !batch.new_files.is_empty()
+                        || !batch.failed_files.is_empty()
                         || batch.status != last_status;
                     if !news {
                         continue;
