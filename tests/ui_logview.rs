@@ -647,8 +647,72 @@ mod runtime_on_the_emulator {
             .map(|p| std::fs::read(p).unwrap())
             .unwrap_or_else(|| panic!("no rank 1 log under {runs:?}"));
         assert!(on_disk.starts_with(&saved_bytes), "saved whole, in order");
+
+        // An overwrite replaces a symlink at the path, never writes through it; no temporary
+        // file is left beside the saves.
+        let target = dir.path().join("target.txt");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("link.log");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        rt.execute(Effect::LogsSave {
+            id,
+            job: JOB.into(),
+            select: FileSelect::File("user_logs/std_log_process_0.txt".into()),
+            path: link.clone(),
+            overwrite: true,
+        });
+        tokio::task::block_in_place(|| saved(&mut rx)).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        assert!(
+            !std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".amlc-save-"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
         rt.shutdown();
     }
+}
+
+/// A save's outcome is said even when its view was closed meanwhile; an "exists" answer for a
+/// view that is gone (or another selection) asks nothing and says it was not saved.
+#[test]
+fn a_save_outcome_is_said_after_the_view_closed() {
+    let mut app = app(120, 30);
+    let (id, _) = open(&mut app);
+    app.update(press(KeyCode::Esc));
+    assert!(app.logs.is_none());
+    app.update(Msg::Logs {
+        id,
+        event: LogEvent::Saved(Err(SaveError::Failed(api_error(
+            403,
+            "AuthorizationFailure",
+            "denied",
+            "/logs",
+        )))),
+    });
+    let toast = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(toast.starts_with("not saved: "), "{toast}");
+    assert!(!app.errors.is_empty());
+    app.update(Msg::Logs {
+        id,
+        event: LogEvent::Saved(Err(SaveError::Exists(PathBuf::from("/tmp/x.log")))),
+    });
+    let toast = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert_eq!(toast, "not saved: /tmp/x.log exists");
 }
 
 #[test]

@@ -862,17 +862,8 @@ impl App {
     /// News of a follow or a save; stale ones (another follow) are dropped.
     pub fn on_logs(&mut self, id: FollowId, event: LogEvent) {
         let now = self.now_wall_ms;
-        let Some(view) = self.logs.as_deref_mut() else {
-            return;
-        };
+        // A save's outcome is said even when its view was closed meanwhile.
         match event {
-            LogEvent::Batch(batch) if id == view.follow_id => view.take_batch(batch, now),
-            LogEvent::Error(error) if id == view.follow_id => {
-                self.record_error("logs", error.line.clone(), Some(error.hint.clone()));
-                if let Some(view) = self.logs.as_deref_mut() {
-                    view.error = Some(error);
-                }
-            }
             LogEvent::Saved(Ok(report)) => {
                 self.toast_for(
                     format!(
@@ -886,20 +877,6 @@ impl App {
                     8_000,
                 );
             }
-            LogEvent::Saved(Err(SaveError::Exists(path))) => {
-                view.prompt = Some(Prompt {
-                    kind: PromptKind::Overwrite(path.clone()),
-                    input: tui_input::Input::default(),
-                });
-                self.toast_for(
-                    format!(
-                        "{} exists: y overwrites it, any other key keeps it",
-                        path.display()
-                    ),
-                    Tone::Warning,
-                    60_000,
-                );
-            }
             LogEvent::Saved(Err(SaveError::Failed(error))) => {
                 self.record_error("logs", error.line.clone(), Some(error.hint.clone()));
                 self.toast_for(
@@ -908,7 +885,46 @@ impl App {
                     8_000,
                 );
             }
-            _ => {}
+            LogEvent::Saved(Err(SaveError::Exists(path))) => {
+                // The overwrite question belongs to the view (and the selection) that asked:
+                // without it, `y` could write another job's or another file's text.
+                match self.logs.as_deref_mut() {
+                    Some(view) if view.follow_id == id => {
+                        view.prompt = Some(Prompt {
+                            kind: PromptKind::Overwrite(path.clone()),
+                            input: tui_input::Input::default(),
+                        });
+                        self.toast_for(
+                            format!(
+                                "{} exists: y overwrites it, any other key keeps it",
+                                path.display()
+                            ),
+                            Tone::Warning,
+                            60_000,
+                        );
+                    }
+                    _ => self.toast_for(
+                        format!("not saved: {} exists", path.display()),
+                        Tone::Warning,
+                        8_000,
+                    ),
+                }
+            }
+            LogEvent::Batch(batch) => {
+                if let Some(view) = self.logs.as_deref_mut()
+                    && id == view.follow_id
+                {
+                    view.take_batch(batch, now);
+                }
+            }
+            LogEvent::Error(error) => {
+                if let Some(view) = self.logs.as_deref_mut()
+                    && id == view.follow_id
+                {
+                    view.error = Some(error.clone());
+                    self.record_error("logs", error.line.clone(), Some(error.hint.clone()));
+                }
+            }
         }
         self.mark_dirty();
     }

@@ -232,8 +232,10 @@ impl DataSource for AmlClient {
 /// Reads every selected file of `job` whole (byte ranges from 0 to the end) and writes them to
 /// `path` as they come (memory stays at one ranged read, whatever the files' size): one file as
 /// it is; several (all ranks) rank by rank, each line with its rank prefix as the view shows
-/// it. `create_new` unless `overwrite`: an existing file is never replaced without the user's
-/// yes. A read that fails midway removes the partial file and says so.
+/// it. The text goes to a temporary file beside `path`, renamed onto it only at the end: a
+/// failure or an abort (quit) leaves no partial file and the old file at `path` untouched, and
+/// a symlink at `path` is replaced, never followed. An existing file is replaced only with the
+/// user's yes (`overwrite`). A file that cannot be read to its end fails the save, said.
 pub async fn save_logs(
     client: &AmlClient,
     job: &str,
@@ -264,21 +266,17 @@ pub async fn save_logs(
             "wait until the job writes its logs, then save again",
         )));
     }
-    let mut options = tokio::fs::OpenOptions::new();
-    options.write(true);
-    if overwrite {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    let file = match options.open(&path).await {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(SaveError::Exists(path));
-        }
-        Err(e) => return Err(write_error(&path, e)),
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
     };
-    let mut out = tokio::io::BufWriter::new(file);
+    // Dropped (so deleted) on any early return and when the task is aborted.
+    let temp = tempfile::Builder::new()
+        .prefix(".amlc-save-")
+        .tempfile_in(&dir)
+        .map_err(|e| write_error(&path, e))?;
+    let file = temp.reopen().map_err(|e| write_error(&path, e))?;
+    let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
     let prefixed = names.len() > 1 || *select == FileSelect::AllRanks;
     let mut lines = 0u64;
     let mut bytes = 0u64;
@@ -289,7 +287,11 @@ pub async fn save_logs(
                 .get(name)
                 .and_then(|u| url::Url::parse(u).ok())
             else {
-                continue;
+                return Err(SaveError::Failed(AppError::new(
+                    ErrorKind::Service,
+                    format!("the service gave no readable address for {name}"),
+                    "save again; if it persists, the run's log list is broken",
+                )));
             };
             let prefix = format!("{} ", super::logview::prefix_of(name));
             let mut offset = 0u64;
@@ -303,9 +305,13 @@ pub async fn save_logs(
                     .map_err(|e| failed(&e))?
                 {
                     LogRead::Data { bytes, .. } => bytes,
-                    // Truncated while saving: what was read stays, the rest is not retried.
-                    LogRead::NoNewData { .. } | LogRead::NotFound | LogRead::Truncated { .. } => {
-                        break;
+                    LogRead::NoNewData { .. } => break,
+                    LogRead::NotFound | LogRead::Truncated { .. } => {
+                        return Err(SaveError::Failed(AppError::new(
+                            ErrorKind::Conflict,
+                            format!("{name} changed while it was saved (gone or shortened)"),
+                            "save again",
+                        )));
                     }
                 };
                 offset += chunk.len() as u64;
@@ -354,9 +360,22 @@ pub async fn save_logs(
         out.flush().await.map_err(|e| write_error(&path, e))
     }
     .await;
+    drop(out);
+    let result = result.and_then(|()| {
+        let placed = if overwrite {
+            temp.persist(&path).map(|_| ())
+        } else {
+            temp.persist_noclobber(&path).map(|_| ())
+        };
+        placed.map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                SaveError::Exists(path.clone())
+            } else {
+                write_error(&path, e.error)
+            }
+        })
+    });
     if let Err(error) = result {
-        drop(out);
-        let _ = tokio::fs::remove_file(&path).await;
         return Err(match error {
             SaveError::Failed(mut e) => {
                 e.line = format!("nothing saved to {}: {}", path.display(), e.line);
