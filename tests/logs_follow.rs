@@ -9,15 +9,12 @@
 mod emulator_common;
 
 use amlc::azure::AmlClient;
-use amlc::azure::http::{Pipeline, PipelineOptions, RetryPolicy, StaticBearer};
 use amlc::azure::models::CommandJobRequest;
-use amlc::azure::{Cloud, WorkspaceContext};
 use amlc::emulator::{self, EmulatorConfig, EmulatorHandle, FaultSpec};
 use amlc::logs::tail::Cadence;
 use amlc::logs::{FileSelect, Follower, Line, LineSplitter};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 async fn start(dir: &Path, faults: Option<&str>) -> EmulatorHandle {
@@ -33,25 +30,7 @@ async fn start(dir: &Path, faults: Option<&str>) -> EmulatorHandle {
 
 /// A client that tries each request once, so injected faults reach the follower.
 fn impatient_client(handle: &EmulatorHandle) -> AmlClient {
-    let options = PipelineOptions {
-        timeout: Duration::from_secs(10),
-        retry: RetryPolicy {
-            max_attempts: 1,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_retry_after: Duration::from_millis(20),
-        },
-        ..PipelineOptions::default()
-    };
-    let pipeline =
-        Pipeline::new(Some(Arc::new(StaticBearer::new(handle.token()))), options).unwrap();
-    let ctx = WorkspaceContext::new(
-        Cloud::Custom(handle.url().clone()),
-        emulator::DEMO_SUBSCRIPTION,
-        emulator::DEMO_RESOURCE_GROUP,
-        emulator::DEMO_WORKSPACE,
-    );
-    AmlClient::new(ctx, pipeline)
+    emulator_common::client_with_attempts(handle, emulator::DEMO_WORKSPACE, 1)
 }
 
 fn fast() -> Cadence {

@@ -9,10 +9,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub fn client_for(handle: &EmulatorHandle, workspace: &str) -> AmlClient {
+    client_with_attempts(handle, workspace, 8)
+}
+
+/// A client of `workspace` that tries each request at most `max_attempts` times (1: every
+/// fault reaches the caller).
+pub fn client_with_attempts(
+    handle: &EmulatorHandle,
+    workspace: &str,
+    max_attempts: u32,
+) -> AmlClient {
     let options = PipelineOptions {
         timeout: Duration::from_secs(10),
         retry: RetryPolicy {
-            max_attempts: 8,
+            max_attempts,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
             max_retry_after: Duration::from_millis(200),
