@@ -305,7 +305,7 @@ impl LogView {
             return String::new();
         }
         match self.sources.get(usize::from(source)) {
-            Some(name) => format!("{} ", prefix_of(name)),
+            Some(name) => format!("{} ", crate::logs::prefix(name)),
             None => "[?] ".into(),
         }
     }
@@ -484,18 +484,6 @@ fn file_order(name: &str) -> (u8, u32, u32, String) {
         LogKind::Rank { rank, node } => (0, node.unwrap_or(0), rank, name.to_owned()),
         LogKind::User => (1, 0, 0, name.to_owned()),
         LogKind::System => (2, 0, 0, name.to_owned()),
-    }
-}
-
-/// `[rank]`, `[node/rank]`, else `[label]` (as `amlc logs --all-ranks` prints).
-pub fn prefix_of(file: &str) -> String {
-    match log_kind(file) {
-        LogKind::Rank {
-            rank,
-            node: Some(node),
-        } => format!("[{node}/{rank}]"),
-        LogKind::Rank { rank, node: None } => format!("[{rank}]"),
-        _ => format!("[{}]", crate::logs::label(file)),
     }
 }
 

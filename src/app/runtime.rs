@@ -293,7 +293,7 @@ pub async fn save_logs(
                     "save again; if it persists, the run's log list is broken",
                 )));
             };
-            let prefix = format!("{} ", super::logview::prefix_of(name));
+            let prefix = format!("{} ", crate::logs::prefix(name));
             let mut offset = 0u64;
             // The partial last line of the prefixed output, until its newline arrives.
             let mut carry: Vec<u8> = Vec::new();

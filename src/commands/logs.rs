@@ -21,7 +21,7 @@ use crate::azure::error::{AzureError, ErrorKind};
 use crate::azure::models::{JobStatus, RunDetails};
 use crate::cli::LogsArgs;
 use crate::connect::Connection;
-use crate::logs::{Cadence, FileSelect, Follower, LogKind, label, log_kind, rank_of};
+use crate::logs::{Cadence, FileSelect, Follower, LogKind, log_kind, rank_of};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -163,19 +163,6 @@ fn cadence() -> Cadence {
     parsed.unwrap_or_default()
 }
 
-/// The prefix of a line of `file`: `[rank]`, `[node/rank]`, else `[label]` for a file of no
-/// rank.
-fn prefix_of(file: &str) -> String {
-    match log_kind(file) {
-        LogKind::Rank {
-            rank,
-            node: Some(node),
-        } => format!("[{node}/{rank}]"),
-        LogKind::Rank { rank, node: None } => format!("[{rank}]"),
-        _ => format!("[{}]", label(file)),
-    }
-}
-
 /// ANSI colours cycled over ranks (never black or white, readable on dark and light).
 const COLOURS: [u8; 6] = [36, 33, 35, 32, 34, 31];
 
@@ -199,7 +186,7 @@ pub fn write_lines(
 ) -> std::io::Result<()> {
     for (file, line) in lines {
         if style.prefix {
-            let prefix = prefix_of(file);
+            let prefix = crate::logs::prefix(file);
             if style.color {
                 write!(out, "\x1b[{}m{prefix}\x1b[0m ", colour_of(file))?;
             } else {

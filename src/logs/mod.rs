@@ -62,6 +62,19 @@ pub fn label(name: &str) -> String {
     }
 }
 
+/// The prefix of a line of `name` in a merged view of every rank: `[rank]`, `[node/rank]`,
+/// else `[label]` for a file of no rank (the TUI, its saves and `amlc logs` all write this).
+pub fn prefix(name: &str) -> String {
+    match log_kind(name) {
+        LogKind::Rank {
+            rank,
+            node: Some(node),
+        } => format!("[{node}/{rank}]"),
+        LogKind::Rank { rank, node: None } => format!("[{rank}]"),
+        _ => format!("[{}]", label(name)),
+    }
+}
+
 fn number(s: &str) -> Option<u32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
