@@ -17,3 +17,4 @@ pub mod logs;
 pub mod picker;
 pub mod tui;
 pub mod ui;
+pub mod wizard;

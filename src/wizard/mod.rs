@@ -1,0 +1,12 @@
+//! Create and attach: forms as data ([`engine`]), the validators they share ([`rules`]) and
+//! every kind's form ([`forms`]). Pure: no terminal, no network; the TUI wizard view, the
+//! headless `computes create|attach -f FILE` reader and the tests drive the same forms.
+
+pub mod engine;
+pub mod forms;
+pub mod rules;
+
+pub use engine::{
+    Choice, ComputeRequest, Cond, Ctx, DiskFiles, Field, FieldKind, FieldValue, FileSource, Form,
+    FormId, Problem, Values,
+};

@@ -1,0 +1,585 @@
+//! Pure validators shared by every form (and by the headless YAML reader through the forms):
+//! compute names with uniqueness, UUIDs, OpenSSH public keys, ARM resource ids of a given
+//! provider, IPv4 addresses and CIDR ranges, cron expressions, DNS-1123 labels, host addresses,
+//! VM sizes and the family vCPU quota of the workspace region. Each returns the broken rule as a
+//! sentence; none reads a file or the network (file contents are passed in).
+
+use super::engine::Ctx;
+use crate::azure::models::VirtualMachineSize;
+use crate::azure::models::names::validate_compute_name_for;
+
+/// A compute name of `compute_type` that no compute of the workspace has (any case).
+pub fn compute_name(compute_type: &str, name: &str, ctx: &Ctx<'_>) -> Result<(), String> {
+    validate_compute_name_for(compute_type, name)?;
+    if ctx.existing.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return Err(format!(
+            "a compute named {name:?} already exists in workspace {}",
+            ctx.workspace
+        ));
+    }
+    Ok(())
+}
+
+/// Name check of instances, clusters and attached computes: 3 to 24 characters.
+pub fn name_3_24(name: &str, ctx: &Ctx<'_>) -> Result<(), String> {
+    compute_name("AmlCompute", name, ctx)
+}
+
+/// Name check of AKS inference clusters: 2 to 16 characters.
+pub fn name_2_16(name: &str, ctx: &Ctx<'_>) -> Result<(), String> {
+    compute_name("AKS", name, ctx)
+}
+
+/// A UUID in its 8-4-4-4-12 hexadecimal form.
+pub fn uuid(text: &str) -> Result<(), String> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let ok = groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+        ))
+    }
+}
+
+/// [`uuid`] as a field check.
+pub fn uuid_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    uuid(text)
+}
+
+const SSH_KEY_TYPES: &[&str] = &[
+    "ssh-rsa",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/// An OpenSSH public key line (`ssh-ed25519 AAAA… comment`): a known type, and a base64 blob
+/// that decodes to a key of that same type. A private key pasted by mistake is named as such.
+pub fn ssh_public_key(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    if text.contains("PRIVATE KEY") {
+        return Err("this is a private key: paste the public key (the .pub file)".into());
+    }
+    let mut parts = text.split_whitespace();
+    let kind = parts.next().unwrap_or("");
+    if !SSH_KEY_TYPES.contains(&kind) {
+        return Err(format!(
+            "not an OpenSSH public key: it must start with one of {}",
+            SSH_KEY_TYPES[..5].join(", ")
+        ));
+    }
+    let blob = parts.next().unwrap_or("");
+    let bytes = base64_decode(blob).ok_or("the key data after the type is not valid base64")?;
+    // The blob starts with the key type as an SSH string (4-byte big-endian length).
+    let inner = bytes
+        .get(..4)
+        .map(|l| u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize)
+        .and_then(|n| bytes.get(4..4 + n));
+    if inner != Some(kind.as_bytes()) {
+        return Err(format!(
+            "the key data does not hold a {kind} key (the line may be cut or edited)"
+        ));
+    }
+    Ok(())
+}
+
+/// [`ssh_public_key`] as a field check.
+pub fn ssh_public_key_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    ssh_public_key(text)
+}
+
+/// Standard base64 with padding (what OpenSSH writes); `None` when malformed.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn val(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for (i, chunk) in bytes.chunks(4).enumerate() {
+        let last = i == bytes.len() / 4 - 1;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = (n << 6) | val(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let got = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&got[..3 - pad]);
+    }
+    Some(out)
+}
+
+/// An ARM resource id of provider `provider` (any case) whose resource type path is one of
+/// `types` (e.g. `["managedClusters"]`, `["workspaces", "bigDataPools"]` for a nested type):
+/// `/subscriptions/{uuid}/resourceGroups/{rg}/providers/{provider}/{type}/{name}[/{type}/{name}]`.
+pub fn resource_id(text: &str, provider: &str, types: &[&str]) -> Result<(), String> {
+    let what = format!("{provider}/{}", types.join("/"));
+    let shape = || {
+        let mut s = String::from("/subscriptions/<id>/resourceGroups/<group>/providers/");
+        s.push_str(provider);
+        for t in types {
+            s.push('/');
+            s.push_str(t);
+            s.push_str("/<name>");
+        }
+        s
+    };
+    let parts: Vec<&str> = text.trim().split('/').collect();
+    if parts.first() != Some(&"")
+        || parts.len() != 7 + 2 * types.len()
+        || !parts[1].eq_ignore_ascii_case("subscriptions")
+        || !parts[3].eq_ignore_ascii_case("resourceGroups")
+        || !parts[5].eq_ignore_ascii_case("providers")
+    {
+        return Err(format!(
+            "not a resource id of a {what}: expected {}",
+            shape()
+        ));
+    }
+    uuid(parts[2]).map_err(|_| {
+        format!(
+            "the subscription in the resource id ({:?}) is not a UUID",
+            parts[2]
+        )
+    })?;
+    if parts[4].is_empty() {
+        return Err("the resource group in the resource id is empty".into());
+    }
+    if !parts[6].eq_ignore_ascii_case(provider) {
+        return Err(format!(
+            "the resource id names provider {}, not {provider}: expected {}",
+            parts[6],
+            shape()
+        ));
+    }
+    for (i, t) in types.iter().enumerate() {
+        let (ty, name) = (parts[7 + 2 * i], parts[8 + 2 * i]);
+        if !ty.eq_ignore_ascii_case(t) {
+            return Err(format!(
+                "the resource id names a {}/{ty}, not a {what}",
+                parts[6]
+            ));
+        }
+        if name.is_empty() {
+            return Err(format!("the {t} name in the resource id is empty"));
+        }
+    }
+    Ok(())
+}
+
+/// A dotted IPv4 address.
+pub fn ipv4(text: &str) -> Option<u32> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    let mut n = 0u32;
+    for p in parts {
+        if p.is_empty() || p.len() > 3 || !p.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        n = (n << 8) | p.parse::<u8>().ok()? as u32;
+    }
+    Some(n)
+}
+
+/// An IPv4 CIDR range `a.b.c.d/n` as (network, prefix length); the address must be the
+/// network's first address.
+pub fn cidr(text: &str) -> Result<(u32, u32), String> {
+    let (addr, len) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not a CIDR range such as 10.0.0.0/16"))?;
+    let ip = ipv4(addr).ok_or_else(|| format!("{addr:?} is not an IPv4 address"))?;
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= 32)
+        .ok_or_else(|| format!("/{len} is not a prefix length from 0 to 32"))?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    if ip & !mask != 0 {
+        return Err(format!(
+            "{text} has host bits set: the range starts at {}/{len}",
+            fmt_ipv4(ip & mask)
+        ));
+    }
+    Ok((ip, len))
+}
+
+pub fn fmt_ipv4(n: u32) -> String {
+    format!(
+        "{}.{}.{}.{}",
+        n >> 24,
+        (n >> 16) & 255,
+        (n >> 8) & 255,
+        n & 255
+    )
+}
+
+/// Whether address `ip` lies in range `(net, len)`.
+pub fn in_cidr(ip: u32, (net, len): (u32, u32)) -> bool {
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    ip & mask == net & mask
+}
+
+/// Whether two ranges share an address.
+pub fn cidr_overlap(a: (u32, u32), b: (u32, u32)) -> bool {
+    let shorter = a.1.min(b.1);
+    in_cidr(a.0, (b.0, shorter)) || in_cidr(b.0, (a.0, shorter))
+}
+
+/// [`cidr`] as a field check.
+pub fn cidr_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    cidr(text).map(|_| ())
+}
+
+/// An IPv4 address as a field check.
+pub fn ipv4_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    ipv4(text)
+        .map(|_| ())
+        .ok_or_else(|| format!("{text:?} is not an IPv4 address"))
+}
+
+/// A DNS-1123 label (Kubernetes namespace): 1 to 63 lowercase letters, digits and `-`, starting
+/// and ending with a letter or digit.
+pub fn dns1123_label(text: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if text.is_empty() || text.len() > 63 {
+        return Err(format!("{text:?} must be 1 to 63 characters"));
+    }
+    if !text.chars().all(|c| ok_char(c) || c == '-') {
+        return Err(format!(
+            "{text:?} may hold only lowercase letters, digits and '-'"
+        ));
+    }
+    if !text.starts_with(ok_char) || !text.ends_with(ok_char) {
+        return Err(format!(
+            "{text:?} must start and end with a lowercase letter or digit"
+        ));
+    }
+    Ok(())
+}
+
+pub fn dns1123_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    dns1123_label(text)
+}
+
+/// A host address: an IPv4 address or a DNS name (labels of letters, digits and `-`).
+pub fn host(text: &str) -> Result<(), String> {
+    if ipv4(text).is_some() {
+        return Ok(());
+    }
+    let labels: Vec<&str> = text.trim_end_matches('.').split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if text.is_empty() || text.len() > 253 || !labels.iter().all(label_ok) {
+        return Err(format!(
+            "{text:?} is neither an IPv4 address nor a host name"
+        ));
+    }
+    if labels.iter().all(|l| l.chars().all(|c| c.is_ascii_digit())) {
+        return Err(format!("{text:?} is not a valid IPv4 address"));
+    }
+    Ok(())
+}
+
+pub fn host_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    host(text)
+}
+
+/// A five-field cron expression (minute hour day-of-month month day-of-week), each field `*`,
+/// a number, a range, a list or a step within the field's bounds.
+pub fn cron(text: &str) -> Result<(), String> {
+    const FIELDS: [(&str, u32, u32); 5] = [
+        ("minute", 0, 59),
+        ("hour", 0, 23),
+        ("day of month", 1, 31),
+        ("month", 1, 12),
+        ("day of week", 0, 6),
+    ];
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    if parts.len() != 5 {
+        return Err(format!(
+            "a cron expression has 5 fields (minute hour day month weekday); {text:?} has {}",
+            parts.len()
+        ));
+    }
+    for (part, (name, lo, hi)) in parts.iter().zip(FIELDS) {
+        for item in part.split(',') {
+            let (range, step) = match item.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (item, None),
+            };
+            if let Some(s) = step
+                && s.parse::<u32>().ok().filter(|s| *s > 0).is_none()
+            {
+                return Err(format!("{name}: step {s:?} is not a positive number"));
+            }
+            if range == "*" {
+                continue;
+            }
+            let (a, b) = range.split_once('-').unwrap_or((range, range));
+            for v in [a, b] {
+                let n: u32 = v
+                    .parse()
+                    .map_err(|_| format!("{name}: {v:?} is not a number"))?;
+                if !(lo..=hi).contains(&n) {
+                    return Err(format!("{name}: {n} is outside {lo}–{hi}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn cron_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    cron(text)
+}
+
+/// A VM size that the region lists for `compute_type`. With no catalogue loaded the size is
+/// let through (the service still checks it).
+pub fn size_for(compute_type: &str, name: &str, ctx: &Ctx<'_>) -> Result<(), String> {
+    if ctx.sizes.is_empty() {
+        return Ok(());
+    }
+    match ctx.size(name) {
+        None => Err(format!(
+            "{name} is not a VM size of region {}",
+            ctx.location
+        )),
+        Some(s) if !s.supported_compute_types.is_empty() && !s.supports(compute_type) => {
+            Err(format!(
+                "{name} is not offered for {compute_type} in {}",
+                ctx.location
+            ))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Lowercase letters and digits only: how a family key and a usage name are compared
+/// (`standardDSv2Family` against `Standard DSv2 Family Cluster Dedicated vCPUs`).
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// vCPU quota of a VM family in the region: (used, limit). `None` when the usages do not name
+/// the family or it has no limit (`-1`).
+pub fn family_quota(ctx: &Ctx<'_>, family: &str, low_priority: bool) -> Option<(i64, i64)> {
+    let fam = squash(family);
+    let tier = if low_priority {
+        "lowpriority"
+    } else {
+        "dedicated"
+    };
+    ctx.usages.iter().find_map(|u| {
+        let ty = u.type_.as_deref().unwrap_or("");
+        if !ty.ends_with("vmFamily/usages") {
+            return None;
+        }
+        let name = u.name.as_ref()?;
+        let key = squash(name.localized_value.as_deref().or(name.value.as_deref())?);
+        if !key.starts_with(&fam) || !key.contains(tier) {
+            return None;
+        }
+        let limit = u.limit.filter(|l| *l >= 0)?;
+        Some((u.current_value.unwrap_or(0), limit))
+    })
+}
+
+/// Whether `nodes` more nodes of `size` fit the family quota; `Err` says the numbers.
+pub fn quota_fits(
+    ctx: &Ctx<'_>,
+    size: &VirtualMachineSize,
+    nodes: i64,
+    low_priority: bool,
+) -> Result<(), String> {
+    let (Some(family), Some(vcpus)) = (size.family.as_deref(), size.v_cpus) else {
+        return Ok(());
+    };
+    let Some((used, limit)) = family_quota(ctx, family, low_priority) else {
+        return Ok(());
+    };
+    let need = vcpus.saturating_mul(nodes);
+    let left = (limit - used).max(0);
+    if need > left {
+        return Err(format!(
+            "{nodes} × {} needs {need} vCPUs of family {family}; the quota leaves {left} ({used} of {limit} used)",
+            size.name.as_deref().unwrap_or("?")
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wizard::engine::{Ctx, FileSource};
+    use std::path::Path;
+
+    struct NoFiles;
+    impl FileSource for NoFiles {
+        fn read(&self, p: &Path) -> Result<String, String> {
+            Err(format!("no file {}", p.display()))
+        }
+    }
+
+    fn ctx<'a>(existing: &'a [String]) -> Ctx<'a> {
+        Ctx {
+            subscription: "00000000-0000-0000-0000-000000000000",
+            resource_group: "rg",
+            workspace: "ws",
+            location: "eastus",
+            existing,
+            sizes: &[],
+            usages: &[],
+            files: &NoFiles,
+        }
+    }
+
+    #[test]
+    fn compute_names_by_length_shape_and_uniqueness() {
+        let existing = vec!["Taken-one".to_string()];
+        let c = ctx(&existing);
+        for (name, ok3_24, ok2_16) in [
+            ("ab", false, true),
+            ("abc", true, true),
+            ("a234567890123456", true, true),            // 16
+            ("a2345678901234567", true, false),          // 17
+            ("a23456789012345678901234", true, false),   // 24
+            ("a234567890123456789012345", false, false), // 25
+            ("a-1", false, false),
+            ("a-b", true, true),
+            ("ab-c1", true, true),
+            ("1abc", false, false),
+            ("-abc", false, false),
+            ("abc-", false, false),
+            ("ab_c", false, false),
+            ("abé", false, false),
+            ("taken-ONE", false, false),
+        ] {
+            assert_eq!(name_3_24(name, &c).is_ok(), ok3_24, "3-24 {name}");
+            assert_eq!(name_2_16(name, &c).is_ok(), ok2_16, "2-16 {name}");
+        }
+        assert!(
+            name_3_24("taken-one", &c)
+                .unwrap_err()
+                .contains("already exists")
+        );
+    }
+
+    #[test]
+    fn uuids() {
+        assert!(uuid("34adfa4f-cedf-4dc0-ba29-b6d1a69ab345").is_ok());
+        for bad in [
+            "",
+            "34adfa4f-cedf-4dc0-ba29-b6d1a69ab34",
+            "34adfa4fcedf4dc0ba29b6d1a69ab345",
+            "34adfa4f-cedf-4dc0-ba29-b6d1a69ab34g",
+        ] {
+            assert!(uuid(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ssh_public_keys() {
+        // A real ed25519 public key shape: the blob holds "ssh-ed25519" then 32 key bytes.
+        let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host";
+        assert!(ssh_public_key(key).is_ok());
+        assert!(
+            ssh_public_key(
+                "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+            )
+            .unwrap_err()
+            .contains("does not hold")
+        );
+        assert!(ssh_public_key("ssh-ed25519 not-base64!").is_err());
+        assert!(
+            ssh_public_key("-----BEGIN OPENSSH PRIVATE KEY-----")
+                .unwrap_err()
+                .contains("private")
+        );
+        assert!(ssh_public_key("hello").is_err());
+    }
+
+    #[test]
+    fn resource_ids() {
+        let aks = "/subscriptions/34adfa4f-cedf-4dc0-ba29-b6d1a69ab345/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/k8s";
+        assert!(resource_id(aks, "Microsoft.ContainerService", &["managedClusters"]).is_ok());
+        assert!(
+            resource_id(
+                &aks.to_lowercase(),
+                "Microsoft.ContainerService",
+                &["managedClusters"]
+            )
+            .is_ok()
+        );
+        let e = resource_id(aks, "Microsoft.Compute", &["virtualMachines"]).unwrap_err();
+        assert!(e.contains("provider"), "{e}");
+        assert!(resource_id("/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/k8s", "Microsoft.ContainerService", &["managedClusters"]).unwrap_err().contains("UUID"));
+        assert!(resource_id("k8s", "Microsoft.ContainerService", &["managedClusters"]).is_err());
+        let pool = "/subscriptions/34adfa4f-cedf-4dc0-ba29-b6d1a69ab345/resourceGroups/rg/providers/Microsoft.Synapse/workspaces/syn/bigDataPools/pool";
+        assert!(resource_id(pool, "Microsoft.Synapse", &["workspaces", "bigDataPools"]).is_ok());
+        assert!(resource_id(pool, "Microsoft.Synapse", &["workspaces"]).is_err());
+    }
+
+    #[test]
+    fn cidrs_and_addresses() {
+        assert_eq!(cidr("10.0.0.0/16"), Ok((0x0a00_0000, 16)));
+        assert!(cidr("10.0.0.1/16").unwrap_err().contains("10.0.0.0/16"));
+        assert!(cidr("10.0.0.0/33").is_err());
+        assert!(cidr("10.0.0/8").is_err());
+        let svc = cidr("10.0.0.0/16").unwrap();
+        assert!(in_cidr(ipv4("10.0.0.10").unwrap(), svc));
+        assert!(!in_cidr(ipv4("10.1.0.10").unwrap(), svc));
+        assert!(cidr_overlap(svc, cidr("10.0.128.0/17").unwrap()));
+        assert!(!cidr_overlap(svc, cidr("172.17.0.0/16").unwrap()));
+        assert!(ipv4("256.1.1.1").is_none());
+        assert!(host("myvm.eastus.cloudapp.azure.com").is_ok());
+        assert!(host("10.1.2.3").is_ok());
+        assert!(host("10.1.2.300").is_err());
+        assert!(host("bad host").is_err());
+    }
+
+    #[test]
+    fn cron_and_labels() {
+        assert!(cron("0 18 * * 1-5").is_ok());
+        assert!(cron("*/15 0-6,20-23 * * *").is_ok());
+        assert!(cron("0 24 * * *").unwrap_err().contains("hour"));
+        assert!(cron("0 18 * *").is_err());
+        assert!(dns1123_label("default").is_ok());
+        assert!(dns1123_label("team-a1").is_ok());
+        assert!(dns1123_label("Team").is_err());
+        assert!(dns1123_label("-a").is_err());
+        assert!(dns1123_label(&"a".repeat(64)).is_err());
+    }
+}
