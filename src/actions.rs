@@ -10,6 +10,7 @@ use crate::azure::computes::{PowerAction, UnderlyingResourceAction};
 use crate::azure::error::{AzureError, Result};
 use crate::azure::lro::Operation;
 use crate::azure::models::{ComputeSecrets, ScaleSettings};
+use crate::wizard::ComputeRequest;
 use serde_json::Value;
 use std::fmt;
 
@@ -44,10 +45,14 @@ pub enum ActionId {
     ArchiveJob,
     /// Job: restore an archived job.
     RestoreJob,
+    /// Create a compute from a form or a file (`ActionParams::Compute`).
+    Create,
+    /// Attach an existing resource as a compute (`ActionParams::Compute`).
+    Attach,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 11] = [
+    pub const ALL: [ActionId; 13] = [
         ActionId::Start,
         ActionId::Stop,
         ActionId::Restart,
@@ -59,6 +64,8 @@ impl ActionId {
         ActionId::CancelJob,
         ActionId::ArchiveJob,
         ActionId::RestoreJob,
+        ActionId::Create,
+        ActionId::Attach,
     ];
 
     /// The verb as users read it in menus and messages.
@@ -75,6 +82,8 @@ impl ActionId {
             ActionId::CancelJob => "cancel",
             ActionId::ArchiveJob => "archive",
             ActionId::RestoreJob => "restore",
+            ActionId::Create => "create",
+            ActionId::Attach => "attach",
         }
     }
 
@@ -113,6 +122,7 @@ impl ActionId {
             ActionId::Delete => Some("Deleting"),
             ActionId::Detach => Some("Detaching"),
             ActionId::CancelJob => Some("CancelRequested"),
+            ActionId::Create | ActionId::Attach => Some("Creating"),
             // Answered at once (no operation to follow), and "Updating" is no instance state.
             ActionId::IdleShutdown
             | ActionId::Keys
@@ -294,17 +304,19 @@ pub fn confirmation(
 }
 
 /// What an action needs besides its target.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum ActionParams {
     #[default]
     None,
     Resize(ScaleRequest),
     /// Minutes of idleness before an instance stops; `None` clears the setting.
     IdleShutdown(Option<u32>),
+    /// The compute a create or an attach PUTs (made by a form's `to_request`).
+    Compute(Box<ComputeRequest>),
 }
 
 /// One action on one resource, ready to send (after confirmation, when it needs one).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActionRequest {
     pub action: ActionId,
     /// The compute's or the job's name.
@@ -366,6 +378,18 @@ impl ActionRequest {
             }
             (ActionId::IdleShutdown, ActionParams::IdleShutdown(None)) => Ok(()),
             (ActionId::IdleShutdown, _) => Err("idle shutdown needs a time or none".into()),
+            (ActionId::Create | ActionId::Attach, ActionParams::Compute(c))
+                if c.name != self.target =>
+            {
+                Err(format!(
+                    "the request names {} but targets {}",
+                    c.name, self.target
+                ))
+            }
+            (ActionId::Create | ActionId::Attach, ActionParams::Compute(_)) => Ok(()),
+            (ActionId::Create | ActionId::Attach, _) => {
+                Err(format!("{} needs the compute to send", self.action.label()))
+            }
             _ => Ok(()),
         }
     }
@@ -440,6 +464,16 @@ pub async fn send(client: &AmlClient, request: &ActionRequest) -> Result<Sent> {
         ActionId::CancelJob => Sent::Operation(Box::new(client.cancel_job(name).await?)),
         ActionId::ArchiveJob => Sent::Done(Some(client.set_job_archived(name, true).await?)),
         ActionId::RestoreJob => Sent::Done(Some(client.set_job_archived(name, false).await?)),
+        ActionId::Create | ActionId::Attach => {
+            let ActionParams::Compute(c) = &request.params else {
+                return Err(AzureError::Invalid(
+                    "create needs the compute to send".into(),
+                ));
+            };
+            Sent::Operation(Box::new(
+                client.create_or_update_compute(name, &c.resource).await?,
+            ))
+        }
     };
     Ok(sent)
 }

@@ -145,6 +145,8 @@ pub enum Action {
     ActKeys,
     /// Archive a job, or restore an archived one.
     ActArchive,
+    /// Create or attach a compute of the tab's kind (the wizard).
+    New,
     /// Open the log view of a job.
     Logs,
     /// Log view: follow again (jump to the bottom).
@@ -609,6 +611,14 @@ pub fn default_bindings() -> Vec<Binding> {
             "archive the job, or restore an archived one (:archived shows them)",
             None,
             Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            New,
+            "new",
+            &[c('n')],
+            "create or attach a compute of this tab's kind",
+            None,
+            Contexts::LIST,
         ),
         binding(
             CopyName,

@@ -32,6 +32,7 @@ pub fn key_of(action: ActionId) -> Action {
         ActionId::Delete | ActionId::Detach => Action::ActRemove,
         ActionId::Keys => Action::ActKeys,
         ActionId::ArchiveJob | ActionId::RestoreJob => Action::ActArchive,
+        ActionId::Create | ActionId::Attach => Action::New,
     }
 }
 
@@ -49,6 +50,8 @@ pub fn menu_label(action: ActionId) -> &'static str {
         ActionId::CancelJob => "cancel",
         ActionId::ArchiveJob => "archive",
         ActionId::RestoreJob => "restore",
+        ActionId::Create => "create",
+        ActionId::Attach => "attach",
     }
 }
 

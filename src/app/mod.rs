@@ -1271,6 +1271,10 @@ impl App {
             | Action::ActRemove
             | Action::ActKeys
             | Action::ActArchive => self.action_key(action, effects),
+            Action::New => self.toast(
+                "creating and attaching computes is not in this build yet",
+                Tone::Muted,
+            ),
             Action::Logs => self.open_logs(effects),
             // Keys of the log view, handled by `logs_action` while it is on top.
             Action::LogFollow

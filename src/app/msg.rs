@@ -84,7 +84,7 @@ pub struct HttpActivity {
 
 /// Something `update` wants done; executed by the runtime (fetches) or the terminal loop.
 /// `Debug` never shows the text of a copy (it may be a key the user revealed).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub enum Effect {
     /// Fetch source `key`; answered by `Msg::Loaded` with the same id.
     Fetch(RequestId, SourceKey),

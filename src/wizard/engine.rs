@@ -294,7 +294,7 @@ impl Ctx<'_> {
 }
 
 /// The typed request a form makes: the compute to PUT, under its name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComputeRequest {
     pub name: String,
     pub resource: ComputeResource,
