@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod forms;
 pub mod rules;
+pub mod yaml;
 
 pub use engine::{
     Choice, ComputeRequest, Cond, Ctx, DiskFiles, Field, FieldKind, FieldValue, FileSource, Form,
