@@ -197,6 +197,19 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+    /// Create a compute from an az ml YAML file and/or flags (as `az ml compute create`).
+    ///
+    /// Reads the az ml CLI v2 compute YAML (`type: amlcompute`, ...; `$schema` is ignored);
+    /// `--set key=value` and the flags override the file. Every rule is checked before
+    /// anything is sent (exit 2, each problem as FILE:LINE:COLUMN: key: rule); `--dry-run`
+    /// prints the request body (secrets masked) and sends nothing.
+    Create(CreateArgs),
+    /// Attach an existing resource as a compute from an az ml YAML file (as `az ml compute
+    /// attach`).
+    ///
+    /// The same file format, overrides and checks as `create`; a file whose type is created
+    /// (e.g. amlcompute) is refused with a hint to use `create`.
+    Attach(CreateArgs),
     /// The nodes of a cluster: id, state, addresses, the run on each.
     #[command(name = "list-nodes")]
     ListNodes {
@@ -270,6 +283,66 @@ pub struct WaitArgs {
     /// Return once Azure accepted the request instead of waiting for the operation to end.
     #[arg(long = "no-wait")]
     pub no_wait: bool,
+}
+
+/// `computes create|attach`: a file, overrides and the common fields as `az ml compute create`
+/// names them.
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    /// The az ml compute YAML file (optional when --name and --type are given).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The compute's name.
+    #[arg(short = 'n', long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The az ml compute type: amlcompute, computeinstance, virtualmachine, kubernetes,
+    /// synapsespark.
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub compute_type: Option<String>,
+    /// VM size (e.g. Standard_DS3_v2).
+    #[arg(long, value_name = "SIZE")]
+    pub size: Option<String>,
+    /// Minimum number of nodes of a cluster.
+    #[arg(
+        long = "min-instances",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub min_instances: Option<i64>,
+    /// Maximum number of nodes of a cluster.
+    #[arg(
+        long = "max-instances",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub max_instances: Option<i64>,
+    /// Seconds an idle node of a cluster is kept before it is released.
+    #[arg(
+        long = "idle-time-before-scale-down",
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub idle_time_before_scale_down: Option<i64>,
+    /// dedicated or low_priority.
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Azure region (default: the workspace's).
+    #[arg(long, value_name = "REGION")]
+    pub location: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Override a key of the file, dotted as in az ml (`--set max_instances=4
+    /// ssh_settings.admin_username=me`); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE", num_args = 1..)]
+    pub set: Vec<String>,
+    /// Check everything and print the request body (secrets masked); send nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// `json` prints the compute as created.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 /// An action on one named resource.

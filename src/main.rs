@@ -9,8 +9,8 @@
 use amlc::actions::ActionId;
 use amlc::app::kinds::KindFilter;
 use amlc::cli::{
-    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, EmulatorArgs, JobsCommand, LogsArgs,
-    OutputFormat,
+    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, CreateArgs, EmulatorArgs, JobsCommand,
+    LogsArgs, OutputFormat,
 };
 use amlc::commands::actions::{self, Verb};
 use amlc::{commands, connect};
@@ -107,6 +107,9 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             Ok((verb, output)) => {
                 actions::run(&cli.global, verb, output, &mut stdout, &mut notes).await
             }
+            Err(Read::Create { args, attach }) => {
+                commands::create::run(&cli.global, &args, attach, &mut stdout, &mut notes).await
+            }
             Err(read) => {
                 let conn = connect::connect(&cli.global).await?;
                 let result = match read {
@@ -123,6 +126,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                     Read::Show { name, output } => {
                         commands::computes_show(&conn, &name, output, &mut stdout, &mut notes).await
                     }
+                    Read::Create { .. } => Ok(()),
                 };
                 conn.close().await;
                 result.map(|_| ExitCode::SUCCESS)
@@ -176,8 +180,13 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     result
 }
 
-/// The reading commands on computes (`list`, `show`).
+/// The reading commands on computes (`list`, `show`), and `create|attach` (which read a file
+/// and connect by themselves: `commands::create`).
 enum Read {
+    Create {
+        args: CreateArgs,
+        attach: bool,
+    },
     List {
         kind: Option<KindFilter>,
         output: OutputFormat,
@@ -245,6 +254,13 @@ fn compute_verb(cmd: ComputesCommand) -> Result<(Verb, OutputFormat), Read> {
         ComputesCommand::ListNodes { name, output } => (Verb::ListNodes { name }, output),
         ComputesCommand::List { kind, output } => return Err(Read::List { kind, output }),
         ComputesCommand::Show { name, output } => return Err(Read::Show { name, output }),
+        ComputesCommand::Create(args) => {
+            return Err(Read::Create {
+                args,
+                attach: false,
+            });
+        }
+        ComputesCommand::Attach(args) => return Err(Read::Create { args, attach: true }),
     })
 }
 

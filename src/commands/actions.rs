@@ -303,7 +303,7 @@ async fn run_connected(
 }
 
 /// How to follow what an action changes: "follow it with `amlc computes show NAME`".
-fn how_to_follow(action: ActionId, name: &str) -> String {
+pub(super) fn how_to_follow(action: ActionId, name: &str) -> String {
     if action.on_job() {
         format!("follow job {name} in the Jobs tab of `amlc`")
     } else {
@@ -315,7 +315,7 @@ fn how_to_follow(action: ActionId, name: &str) -> String {
 const RESOURCE_POLL: Duration = Duration::from_secs(2);
 
 /// Waits for `op`, with progress on stderr and Ctrl-C to stop waiting.
-async fn follow(
+pub(super) async fn follow(
     conn: &Connection,
     op: Operation,
     request: &ActionRequest,
@@ -456,7 +456,7 @@ async fn follow(
 
 /// The resource after an action, for `-o json`: the compute or the job as the service shows it
 /// now, `None` once it is gone (delete, detach).
-async fn final_resource(
+pub(super) async fn final_resource(
     conn: &Connection,
     action: ActionId,
     name: &str,
@@ -472,7 +472,7 @@ async fn final_resource(
 }
 
 /// A resource as pretty JSON (secrets masked), `{}` when there is none.
-fn write_json(out: &mut dyn Write, body: Option<&Value>) -> std::io::Result<()> {
+pub(super) fn write_json(out: &mut dyn Write, body: Option<&Value>) -> std::io::Result<()> {
     let value = body
         .map(redact_json)
         .unwrap_or_else(|| Value::Object(Default::default()));

@@ -465,12 +465,16 @@ pub struct Loaded {
     pub file: String,
     /// Where each field id (`tags[0].key` for entries) was given.
     places: BTreeMap<String, Origin>,
+    /// Problems of shape (unknown keys, a mapping where a value is expected, ...): reported
+    /// with the rules by [`Loaded::problems`], so that one run lists every problem.
+    pub shape: Vec<Located>,
 }
 
 /// Reads `text` (the file `file`, or nothing when `-f` was not given), applies `overrides` in
 /// order, chooses the form by `type` and maps the values onto it. `attach` is what the command
-/// asked for: a form of the other kind is refused with the command to use. Every problem of
-/// shape is returned; the rules come with [`Loaded::request`].
+/// asked for: a form of the other kind is refused with the command to use. `Err` when nothing
+/// can be mapped (malformed YAML, a bad override, no usable `type`); problems of shape are kept
+/// in [`Loaded::shape`] and reported with the rules by [`Loaded::problems`].
 pub fn load(
     file: &str,
     text: Option<&str>,
@@ -545,17 +549,14 @@ pub fn load(
     let Mapper {
         places, mut errors, ..
     } = mapper;
-    if errors.is_empty() {
-        let loaded = Loaded {
-            form,
-            values,
-            file: file.to_string(),
-            places,
-        };
-        return Ok(loaded);
-    }
     sort(&mut errors);
-    Err(errors)
+    Ok(Loaded {
+        form,
+        values,
+        file: file.to_string(),
+        places,
+        shape: errors,
+    })
 }
 
 /// Every az ml `type` a form of this build reads.
@@ -625,7 +626,7 @@ fn choose_form(
             file,
             Some(&key.at),
             "type",
-            format!("a {ty} compute is {is}, not {not}: use `{command}`"),
+            format!("{ty} computes are {is}, not {not}: use `{command}`"),
         )]);
     }
     Ok(form)
@@ -890,7 +891,19 @@ impl Loaded {
         let mut problems = Vec::new();
         unused(self.form.fields, &self.values, "", &mut problems);
         problems.extend(self.form.problems(&self.values, ctx));
-        let mut out: Vec<Located> = problems.iter().map(|p| self.locate(p)).collect();
+        // A key whose shape is wrong was not mapped: its rules ("required") would only repeat it.
+        let related = |a: &str, b: &str| {
+            a == b
+                || (a.starts_with(b) && a[b.len()..].starts_with(['.', '[']))
+                || (b.starts_with(a) && b[a.len()..].starts_with(['.', '[']))
+        };
+        let mut out = self.shape.clone();
+        out.extend(
+            problems
+                .iter()
+                .filter(|p| !self.shape.iter().any(|s| related(&p.field, &s.field)))
+                .map(|p| self.locate(p)),
+        );
         sort(&mut out);
         out
     }
@@ -1131,7 +1144,15 @@ tags:
         let e = load_err(
             "type: amlcompute\nname: abc\nmax_nodes: 3\nssh_settings:\n  admin_user: me\nidentity:\n  type: user_assigned\n  user_assigned_identities:\n    - resource_id: x\n      client: y\n",
         );
-        assert_eq!(e.len(), 3, "{e:#?}");
+        assert_eq!(e.len(), 4, "{e:#?}");
+        // The rules of what was mapped are reported in the same run.
+        assert!(
+            e[2].starts_with(
+                "c.yml:9:7: identity.user_assigned_identities[0].resource_id: not a resource id"
+            ),
+            "{}",
+            e[2]
+        );
         assert!(
             e[0].starts_with(
                 "c.yml:3:1: max_nodes: unknown key; the keys known here are: type, name,"
@@ -1141,7 +1162,7 @@ tags:
         );
         assert!(e[0].contains("max_instances"), "{}", e[0]);
         assert!(e[1].starts_with("c.yml:5:3: ssh_settings.admin_user: unknown key; the keys known here are: admin_username, ssh_key_value, ssh_key_file, admin_password"), "{}", e[1]);
-        assert!(e[2].starts_with("c.yml:10:7: identity.user_assigned_identities[0].client: unknown key; the keys known here are: resource_id"), "{}", e[2]);
+        assert!(e[3].starts_with("c.yml:10:7: identity.user_assigned_identities[0].client: unknown key; the keys known here are: resource_id"), "{}", e[3]);
     }
 
     #[test]
@@ -1360,7 +1381,7 @@ tags:
         let e = load("c.yml", Some("name: abc\ntype: AmlCompute\n"), &[], true).unwrap_err();
         assert_eq!(
             e[0].to_string(),
-            "c.yml:2:1: type: a AmlCompute compute is created, not attached: use `amlc computes create -f c.yml`"
+            "c.yml:2:1: type: AmlCompute computes are created, not attached: use `amlc computes create -f c.yml`"
         );
         // The flag wins over the file.
         assert!(
