@@ -494,6 +494,50 @@ mod tests {
     }
 
     #[test]
+    fn create_takes_a_file_overrides_and_az_ml_flags() {
+        let cli = Cli::try_parse_from([
+            "amlc",
+            "computes",
+            "create",
+            "-f",
+            "c.yml",
+            "--set",
+            "a=1",
+            "b.c=2",
+            "--set",
+            "d=3",
+            "-n",
+            "x",
+            "-t",
+            "amlcompute",
+            "--min-instances",
+            "-1",
+            "--dry-run",
+            "--no-wait",
+            "-o",
+            "json",
+        ])
+        .unwrap();
+        match cli.command {
+            Some(Command::Computes(ComputesCommand::Create(a))) => {
+                assert_eq!(a.set, ["a=1", "b.c=2", "d=3"]);
+                assert_eq!(a.file.as_deref(), Some(std::path::Path::new("c.yml")));
+                assert_eq!(a.name.as_deref(), Some("x"));
+                assert_eq!(a.compute_type.as_deref(), Some("amlcompute"));
+                assert_eq!(a.min_instances, Some(-1));
+                assert!(a.dry_run && a.wait.no_wait && a.output == OutputFormat::Json);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Cli::try_parse_from(["amlc", "computes", "attach", "-f", "k.yml"])
+                .unwrap()
+                .command,
+            Some(Command::Computes(ComputesCommand::Attach(_)))
+        ));
+    }
+
+    #[test]
     fn job_reading_commands_parse() {
         let cli =
             Cli::try_parse_from(["amlc", "jobs", "list", "-r", "5", "--include-archived"]).unwrap();

@@ -184,7 +184,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
 /// and connect by themselves: `commands::create`).
 enum Read {
     Create {
-        args: CreateArgs,
+        args: Box<CreateArgs>,
         attach: bool,
     },
     List {
@@ -256,11 +256,16 @@ fn compute_verb(cmd: ComputesCommand) -> Result<(Verb, OutputFormat), Read> {
         ComputesCommand::Show { name, output } => return Err(Read::Show { name, output }),
         ComputesCommand::Create(args) => {
             return Err(Read::Create {
-                args,
+                args: Box::new(args),
                 attach: false,
             });
         }
-        ComputesCommand::Attach(args) => return Err(Read::Create { args, attach: true }),
+        ComputesCommand::Attach(args) => {
+            return Err(Read::Create {
+                args: Box::new(args),
+                attach: true,
+            });
+        }
     })
 }
 

@@ -539,6 +539,11 @@ pub fn load(
         return Err(whole("a compute file is a mapping of keys".into()));
     };
     let form = choose_form(file, entries, attach)?;
+    Ok(map_onto(form, file, entries))
+}
+
+/// Flattens a file's top-level entries onto `form` (any form: the mapping knows no form).
+fn map_onto(form: &'static Form, file: &str, entries: &[(Key, Node)]) -> Loaded {
     let mut mapper = Mapper {
         file,
         places: BTreeMap::new(),
@@ -550,13 +555,13 @@ pub fn load(
         places, mut errors, ..
     } = mapper;
     sort(&mut errors);
-    Ok(Loaded {
+    Loaded {
         form,
         values,
         file: file.to_string(),
         places,
         shape: errors,
-    })
+    }
 }
 
 /// Every az ml `type` a form of this build reads.
@@ -923,6 +928,8 @@ impl Loaded {
 /// Values given for fields hidden by the other values (they would not be sent): said, so that
 /// nothing written in the file is silently dropped.
 fn unused(fields: &'static [Field], values: &Values, shown: &str, out: &mut Vec<Problem>) {
+    // The engine's own visibility rule, over this level's fields (a list entry's sub-fields
+    // are conditioned on each other, as the engine checks them).
     let probe = Form {
         id: super::engine::FormId::ComputeCluster,
         title: "",
@@ -1466,6 +1473,94 @@ tags:
             e[0].to_string()
                 .contains("a compute file is at most 1048576 bytes (1 MiB)"),
             "{e:?}"
+        );
+    }
+
+    /// A form unlike the cluster's, as the other kinds' forms are (schedules of a compute
+    /// instance): a list nested under a mapping, whose entries have nested sub-fields, a
+    /// toggle-conditioned sub-field, and a scalar-list field.
+    static SCHEDULE_FIELDS: &[Field] = &[
+        Field::text("action", "Action", ""),
+        Field::text("trigger.type", "Trigger", ""),
+        Field::text("trigger.expression", "Cron", ""),
+        Field {
+            kind: FieldKind::Toggle,
+            ..Field::text("enabled", "On", "")
+        },
+        Field {
+            show_if: Some(crate::wizard::engine::Cond {
+                field: "enabled",
+                any_of: &["true"],
+            }),
+            ..Field::text("recurrence.week_days", "Days", "")
+        },
+    ];
+    static GENERIC_FIELDS: &[Field] = &[
+        Field::text("name", "Name", ""),
+        Field {
+            kind: FieldKind::List {
+                fields: SCHEDULE_FIELDS,
+                max: 4,
+            },
+            ..Field::text("schedules.compute_start_stop", "Schedules", "")
+        },
+    ];
+    static GENERIC: Form = Form {
+        id: crate::wizard::engine::FormId::ComputeInstance,
+        title: "generic",
+        compute_type: "ComputeInstance",
+        attach: false,
+        yaml_types: &["generic"],
+        steps: &["One"],
+        fields: GENERIC_FIELDS,
+        notice: "",
+        cross: None,
+        build: |_, _| Err(Problem::new("", "not built here")),
+    };
+
+    #[test]
+    fn the_mapping_is_generic_nested_lists_with_nested_entry_keys() {
+        let text = "\
+name: ci
+schedules:
+  compute_start_stop:
+    - action: start
+      enabled: true
+      trigger:
+        type: cron
+        expression: 0 18 * * *
+      recurrence:
+        week_days: [monday, friday]
+    - action: stop
+      enabled: false
+      recurrence:
+        week_days: [sunday]
+      trigger:
+        kind: x
+";
+        let Some(Node {
+            value: NodeValue::Map(entries),
+            ..
+        }) = parse(text).unwrap()
+        else {
+            panic!("a mapping");
+        };
+        let l = map_onto(&GENERIC, "ci.yml", &entries);
+        let list = l.values.list("schedules.compute_start_stop");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].raw("trigger.expression"), "0 18 * * *");
+        assert_eq!(list[0].raw("recurrence.week_days"), "monday,friday");
+        assert_eq!(list[0].raw("enabled"), "true");
+        let e: Vec<String> = with_ctx(|ctx| l.problems(ctx))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            e,
+            [
+                "ci.yml:14:9: schedules.compute_start_stop[1].recurrence.week_days: given, but used only when enabled is true",
+                "ci.yml:16:9: schedules.compute_start_stop[1].trigger.kind: unknown key; the keys known here are: type, expression",
+            ]
         );
     }
 
