@@ -426,3 +426,143 @@ fn attach_refuses_a_file_of_a_compute_that_is_created() {
     );
     assert!(e.show("att-cluster").is_none());
 }
+
+/// A loopback proxy to the emulator that answers 403 to the region's VM sizes and usages and
+/// forwards everything else; it stops when dropped.
+struct NoCatalogue {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NoCatalogue {
+    fn start(upstream: &str) -> NoCatalogue {
+        let upstream = upstream.trim_end_matches('/').to_string();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, port) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                ready.send(listener.local_addr().unwrap().port()).unwrap();
+                let client = reqwest::Client::new();
+                let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+                    let (client, upstream) = (client.clone(), upstream.clone());
+                    async move {
+                        use axum::response::IntoResponse;
+                        let path = req.uri().path().to_string();
+                        if path.ends_with("/vmSizes") || path.ends_with("/usages") {
+                            let body = json!({"error": {"code": "AuthorizationFailed",
+                                "message": "no access to the region's catalogue (test)"}});
+                            return (axum::http::StatusCode::FORBIDDEN, axum::Json(body))
+                                .into_response();
+                        }
+                        let url = format!(
+                            "{upstream}{}",
+                            req.uri().path_and_query().map_or("", |p| p.as_str())
+                        );
+                        let (parts, body) = req.into_parts();
+                        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+                        let mut out = client.request(parts.method, url).body(bytes);
+                        for (k, v) in &parts.headers {
+                            if k != "host" {
+                                out = out.header(k, v);
+                            }
+                        }
+                        let answer = out.send().await.unwrap();
+                        let mut resp = axum::http::Response::builder().status(answer.status());
+                        for (k, v) in answer.headers() {
+                            if k != "content-length" && k != "transfer-encoding" {
+                                resp = resp.header(k, v);
+                            }
+                        }
+                        let body = answer.bytes().await.unwrap();
+                        resp.body(axum::body::Body::from(body)).unwrap()
+                    }
+                });
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let port = port.recv().unwrap();
+        NoCatalogue {
+            url: format!("http://127.0.0.1:{port}/"),
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for NoCatalogue {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn sizes_and_usages_that_cannot_be_read_are_said_and_the_service_decides() {
+    let e = Emulator::start("10", None);
+    let proxy = NoCatalogue::start(&e.url);
+    let file = e.file(
+        "cluster.yml",
+        "name: blind-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmax_instances: 2\n",
+    );
+    let mut cmd = bare(e.home.path());
+    cmd.args(["computes", "create", "-f", arg(&file)])
+        .args(["--endpoint", &proxy.url, "--auth", "token"])
+        .args(["--subscription", SUB, "-g", "demo-rg", "-w", "demo-ws"])
+        .env("AMLC_TOKEN", &e.token);
+    let r = Run::of(cmd.output().unwrap());
+    r.expect(0);
+    assert!(
+        r.stderr.contains("cannot read the VM sizes of eastus") && r.stderr.contains("403"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("cannot read the quota usages of eastus"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("done: create blind-cluster"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        props(&e.show("blind-cluster").unwrap())["vmSize"],
+        "Standard_DS3_v2"
+    );
+    // A location other than the workspace's: its sizes are not checked here, said so.
+    let r = e.run(&[
+        "computes",
+        "create",
+        "-f",
+        arg(&file),
+        "--name",
+        "west-cluster",
+        "--location",
+        "westus2",
+        "--dry-run",
+    ]);
+    r.expect(0);
+    assert!(
+        r.stderr
+            .contains("location westus2 is not the workspace's (eastus)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.json()["location"], "westus2");
+}
