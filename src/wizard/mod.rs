@@ -1,6 +1,7 @@
-//! Create and attach: forms as data ([`engine`]), the validators they share ([`rules`]) and
-//! every kind's form ([`forms`]). Pure: no terminal, no network; the TUI wizard view, the
-//! headless `computes create|attach -f FILE` reader and the tests drive the same forms.
+//! Create and attach: forms as data ([`engine`]), the validators they share ([`rules`]),
+//! every kind's form ([`forms`]) and az ml compute YAML mapped onto them ([`yaml`]). Pure: no
+//! terminal, no network; the TUI wizard view, the headless `computes create|attach -f FILE`
+//! reader and the tests drive the same forms.
 
 pub mod engine;
 pub mod forms;

@@ -350,11 +350,23 @@ impl Override {
                 value: value.to_string(),
                 origin: format!("--set {}", key.trim()),
             }),
-            _ => Err(format!(
+            // The argument is quoted only when it is a bare key: anything else may hold a value
+            // (`admin_password:…` with the wrong separator), which is never echoed.
+            _ if !arg.is_empty()
+                && arg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-$".contains(c)) =>
+            {
+                Err(format!(
+                    "--set {arg}: a value is missing: --set takes key=value (a dotted key such as \
+                     ssh_settings.admin_username=me)"
+                ))
+            }
+            _ => Err(
                 "--set takes key=value (a dotted key such as ssh_settings.admin_username=me); \
-                 got {:?}",
-                arg.split_once('=').map_or(arg, |(k, _)| k)
-            )),
+                 one argument has no key or no '='"
+                    .into(),
+            ),
         }
     }
 
@@ -1348,8 +1360,17 @@ tags:
             ]
         );
         // Bad overrides.
-        assert!(Override::set("novalue").is_err());
+        assert!(
+            Override::set("novalue")
+                .unwrap_err()
+                .starts_with("--set novalue: a value is missing")
+        );
         assert!(Override::set("=x").is_err());
+        let e = Override::set("ssh_settings.admin_password:s3cret").unwrap_err();
+        assert!(
+            e.contains("no key or no '='") && !e.contains("s3cret"),
+            "{e}"
+        );
         let e = load(
             "c.yml",
             Some(CLUSTER),
