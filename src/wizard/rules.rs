@@ -453,7 +453,14 @@ pub fn resource_id_any(text: &str, kinds: &[(&str, &[&str])]) -> Result<(), Stri
             Err(e) => errors.push(e),
         }
     }
-    let named = text.trim().split('/').nth(6).unwrap_or("");
+    if errors.len() == 1 {
+        return Err(errors.swap_remove(0));
+    }
+    let parts: Vec<&str> = text.trim().split('/').collect();
+    let named = match parts.get(5) {
+        Some(p) if p.eq_ignore_ascii_case("providers") => parts.get(6).copied().unwrap_or(""),
+        _ => "",
+    };
     if let Some(i) = kinds
         .iter()
         .position(|(p, _)| !named.is_empty() && p.eq_ignore_ascii_case(named))
@@ -470,10 +477,12 @@ pub fn resource_id_any(text: &str, kinds: &[(&str, &[&str])]) -> Result<(), Stri
             s
         })
         .collect();
-    Err(format!(
-        "not a resource id of an accepted kind: expected {}",
-        shapes.join(" or ")
-    ))
+    let lead = if named.is_empty() {
+        "not a resource id of an accepted kind".to_string()
+    } else {
+        format!("the resource id names provider {named}")
+    };
+    Err(format!("{lead}: expected {}", shapes.join(" or ")))
 }
 
 /// What is said of a passphrase-protected private key: the ARM body has no passphrase field,
@@ -1000,8 +1009,20 @@ mod tests {
         let e = resource_id_any(&format!("{sub}/Microsoft.Compute/virtualMachines/vm"), K8S)
             .unwrap_err();
         assert!(
-            e.contains("Microsoft.ContainerService/managedClusters/<name>")
+            e.contains("names provider Microsoft.Compute")
+                && e.contains("Microsoft.ContainerService/managedClusters/<name>")
                 && e.contains("Microsoft.Kubernetes/connectedClusters/<name>"),
+            "{e}"
+        );
+        // One kind: its own rule.
+        let one: &[(&str, &[&str])] = &[("Microsoft.Compute", &["virtualMachines"])];
+        let e = resource_id_any(
+            &format!("{sub}/Microsoft.ClassicCompute/virtualMachines/vm"),
+            one,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("names provider Microsoft.ClassicCompute, not Microsoft.Compute"),
             "{e}"
         );
         assert!(resource_id_any("", K8S).is_err());
