@@ -537,6 +537,25 @@ async fn a_cluster_over_its_family_quota_ends_failed_with_out_of_quota() {
     let c = e.settled("gpu-over2").await;
     assert_eq!(c["properties"]["provisioningState"], "Failed");
 
+    // An instance is held to its family's quota too: 96 vCPUs of a 24-vCPU family.
+    let (s, v) = e
+        .put(
+            "ci-over",
+            json!({"properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "Standard_NC96ads_A100_v4"}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let c = e.settled("ci-over").await;
+    assert_eq!(c["properties"]["provisioningState"], "Failed", "{c}");
+    assert_eq!(
+        c["properties"]["properties"]["state"], "CreateFailed",
+        "{c}"
+    );
+    assert_eq!(
+        c["properties"]["provisioningErrors"][0]["error"]["code"],
+        "OutOfQuota"
+    );
+
     // Within the quota (4 × 6 = 24) the same cluster succeeds.
     let (s, _) = e
         .put(

@@ -295,6 +295,8 @@ pub static DATA_FACTORY: Form = Form {
     build: data_factory_build,
 };
 
+/// The API also takes a Data Factory compute without a resource id (Azure's basic example
+/// has none); an attach names the factory it brings in, so the form requires it.
 fn data_factory_build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
     let compute = Compute::of_type(ComputeType::DataFactory);
     Ok(request(&DATA_FACTORY, values, ctx, compute))
