@@ -428,7 +428,11 @@ async fn idle_instances_shut_down_and_attached_computes_detach() {
             "Databricks",
             json!({"databricksAccessToken": "secret"}),
         ),
-        ("hdi-one", "HDInsight", json!({"address": "hdi.example"})),
+        (
+            "hdi-one",
+            "HDInsight",
+            json!({"address": "hdi.example", "administratorAccount": {"username": "u", "password": "p"}}),
+        ),
         (
             "adla-one",
             "DataLakeAnalytics",
@@ -436,7 +440,19 @@ async fn idle_instances_shut_down_and_attached_computes_detach() {
         ),
         ("syn-one", "SynapseSpark", json!({"poolName": "p1"})),
     ] {
-        let body = json!({"location": "eastus", "properties": {"computeType": kind, "resourceId": format!("/subscriptions/sub-t/resourceGroups/rg-t/providers/X/y/{name}"), "properties": extra}});
+        // The service checks an attached resource's id for its kind's provider.
+        let provider = match kind {
+            "Kubernetes" => "Microsoft.Kubernetes/connectedClusters",
+            "VirtualMachine" => "Microsoft.Compute/virtualMachines",
+            "Databricks" => "Microsoft.Databricks/workspaces",
+            "HDInsight" => "Microsoft.HDInsight/clusters",
+            "DataLakeAnalytics" => "Microsoft.DataLakeAnalytics/accounts",
+            _ => "Microsoft.Synapse/workspaces/syn/bigDataPools",
+        };
+        let rid = format!(
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-t/providers/{provider}/{name}"
+        );
+        let body = json!({"location": "eastus", "properties": {"computeType": kind, "resourceId": rid, "properties": extra}});
         let (s, h, v) = e
             .call(
                 Method::PUT,

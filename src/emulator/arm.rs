@@ -3,7 +3,10 @@
 //! create/update, patch, delete, start/stop/restart, listNodes, listKeys and the preview
 //! operations), VM sizes, usages and quotas per location, and the async-operation status and
 //! result URLs. Handlers validate, change the world under its lock, persist, and wake the
-//! simulation; the state machines themselves live in `sim.rs`.
+//! simulation; the state machines themselves live in `sim.rs`. A new compute is validated as
+//! the service does (`validate_new_compute`: names, VM sizes, an attached compute's resource id
+//! by provider and shape, a VM or HDInsight target's address and credentials, a Databricks
+//! token, a production AKS cluster's 12 vCPUs), with the wizard's pure rules where they apply.
 
 use super::catalog;
 use super::http::{
@@ -19,6 +22,8 @@ use super::runner;
 use super::shared::Sh;
 use super::sim::{self, Effect};
 use crate::azure::models::names::{validate_compute_name_for, validate_workspace_name};
+use crate::wizard::forms::attach::KUBERNETES_KINDS;
+use crate::wizard::rules;
 use axum::body::Bytes;
 use axum::extract::{Path, Query as Q, State};
 use axum::http::StatusCode;
@@ -505,6 +510,217 @@ fn split_secrets(ctype: &str, body: &mut Value) -> Value {
     secrets
 }
 
+/// Resource kinds as (provider, resource type path), as `rules::resource_id_any` takes them.
+type ResourceKinds = &'static [(&'static str, &'static [&'static str])];
+
+/// The resources a compute of `ctype` may attach, and whether a resource id is required. AKS
+/// takes one only when attaching an existing cluster.
+fn attach_kinds(ctype: &str) -> Option<(ResourceKinds, bool)> {
+    Some(match ctype {
+        "Kubernetes" => (KUBERNETES_KINDS, true),
+        "AKS" => (
+            &[("Microsoft.ContainerService", &["managedClusters"])],
+            false,
+        ),
+        "VirtualMachine" => (&[("Microsoft.Compute", &["virtualMachines"])], false),
+        "HDInsight" => (&[("Microsoft.HDInsight", &["clusters"])], false),
+        "Databricks" => (&[("Microsoft.Databricks", &["workspaces"])], true),
+        "DataLakeAnalytics" => (&[("Microsoft.DataLakeAnalytics", &["accounts"])], true),
+        "SynapseSpark" => (
+            &[("Microsoft.Synapse", &["workspaces", "bigDataPools"])],
+            true,
+        ),
+        "DataFactory" => (&[("Microsoft.DataFactory", &["factories"])], false),
+        _ => return None,
+    })
+}
+
+fn invalid(target: &str, message: String) -> ApiError {
+    ApiError::bad_request("InvalidPropertyValue", message).target(target)
+}
+
+/// The service's checks of a new compute's body (beyond the name and, for instances and
+/// clusters, the VM size, checked elsewhere): the resource id of an attached compute (present
+/// when required, of the right provider and shape); a VM or HDInsight target's address or
+/// resource id, SSH port and credentials; a Databricks token; a Kubernetes namespace; and for a
+/// new AKS cluster a known agent size and, for a production purpose, at least 12 vCPUs
+/// (agentCount × the size's vCPUs: the seed's rule; DevTest clusters may be smaller).
+pub(crate) fn validate_new_compute(ctype: &str, req: &Value) -> Result<(), ApiError> {
+    let empty = json!({});
+    let inner = get(req, &["properties", "properties"])
+        .filter(|v| !v.is_null())
+        .unwrap_or(&empty);
+    if !inner.is_object() {
+        return Err(invalid(
+            "properties.properties",
+            format!("properties.properties of a {ctype} compute must be an object."),
+        ));
+    }
+    let rid = match get(req, &["properties", "resourceId"]) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+        Some(_) => {
+            return Err(invalid(
+                "resourceId",
+                "properties.resourceId must be the ARM id of a resource, as a string.".into(),
+            ));
+        }
+    };
+    if let Some((kinds, required)) = attach_kinds(ctype) {
+        let shapes = || {
+            kinds
+                .iter()
+                .map(|(p, t)| format!("{p}/{}", t.join("/")))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        match rid {
+            None if required => {
+                return Err(invalid(
+                    "resourceId",
+                    format!(
+                        "properties.resourceId is required to attach a {ctype} compute: the ARM id of the {} to attach.",
+                        shapes()
+                    ),
+                ));
+            }
+            None => {}
+            Some(id) => rules::resource_id_any(id, kinds).map_err(|m| {
+                invalid(
+                    "resourceId",
+                    format!("properties.resourceId is not valid for a {ctype} compute: {m}."),
+                )
+            })?,
+        }
+    }
+    let text = |path: &[&str]| {
+        get_str(inner, path)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    match ctype {
+        "VirtualMachine" | "HDInsight" => {
+            let address = text(&["address"]);
+            if address.is_none() && rid.is_none() {
+                return Err(invalid(
+                    "address",
+                    format!(
+                        "A {ctype} compute needs properties.properties.address (FQDN or IP address) or properties.resourceId."
+                    ),
+                ));
+            }
+            if let Some(a) = address {
+                rules::host(a).map_err(|m| {
+                    invalid("address", format!("properties.properties.address: {m}."))
+                })?;
+            }
+            if let Some(port) = get(inner, &["sshPort"]).filter(|v| !v.is_null())
+                && !port.as_u64().is_some_and(|p| (1..=65535).contains(&p))
+            {
+                return Err(invalid(
+                    "sshPort",
+                    format!(
+                        "properties.properties.sshPort must be a port number from 1 to 65535 (it is {port})."
+                    ),
+                ));
+            }
+            if text(&["administratorAccount", "username"]).is_none() {
+                return Err(invalid(
+                    "administratorAccount",
+                    format!(
+                        "A {ctype} compute needs properties.properties.administratorAccount.username: the SSH user Azure ML logs in as."
+                    ),
+                ));
+            }
+            if text(&["administratorAccount", "password"]).is_none()
+                && text(&["administratorAccount", "privateKeyData"]).is_none()
+            {
+                return Err(invalid(
+                    "administratorAccount",
+                    format!(
+                        "A {ctype} compute needs credentials: properties.properties.administratorAccount.privateKeyData (an SSH private key) or .password."
+                    ),
+                ));
+            }
+        }
+        "Databricks" if text(&["databricksAccessToken"]).is_none() => {
+            return Err(invalid(
+                "databricksAccessToken",
+                "A Databricks compute needs properties.properties.databricksAccessToken: an access token of the workspace.".into(),
+            ));
+        }
+        "Kubernetes" => {
+            if let Some(ns) = text(&["namespace"]) {
+                rules::dns1123_label(ns).map_err(|m| {
+                    invalid(
+                        "namespace",
+                        format!(
+                            "properties.properties.namespace is not a Kubernetes namespace: {m}."
+                        ),
+                    )
+                })?;
+            }
+        }
+        "AKS" if rid.is_none() => validate_new_aks(inner)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The smallest production AKS cluster: agentCount × vCPUs of agentVmSize (seed 001).
+pub(crate) const AKS_MIN_PRODUCTION_VCPUS: i64 = 12;
+
+fn validate_new_aks(inner: &Value) -> Result<(), ApiError> {
+    let purpose = match get(inner, &["clusterPurpose"]) {
+        None | Some(Value::Null) => "FastProd",
+        Some(Value::String(p)) => ["FastProd", "DenseProd", "DevTest"]
+            .into_iter()
+            .find(|k| k.eq_ignore_ascii_case(p))
+            .ok_or_else(|| {
+                invalid(
+                    "clusterPurpose",
+                    format!("clusterPurpose {p:?} is not one of FastProd, DenseProd, DevTest."),
+                )
+            })?,
+        Some(other) => {
+            return Err(invalid(
+                "clusterPurpose",
+                format!("clusterPurpose must be FastProd, DenseProd or DevTest (it is {other})."),
+            ));
+        }
+    };
+    let size_name = get_str(inner, &["agentVmSize"]).unwrap_or("Standard_D3_v2");
+    let size = catalog::find_size(size_name).ok_or_else(|| {
+        invalid(
+            "agentVmSize",
+            format!("The specified value {size_name} for property agentVmSize is not a supported VM size."),
+        )
+    })?;
+    let count = match get(inner, &["agentCount"]) {
+        None | Some(Value::Null) => 3,
+        Some(v) => v
+            .as_i64()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "agentCount",
+                    format!("agentCount must be a whole number from 1 to 100 (it is {v})."),
+                )
+            })?,
+    };
+    let vcpus = count * i64::from(size.vcpus);
+    if purpose != "DevTest" && vcpus < AKS_MIN_PRODUCTION_VCPUS {
+        return Err(invalid(
+            "agentCount",
+            format!(
+                "A production AKS cluster (clusterPurpose {purpose}) needs at least {AKS_MIN_PRODUCTION_VCPUS} vCPUs: agentCount {count} × {} vCPUs of {} = {vcpus}. Raise agentCount, pick a larger agentVmSize, or use clusterPurpose DevTest.",
+                size.vcpus, size.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Fills the defaults and read-only fields of a new compute of `ctype`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn build_compute(
@@ -689,6 +905,35 @@ pub(crate) fn build_compute(
         }
         "HDInsight" => {
             fill(&mut inner, "sshPort", json!(22));
+        }
+        "SynapseSpark" => {
+            // The service reads the pool it attaches: where it is, its size and scaling.
+            let parts: Vec<String> = resource_id
+                .as_str()
+                .unwrap_or("")
+                .split('/')
+                .map(str::to_string)
+                .collect();
+            if parts.len() == 11 {
+                fill(&mut inner, "subscriptionId", json!(parts[2]));
+                fill(&mut inner, "resourceGroup", json!(parts[4]));
+                fill(&mut inner, "workspaceName", json!(parts[8]));
+                fill(&mut inner, "poolName", json!(parts[10]));
+            }
+            fill(&mut inner, "sparkVersion", json!("3.4"));
+            fill(&mut inner, "nodeSize", json!("Medium"));
+            fill(&mut inner, "nodeSizeFamily", json!("MemoryOptimized"));
+            fill(&mut inner, "nodeCount", json!(3));
+            fill(
+                &mut inner,
+                "autoScaleProperties",
+                json!({"minNodeCount": 3, "enabled": true, "maxNodeCount": 10}),
+            );
+            fill(
+                &mut inner,
+                "autoPauseProperties",
+                json!({"delayInMinutes": 15, "enabled": true}),
+            );
         }
         "Databricks" => {
             fill(
@@ -877,6 +1122,7 @@ pub async fn put_compute(
                 .filter(|l| !l.is_empty())
                 .unwrap_or(&w.location)
                 .to_string();
+            validate_new_compute(ctype, &req)?;
             let mut c = build_compute(
                 &w.subscription,
                 &w.resource_group,

@@ -440,6 +440,208 @@ pub fn quota_fits(
     Ok(())
 }
 
+// ---- attach: resource ids of several kinds, SSH private keys, usernames, access tokens ----
+
+/// An ARM resource id of any one of `kinds` (provider, resource type path), as
+/// [`resource_id`] checks each. When none fits, the rule said is the one of the kind whose
+/// provider the id names (the most specific), else every accepted shape.
+pub fn resource_id_any(text: &str, kinds: &[(&str, &[&str])]) -> Result<(), String> {
+    let mut errors = Vec::new();
+    for (provider, types) in kinds {
+        match resource_id(text, provider, types) {
+            Ok(()) => return Ok(()),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.len() == 1 {
+        return Err(errors.swap_remove(0));
+    }
+    let parts: Vec<&str> = text.trim().split('/').collect();
+    let named = match parts.get(5) {
+        Some(p) if p.eq_ignore_ascii_case("providers") => parts.get(6).copied().unwrap_or(""),
+        _ => "",
+    };
+    if let Some(i) = kinds
+        .iter()
+        .position(|(p, _)| !named.is_empty() && p.eq_ignore_ascii_case(named))
+    {
+        return Err(errors.swap_remove(i));
+    }
+    let shapes: Vec<String> = kinds
+        .iter()
+        .map(|(p, types)| {
+            let mut s = format!("/subscriptions/<id>/resourceGroups/<group>/providers/{p}");
+            for t in *types {
+                s.push_str(&format!("/{t}/<name>"));
+            }
+            s
+        })
+        .collect();
+    let lead = if named.is_empty() {
+        "not a resource id of an accepted kind".to_string()
+    } else {
+        format!("the resource id names provider {named}")
+    };
+    Err(format!("{lead}: expected {}", shapes.join(" or ")))
+}
+
+/// What is said of a passphrase-protected private key: the ARM body has no passphrase field,
+/// so such a key could never be used by the service.
+pub const ENCRYPTED_KEY: &str = "this private key is protected by a passphrase, and Azure ML has no field for one: use an unencrypted key (a key made for this machine, or a copy decrypted with ssh-keygen -p -N \"\") or a password";
+
+/// The PEM labels of private keys (`-----BEGIN {label}-----`).
+const PRIVATE_KEY_LABELS: &[&str] = &[
+    "OPENSSH PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "DSA PRIVATE KEY",
+    "PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+];
+
+/// An SSH private key file's text that Azure ML can use: an OpenSSH (`openssh-key-v1`) or PEM
+/// (PKCS#1, SEC1, PKCS#8) private key, complete, and NOT protected by a passphrase (OpenSSH
+/// cipher/kdf other than `none`, e.g. `bcrypt`; PEM `Proc-Type: 4,ENCRYPTED`; PKCS#8 `ENCRYPTED
+/// PRIVATE KEY`). A public key, a PuTTY `.ppk` file or a damaged file is named as such. The
+/// messages never quote the key.
+pub fn ssh_private_key(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("the private key file is empty".into());
+    }
+    if text.starts_with("PuTTY-User-Key-File-") {
+        return Err("this is a PuTTY key (.ppk): export it as an OpenSSH key without a passphrase (PuTTYgen: Conversions › Export OpenSSH key)".into());
+    }
+    let first = text.lines().next().unwrap_or("").trim();
+    if text.contains("PUBLIC KEY")
+        || SSH_KEY_TYPES
+            .iter()
+            .any(|t| first.starts_with(&format!("{t} ")))
+    {
+        return Err(
+            "this is a public key: give the private key file (the one without .pub)".into(),
+        );
+    }
+    let label = first
+        .strip_prefix("-----BEGIN ")
+        .and_then(|r| r.strip_suffix("-----"))
+        .filter(|l| PRIVATE_KEY_LABELS.contains(l))
+        .ok_or("not an SSH private key: it must start with -----BEGIN OPENSSH PRIVATE KEY----- (or a PEM RSA, EC or PKCS#8 private key block)")?;
+    let end = format!("-----END {label}-----");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    if lines.len() < 3 || lines[lines.len() - 1] != end {
+        return Err(format!(
+            "the key is incomplete: it does not end with {end} (the file may be cut)"
+        ));
+    }
+    if label == "ENCRYPTED PRIVATE KEY" {
+        return Err(ENCRYPTED_KEY.into());
+    }
+    let inner = &lines[1..lines.len() - 1];
+    // PEM headers (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: …`) come first, then a blank line.
+    let headers: Vec<&str> = inner
+        .iter()
+        .take_while(|l| l.contains(':'))
+        .copied()
+        .collect();
+    if headers.iter().any(|h| {
+        let (k, v) = h.split_once(':').unwrap_or((h, ""));
+        k.trim().eq_ignore_ascii_case("Proc-Type") && v.to_ascii_uppercase().contains("ENCRYPTED")
+    }) {
+        return Err(ENCRYPTED_KEY.into());
+    }
+    let data: String = inner[headers.len()..].concat();
+    let bytes = base64_decode(&data)
+        .ok_or("the key data is not valid base64 (the file may be damaged or edited)")?;
+    if label != "OPENSSH PRIVATE KEY" {
+        // DER: an ASN.1 SEQUENCE.
+        if bytes.first() != Some(&0x30) {
+            return Err(format!(
+                "the key data is not a {label} (the file may be damaged)"
+            ));
+        }
+        return Ok(());
+    }
+    const MAGIC: &[u8] = b"openssh-key-v1\0";
+    let rest = bytes
+        .strip_prefix(MAGIC)
+        .ok_or("the key data is not an OpenSSH private key (the file may be damaged)")?;
+    // Two SSH strings (4-byte big-endian length, then the bytes): cipher name, kdf name.
+    fn ssh_string(data: &[u8]) -> Option<(&[u8], &[u8])> {
+        let len = data.get(..4)?;
+        let n = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        let s = data.get(4..4usize.checked_add(n)?)?;
+        Some((s, &data[4 + n..]))
+    }
+    let Some((cipher, kdf)) =
+        ssh_string(rest).and_then(|(c, r)| ssh_string(r).map(|(k, _)| (c, k)))
+    else {
+        return Err("the OpenSSH key is incomplete (the file may be cut)".into());
+    };
+    if cipher != b"none" || kdf != b"none" {
+        return Err(ENCRYPTED_KEY.into());
+    }
+    Ok(())
+}
+
+/// The account name used to log in over SSH (Azure's rule for Linux VM users): 1 to 64
+/// characters, no spaces, none of `\/"[]:|<>+=;,?*@&`, not starting with `-` nor ending with `.`.
+pub fn ssh_username(text: &str) -> Result<(), String> {
+    const BAD: &str = "\\/\"[]:|<>+=;,?*@&";
+    let len = text.chars().count();
+    if !(1..=64).contains(&len) {
+        return Err(format!(
+            "a user name has 1 to 64 characters (this one {len})"
+        ));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || BAD.contains(*c))
+    {
+        return Err(format!(
+            "a user name may not hold {c:?} (nor spaces or any of {BAD})"
+        ));
+    }
+    if text.starts_with('-') || text.ends_with('.') {
+        return Err("a user name may not start with '-' nor end with '.'".into());
+    }
+    Ok(())
+}
+
+pub fn ssh_username_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    ssh_username(text)
+}
+
+/// A Databricks access token. A personal access token is `dapi` and 32 hexadecimal digits
+/// (sometimes with a `-<digits>` suffix); one that starts with `dapi` but has another shape was
+/// cut or mistyped and is refused. Other tokens (Microsoft Entra ID tokens, which Databricks
+/// also accepts) are let through: only the service can tell whether they are valid.
+pub fn databricks_token(text: &str) -> Result<(), String> {
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the token holds spaces or line breaks: paste it on one line".into());
+    }
+    if let Some(rest) = text
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("dapi"))
+        .map(|_| &text[4..])
+    {
+        let (hex, suffix) = rest.split_once('-').unwrap_or((rest, "0"));
+        let hex_ok = hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit());
+        let suffix_ok = !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_digit());
+        if !hex_ok || !suffix_ok {
+            return Err(format!(
+                "a Databricks personal access token is 'dapi' followed by 32 hexadecimal digits; this one has {} characters after 'dapi' (it may be cut)",
+                rest.chars().count()
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn databricks_token_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    databricks_token(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,5 +783,248 @@ mod tests {
         assert!(dns1123_label("Team").is_err());
         assert!(dns1123_label("-a").is_err());
         assert!(dns1123_label(&"a".repeat(64)).is_err());
+    }
+
+    // ---- attach rules ----
+
+    /// Standard base64 with padding (the test side of `base64_decode`).
+    fn b64(bytes: &[u8]) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    fn ssh_str(s: &[u8]) -> Vec<u8> {
+        let mut v = (s.len() as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(s);
+        v
+    }
+
+    /// An OpenSSH private key file of the given cipher and kdf (synthetic key data: the rule
+    /// reads only the header).
+    fn openssh_key(cipher: &str, kdf: &str) -> String {
+        let mut blob = b"openssh-key-v1\0".to_vec();
+        blob.extend(ssh_str(cipher.as_bytes()));
+        blob.extend(ssh_str(kdf.as_bytes()));
+        blob.extend(ssh_str(if kdf == "none" {
+            b""
+        } else {
+            b"salt-and-rounds"
+        }));
+        blob.extend(1u32.to_be_bytes());
+        blob.extend(ssh_str(b"public key blob"));
+        blob.extend(ssh_str(&[7u8; 40]));
+        let text = b64(&blob);
+        let body: Vec<&str> = text
+            .as_bytes()
+            .chunks(70)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+            body.join("\n")
+        )
+    }
+
+    fn pem(label: &str, headers: &str) -> String {
+        let der = [
+            0x30u8, 0x82, 0x01, 0x0a, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00,
+        ];
+        format!(
+            "-----BEGIN {label}-----\n{headers}{}\n-----END {label}-----\n",
+            b64(&der)
+        )
+    }
+
+    #[test]
+    fn ssh_private_keys_usable_and_refused() {
+        let encrypted = |r: Result<(), String>| r.is_err_and(|e| e == ENCRYPTED_KEY);
+        assert_eq!(ssh_private_key(&openssh_key("none", "none")), Ok(()));
+        assert_eq!(ssh_private_key(&pem("RSA PRIVATE KEY", "")), Ok(()));
+        assert_eq!(ssh_private_key(&pem("PRIVATE KEY", "")), Ok(()));
+        assert_eq!(ssh_private_key(&pem("EC PRIVATE KEY", "")), Ok(()));
+        // CRLF line ends (a key copied through Windows) are fine.
+        assert_eq!(
+            ssh_private_key(&openssh_key("none", "none").replace('\n', "\r\n")),
+            Ok(())
+        );
+        for (what, text) in [
+            ("openssh bcrypt", openssh_key("aes256-ctr", "bcrypt")),
+            (
+                "openssh aes256-gcm",
+                openssh_key("aes256-gcm@openssh.com", "bcrypt"),
+            ),
+            (
+                "pem Proc-Type",
+                pem(
+                    "RSA PRIVATE KEY",
+                    "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n",
+                ),
+            ),
+            ("pkcs8 encrypted", pem("ENCRYPTED PRIVATE KEY", "")),
+        ] {
+            assert!(encrypted(ssh_private_key(&text)), "{what}");
+        }
+        let full = openssh_key("none", "none");
+        let cut: String = full.lines().take(2).collect::<Vec<_>>().join("\n");
+        for (text, want) in [
+            ("", "empty"),
+            ("   \n", "empty"),
+            (
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMq me@host",
+                "public key",
+            ),
+            (
+                "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
+                "public key",
+            ),
+            (
+                "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none",
+                "PuTTY",
+            ),
+            ("hello", "not an SSH private key"),
+            (
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+                "not an SSH private key",
+            ),
+            (cut.as_str(), "incomplete"),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nnot*base64\n-----END OPENSSH PRIVATE KEY-----",
+                "base64",
+            ),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+                "not an OpenSSH private key",
+            ),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----",
+                "not a RSA PRIVATE KEY",
+            ),
+        ] {
+            let e = ssh_private_key(text).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+        // Cut right after the magic: no cipher name.
+        let magic_only = format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
+            b64(b"openssh-key-v1\0\0\0\0\x04no")
+        );
+        assert!(
+            ssh_private_key(&magic_only)
+                .unwrap_err()
+                .contains("incomplete")
+        );
+    }
+
+    #[test]
+    fn ssh_usernames() {
+        for (name, ok) in [
+            ("azureuser", true),
+            ("sshuser", true),
+            ("a", true),
+            ("first.last", true),
+            ("svc_ml-01", true),
+            (&"a".repeat(64), true),
+            (&"a".repeat(65), false),
+            ("", false),
+            ("with space", false),
+            ("me@host", false),
+            ("a:b", false),
+            ("-flag", false),
+            ("trailing.", false),
+            ("tab\tname", false),
+        ] {
+            assert_eq!(ssh_username(name).is_ok(), ok, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn databricks_tokens() {
+        let hex = "0123456789abcdef0123456789ABCDEF";
+        for (token, ok) in [
+            (format!("dapi{hex}"), true),
+            (format!("dapi{hex}-2"), true),
+            (format!("DAPI{hex}"), true),
+            // A Microsoft Entra ID token (a JWT) is also accepted by Databricks.
+            ("eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2ln".to_string(), true),
+            (format!("dapi{}", &hex[..31]), false),
+            (format!("dapi{hex}0"), false),
+            (format!("dapi{}g", &hex[..31]), false),
+            (format!("dapi{hex}-"), false),
+            (format!("dapi{hex}-x"), false),
+            (format!("dapi {hex}"), false),
+            (format!("dapi{hex}\n"), false),
+            ("dapé".to_string(), true),
+        ] {
+            assert_eq!(databricks_token(&token).is_ok(), ok, "{token:?}");
+        }
+        let e = databricks_token("dapi0123").unwrap_err();
+        assert!(e.contains("32 hexadecimal") && !e.contains("0123"), "{e}");
+    }
+
+    #[test]
+    fn resource_ids_of_several_kinds() {
+        const K8S: &[(&str, &[&str])] = &[
+            ("Microsoft.ContainerService", &["managedClusters"]),
+            ("Microsoft.Kubernetes", &["connectedClusters"]),
+        ];
+        let sub = "/subscriptions/34adfa4f-cedf-4dc0-ba29-b6d1a69ab345/resourceGroups/rg/providers";
+        assert!(
+            resource_id_any(
+                &format!("{sub}/Microsoft.ContainerService/managedClusters/k"),
+                K8S
+            )
+            .is_ok()
+        );
+        assert!(
+            resource_id_any(
+                &format!("{sub}/Microsoft.Kubernetes/connectedClusters/arc"),
+                K8S
+            )
+            .is_ok()
+        );
+        // The named provider's own rule is said.
+        let e = resource_id_any(
+            &format!("{sub}/Microsoft.Kubernetes/managedClusters/arc"),
+            K8S,
+        )
+        .unwrap_err();
+        assert!(e.contains("Microsoft.Kubernetes/managedClusters"), "{e}");
+        // Another provider: every accepted shape is said.
+        let e = resource_id_any(&format!("{sub}/Microsoft.Compute/virtualMachines/vm"), K8S)
+            .unwrap_err();
+        assert!(
+            e.contains("names provider Microsoft.Compute")
+                && e.contains("Microsoft.ContainerService/managedClusters/<name>")
+                && e.contains("Microsoft.Kubernetes/connectedClusters/<name>"),
+            "{e}"
+        );
+        // One kind: its own rule.
+        let one: &[(&str, &[&str])] = &[("Microsoft.Compute", &["virtualMachines"])];
+        let e = resource_id_any(
+            &format!("{sub}/Microsoft.ClassicCompute/virtualMachines/vm"),
+            one,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("names provider Microsoft.ClassicCompute, not Microsoft.Compute"),
+            "{e}"
+        );
+        assert!(resource_id_any("", K8S).is_err());
     }
 }

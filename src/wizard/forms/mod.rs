@@ -3,6 +3,8 @@
 //! lists what `n` offers on a compute tab, [`by_yaml_type`] what an az ml YAML `type` selects.
 //! Forms hold no state and do no I/O (files are read through the [`Ctx`]'s source).
 
+pub mod attach;
+pub mod attach_ssh;
 pub mod cluster;
 
 use super::engine::{Choice, Cond, Ctx, Field, FieldKind, Form, FormId, Problem, Values};
@@ -13,7 +15,17 @@ use std::collections::BTreeMap;
 
 /// Every form, in the order the `n` menu lists them.
 pub fn all() -> &'static [&'static Form] {
-    static ALL: &[&Form] = &[&cluster::FORM];
+    static ALL: &[&Form] = &[
+        &cluster::FORM,
+        &attach::KUBERNETES,
+        &attach_ssh::VIRTUAL_MACHINE,
+        &attach_ssh::HDINSIGHT,
+        &attach::DATABRICKS,
+        &attach::DATA_LAKE_ANALYTICS,
+        &attach::SYNAPSE_SPARK,
+        &attach::DATA_FACTORY,
+        &attach::AZURE_BATCH,
+    ];
     ALL
 }
 
