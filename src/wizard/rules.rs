@@ -440,6 +440,270 @@ pub fn quota_fits(
     Ok(())
 }
 
+// ---- PEM files, schedules (instance and AKS forms) ------------------------------------------
+
+/// One `-----BEGIN LABEL-----` … `-----END LABEL-----` block of a PEM text: its label, whether
+/// it has RFC 1421 headers saying it is encrypted, and whether its body is valid base64.
+struct PemBlock {
+    label: String,
+    encrypted: bool,
+    body_ok: bool,
+}
+
+/// The PEM blocks of `text`, in order; `Err` when a block is not closed by its END line. Never
+/// quotes the text (it may be a private key).
+fn pem_blocks(text: &str) -> Result<Vec<PemBlock>, String> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            continue;
+        };
+        let end = format!("-----END {label}-----");
+        let (mut body, mut encrypted, mut closed) = (String::new(), false, false);
+        for inner in lines.by_ref() {
+            if inner == end {
+                closed = true;
+                break;
+            }
+            if let Some((key, value)) = inner.split_once(':') {
+                if key.eq_ignore_ascii_case("Proc-Type") && value.contains("ENCRYPTED") {
+                    encrypted = true;
+                }
+                continue;
+            }
+            body.push_str(inner);
+        }
+        if !closed {
+            return Err(format!(
+                "the {label} block has no {end} line (the file may be cut)"
+            ));
+        }
+        out.push(PemBlock {
+            encrypted: encrypted || label.contains("ENCRYPTED"),
+            body_ok: base64_decode(&body).is_some(),
+            label: label.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// A PEM certificate (or a chain): every block `-----BEGIN CERTIFICATE-----` with a base64
+/// body. A private key given instead is named as such.
+pub fn pem_certificate(text: &str) -> Result<(), String> {
+    let blocks = pem_blocks(text)?;
+    if blocks.is_empty() {
+        return Err("not a PEM certificate: it must start with -----BEGIN CERTIFICATE-----".into());
+    }
+    for b in &blocks {
+        if b.label.contains("PRIVATE KEY") {
+            return Err(
+                "this is a private key: give the certificate (-----BEGIN CERTIFICATE-----)".into(),
+            );
+        }
+        if b.label != "CERTIFICATE" {
+            return Err(format!(
+                "a {} block is not a certificate: expected -----BEGIN CERTIFICATE-----",
+                b.label
+            ));
+        }
+        if !b.body_ok {
+            return Err(
+                "the certificate's body is not valid base64 (the file may be edited)".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A PEM private key without a passphrase: one `-----BEGIN PRIVATE KEY-----` (PKCS #8),
+/// `RSA PRIVATE KEY` or `EC PRIVATE KEY` block with a base64 body. Messages never quote the key.
+pub fn pem_private_key(text: &str) -> Result<(), String> {
+    let blocks = pem_blocks(text)?;
+    let keys: Vec<&PemBlock> = blocks
+        .iter()
+        .filter(|b| b.label.ends_with("PRIVATE KEY"))
+        .collect();
+    let Some(key) = keys.first() else {
+        if blocks.iter().any(|b| b.label == "CERTIFICATE") {
+            return Err(
+                "this is a certificate: give its private key (-----BEGIN PRIVATE KEY-----)".into(),
+            );
+        }
+        return Err(
+            "not a PEM private key: it must hold a -----BEGIN … PRIVATE KEY----- line".into(),
+        );
+    };
+    if keys.len() > 1 {
+        return Err(format!(
+            "the file holds {} private keys: give one",
+            keys.len()
+        ));
+    }
+    if key.encrypted {
+        return Err(
+            "the private key is encrypted with a passphrase: give the key without one (openssl rsa -in KEY -out PLAIN)"
+                .into(),
+        );
+    }
+    if key.label == "OPENSSH PRIVATE KEY" {
+        return Err(
+            "an OpenSSH private key is not a PEM TLS key: give the certificate's key (-----BEGIN PRIVATE KEY-----)"
+                .into(),
+        );
+    }
+    if !["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"].contains(&key.label.as_str()) {
+        return Err(format!(
+            "a {} is not a supported key: expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY",
+            key.label
+        ));
+    }
+    if !key.body_ok {
+        return Err("the private key's body is not valid base64 (the file may be edited)".into());
+    }
+    Ok(())
+}
+
+/// The week days a recurrence schedule accepts (az ml YAML spelling, any case).
+pub const WEEK_DAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The items of a comma-separated list (a YAML sequence of scalars), trimmed, empty ones
+/// dropped.
+pub fn comma_items(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// A comma-separated list of week days, each once (`monday, friday`).
+pub fn week_days(text: &str) -> Result<(), String> {
+    let items = comma_items(text);
+    if items.is_empty() {
+        return Err("name at least one day (monday … sunday)".into());
+    }
+    let mut seen = Vec::new();
+    for d in items {
+        let lower = d.to_ascii_lowercase();
+        if !WEEK_DAYS.contains(&lower.as_str()) {
+            return Err(format!(
+                "{d:?} is not a day: use monday, tuesday, wednesday, thursday, friday, saturday or sunday"
+            ));
+        }
+        if seen.contains(&lower) {
+            return Err(format!("{d} is listed twice"));
+        }
+        seen.push(lower);
+    }
+    Ok(())
+}
+
+pub fn week_days_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    week_days(text)
+}
+
+/// A comma-separated list of whole numbers in `lo..=hi` (hours, minutes of a schedule).
+pub fn number_list(text: &str, what: &str, lo: i64, hi: i64) -> Result<Vec<i64>, String> {
+    let items = comma_items(text);
+    if items.is_empty() {
+        return Err(format!("give at least one {what} ({lo}–{hi})"));
+    }
+    items
+        .iter()
+        .map(|t| match t.parse::<i64>() {
+            Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+            Ok(n) => Err(format!("{what} {n} is outside {lo}–{hi}")),
+            Err(_) => Err(format!("{t:?} is not a whole number ({what} {lo}–{hi})")),
+        })
+        .collect()
+}
+
+pub fn hours_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    number_list(text, "hour", 0, 23).map(|_| ())
+}
+
+pub fn minutes_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    number_list(text, "minute", 0, 59).map(|_| ())
+}
+
+/// A local date and time `YYYY-MM-DDTHH:MM[:SS]` (a schedule's start, read in its time zone).
+pub fn local_datetime(text: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "{text:?} is not a date and time such as 2024-04-23T18:30:00 (YYYY-MM-DDTHH:MM[:SS])"
+        )
+    };
+    let (date, time) = text.split_once('T').ok_or_else(bad)?;
+    let num = |s: &str, len: usize| -> Option<u32> {
+        (s.len() == len && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    if d.len() != 3 || !(2..=3).contains(&t.len()) {
+        return Err(bad());
+    }
+    let (Some(y), Some(mo), Some(day)) = (num(d[0], 4), num(d[1], 2), num(d[2], 2)) else {
+        return Err(bad());
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("{text:?}: month {mo} is outside 1–12")),
+    };
+    if !(1..=month_days).contains(&day) {
+        return Err(format!("{text:?}: day {day} is outside 1–{month_days}"));
+    }
+    let hms: Vec<Option<u32>> = t.iter().map(|p| num(p, 2)).collect();
+    match hms.as_slice() {
+        [Some(h), Some(m), rest @ ..]
+            if *h < 24 && *m < 60 && rest.iter().all(|s| s.is_some_and(|s| s < 60)) =>
+        {
+            Ok(())
+        }
+        _ => Err(bad()),
+    }
+}
+
+pub fn local_datetime_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    local_datetime(text)
+}
+
+/// An IPv4 address with a prefix length, `a.b.c.d/n`, host bits allowed (a Docker bridge is
+/// given by its own address, `172.17.0.1/16`); returns the range it lies in.
+pub fn address_prefix(text: &str) -> Result<(u32, u32), String> {
+    let (addr, len) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not an address with a prefix such as 172.17.0.1/16"))?;
+    let ip = ipv4(addr).ok_or_else(|| format!("{addr:?} is not an IPv4 address"))?;
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= 32)
+        .ok_or_else(|| format!("/{len} is not a prefix length from 0 to 32"))?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Ok((ip & mask, len))
+}
+
+pub fn address_prefix_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    address_prefix(text).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
