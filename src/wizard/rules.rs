@@ -846,4 +846,132 @@ mod tests {
         assert!(dns1123_label("-a").is_err());
         assert!(dns1123_label(&"a".repeat(64)).is_err());
     }
+
+    fn pem(label: &str, body: &str) -> String {
+        format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+    }
+
+    const BODY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\nMIIB";
+
+    #[test]
+    fn pem_certificates() {
+        let cert = pem("CERTIFICATE", BODY);
+        let chain = format!("{cert}{cert}");
+        for (text, want) in [
+            (cert.as_str(), Ok(())),
+            (chain.as_str(), Ok(())),
+            ("", Err("not a PEM certificate")),
+            ("hello", Err("not a PEM certificate")),
+            (&pem("PRIVATE KEY", BODY), Err("this is a private key")),
+            (&pem("RSA PRIVATE KEY", BODY), Err("this is a private key")),
+            (
+                &pem("PUBLIC KEY", BODY),
+                Err("PUBLIC KEY block is not a certificate"),
+            ),
+            (&pem("CERTIFICATE", "not base64!"), Err("not valid base64")),
+            (
+                "-----BEGIN CERTIFICATE-----\nMIIB\n",
+                Err("no -----END CERTIFICATE----- line"),
+            ),
+        ] {
+            match (pem_certificate(text), want) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(w)) => assert!(got.contains(w), "{text:?}: {got}"),
+                (got, w) => panic!("{text:?}: got {got:?}, want {w:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn pem_private_keys_never_quoted() {
+        let encrypted = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n{BODY}\n-----END RSA PRIVATE KEY-----\n"
+        );
+        let two = format!("{}{}", pem("PRIVATE KEY", BODY), pem("PRIVATE KEY", BODY));
+        let with_cert = format!("{}{}", pem("CERTIFICATE", BODY), pem("PRIVATE KEY", BODY));
+        for (text, want) in [
+            (pem("PRIVATE KEY", BODY), Ok(())),
+            (pem("RSA PRIVATE KEY", BODY), Ok(())),
+            (pem("EC PRIVATE KEY", BODY), Ok(())),
+            (with_cert, Ok(())),
+            (pem("CERTIFICATE", BODY), Err("this is a certificate")),
+            ("ssh-ed25519 AAAA".to_string(), Err("not a PEM private key")),
+            (pem("ENCRYPTED PRIVATE KEY", BODY), Err("passphrase")),
+            (encrypted, Err("passphrase")),
+            (pem("OPENSSH PRIVATE KEY", BODY), Err("OpenSSH")),
+            (pem("DSA PRIVATE KEY", BODY), Err("not a supported key")),
+            (pem("PRIVATE KEY", "sec ret!"), Err("not valid base64")),
+            (two, Err("2 private keys")),
+        ] {
+            match (pem_private_key(&text), want) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(w)) => {
+                    assert!(got.contains(w), "{text:?}: {got}");
+                    assert!(!got.contains("MIIB") && !got.contains("sec ret"), "{got}");
+                }
+                (got, w) => panic!("{text:?}: got {got:?}, want {w:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn schedule_lists_and_times() {
+        assert!(week_days("monday").is_ok());
+        assert!(week_days("Monday, friday ,SUNDAY").is_ok());
+        assert!(week_days("").unwrap_err().contains("at least one day"));
+        assert!(week_days("mon").unwrap_err().contains("not a day"));
+        assert!(week_days("monday, monday").unwrap_err().contains("twice"));
+        assert_eq!(number_list("0, 12,23", "hour", 0, 23), Ok(vec![0, 12, 23]));
+        assert!(
+            number_list("24", "hour", 0, 23)
+                .unwrap_err()
+                .contains("outside 0–23")
+        );
+        assert!(
+            number_list("-1", "minute", 0, 59)
+                .unwrap_err()
+                .contains("outside")
+        );
+        assert!(
+            number_list("1.5", "minute", 0, 59)
+                .unwrap_err()
+                .contains("whole")
+        );
+        assert!(
+            number_list(" , ", "hour", 0, 23)
+                .unwrap_err()
+                .contains("at least one")
+        );
+        for ok in [
+            "2021-04-23T01:30:00",
+            "2024-02-29T23:59",
+            "2000-02-29T00:00:59",
+        ] {
+            assert!(local_datetime(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("2021-04-23", "YYYY-MM-DD"),
+            ("2021-04-23 01:30", "YYYY-MM-DD"),
+            ("2023-02-29T10:00", "day 29 is outside 1–28"),
+            ("1900-02-29T10:00", "day 29"),
+            ("2021-13-01T10:00", "month 13"),
+            ("2021-04-31T10:00", "day 31 is outside 1–30"),
+            ("2021-04-23T24:00", "YYYY-MM-DD"),
+            ("2021-04-23T10:60", "YYYY-MM-DD"),
+            ("2021-4-23T10:00", "YYYY-MM-DD"),
+            ("2021-04-23T10:00:00Z", "YYYY-MM-DD"),
+        ] {
+            let e = local_datetime(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn address_prefixes_allow_host_bits() {
+        assert_eq!(address_prefix("172.17.0.1/16"), Ok((0xac11_0000, 16)));
+        assert_eq!(address_prefix("10.0.0.0/8"), Ok((0x0a00_0000, 8)));
+        assert!(address_prefix("172.17.0.1").is_err());
+        assert!(address_prefix("172.17.0.1/33").is_err());
+        assert!(address_prefix("172.17.0/16").is_err());
+    }
 }

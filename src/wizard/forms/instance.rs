@@ -221,7 +221,7 @@ macro_rules! script_fields {
                     concat!("setup_scripts.", $which, ".path"),
                     concat!($label, " script"),
                     concat!(
-                        "Path of a shell script in the workspace file share (e.g. Users/me/setup.sh), run ",
+                        "Script in the workspace file share (e.g. Users/me/setup.sh), run ",
                         $when
                     ),
                 )
@@ -240,7 +240,7 @@ macro_rules! script_fields {
                 ..Field::text(
                     concat!("setup_scripts.", $which, ".timeout_minutes"),
                     concat!($label, " timeout (min)"),
-                    "Minutes the script may run before it is stopped, 1 to 1440 (empty: the service's default)",
+                    "Minutes the script may run before it is stopped, 1 to 1440 (empty: the service default)",
                 )
             },
         ]
