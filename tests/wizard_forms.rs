@@ -395,10 +395,12 @@ fn instance_rules_refuse_before_building() {
         "Standard_DS3_v2 has no GPU"
     ));
     assert!(has(
-        &p(&[("size", "STANDARD_NC6")]),
+        &p(&[("size", "STANDARD_NC6"), ("vm_type", "cpu")]),
         "size",
         "STANDARD_NC6 has 1 GPU(s)"
     ));
+    // Unchosen (an az ml YAML file has no vm_type), the type does not constrain the size.
+    assert!(p(&[("size", "STANDARD_NC6")]).is_empty());
     assert!(p(&[("vm_type", "gpu"), ("size", "STANDARD_NC6")]).is_empty());
     assert!(has(
         &p(&[("size", "Standard_Nope")]),

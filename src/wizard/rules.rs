@@ -1,7 +1,8 @@
 //! Pure validators shared by every form (and by the headless YAML reader through the forms):
 //! compute names with uniqueness, UUIDs, OpenSSH public keys, ARM resource ids of a given
 //! provider, IPv4 addresses and CIDR ranges, cron expressions, DNS-1123 labels, host addresses,
-//! VM sizes and the family vCPU quota of the workspace region. Each returns the broken rule as a
+//! VM sizes and the family vCPU quota of the workspace region; PEM certificates and private keys
+//! (never quoted in a message), schedule day/hour/minute lists and local date-times. Each returns the broken rule as a
 //! sentence; none reads a file or the network (file contents are passed in).
 
 use super::engine::Ctx;

@@ -437,7 +437,12 @@ fn cross(values: &Values, ctx: &Ctx<'_>) -> Vec<Problem> {
     let f = &FORM;
     let mut out = check_network(values);
     if let Some(s) = ctx.size(f.text(values, "size")) {
-        if let Err(m) = vm_type_fits(f.text(values, "vm_type"), s) {
+        // Only a type actually chosen constrains the size: an az ml YAML file has no `vm_type`
+        // and may name a GPU size.
+        let vm_type = values.raw("vm_type");
+        if !vm_type.is_empty()
+            && let Err(m) = vm_type_fits(vm_type, s)
+        {
             out.push(Problem::new("size", m));
         }
         if let Err(m) = rules::quota_fits(ctx, s, 1, false) {
