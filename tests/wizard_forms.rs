@@ -297,12 +297,23 @@ fn instance_recurrence_schedule_idle_shutdown_and_setup_scripts() {
         })
     );
     assert_eq!(body["identity"]["type"], "SystemAssigned");
+    for absent in ["enableRootAccess", "enableOSPatching", "releaseQuotaOnStop"] {
+        assert!(p.get(absent).is_none(), "{absent} sent unasked");
+    }
     let v = values(&[
         ("name", "ci-dev"),
         ("idle_time_before_shutdown_minutes", "15"),
+        ("enable_root_access", "false"),
+        ("enable_os_patching", "true"),
+        ("release_quota_on_stop", "false"),
     ]);
     let req = instance().to_request(&v, &w.ctx()).expect("valid");
-    assert_eq!(inner(&req.body())["idleTimeBeforeShutdown"], "PT15M");
+    let body = req.body();
+    let p = inner(&body);
+    assert_eq!(p["idleTimeBeforeShutdown"], "PT15M");
+    assert_eq!(p["enableRootAccess"], false);
+    assert_eq!(p["enableOSPatching"], true);
+    assert_eq!(p["releaseQuotaOnStop"], false);
 }
 
 #[test]

@@ -5,8 +5,9 @@
 //! the family quota for one VM, SSH with exactly one public key (pasted or a `.pub` file), the
 //! vnet/subnet pair, no node public IP only inside a vnet, idle shutdown 15 min to 3 days, up to
 //! 4 start/stop schedules (cron, or days + time), another user's tenant and object ids
-//! together, and setup scripts given by their path. Builds `ComputeInstanceProperties`; holds
-//! no state and reads files only through the [`Ctx`].
+//! together, and setup scripts given by their path. az ml's preview toggles (`enable_root_access`,
+//! `enable_os_patching`, `release_quota_on_stop`) are sent only when set. Builds
+//! `ComputeInstanceProperties`; holds no state and reads files only through the [`Ctx`].
 
 use super::{
     DESCRIPTION, IDENTITY_TYPE, LOCATION, NAME_3_24, SUBNET, TAGS, USER_IDENTITIES, VNET,
@@ -374,6 +375,36 @@ const FIELDS: &[Field] = &[
         )
     },
     Field {
+        kind: FieldKind::Toggle,
+        default: "true",
+        step: 3,
+        ..Field::text(
+            "enable_root_access",
+            "Root access",
+            "Let the owner use sudo on the instance (preview setting; unset: the service default)",
+        )
+    },
+    Field {
+        kind: FieldKind::Toggle,
+        default: "false",
+        step: 3,
+        ..Field::text(
+            "enable_os_patching",
+            "OS patching",
+            "Let Azure apply OS security patches to the instance (preview setting)",
+        )
+    },
+    Field {
+        kind: FieldKind::Toggle,
+        default: "false",
+        step: 3,
+        ..Field::text(
+            "release_quota_on_stop",
+            "Release quota on stop",
+            "Give the vCPU quota back while stopped; starting again needs free quota (preview)",
+        )
+    },
+    Field {
         step: 3,
         ..IDENTITY_TYPE
     },
@@ -693,6 +724,18 @@ fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
             }),
             ..SetupScripts::default()
         });
+    }
+    // Preview settings of az ml's YAML, absent from the stable model: sent only when set.
+    for (id, wire) in [
+        ("enable_root_access", "enableRootAccess"),
+        ("enable_os_patching", "enableOSPatching"),
+        ("release_quota_on_stop", "releaseQuotaOnStop"),
+    ] {
+        if !values.raw(id).is_empty() {
+            props
+                .extra
+                .insert(wire.into(), serde_json::Value::Bool(flag(f, values, id)));
+        }
     }
     let mut compute = Compute::new(ComputeProperties::ComputeInstance(props));
     let description = values.raw("description");
