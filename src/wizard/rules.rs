@@ -1,7 +1,8 @@
 //! Pure validators shared by every form (and by the headless YAML reader through the forms):
 //! compute names with uniqueness, UUIDs, OpenSSH public keys, ARM resource ids of a given
 //! provider, IPv4 addresses and CIDR ranges, cron expressions, DNS-1123 labels, host addresses,
-//! VM sizes and the family vCPU quota of the workspace region. Each returns the broken rule as a
+//! VM sizes and the family vCPU quota of the workspace region; PEM certificates and private keys
+//! (never quoted in a message), schedule day/hour/minute lists and local date-times. Each returns the broken rule as a
 //! sentence; none reads a file or the network (file contents are passed in).
 
 use super::engine::Ctx;
@@ -440,6 +441,270 @@ pub fn quota_fits(
     Ok(())
 }
 
+// ---- PEM files, schedules (instance and AKS forms) ------------------------------------------
+
+/// One `-----BEGIN LABEL-----` … `-----END LABEL-----` block of a PEM text: its label, whether
+/// it has RFC 1421 headers saying it is encrypted, and whether its body is valid base64.
+struct PemBlock {
+    label: String,
+    encrypted: bool,
+    body_ok: bool,
+}
+
+/// The PEM blocks of `text`, in order; `Err` when a block is not closed by its END line. Never
+/// quotes the text (it may be a private key).
+fn pem_blocks(text: &str) -> Result<Vec<PemBlock>, String> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            continue;
+        };
+        let end = format!("-----END {label}-----");
+        let (mut body, mut encrypted, mut closed) = (String::new(), false, false);
+        for inner in lines.by_ref() {
+            if inner == end {
+                closed = true;
+                break;
+            }
+            if let Some((key, value)) = inner.split_once(':') {
+                if key.eq_ignore_ascii_case("Proc-Type") && value.contains("ENCRYPTED") {
+                    encrypted = true;
+                }
+                continue;
+            }
+            body.push_str(inner);
+        }
+        if !closed {
+            return Err(format!(
+                "the {label} block has no {end} line (the file may be cut)"
+            ));
+        }
+        out.push(PemBlock {
+            encrypted: encrypted || label.contains("ENCRYPTED"),
+            body_ok: base64_decode(&body).is_some(),
+            label: label.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// A PEM certificate (or a chain): every block `-----BEGIN CERTIFICATE-----` with a base64
+/// body. A private key given instead is named as such.
+pub fn pem_certificate(text: &str) -> Result<(), String> {
+    let blocks = pem_blocks(text)?;
+    if blocks.is_empty() {
+        return Err("not a PEM certificate: it must start with -----BEGIN CERTIFICATE-----".into());
+    }
+    for b in &blocks {
+        if b.label.contains("PRIVATE KEY") {
+            return Err(
+                "this is a private key: give the certificate (-----BEGIN CERTIFICATE-----)".into(),
+            );
+        }
+        if b.label != "CERTIFICATE" {
+            return Err(format!(
+                "a {} block is not a certificate: expected -----BEGIN CERTIFICATE-----",
+                b.label
+            ));
+        }
+        if !b.body_ok {
+            return Err(
+                "the certificate's body is not valid base64 (the file may be edited)".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A PEM private key without a passphrase: one `-----BEGIN PRIVATE KEY-----` (PKCS #8),
+/// `RSA PRIVATE KEY` or `EC PRIVATE KEY` block with a base64 body. Messages never quote the key.
+pub fn pem_private_key(text: &str) -> Result<(), String> {
+    let blocks = pem_blocks(text)?;
+    let keys: Vec<&PemBlock> = blocks
+        .iter()
+        .filter(|b| b.label.ends_with("PRIVATE KEY"))
+        .collect();
+    let Some(key) = keys.first() else {
+        if blocks.iter().any(|b| b.label == "CERTIFICATE") {
+            return Err(
+                "this is a certificate: give its private key (-----BEGIN PRIVATE KEY-----)".into(),
+            );
+        }
+        return Err(
+            "not a PEM private key: it must hold a -----BEGIN … PRIVATE KEY----- line".into(),
+        );
+    };
+    if keys.len() > 1 {
+        return Err(format!(
+            "the file holds {} private keys: give one",
+            keys.len()
+        ));
+    }
+    if key.encrypted {
+        return Err(
+            "the private key is encrypted with a passphrase: give the key without one (openssl rsa -in KEY -out PLAIN)"
+                .into(),
+        );
+    }
+    if key.label == "OPENSSH PRIVATE KEY" {
+        return Err(
+            "an OpenSSH private key is not a PEM TLS key: give the certificate's key (-----BEGIN PRIVATE KEY-----)"
+                .into(),
+        );
+    }
+    if !["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"].contains(&key.label.as_str()) {
+        return Err(format!(
+            "a {} is not a supported key: expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY",
+            key.label
+        ));
+    }
+    if !key.body_ok {
+        return Err("the private key's body is not valid base64 (the file may be edited)".into());
+    }
+    Ok(())
+}
+
+/// The week days a recurrence schedule accepts (az ml YAML spelling, any case).
+pub const WEEK_DAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The items of a comma-separated list (a YAML sequence of scalars), trimmed, empty ones
+/// dropped.
+pub fn comma_items(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// A comma-separated list of week days, each once (`monday, friday`).
+pub fn week_days(text: &str) -> Result<(), String> {
+    let items = comma_items(text);
+    if items.is_empty() {
+        return Err("name at least one day (monday … sunday)".into());
+    }
+    let mut seen = Vec::new();
+    for d in items {
+        let lower = d.to_ascii_lowercase();
+        if !WEEK_DAYS.contains(&lower.as_str()) {
+            return Err(format!(
+                "{d:?} is not a day: use monday, tuesday, wednesday, thursday, friday, saturday or sunday"
+            ));
+        }
+        if seen.contains(&lower) {
+            return Err(format!("{d} is listed twice"));
+        }
+        seen.push(lower);
+    }
+    Ok(())
+}
+
+pub fn week_days_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    week_days(text)
+}
+
+/// A comma-separated list of whole numbers in `lo..=hi` (hours, minutes of a schedule).
+pub fn number_list(text: &str, what: &str, lo: i64, hi: i64) -> Result<Vec<i64>, String> {
+    let items = comma_items(text);
+    if items.is_empty() {
+        return Err(format!("give at least one {what} ({lo}–{hi})"));
+    }
+    items
+        .iter()
+        .map(|t| match t.parse::<i64>() {
+            Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+            Ok(n) => Err(format!("{what} {n} is outside {lo}–{hi}")),
+            Err(_) => Err(format!("{t:?} is not a whole number ({what} {lo}–{hi})")),
+        })
+        .collect()
+}
+
+pub fn hours_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    number_list(text, "hour", 0, 23).map(|_| ())
+}
+
+pub fn minutes_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    number_list(text, "minute", 0, 59).map(|_| ())
+}
+
+/// A local date and time `YYYY-MM-DDTHH:MM[:SS]` (a schedule's start, read in its time zone).
+pub fn local_datetime(text: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "{text:?} is not a date and time such as 2024-04-23T18:30:00 (YYYY-MM-DDTHH:MM[:SS])"
+        )
+    };
+    let (date, time) = text.split_once('T').ok_or_else(bad)?;
+    let num = |s: &str, len: usize| -> Option<u32> {
+        (s.len() == len && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    if d.len() != 3 || !(2..=3).contains(&t.len()) {
+        return Err(bad());
+    }
+    let (Some(y), Some(mo), Some(day)) = (num(d[0], 4), num(d[1], 2), num(d[2], 2)) else {
+        return Err(bad());
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("{text:?}: month {mo} is outside 1–12")),
+    };
+    if !(1..=month_days).contains(&day) {
+        return Err(format!("{text:?}: day {day} is outside 1–{month_days}"));
+    }
+    let hms: Vec<Option<u32>> = t.iter().map(|p| num(p, 2)).collect();
+    match hms.as_slice() {
+        [Some(h), Some(m), rest @ ..]
+            if *h < 24 && *m < 60 && rest.iter().all(|s| s.is_some_and(|s| s < 60)) =>
+        {
+            Ok(())
+        }
+        _ => Err(bad()),
+    }
+}
+
+pub fn local_datetime_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    local_datetime(text)
+}
+
+/// An IPv4 address with a prefix length, `a.b.c.d/n`, host bits allowed (a Docker bridge is
+/// given by its own address, `172.17.0.1/16`); returns the range it lies in.
+pub fn address_prefix(text: &str) -> Result<(u32, u32), String> {
+    let (addr, len) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not an address with a prefix such as 172.17.0.1/16"))?;
+    let ip = ipv4(addr).ok_or_else(|| format!("{addr:?} is not an IPv4 address"))?;
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= 32)
+        .ok_or_else(|| format!("/{len} is not a prefix length from 0 to 32"))?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Ok((ip & mask, len))
+}
+
+pub fn address_prefix_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
+    address_prefix(text).map(|_| ())
+}
+
 // ---- attach: resource ids of several kinds, SSH private keys, usernames, access tokens ----
 
 /// An ARM resource id of any one of `kinds` (provider, resource type path), as
@@ -785,6 +1050,134 @@ mod tests {
         assert!(dns1123_label(&"a".repeat(64)).is_err());
     }
 
+    fn pem(label: &str, body: &str) -> String {
+        format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+    }
+
+    const BODY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\nMIIB";
+
+    #[test]
+    fn pem_certificates() {
+        let cert = pem("CERTIFICATE", BODY);
+        let chain = format!("{cert}{cert}");
+        for (text, want) in [
+            (cert.as_str(), Ok(())),
+            (chain.as_str(), Ok(())),
+            ("", Err("not a PEM certificate")),
+            ("hello", Err("not a PEM certificate")),
+            (&pem("PRIVATE KEY", BODY), Err("this is a private key")),
+            (&pem("RSA PRIVATE KEY", BODY), Err("this is a private key")),
+            (
+                &pem("PUBLIC KEY", BODY),
+                Err("PUBLIC KEY block is not a certificate"),
+            ),
+            (&pem("CERTIFICATE", "not base64!"), Err("not valid base64")),
+            (
+                "-----BEGIN CERTIFICATE-----\nMIIB\n",
+                Err("no -----END CERTIFICATE----- line"),
+            ),
+        ] {
+            match (pem_certificate(text), want) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(w)) => assert!(got.contains(w), "{text:?}: {got}"),
+                (got, w) => panic!("{text:?}: got {got:?}, want {w:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn pem_private_keys_never_quoted() {
+        let encrypted = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n{BODY}\n-----END RSA PRIVATE KEY-----\n"
+        );
+        let two = format!("{}{}", pem("PRIVATE KEY", BODY), pem("PRIVATE KEY", BODY));
+        let with_cert = format!("{}{}", pem("CERTIFICATE", BODY), pem("PRIVATE KEY", BODY));
+        for (text, want) in [
+            (pem("PRIVATE KEY", BODY), Ok(())),
+            (pem("RSA PRIVATE KEY", BODY), Ok(())),
+            (pem("EC PRIVATE KEY", BODY), Ok(())),
+            (with_cert, Ok(())),
+            (pem("CERTIFICATE", BODY), Err("this is a certificate")),
+            ("ssh-ed25519 AAAA".to_string(), Err("not a PEM private key")),
+            (pem("ENCRYPTED PRIVATE KEY", BODY), Err("passphrase")),
+            (encrypted, Err("passphrase")),
+            (pem("OPENSSH PRIVATE KEY", BODY), Err("OpenSSH")),
+            (pem("DSA PRIVATE KEY", BODY), Err("not a supported key")),
+            (pem("PRIVATE KEY", "sec ret!"), Err("not valid base64")),
+            (two, Err("2 private keys")),
+        ] {
+            match (pem_private_key(&text), want) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(w)) => {
+                    assert!(got.contains(w), "{text:?}: {got}");
+                    assert!(!got.contains("MIIB") && !got.contains("sec ret"), "{got}");
+                }
+                (got, w) => panic!("{text:?}: got {got:?}, want {w:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn schedule_lists_and_times() {
+        assert!(week_days("monday").is_ok());
+        assert!(week_days("Monday, friday ,SUNDAY").is_ok());
+        assert!(week_days("").unwrap_err().contains("at least one day"));
+        assert!(week_days("mon").unwrap_err().contains("not a day"));
+        assert!(week_days("monday, monday").unwrap_err().contains("twice"));
+        assert_eq!(number_list("0, 12,23", "hour", 0, 23), Ok(vec![0, 12, 23]));
+        assert!(
+            number_list("24", "hour", 0, 23)
+                .unwrap_err()
+                .contains("outside 0–23")
+        );
+        assert!(
+            number_list("-1", "minute", 0, 59)
+                .unwrap_err()
+                .contains("outside")
+        );
+        assert!(
+            number_list("1.5", "minute", 0, 59)
+                .unwrap_err()
+                .contains("whole")
+        );
+        assert!(
+            number_list(" , ", "hour", 0, 23)
+                .unwrap_err()
+                .contains("at least one")
+        );
+        for ok in [
+            "2021-04-23T01:30:00",
+            "2024-02-29T23:59",
+            "2000-02-29T00:00:59",
+        ] {
+            assert!(local_datetime(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("2021-04-23", "YYYY-MM-DD"),
+            ("2021-04-23 01:30", "YYYY-MM-DD"),
+            ("2023-02-29T10:00", "day 29 is outside 1–28"),
+            ("1900-02-29T10:00", "day 29"),
+            ("2021-13-01T10:00", "month 13"),
+            ("2021-04-31T10:00", "day 31 is outside 1–30"),
+            ("2021-04-23T24:00", "YYYY-MM-DD"),
+            ("2021-04-23T10:60", "YYYY-MM-DD"),
+            ("2021-4-23T10:00", "YYYY-MM-DD"),
+            ("2021-04-23T10:00:00Z", "YYYY-MM-DD"),
+        ] {
+            let e = local_datetime(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn address_prefixes_allow_host_bits() {
+        assert_eq!(address_prefix("172.17.0.1/16"), Ok((0xac11_0000, 16)));
+        assert_eq!(address_prefix("10.0.0.0/8"), Ok((0x0a00_0000, 8)));
+        assert!(address_prefix("172.17.0.1").is_err());
+        assert!(address_prefix("172.17.0.1/33").is_err());
+        assert!(address_prefix("172.17.0/16").is_err());
+    }
+
     // ---- attach rules ----
 
     /// Standard base64 with padding (the test side of `base64_decode`).
@@ -841,7 +1234,7 @@ mod tests {
         )
     }
 
-    fn pem(label: &str, headers: &str) -> String {
+    fn pem_key(label: &str, headers: &str) -> String {
         let der = [
             0x30u8, 0x82, 0x01, 0x0a, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00,
         ];
@@ -855,9 +1248,9 @@ mod tests {
     fn ssh_private_keys_usable_and_refused() {
         let encrypted = |r: Result<(), String>| r.is_err_and(|e| e == ENCRYPTED_KEY);
         assert_eq!(ssh_private_key(&openssh_key("none", "none")), Ok(()));
-        assert_eq!(ssh_private_key(&pem("RSA PRIVATE KEY", "")), Ok(()));
-        assert_eq!(ssh_private_key(&pem("PRIVATE KEY", "")), Ok(()));
-        assert_eq!(ssh_private_key(&pem("EC PRIVATE KEY", "")), Ok(()));
+        assert_eq!(ssh_private_key(&pem_key("RSA PRIVATE KEY", "")), Ok(()));
+        assert_eq!(ssh_private_key(&pem_key("PRIVATE KEY", "")), Ok(()));
+        assert_eq!(ssh_private_key(&pem_key("EC PRIVATE KEY", "")), Ok(()));
         // CRLF line ends (a key copied through Windows) are fine.
         assert_eq!(
             ssh_private_key(&openssh_key("none", "none").replace('\n', "\r\n")),
@@ -871,12 +1264,12 @@ mod tests {
             ),
             (
                 "pem Proc-Type",
-                pem(
+                pem_key(
                     "RSA PRIVATE KEY",
                     "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n",
                 ),
             ),
-            ("pkcs8 encrypted", pem("ENCRYPTED PRIVATE KEY", "")),
+            ("pkcs8 encrypted", pem_key("ENCRYPTED PRIVATE KEY", "")),
         ] {
             assert!(encrypted(ssh_private_key(&text)), "{what}");
         }

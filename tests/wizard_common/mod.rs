@@ -63,6 +63,11 @@ fn size(name: &str, family: &str, vcpus: i64, types: &[&str]) -> VirtualMachineS
         name: Some(name.into()),
         family: Some(family.into()),
         v_cpus: Some(vcpus),
+        gpus: Some(if family.contains("NC") || family.contains("ND") {
+            1
+        } else {
+            0
+        }),
         supported_compute_types: types.iter().map(|t| t.to_string()).collect(),
         ..VirtualMachineSize::default()
     }
@@ -147,4 +152,17 @@ pub fn values(pairs: &[(&str, &str)]) -> Values {
         v.set(k, *t);
     }
     v
+}
+
+/// Every problem of `form` for `v`, as "field: rule" lines.
+pub fn problems(form: &amlc::wizard::Form, v: &Values, ctx: &Ctx<'_>) -> Vec<String> {
+    form.problems(v, ctx)
+        .into_iter()
+        .map(|p| p.to_string())
+        .collect()
+}
+
+/// A list entry from pairs.
+pub fn entry(pairs: &[(&str, &str)]) -> Values {
+    values(pairs)
 }

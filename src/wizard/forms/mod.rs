@@ -3,9 +3,11 @@
 //! lists what `n` offers on a compute tab, [`by_yaml_type`] what an az ml YAML `type` selects.
 //! Forms hold no state and do no I/O (files are read through the [`Ctx`]'s source).
 
+pub mod aks;
 pub mod attach;
 pub mod attach_ssh;
 pub mod cluster;
+pub mod instance;
 
 use super::engine::{Choice, Cond, Ctx, Field, FieldKind, Form, FormId, Problem, Values};
 use crate::app::TabId;
@@ -16,7 +18,10 @@ use std::collections::BTreeMap;
 /// Every form, in the order the `n` menu lists them.
 pub fn all() -> &'static [&'static Form] {
     static ALL: &[&Form] = &[
+        &instance::FORM,
         &cluster::FORM,
+        &aks::NEW,
+        &aks::ATTACH,
         &attach::KUBERNETES,
         &attach_ssh::VIRTUAL_MACHINE,
         &attach_ssh::HDINSIGHT,
@@ -76,6 +81,16 @@ pub const NAME_3_24: Field = Field {
         "name",
         "Name",
         "3–24 characters: a letter first, then letters, digits and '-' (each '-' followed by a letter later)",
+    )
+};
+
+pub const NAME_2_16: Field = Field {
+    required: true,
+    check: Some(super::rules::name_2_16),
+    ..Field::text(
+        "name",
+        "Name",
+        "2–16 characters: a letter first, then letters, digits and '-' (each '-' followed by a letter later)",
     )
 };
 
