@@ -945,3 +945,45 @@ fn every_field_of_these_forms_has_one_line_of_help() {
         Some(FormId::ComputeInstance)
     );
 }
+
+#[test]
+fn cluster_admin_account_without_public_ssh_and_passwords_sent_as_typed() {
+    let w = World::new();
+    let form = forms::form(FormId::ComputeCluster).expect("cluster form");
+    // az ml: ssh_settings make the admin account whether or not the port is public.
+    let v = values(&[
+        ("name", "gpu-train"),
+        ("ssh_settings.admin_username", "ops"),
+        ("ssh_settings.admin_password", "  spaced pass  "),
+    ]);
+    let req = form.to_request(&v, &w.ctx()).expect("valid");
+    let props = &req.body()["properties"]["properties"];
+    assert_eq!(props["userAccountCredentials"]["adminUserName"], "ops");
+    assert_eq!(
+        props["userAccountCredentials"]["adminUserPassword"], "  spaced pass  ",
+        "a password is sent exactly as typed"
+    );
+    assert_eq!(props["remoteLoginPortPublicAccess"], "NotSpecified");
+    // Nothing given: no admin account at all.
+    let req = form
+        .to_request(&values(&[("name", "gpu-train")]), &w.ctx())
+        .expect("valid");
+    assert!(
+        req.body()["properties"]["properties"]
+            .get("userAccountCredentials")
+            .is_none()
+    );
+    // Two credentials at once are refused, public access or not.
+    let p = form.problems(
+        &values(&[
+            ("name", "gpu-train"),
+            ("ssh_settings.admin_password", "pw"),
+            (
+                "ssh_settings.ssh_key_value",
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+            ),
+        ]),
+        &w.ctx(),
+    );
+    assert!(p.iter().any(|p| p.message.contains("not several")), "{p:?}");
+}

@@ -167,6 +167,15 @@ impl Values {
         }
     }
 
+    /// The text of `id` exactly as entered, spaces kept: for secrets (a password may begin or
+    /// end with a space), which must be sent as typed. `""` when unset or only spaces.
+    pub fn secret(&self, id: &str) -> &str {
+        match self.0.get(id) {
+            Some(FieldValue::Text(t)) if !t.trim().is_empty() => t,
+            _ => "",
+        }
+    }
+
     pub fn set(&mut self, id: &str, text: impl Into<String>) {
         self.0.insert(id.to_string(), FieldValue::Text(text.into()));
     }

@@ -1256,14 +1256,19 @@ tags:
     #[test]
     fn values_the_form_would_not_send_are_refused() {
         let e = load_err(
-            "type: amlcompute\nname: abc\nssh_settings:\n  admin_password: hunter2hunter2\n",
+            "type: amlcompute\nname: abc\nidentity:\n  user_assigned_identities:\n    - resource_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id\n",
         );
         assert_eq!(e.len(), 1, "{e:#?}");
         assert_eq!(
             e[0],
-            "c.yml:4:3: ssh_settings.admin_password: given, but used only when ssh_public_access_enabled is true"
+            "c.yml:4:3: identity.user_assigned_identities: given, but used only when identity.type is user_assigned or system_assigned,user_assigned"
         );
-        // The message never quotes the secret.
+        // The message never quotes a value (it may be a secret).
+        let e = load_err(
+            "type: amlcompute\nname: abc\nssh_settings:\n  admin_password: hunter2hunter2\n  ssh_key_value: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n",
+        );
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert!(e[0].contains("not several"), "{e:#?}");
         assert!(!e[0].contains("hunter2"));
     }
 
@@ -1274,7 +1279,9 @@ tags:
         );
         assert_eq!(e.len(), 1, "{e:#?}");
         assert!(
-            e[0].starts_with("c.yml:4:1: ssh_settings.ssh_key_value: SSH access needs exactly one"),
+            e[0].starts_with(
+                "c.yml:4:1: ssh_settings.ssh_key_value: SSH public access needs exactly one"
+            ),
             "{}",
             e[0]
         );

@@ -165,7 +165,7 @@ pub static DATABRICKS: Form = Form {
 
 fn databricks_build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
     let props = DatabricksProperties {
-        databricks_access_token: Some(Secret::new(values.raw("databricks_access_token"))),
+        databricks_access_token: Some(Secret::new(values.secret("databricks_access_token"))),
         ..DatabricksProperties::default()
     };
     let compute = Compute::new(ComputeProperties::Databricks(props));

@@ -214,7 +214,7 @@ fn ssh_target(form: &Form, values: &Values, ctx: &Ctx<'_>) -> Result<SshTarget, 
         rules::ssh_private_key(&text).map_err(|m| Problem::new(KEY_FILE, m))?;
         Some(Secret::new(text))
     };
-    let password = values.raw(PASSWORD);
+    let password = values.secret(PASSWORD);
     let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
     Ok(SshTarget {
         address: some(values.raw(ADDRESS)),

@@ -13,7 +13,7 @@ use crate::azure::models::{AmlComputeProperties, ScaleSettings, UserAccountCrede
 use crate::azure::models::{Compute, ComputeProperties, ComputeResource};
 use crate::azure::models::{OsType, RemoteLoginPortPublicAccess, VmPriority};
 use crate::wizard::engine::{
-    Choice, ComputeRequest, Cond, Ctx, Field, FieldKind, Form, FormId, Problem, Values,
+    Choice, ComputeRequest, Ctx, Field, FieldKind, Form, FormId, Problem, Values,
 };
 use crate::wizard::rules;
 use std::path::Path;
@@ -28,11 +28,6 @@ pub const TIERS: &[Choice] = &[
         label: "Low priority (pre-emptible, cheaper)",
     },
 ];
-
-const SSH_ON: Option<Cond> = Some(Cond {
-    field: "ssh_public_access_enabled",
-    any_of: &["true"],
-});
 
 const FIELDS: &[Field] = &[
     NAME_3_24,
@@ -103,23 +98,20 @@ const FIELDS: &[Field] = &[
         step: 2,
         ..Field::text(
             "ssh_public_access_enabled",
-            "SSH access",
-            "Open the nodes' SSH port to the internet",
+            "SSH public access",
+            "Open the nodes' SSH port to the internet (needs a key or a password below)",
         )
     },
     Field {
-        required: true,
-        show_if: SSH_ON,
         default: "azureuser",
         step: 2,
         ..Field::text(
             "ssh_settings.admin_username",
             "Admin user",
-            "The account you log in as",
+            "The nodes' admin account, made when a key or a password is given below",
         )
     },
     Field {
-        show_if: SSH_ON,
         step: 2,
         check: Some(rules::ssh_public_key_field),
         ..Field::text(
@@ -130,7 +122,6 @@ const FIELDS: &[Field] = &[
     },
     Field {
         kind: FieldKind::File { secret: false },
-        show_if: SSH_ON,
         step: 2,
         ..Field::text(
             "ssh_settings.ssh_key_file",
@@ -140,7 +131,6 @@ const FIELDS: &[Field] = &[
     },
     Field {
         kind: FieldKind::Secret,
-        show_if: SSH_ON,
         step: 2,
         ..Field::text(
             "ssh_settings.admin_password",
@@ -239,21 +229,25 @@ fn cross(values: &Values, ctx: &Ctx<'_>) -> Vec<Problem> {
             format!("the maximum ({max}) must be at least the minimum ({min}) and at least 1"),
         ));
     }
-    if flag(f, values, "ssh_public_access_enabled") {
-        let given = [
+    let given = credentials_given(values);
+    if flag(f, values, "ssh_public_access_enabled") && given != 1 {
+        out.push(Problem::new(
             "ssh_settings.ssh_key_value",
-            "ssh_settings.ssh_key_file",
-            "ssh_settings.admin_password",
-        ]
-        .iter()
-        .filter(|id| !values.raw(id).is_empty())
-        .count();
-        if given != 1 {
-            out.push(Problem::new(
-                "ssh_settings.ssh_key_value",
-                "SSH access needs exactly one of a public key, a public key file or a password",
-            ));
-        }
+            "SSH public access needs exactly one of a public key, a public key file or a password",
+        ));
+    } else if given > 1 {
+        out.push(Problem::new(
+            "ssh_settings.ssh_key_value",
+            "give one of a public key, a public key file or a password, not several",
+        ));
+    }
+    if given > 0 && f.text(values, "ssh_settings.admin_username").is_empty() {
+        out.push(Problem::new(
+            "ssh_settings.admin_username",
+            "an admin key or password needs the admin user's name",
+        ));
+    }
+    {
         let file = values.raw("ssh_settings.ssh_key_file");
         if !file.is_empty() {
             match ctx.files.read(Path::new(file)) {
@@ -273,6 +267,18 @@ fn cross(values: &Values, ctx: &Ctx<'_>) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// How many of the admin credentials (public key, key file, password) are given.
+fn credentials_given(values: &Values) -> usize {
+    [
+        "ssh_settings.ssh_key_value",
+        "ssh_settings.ssh_key_file",
+        "ssh_settings.admin_password",
+    ]
+    .iter()
+    .filter(|id| !values.raw(id).is_empty())
+    .count()
 }
 
 fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
@@ -312,7 +318,7 @@ fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
         _ if ssh => RemoteLoginPortPublicAccess::Enabled,
         _ => RemoteLoginPortPublicAccess::Disabled,
     });
-    if ssh {
+    if credentials_given(values) > 0 {
         let file = values.raw("ssh_settings.ssh_key_file");
         let key = if !file.is_empty() {
             Some(
@@ -325,7 +331,7 @@ fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
         } else {
             Some(values.raw("ssh_settings.ssh_key_value").to_string()).filter(|k| !k.is_empty())
         };
-        let password = values.raw("ssh_settings.admin_password");
+        let password = values.secret("ssh_settings.admin_password");
         props.user_account_credentials = Some(UserAccountCredentials {
             admin_user_name: f.text(values, "ssh_settings.admin_username").to_string(),
             admin_user_ssh_public_key: key,
