@@ -1,0 +1,131 @@
+//! Every compute example in `assets/examples/compute/` works as shipped: the real `amlc` binary
+//! creates or attaches it on the emulator's demo workspace (`computes create|attach -f`), and
+//! the compute then exists with the file's values and reaches Succeeded. A VM example names a
+//! key under `~/.ssh`, which the test replaces with `--set` (the only change made to a file).
+
+mod cli_common;
+
+use cli_common::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/examples/compute")
+        .join(name)
+}
+
+/// `computes show NAME -o json` once it is Succeeded (the command follows the create to its
+/// end, so it already is).
+fn succeeded(e: &Emulator, name: &str) -> Value {
+    let r = e.run(&["computes", "show", name, "-o", "json"]);
+    r.expect(0);
+    let c = r.json();
+    assert_eq!(c["properties"]["provisioningState"], "Succeeded", "{c:#}");
+    c
+}
+
+/// A syntactically complete OpenSSH private key without a passphrase (made-up key material).
+fn unencrypted_key() -> String {
+    fn ssh_string(b: &[u8]) -> Vec<u8> {
+        let mut v = (b.len() as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(b);
+        v
+    }
+    let mut blob = b"openssh-key-v1\0".to_vec();
+    blob.extend(ssh_string(b"none"));
+    blob.extend(ssh_string(b"none"));
+    blob.extend(ssh_string(b""));
+    blob.extend(1u32.to_be_bytes());
+    blob.extend(ssh_string(b"public part"));
+    blob.extend(ssh_string(
+        b"made-up private part, not a real key 0123456789",
+    ));
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::new();
+    for chunk in blob.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                text.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{text}\n-----END OPENSSH PRIVATE KEY-----\n")
+}
+
+#[test]
+fn every_compute_example_creates_or_attaches_on_the_demo() {
+    let e = Emulator::start("20", None);
+    let file = |n: &str| example(n).to_string_lossy().into_owned();
+
+    e.run(&["computes", "create", "-f", &file("cluster.yml")])
+        .expect(0);
+    let c = succeeded(&e, "cpu-train");
+    assert_eq!(c["properties"]["properties"]["vmSize"], "Standard_DS3_v2");
+    assert_eq!(
+        c["properties"]["properties"]["scaleSettings"]["maxNodeCount"],
+        2
+    );
+    assert_eq!(c["tags"]["team"], "ml-platform");
+
+    e.run(&["computes", "create", "-f", &file("instance.yml")])
+        .expect(0);
+    let c = succeeded(&e, "dev-box");
+    assert_eq!(c["properties"]["computeType"], "ComputeInstance");
+    assert_eq!(
+        c["properties"]["properties"]["idleTimeBeforeShutdown"], "PT1H",
+        "{c:#}"
+    );
+    let schedules = &c["properties"]["properties"]["schedules"]["computeStartStop"];
+    assert_eq!(schedules[0]["cron"]["expression"], "0 19 * * 1-5", "{c:#}");
+
+    e.run(&["computes", "attach", "-f", &file("kubernetes.yml")])
+        .expect(0);
+    let c = succeeded(&e, "k8s-team");
+    assert_eq!(c["properties"]["properties"]["namespace"], "ml-team");
+
+    let key = e.home.path().join("id_vm");
+    std::fs::write(&key, unencrypted_key()).expect("write key");
+    let set = format!("ssh_settings.ssh_private_key_file={}", key.display());
+    e.run(&[
+        "computes",
+        "attach",
+        "-f",
+        &file("virtualmachine.yml"),
+        "--set",
+        &set,
+    ])
+    .expect(0);
+    let c = succeeded(&e, "gpu-vm");
+    assert_eq!(c["properties"]["computeType"], "VirtualMachine");
+
+    e.run(&["computes", "attach", "-f", &file("synapsespark.yml")])
+        .expect(0);
+    let c = succeeded(&e, "spark-pool");
+    assert_eq!(c["properties"]["computeType"], "SynapseSpark");
+    assert_eq!(c["identity"]["type"], "SystemAssigned", "{c:#}");
+}
+
+#[test]
+fn every_compute_example_is_listed_here() {
+    // A new example file must be exercised above: this list is the files of the folder.
+    let mut names: Vec<String> = std::fs::read_dir(example(""))
+        .expect("assets/examples/compute")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "cluster.yml",
+            "instance.yml",
+            "kubernetes.yml",
+            "synapsespark.yml",
+            "virtualmachine.yml"
+        ]
+    );
+}
