@@ -129,3 +129,84 @@ fn every_compute_example_is_listed_here() {
         ]
     );
 }
+
+/// `--dry-run` of each example prints exactly the ARM body az ml would send for it (secrets
+/// masked), and sends nothing.
+#[test]
+fn dry_runs_print_the_expected_bodies_and_send_nothing() {
+    use serde_json::json;
+    let e = Emulator::start("20", None);
+    let key = e.home.path().join("id_vm");
+    std::fs::write(&key, unencrypted_key()).expect("write key");
+    let set = format!("ssh_settings.ssh_private_key_file={}", key.display());
+    let cases: [(&str, &str, &[&str], &str, Value); 5] = [
+        (
+            "create",
+            "cluster.yml",
+            &[],
+            "cpu-train",
+            json!({"tags": {"team": "ml-platform"}, "properties": {
+                "computeType": "AmlCompute", "description": "CPU cluster for training runs",
+                "properties": {"vmSize": "Standard_DS3_v2", "vmPriority": "Dedicated",
+                    "isolatedNetwork": false,
+                    "scaleSettings": {"maxNodeCount": 2, "minNodeCount": 0,
+                        "nodeIdleTimeBeforeScaleDown": "PT5M"},
+                    "remoteLoginPortPublicAccess": "NotSpecified", "enableNodePublicIp": true}}}),
+        ),
+        (
+            "create",
+            "instance.yml",
+            &[],
+            "dev-box",
+            json!({"properties": {"computeType": "ComputeInstance", "properties": {
+                "vmSize": "Standard_DS3_v2",
+                "schedules": {"computeStartStop": [{"status": "Enabled", "action": "Stop",
+                    "triggerType": "Cron", "cron": {"startTime": "2026-01-01T00:00:00",
+                        "timeZone": "UTC", "expression": "0 19 * * 1-5"}}]},
+                "idleTimeBeforeShutdown": "PT1H", "enableSSO": true,
+                "enableNodePublicIp": true}}}),
+        ),
+        (
+            "attach",
+            "kubernetes.yml",
+            &[],
+            "k8s-team",
+            json!({"properties": {"computeType": "Kubernetes",
+                "resourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg/providers/Microsoft.ContainerService/managedClusters/my-aks",
+                "properties": {"namespace": "ml-team"}}}),
+        ),
+        (
+            "attach",
+            "synapsespark.yml",
+            &[],
+            "spark-pool",
+            json!({"identity": {"type": "SystemAssigned"}, "properties": {
+                "computeType": "SynapseSpark",
+                "resourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg/providers/Microsoft.Synapse/workspaces/my-synapse/bigDataPools/pool1"}}),
+        ),
+        (
+            "attach",
+            "virtualmachine.yml",
+            &["--set", set.as_str()],
+            "gpu-vm",
+            json!({"properties": {"computeType": "VirtualMachine",
+                "resourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg/providers/Microsoft.Compute/virtualMachines/my-gpu-vm",
+                "properties": {"sshPort": 22, "administratorAccount": {
+                    "username": "azureuser", "privateKeyData": "***"}}}}),
+        ),
+    ];
+    for (verb, file, extra, name, want) in cases {
+        let path = example(file).to_string_lossy().into_owned();
+        let mut args = vec!["computes", verb, "-f", path.as_str(), "--dry-run"];
+        args.extend_from_slice(extra);
+        let r = e.run(&args);
+        r.expect(0);
+        assert_eq!(r.json(), want, "{file}");
+        assert!(
+            !r.stdout.contains("made-up private part"),
+            "{file}: key shown"
+        );
+        let show = e.run(&["computes", "show", name, "-o", "json"]);
+        assert_ne!(show.code, 0, "{file}: a dry run created {name}");
+    }
+}
