@@ -4,6 +4,7 @@
 //! key under `~/.ssh`, which the test replaces with `--set` (the only change made to a file).
 
 mod cli_common;
+mod keys_common;
 
 use cli_common::*;
 use serde_json::Value;
@@ -23,37 +24,6 @@ fn succeeded(e: &Emulator, name: &str) -> Value {
     let c = r.json();
     assert_eq!(c["properties"]["provisioningState"], "Succeeded", "{c:#}");
     c
-}
-
-/// A syntactically complete OpenSSH private key without a passphrase (made-up key material).
-fn unencrypted_key() -> String {
-    fn ssh_string(b: &[u8]) -> Vec<u8> {
-        let mut v = (b.len() as u32).to_be_bytes().to_vec();
-        v.extend_from_slice(b);
-        v
-    }
-    let mut blob = b"openssh-key-v1\0".to_vec();
-    blob.extend(ssh_string(b"none"));
-    blob.extend(ssh_string(b"none"));
-    blob.extend(ssh_string(b""));
-    blob.extend(1u32.to_be_bytes());
-    blob.extend(ssh_string(b"public part"));
-    blob.extend(ssh_string(
-        b"made-up private part, not a real key 0123456789",
-    ));
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::new();
-    for chunk in blob.chunks(3) {
-        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                text.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                text.push('=');
-            }
-        }
-    }
-    format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{text}\n-----END OPENSSH PRIVATE KEY-----\n")
 }
 
 #[test]
@@ -88,7 +58,7 @@ fn every_compute_example_creates_or_attaches_on_the_demo() {
     assert_eq!(c["properties"]["properties"]["namespace"], "ml-team");
 
     let key = e.home.path().join("id_vm");
-    std::fs::write(&key, unencrypted_key()).expect("write key");
+    std::fs::write(&key, keys_common::unencrypted_key()).expect("write key");
     let set = format!("ssh_settings.ssh_private_key_file={}", key.display());
     e.run(&[
         "computes",
@@ -137,7 +107,7 @@ fn dry_runs_print_the_expected_bodies_and_send_nothing() {
     use serde_json::json;
     let e = Emulator::start("20", None);
     let key = e.home.path().join("id_vm");
-    std::fs::write(&key, unencrypted_key()).expect("write key");
+    std::fs::write(&key, keys_common::unencrypted_key()).expect("write key");
     let set = format!("ssh_settings.ssh_private_key_file={}", key.display());
     let cases: [(&str, &str, &[&str], &str, Value); 5] = [
         (

@@ -7,6 +7,7 @@
 //! cluster whose minimum nodes do not fit the family quota ends Failed with OutOfQuota.
 
 mod emulator_common;
+mod keys_common;
 mod wizard_common;
 
 use amlc::azure::lro::WaitOptions;
@@ -117,45 +118,12 @@ fn arm(path: &str) -> String {
     format!("{SUB}/{path}")
 }
 
-/// A synthetic unencrypted OpenSSH private key file (no real key material).
-fn private_key() -> String {
-    let s = |b: &[u8]| {
-        let mut v = (b.len() as u32).to_be_bytes().to_vec();
-        v.extend_from_slice(b);
-        v
-    };
-    let mut blob = b"openssh-key-v1\0".to_vec();
-    for part in [&b"none"[..], b"none", b""] {
-        blob.extend(s(part));
-    }
-    blob.extend(1u32.to_be_bytes());
-    blob.extend(s(b"TESTKEY-not-a-real-key"));
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::new();
-    for chunk in blob.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            text.push(if i <= chunk.len() {
-                A[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{text}\n-----END OPENSSH PRIVATE KEY-----\n")
-}
-
 /// The form-built requests of every attach kind and of a cluster, by form id.
 fn form_requests() -> Vec<(FormId, amlc::wizard::ComputeRequest)> {
     let mut w = World::new();
     w.files
         .0
-        .insert(PathBuf::from("/keys/id_vm"), private_key());
+        .insert(PathBuf::from("/keys/id_vm"), keys_common::unencrypted_key());
     let k8s = arm("Microsoft.ContainerService/managedClusters/aks1");
     let arc = arm("Microsoft.Kubernetes/connectedClusters/arc1");
     let vm = arm("Microsoft.Compute/virtualMachines/vm1");
@@ -471,7 +439,7 @@ async fn bad_bodies_are_refused_naming_the_field_and_create_nothing() {
             body(
                 "VirtualMachine",
                 vm_id.clone(),
-                json!({"administratorAccount": {"username": "u", "privateKeyData": private_key()}}),
+                json!({"administratorAccount": {"username": "u", "privateKeyData": keys_common::unencrypted_key()}}),
             ),
         ),
         ("adf-noid", body("DataFactory", None, json!(null))),

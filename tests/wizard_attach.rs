@@ -5,12 +5,14 @@
 //! passphrase-protected key, a cut Databricks token. Secrets (passwords, private keys, tokens)
 //! never appear in `Debug` nor in the masked body.
 
+mod keys_common;
 mod wizard_common;
 
 use amlc::app::TabId;
 use amlc::wizard::forms::{self, attach::BATCH_UNSUPPORTED};
 use amlc::wizard::rules::ENCRYPTED_KEY;
 use amlc::wizard::{Form, FormId, Values};
+use keys_common::openssh_key;
 use serde_json::json;
 use std::path::PathBuf;
 use wizard_common::{World, assert_contains, example, values};
@@ -55,48 +57,6 @@ fn assert_problem(p: &[String], field: &str, says: &str) {
             .any(|m| m.starts_with(&format!("{field}: ")) && m.contains(says)),
         "want {field}: …{says}… in {p:?}"
     );
-}
-
-// ---- test keys: synthetic OpenSSH private key files (no real key material) ----------------
-
-fn b64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                A[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
-fn openssh_key(cipher: &str, kdf: &str) -> String {
-    let s = |b: &[u8]| {
-        let mut v = (b.len() as u32).to_be_bytes().to_vec();
-        v.extend_from_slice(b);
-        v
-    };
-    let mut blob = b"openssh-key-v1\0".to_vec();
-    blob.extend(s(cipher.as_bytes()));
-    blob.extend(s(kdf.as_bytes()));
-    blob.extend(s(b""));
-    blob.extend(1u32.to_be_bytes());
-    blob.extend(s(b"test public key"));
-    blob.extend(s(b"TESTKEYMATERIAL-not-a-real-key-0123456789"));
-    format!(
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
-        b64(&blob)
-    )
 }
 
 const KEY_PATH: &str = "/home/me/.ssh/id_vm";

@@ -209,16 +209,9 @@ pub fn ipv4(text: &str) -> Option<u32> {
 /// An IPv4 CIDR range `a.b.c.d/n` as (network, prefix length); the address must be the
 /// network's first address.
 pub fn cidr(text: &str) -> Result<(u32, u32), String> {
-    let (addr, len) = text
-        .split_once('/')
-        .ok_or_else(|| format!("{text:?} is not a CIDR range such as 10.0.0.0/16"))?;
-    let ip = ipv4(addr).ok_or_else(|| format!("{addr:?} is not an IPv4 address"))?;
-    let len: u32 = len
-        .parse()
-        .ok()
-        .filter(|l| *l <= 32)
-        .ok_or_else(|| format!("/{len} is not a prefix length from 0 to 32"))?;
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    let (ip, len, mask) = prefixed(text).map_err(|m| {
+        m.unwrap_or_else(|| format!("{text:?} is not a CIDR range such as 10.0.0.0/16"))
+    })?;
     if ip & !mask != 0 {
         return Err(format!(
             "{text} has host bits set: the range starts at {}/{len}",
@@ -226,6 +219,20 @@ pub fn cidr(text: &str) -> Result<(u32, u32), String> {
         ));
     }
     Ok((ip, len))
+}
+
+/// `a.b.c.d/n` as (address, prefix length, mask). `Err(None)` when there is no `/`, else the
+/// part that is wrong.
+fn prefixed(text: &str) -> Result<(u32, u32, u32), Option<String>> {
+    let (addr, len) = text.split_once('/').ok_or(None)?;
+    let ip = ipv4(addr).ok_or_else(|| Some(format!("{addr:?} is not an IPv4 address")))?;
+    let len: u32 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= 32)
+        .ok_or_else(|| Some(format!("/{len} is not a prefix length from 0 to 32")))?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Ok((ip, len, mask))
 }
 
 pub fn fmt_ipv4(n: u32) -> String {
@@ -688,16 +695,11 @@ pub fn local_datetime_field(text: &str, _: &Ctx<'_>) -> Result<(), String> {
 /// An IPv4 address with a prefix length, `a.b.c.d/n`, host bits allowed (a Docker bridge is
 /// given by its own address, `172.17.0.1/16`); returns the range it lies in.
 pub fn address_prefix(text: &str) -> Result<(u32, u32), String> {
-    let (addr, len) = text
-        .split_once('/')
-        .ok_or_else(|| format!("{text:?} is not an address with a prefix such as 172.17.0.1/16"))?;
-    let ip = ipv4(addr).ok_or_else(|| format!("{addr:?} is not an IPv4 address"))?;
-    let len: u32 = len
-        .parse()
-        .ok()
-        .filter(|l| *l <= 32)
-        .ok_or_else(|| format!("/{len} is not a prefix length from 0 to 32"))?;
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    let (ip, len, mask) = prefixed(text).map_err(|m| {
+        m.unwrap_or_else(|| {
+            format!("{text:?} is not an address with a prefix such as 172.17.0.1/16")
+        })
+    })?;
     Ok((ip & mask, len))
 }
 

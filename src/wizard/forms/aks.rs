@@ -8,10 +8,10 @@
 //! neither; SSL off, own certificate (PEM certificate and key files, CNAME) or a Microsoft
 //! certificate (leaf domain label). The SSL private key is a secret file read only by `build`.
 
-use super::{DESCRIPTION, NAME_2_16, TAGS, flag, location, number, tags};
+use super::{DESCRIPTION, NAME_2_16, TAGS, flag, number};
 use crate::azure::models::{AksNetworkingConfiguration, AksProperties, SslConfiguration};
 use crate::azure::models::{ClusterPurpose, LoadBalancerType, Secret, SslStatus};
-use crate::azure::models::{Compute, ComputeProperties, ComputeResource};
+use crate::azure::models::{Compute, ComputeProperties};
 use crate::wizard::engine::{
     Choice, ComputeRequest, Cond, Ctx, Field, FieldKind, Form, FormId, Problem, Values,
 };
@@ -541,16 +541,7 @@ fn resource(
 ) -> ComputeRequest {
     let mut compute = Compute::new(ComputeProperties::Aks(props));
     compute.resource_id = resource_id;
-    let description = values.raw("description");
-    if !description.is_empty() {
-        compute.description = Some(description.to_string());
-    }
-    let mut resource = ComputeResource::new_request(location(form, values, ctx), compute);
-    resource.tags = tags(values);
-    ComputeRequest {
-        name: values.raw("name").to_string(),
-        resource,
-    }
+    super::request(form, values, ctx, compute)
 }
 
 fn build_new(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {

@@ -5,13 +5,9 @@
 //! Each resource id is checked for its provider and shape with `rules::resource_id`. The
 //! machines reached over SSH (remote VM, HDInsight) are in `attach_ssh.rs`.
 
-use super::{
-    DESCRIPTION, IDENTITY_TYPE, LOCATION, NAME_3_24, TAGS, USER_IDENTITIES, identity, location,
-    tags,
-};
+use super::{DESCRIPTION, IDENTITY_TYPE, LOCATION, NAME_3_24, TAGS, USER_IDENTITIES};
 use crate::azure::models::{
-    Compute, ComputeProperties, ComputeResource, ComputeType, DatabricksProperties,
-    KubernetesProperties, Secret,
+    Compute, ComputeProperties, ComputeType, DatabricksProperties, KubernetesProperties, Secret,
 };
 use crate::wizard::engine::{ComputeRequest, Ctx, Field, FieldKind, Form, FormId, Problem, Values};
 use crate::wizard::rules;
@@ -31,27 +27,7 @@ fn request(form: &Form, values: &Values, ctx: &Ctx<'_>, mut compute: Compute) ->
     if !id.is_empty() {
         compute.resource_id = Some(id.to_string());
     }
-    let description = values.raw("description");
-    if !description.is_empty() {
-        compute.description = Some(description.to_string());
-    }
-    let located = form.field("location").is_some();
-    let mut resource = ComputeResource::new_request(
-        if located {
-            location(form, values, ctx)
-        } else {
-            None
-        },
-        compute,
-    );
-    if form.field("identity.type").is_some() {
-        resource.identity = identity(form, values);
-    }
-    resource.tags = tags(values);
-    ComputeRequest {
-        name: values.raw("name").to_string(),
-        resource,
-    }
+    super::request(form, values, ctx, compute)
 }
 
 // ---- Kubernetes --------------------------------------------------------------------------

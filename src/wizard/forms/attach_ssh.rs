@@ -6,10 +6,10 @@
 //! secret file: read only by `build`, refused there when it is passphrase-protected (the ARM
 //! body has no passphrase field), and sent only in the request body (masked everywhere else).
 
-use super::{DESCRIPTION, NAME_3_24, TAGS, number, tags};
+use super::{DESCRIPTION, NAME_3_24, TAGS, number};
 use crate::azure::models::{
-    Compute, ComputeProperties, ComputeResource, HdInsightProperties, Secret,
-    VirtualMachineProperties, VirtualMachineSshCredentials,
+    Compute, ComputeProperties, HdInsightProperties, Secret, VirtualMachineProperties,
+    VirtualMachineSshCredentials,
 };
 use crate::wizard::engine::{ComputeRequest, Ctx, Field, FieldKind, Form, FormId, Problem, Values};
 use crate::wizard::rules;
@@ -230,22 +230,15 @@ fn ssh_target(form: &Form, values: &Values, ctx: &Ctx<'_>) -> Result<SshTarget, 
 }
 
 fn request(
+    form: &Form,
     values: &Values,
+    ctx: &Ctx<'_>,
     properties: ComputeProperties,
     resource_id: Option<String>,
 ) -> ComputeRequest {
     let mut compute = Compute::new(properties);
     compute.resource_id = resource_id;
-    let description = values.raw("description");
-    if !description.is_empty() {
-        compute.description = Some(description.to_string());
-    }
-    let mut resource = ComputeResource::new_request(None, compute);
-    resource.tags = tags(values);
-    ComputeRequest {
-        name: values.raw("name").to_string(),
-        resource,
-    }
+    super::request(form, values, ctx, compute)
 }
 
 fn vm_build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
@@ -257,7 +250,9 @@ fn vm_build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
         ..VirtualMachineProperties::default()
     };
     Ok(request(
+        &VIRTUAL_MACHINE,
         values,
+        ctx,
         ComputeProperties::VirtualMachine(props),
         t.resource_id,
     ))
@@ -272,7 +267,9 @@ fn hdi_build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> 
         ..HdInsightProperties::default()
     };
     Ok(request(
+        &HDINSIGHT,
         values,
+        ctx,
         ComputeProperties::HdInsight(props),
         t.resource_id,
     ))

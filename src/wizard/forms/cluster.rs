@@ -5,12 +5,12 @@
 
 use super::{
     DESCRIPTION, IDENTITY_TYPE, LOCATION, NAME_3_24, SUBNET, TAGS, USER_IDENTITIES, VNET,
-    check_network, flag, identity, location, number, subnet_id, tags,
+    check_network, flag, number, subnet_id,
 };
 use crate::azure::models::ResourceId;
 use crate::azure::models::Secret;
 use crate::azure::models::{AmlComputeProperties, ScaleSettings, UserAccountCredentials};
-use crate::azure::models::{Compute, ComputeProperties, ComputeResource};
+use crate::azure::models::{Compute, ComputeProperties};
 use crate::azure::models::{OsType, RemoteLoginPortPublicAccess, VmPriority};
 use crate::wizard::engine::{
     Choice, ComputeRequest, Ctx, Field, FieldKind, Form, FormId, Problem, Values,
@@ -283,7 +283,6 @@ fn credentials_given(values: &Values) -> usize {
 
 fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
     let f = &FORM;
-    let name = values.raw("name").to_string();
     let low = f.text(values, "tier").eq_ignore_ascii_case("low_priority");
     let mut props = AmlComputeProperties {
         vm_size: Some(f.text(values, "size").to_string()),
@@ -347,13 +346,6 @@ fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
             subnet,
         )));
     }
-    let mut compute = Compute::new(ComputeProperties::AmlCompute(props));
-    let description = values.raw("description");
-    if !description.is_empty() {
-        compute.description = Some(description.to_string());
-    }
-    let mut resource = ComputeResource::new_request(location(f, values, ctx), compute);
-    resource.identity = identity(f, values);
-    resource.tags = tags(values);
-    Ok(ComputeRequest { name, resource })
+    let compute = Compute::new(ComputeProperties::AmlCompute(props));
+    Ok(super::request(f, values, ctx, compute))
 }

@@ -11,7 +11,7 @@
 
 use super::{
     DESCRIPTION, IDENTITY_TYPE, LOCATION, NAME_3_24, SUBNET, TAGS, USER_IDENTITIES, VNET,
-    check_network, flag, identity, location, number, subnet_id, tags,
+    check_network, flag, number, subnet_id,
 };
 use crate::azure::models::ResourceId;
 use crate::azure::models::{
@@ -21,7 +21,7 @@ use crate::azure::models::{
     SshPublicAccess, SshSettings, TriggerType, WeekDay,
 };
 use crate::azure::models::{AssignedUser, PersonalComputeInstanceSettings};
-use crate::azure::models::{Compute, ComputeProperties, ComputeResource};
+use crate::azure::models::{Compute, ComputeProperties};
 use crate::wizard::engine::{
     Choice, ComputeRequest, Cond, Ctx, Field, FieldKind, Form, FormId, Problem, Values,
 };
@@ -639,7 +639,6 @@ fn script(f: &Form, values: &Values, which: &str) -> Result<Option<ScriptReferen
 
 fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
     let f = &FORM;
-    let name = values.raw("name").to_string();
     let mut props = ComputeInstanceProperties {
         vm_size: Some(f.text(values, "size").to_string()),
         enable_node_public_ip: Some(flag(f, values, "enable_node_public_ip")),
@@ -737,13 +736,6 @@ fn build(values: &Values, ctx: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
                 .insert(wire.into(), serde_json::Value::Bool(flag(f, values, id)));
         }
     }
-    let mut compute = Compute::new(ComputeProperties::ComputeInstance(props));
-    let description = values.raw("description");
-    if !description.is_empty() {
-        compute.description = Some(description.to_string());
-    }
-    let mut resource = ComputeResource::new_request(location(f, values, ctx), compute);
-    resource.identity = identity(f, values);
-    resource.tags = tags(values);
-    Ok(ComputeRequest { name, resource })
+    let compute = Compute::new(ComputeProperties::ComputeInstance(props));
+    Ok(super::request(f, values, ctx, compute))
 }

@@ -9,9 +9,12 @@ pub mod attach_ssh;
 pub mod cluster;
 pub mod instance;
 
-use super::engine::{Choice, Cond, Ctx, Field, FieldKind, Form, FormId, Problem, Values};
+use super::engine::{
+    Choice, ComputeRequest, Cond, Ctx, Field, FieldKind, Form, FormId, Problem, Values,
+};
 use crate::app::TabId;
 use crate::azure::models::ManagedServiceIdentityType;
+use crate::azure::models::{Compute, ComputeResource};
 use crate::azure::models::{ManagedServiceIdentity, UserAssignedIdentity};
 use std::collections::BTreeMap;
 
@@ -212,6 +215,35 @@ pub fn identity(form: &Form, values: &Values) -> Option<ManagedServiceIdentity> 
         user_assigned_identities: user,
         ..ManagedServiceIdentity::default()
     })
+}
+
+/// The request of `form` around `compute`: the name, the description, the location (when the
+/// form has a location field and it differs from the workspace's), the managed identity (when
+/// the form has one) and the tags. Every form's `build` ends here.
+pub fn request(
+    form: &Form,
+    values: &Values,
+    ctx: &Ctx<'_>,
+    mut compute: Compute,
+) -> ComputeRequest {
+    let description = values.raw("description");
+    if !description.is_empty() {
+        compute.description = Some(description.to_string());
+    }
+    let at = if form.field("location").is_some() {
+        location(form, values, ctx)
+    } else {
+        None
+    };
+    let mut resource = ComputeResource::new_request(at, compute);
+    if form.field("identity.type").is_some() {
+        resource.identity = identity(form, values);
+    }
+    resource.tags = tags(values);
+    ComputeRequest {
+        name: values.raw("name").to_string(),
+        resource,
+    }
 }
 
 /// The `tags` of the request.
