@@ -546,19 +546,25 @@ pub fn review_of(
         format!("estimate, per hour ({size}, {tier_text}): {per_node} per node"),
         Tone::Normal,
     ));
-    let at = |n: i64| money(price.map(|p| p * n as f64), &currency);
+    // A known price times the nodes (0 nodes cost nothing); `?` when the price is unknown.
+    let at = |n: i64| match price {
+        Some(p) => format!("{:.2} {currency}", p * n as f64),
+        None => "?".into(),
+    };
+    let nodes = |n: i64| if n == 1 { "node" } else { "nodes" };
     if min != max {
-        review
-            .cost
-            .push((format!("at min {min} nodes: {}", at(min)), Tone::Normal));
-        review
-            .cost
-            .push((format!("at max {max} nodes: {}", at(max)), Tone::Normal));
+        review.cost.push((
+            format!("at min {min} {}: {}", nodes(min), at(min)),
+            Tone::Normal,
+        ));
+        review.cost.push((
+            format!("at max {max} {}: {}", nodes(max), at(max)),
+            Tone::Normal,
+        ));
     } else {
-        let nodes = if max == 1 { "node" } else { "nodes" };
         review
             .cost
-            .push((format!("{max} {nodes}: {}", at(max)), Tone::Normal));
+            .push((format!("{max} {}: {}", nodes(max), at(max)), Tone::Normal));
     }
     if price.is_none() {
         let why = sizes_note
@@ -1129,6 +1135,10 @@ impl App {
                     match (picker.rows.get(picker.selected), field) {
                         (Some(row), Some(f)) => {
                             state.set(f, row.name.clone());
+                            // On to the next field (Enter there goes on, not back here).
+                            if state.focus + 1 < state.fields().len() {
+                                state.focus += 1;
+                            }
                             state.load_editor();
                             None
                         }
@@ -1264,13 +1274,11 @@ impl App {
                     state.refused.clear();
                 }
             }
-            KeyCode::Char('d') | KeyCode::Delete => {
-                if list.selected < entries.len() {
-                    entries.remove(list.selected);
-                    list.selected = list.selected.min(entries.len().saturating_sub(1));
-                    state.values.set_list(id, entries);
-                    state.touched.insert(id.to_owned());
-                }
+            KeyCode::Char('d') | KeyCode::Delete if list.selected < entries.len() => {
+                entries.remove(list.selected);
+                list.selected = list.selected.min(entries.len().saturating_sub(1));
+                state.values.set_list(id, entries);
+                state.touched.insert(id.to_owned());
             }
             KeyCode::Enter | KeyCode::Char('e') => {
                 if let Some(values) = entries.get(list.selected) {

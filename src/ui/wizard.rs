@@ -696,10 +696,7 @@ fn draw_sizes(
         theme,
         frame,
         area,
-        (
-            area.width.saturating_sub(4).min(110),
-            area.height.saturating_sub(2),
-        ),
+        (area.width, area.height),
         ("VM sizes".into(), keys),
         sym,
     );
