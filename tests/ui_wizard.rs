@@ -747,7 +747,10 @@ fn a_failed_create_shows_the_error_and_reopens_with_the_values() {
 fn a_form_that_cannot_build_shows_why_on_review_and_sends_nothing() {
     let mut app = cluster_form(Ok(sizes()));
     // The public key file cannot be read: the review lists it, Enter sends nothing.
-    app.form_files = amlc::app::wizard::FormFiles(Arc::new(MapFiles::default()));
+    app.form_files = amlc::app::wizard::FormFiles {
+        source: Arc::new(MapFiles::default()),
+        ssh_dir: None,
+    };
     type_text(&mut app, "gpu-dev");
     enter(&mut app);
     enter(&mut app);
@@ -763,7 +766,10 @@ fn a_form_that_cannot_build_shows_why_on_review_and_sends_nothing() {
     let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host";
     let mut files = MapFiles::default();
     files.0.insert(PathBuf::from("/nowhere/id.pub"), key.into());
-    app.form_files = amlc::app::wizard::FormFiles(Arc::new(files));
+    app.form_files = amlc::app::wizard::FormFiles {
+        source: Arc::new(files),
+        ssh_dir: None,
+    };
     app.update(press(KeyCode::End));
     enter(&mut app);
     enter(&mut app);
@@ -837,4 +843,87 @@ fn snapshot_cluster_steps_picker_and_review() {
     enter(&mut app);
     app.toast = None;
     assert_snapshot!("cluster_bad_name", screen(&app));
+}
+
+#[test]
+fn public_key_files_are_offered_from_the_ssh_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop";
+    std::fs::write(dir.path().join("id_ed25519.pub"), key).unwrap();
+    std::fs::write(dir.path().join("id_ed25519"), "PRIVATE").unwrap();
+    std::fs::write(dir.path().join("work.pub"), key).unwrap();
+    let mut app = cluster_form(Ok(sizes()));
+    app.form_files = amlc::app::wizard::FormFiles {
+        source: Arc::new(amlc::wizard::DiskFiles::default()),
+        ssh_dir: Some(dir.path().to_path_buf()),
+    };
+    type_text(&mut app, "gpu-dev");
+    enter(&mut app);
+    enter(&mut app);
+    focus(&mut app, "ssh_public_access_enabled");
+    app.update(ch(' '));
+    focus(&mut app, "ssh_settings.ssh_key_file");
+    assert!(screen(&app).contains("Enter: pick from ~/.ssh/*.pub"), "{}", screen(&app));
+    enter(&mut app);
+    let Some(Overlay::Files(pick)) = &state(&app).overlay else {
+        panic!("the key list: {}", screen(&app));
+    };
+    let shown = format!("{}", dir.path().display());
+    assert_eq!(
+        pick.files,
+        vec![format!("{shown}/id_ed25519.pub"), format!("{shown}/work.pub")],
+        "only *.pub files"
+    );
+    assert!(screen(&app).contains("work.pub"));
+    app.update(press(KeyCode::Down));
+    enter(&mut app);
+    assert_eq!(
+        state(&app).values.raw("ssh_settings.ssh_key_file"),
+        format!("{shown}/work.pub")
+    );
+    enter(&mut app);
+    enter(&mut app);
+    let effects = enter(&mut app);
+    let sent = acts(&effects);
+    let ActionParams::Compute(request) = &sent[0].params else {
+        panic!("sent: {}", screen(&app))
+    };
+    assert!(request.body().to_string().contains("me@laptop"));
+}
+
+#[test]
+fn small_terminals_draw_every_stage_without_panicking() {
+    for (w, h) in [(60, 12), (61, 13), (80, 16), (200, 60)] {
+        let mut app = cluster_form(Ok(sizes()));
+        app.update(Msg::Resize(w, h));
+        let mut stages = vec![screen(&app)];
+        focus(&mut app, "size");
+        enter(&mut app);
+        stages.push(screen(&app));
+        app.update(press(KeyCode::Esc));
+        focus(&mut app, "name");
+        type_text(&mut app, "gpu-dev");
+        for _ in 0..3 {
+            enter(&mut app);
+            stages.push(screen(&app));
+        }
+        focus(&mut app, "tags");
+        enter(&mut app);
+        app.update(ch('a'));
+        type_text(&mut app, "team");
+        stages.push(screen(&app));
+        app.update(press(KeyCode::Esc));
+        app.update(press(KeyCode::Esc));
+        // Enter on a list field opens its entries: PgDn goes on to the review.
+        app.update(press(KeyCode::PageDown));
+        assert!(state(&app).on_review(), "{w}x{h}");
+        for _ in 0..50 {
+            app.update(press(KeyCode::Down));
+        }
+        stages.push(screen(&app));
+        app.update(press(KeyCode::Esc));
+        stages.push(screen(&app));
+        assert!(app.wizard.as_ref().is_some_and(|w| w.confirm_discard));
+        assert_eq!(stages.len(), 8, "{w}x{h}");
+    }
 }

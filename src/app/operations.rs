@@ -611,6 +611,12 @@ impl App {
         if here && matches!(action, ActionId::Create | ActionId::Attach) {
             self.placeholder_ended(&target, &state, resource.as_ref());
         }
+        // The values of a form that went through are not kept (they may hold secrets).
+        if matches!(action, ActionId::Create | ActionId::Attach)
+            && matches!(state, OpState::Succeeded)
+        {
+            self.drafts.forget(&target);
+        }
         // A cancel that went through ends the watch of its job: its own end says it once.
         if action == ActionId::CancelJob && matches!(state, OpState::Succeeded) {
             self.operations.watched.remove(&target);

@@ -31,6 +31,7 @@ use crate::wizard::{
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
@@ -51,14 +52,21 @@ pub struct CatalogData {
     pub usages: Result<Vec<Usage>, AppError>,
 }
 
-/// Reads the files a form names (public keys, private keys, certificates): the disk by
-/// default; tests put a map here.
+/// Reads the files a form names (public keys, private keys, certificates) and lists the
+/// public keys offered: the disk and `~/.ssh` by default; tests put a map and a folder here.
 #[derive(Clone)]
-pub struct FormFiles(pub Arc<dyn FileSource>);
+pub struct FormFiles {
+    pub source: Arc<dyn FileSource>,
+    /// Where `*.pub` files are offered from (`None`: `~/.ssh`).
+    pub ssh_dir: Option<PathBuf>,
+}
 
 impl Default for FormFiles {
     fn default() -> Self {
-        FormFiles(Arc::new(DiskFiles::default()))
+        FormFiles {
+            source: Arc::new(DiskFiles::default()),
+            ssh_dir: None,
+        }
     }
 }
 
@@ -80,6 +88,11 @@ impl fmt::Debug for Drafts {
 }
 
 impl Drafts {
+    /// Forgets the values of `name` (its create went through).
+    pub fn forget(&mut self, name: &str) {
+        self.0.retain(|(_, n), _| !n.eq_ignore_ascii_case(name));
+    }
+
     /// The kept values of `name` for a form that creates (`attach` false) or attaches.
     pub fn find(&self, name: &str, attach: bool) -> Option<(FormId, &Values)> {
         self.0.iter().find_map(|((id, n), v)| {
@@ -610,19 +623,27 @@ pub fn review_of(
     review
 }
 
-/// The `~/.ssh/*.pub` files, as `~/.ssh/NAME.pub`, sorted.
-fn ssh_public_keys() -> Vec<String> {
-    let Some(home) = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()) else {
+/// The `*.pub` files of `dir` (else of `~/.ssh`, shown as `~/.ssh/NAME.pub`), sorted.
+fn ssh_public_keys(dir: Option<&Path>) -> Vec<String> {
+    let (folder, shown) = match dir {
+        Some(dir) => (dir.to_path_buf(), dir.display().to_string()),
+        None => {
+            let Some(home) = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf())
+            else {
+                return Vec::new();
+            };
+            (home.join(".ssh"), "~/.ssh".to_owned())
+        }
+    };
+    let Ok(entries) = std::fs::read_dir(&folder) else {
         return Vec::new();
     };
-    let Ok(dir) = std::fs::read_dir(home.join(".ssh")) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = dir
+    let mut out: Vec<String> = entries
         .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| n.ends_with(".pub"))
-        .map(|n| format!("~/.ssh/{n}"))
+        .map(|n| format!("{shown}/{n}"))
         .collect();
     out.sort();
     out.truncate(50);
@@ -679,7 +700,7 @@ impl App {
                 .and_then(|c| c.usages.as_ref().ok())
                 .map(Vec::as_slice)
                 .unwrap_or(&[]),
-            files: self.form_files.0.as_ref(),
+            files: self.form_files.source.as_ref(),
         };
         f(&ctx)
     }
@@ -967,7 +988,7 @@ impl App {
                     }));
                 }
                 Some(f) if offers_ssh_keys(f) && state.values.raw(f.id).is_empty() => {
-                    let files = ssh_public_keys();
+                    let files = ssh_public_keys(self.form_files.ssh_dir.as_deref());
                     if files.is_empty() {
                         self.toast(
                             "no ~/.ssh/*.pub found: type the path of a public key file",
@@ -1043,10 +1064,12 @@ impl App {
                 state.review_scroll = state.review_scroll.saturating_sub(1)
             }
             KeyCode::Down | KeyCode::Char('j') => {
-                state.review_scroll = (state.review_scroll + 1).min(rows)
+                state.review_scroll = (state.review_scroll + 1).min(rows.saturating_sub(page))
             }
             KeyCode::PageUp => state.review_scroll = state.review_scroll.saturating_sub(page),
-            KeyCode::PageDown => state.review_scroll = (state.review_scroll + page).min(rows),
+            KeyCode::PageDown => {
+                state.review_scroll = (state.review_scroll + page).min(rows.saturating_sub(page))
+            }
             KeyCode::Enter => return self.send_form(state, effects),
             _ => {}
         }

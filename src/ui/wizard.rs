@@ -725,9 +725,11 @@ fn draw_sizes(
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
+    // The name column gives way first on a narrow terminal (the numbers stay).
+    let name_w = width.saturating_sub(51).clamp(14, 26);
     lines.push(Line::styled(
         format!(
-            "{:<26} {:>5} {:>8} {:>4} {:>7} {:>12} {:>14}",
+            "{:<name_w$} {:>5} {:>8} {:>4} {:>7} {:>10} {:>10}",
             "Size", "vCPUs", "Memory", "GPUs", "Low-pri", "Price/hour", "Quota left"
         ),
         theme.heading,
@@ -741,8 +743,8 @@ fn draw_sizes(
             (None, None) => "-".into(),
         };
         let line = format!(
-            "{:<26} {:>5} {:>8} {:>4} {:>7} {:>12} {:>14}",
-            text::truncate(&row.name, 26, sym.ellipsis),
+            "{:<name_w$} {:>5} {:>8} {:>4} {:>7} {:>10} {:>10}",
+            text::truncate(&row.name, name_w, sym.ellipsis),
             row.vcpus
                 .map(|v| v.to_string())
                 .unwrap_or_else(|| "?".into()),
@@ -781,13 +783,11 @@ fn draw_sizes(
             "{dot}quota left: vCPUs of the size's family / limit"
         ));
     }
-    let foot_area = Rect::new(
-        inner.x,
-        inner.y + inner.height.saturating_sub(1),
-        inner.width,
-        1,
-    );
     frame.render_widget(Paragraph::new(lines), inner);
+    if inner.height < 4 {
+        return;
+    }
+    let foot_area = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
     frame.render_widget(
         Paragraph::new(Line::styled(
             text::truncate(&ascii(&foot, app.ascii), width, sym.ellipsis),
