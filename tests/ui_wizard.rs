@@ -6,6 +6,7 @@
 //! service lists the compute (never twice), a failed create reopened with its values; and
 //! snapshots of every form's first step, the cluster form's steps, the size picker and review.
 
+mod emulator_common;
 mod ui_common;
 mod wizard_common;
 
@@ -629,6 +630,19 @@ fn the_request_sent_is_what_the_form_builds_and_the_row_shows_creating() {
     assert_eq!(rows_named(&app, "gpu-dev"), 1);
     assert_eq!(state_of(&app, "gpu-dev").as_deref(), Some("Creating"));
     assert!(screen(&app).contains("gpu-dev"));
+    // While it is on its way, its name is taken.
+    app.update(ch('n'));
+    type_text(&mut app, "gpu-dev");
+    assert!(
+        state(&app)
+            .shown_problems("name")
+            .iter()
+            .any(|p| p.message.contains("exists")
+                || p.message.contains("taken")
+                || p.message.contains("already")),
+        "{:?}",
+        state(&app).shown_problems("name")
+    );
 }
 
 fn op_id(effects: &[Effect]) -> amlc::app::operations::OpId {
@@ -863,7 +877,11 @@ fn public_key_files_are_offered_from_the_ssh_folder() {
     focus(&mut app, "ssh_public_access_enabled");
     app.update(ch(' '));
     focus(&mut app, "ssh_settings.ssh_key_file");
-    assert!(screen(&app).contains("Enter: pick from ~/.ssh/*.pub"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Enter: pick from ~/.ssh/*.pub"),
+        "{}",
+        screen(&app)
+    );
     enter(&mut app);
     let Some(Overlay::Files(pick)) = &state(&app).overlay else {
         panic!("the key list: {}", screen(&app));
@@ -871,7 +889,10 @@ fn public_key_files_are_offered_from_the_ssh_folder() {
     let shown = format!("{}", dir.path().display());
     assert_eq!(
         pick.files,
-        vec![format!("{shown}/id_ed25519.pub"), format!("{shown}/work.pub")],
+        vec![
+            format!("{shown}/id_ed25519.pub"),
+            format!("{shown}/work.pub")
+        ],
         "only *.pub files"
     );
     assert!(screen(&app).contains("work.pub"));
@@ -926,4 +947,48 @@ fn small_terminals_draw_every_stage_without_panicking() {
         assert!(app.wizard.as_ref().is_some_and(|w| w.confirm_discard));
         assert_eq!(stages.len(), 8, "{w}x{h}");
     }
+}
+
+/// The runtime's fetch of the catalogue, over HTTP against the emulator: the workspace's region,
+/// its VM sizes (priced) and its usages; the wizard then lists them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalogue_is_fetched_from_the_workspace_region() {
+    use amlc::app::runtime::DataSource;
+    use amlc::emulator::{self, EmulatorConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let handle = emulator::start(EmulatorConfig {
+        demo: true,
+        ..EmulatorConfig::new(dir.path())
+    })
+    .await
+    .unwrap();
+    let client = emulator_common::client_for(&handle, emulator::DEMO_WORKSPACE);
+    let data = client.fetch(SourceKey::Catalog).await;
+    handle.shutdown().await;
+    let Ok(SourceData::Catalog(data)) = data else {
+        panic!("the catalogue: {data:?}");
+    };
+    assert!(!data.location.is_empty());
+    let sizes = data.sizes.as_ref().expect("sizes");
+    let ds3 = sizes
+        .iter()
+        .find(|s| s.name.as_deref() == Some("Standard_DS3_v2"))
+        .expect("DS3_v2 listed");
+    assert!(ds3.supports("AmlCompute"));
+    assert!(!data.usages.as_ref().expect("usages").is_empty());
+
+    // The app lists them in the picker, priced, with the family's quota left.
+    let mut app = app(W, H);
+    let effects = open_on(&mut app, TabId::Clusters);
+    let id = fetch_of(&effects, &SourceKey::Catalog).unwrap();
+    app.update(catalog_loaded(id, Ok(*data)));
+    focus(&mut app, "size");
+    enter(&mut app);
+    let shown = screen(&app);
+    let row = shown
+        .lines()
+        .find(|l| l.contains("Standard_DS3_v2"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(row.contains("USD"), "{row}");
+    assert!(row.contains('/'), "quota left/limit: {row}");
 }

@@ -663,15 +663,10 @@ fn edit(editor: &mut Input, key: KeyEvent) -> bool {
 impl App {
     /// The workspace as the forms check against it, for `f`.
     fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
+        // Every listed name, a create still on its way (its Creating row) included.
         let existing: Vec<String> = self
             .computes
             .iter()
-            .filter(|c| {
-                // A placeholder row is the form's own request, not a clash.
-                c.name
-                    .as_deref()
-                    .is_some_and(|n| !self.operations.is_placeholder(n))
-            })
             .filter_map(|c| c.name.clone())
             .collect();
         let (sub, rg, ws) = self
