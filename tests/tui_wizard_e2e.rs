@@ -34,13 +34,26 @@ fn create_a_cluster_through_the_wizard_on_the_emulator() {
     )
     .unwrap();
     let tmux = Tmux::shell("wizard", 130, 40, home.path(), "amlc.log");
+    let log = home.path().join("amlc.log");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive(&tmux)));
+    if let Err(panic) = result {
+        // amlc's own log says what was sent and answered (no secrets: there are none here).
+        eprintln!(
+            "amlc.log:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn drive(tmux: &Tmux) {
     tmux.type_text(&format!("'{}'; echo EXIT=$?", binary().display()));
     tmux.send(&["Enter"]);
     tmux.wait_for("the compute list", |s| row(s, "ci-alice").is_some());
 
-    keys(&tmux, &["2"]);
+    keys(tmux, &["2"]);
     tmux.wait_for("the clusters", |s| row(s, "cpu-cluster").is_some());
-    keys(&tmux, &["n"]);
+    keys(tmux, &["n"]);
     tmux.wait_for("the cluster form with the region's sizes", |s| {
         s.contains("Create compute cluster") && s.contains("VM sizes of region")
     });
@@ -51,14 +64,14 @@ fn create_a_cluster_through_the_wizard_on_the_emulator() {
         s.contains("must start with a letter")
     });
     assert!(screen.contains("9lives"), "{screen}");
-    keys(&tmux, &["Enter"]);
+    keys(tmux, &["Enter"]);
     tmux.wait_for("Enter refused", |s| s.contains("Enter refused"));
-    keys(&tmux, &["BSpace"; 6]);
+    keys(tmux, &["BSpace"; 6]);
     tmux.type_text("wiz-cluster");
 
     // The size picker: filter, pick.
-    keys(&tmux, &["Tab", "Tab", "Tab"]);
-    keys(&tmux, &["Enter"]);
+    keys(tmux, &["Tab", "Tab", "Tab"]);
+    keys(tmux, &["Enter"]);
     tmux.wait_for("the size picker", |s| {
         s.contains("Price/hour") && s.contains("Quota left")
     });
@@ -66,13 +79,13 @@ fn create_a_cluster_through_the_wizard_on_the_emulator() {
     tmux.wait_for("the filtered sizes", |s| {
         s.contains("Standard_DS2_v2") && s.contains("1 of")
     });
-    keys(&tmux, &["Enter"]);
+    keys(tmux, &["Enter"]);
     tmux.wait_for("the size picked", |s| {
         s.contains("Standard_DS2_v2") && !s.contains("Price/hour")
     });
 
     // Every step to the review.
-    keys(&tmux, &["Enter", "Enter", "Enter", "Enter"]);
+    keys(tmux, &["Enter", "Enter", "Enter", "Enter"]);
     let screen = tmux.wait_for("the review", |s| s.contains("Estimated cost"));
     assert!(
         screen.contains("Create compute cluster wiz-cluster"),
@@ -85,17 +98,17 @@ fn create_a_cluster_through_the_wizard_on_the_emulator() {
     );
     assert!(screen.contains("Quota"), "{screen}");
 
-    keys(&tmux, &["Enter"]);
+    keys(tmux, &["Enter"]);
     tmux.wait_for("the new row, Creating at once", |s| {
         row(s, "wiz-cluster").is_some_and(|r| r.contains("Creating"))
             && !s.contains("Estimated cost")
     });
-    keys(&tmux, &["o"]);
+    keys(tmux, &["o"]);
     tmux.wait_for("the create operation Succeeded", |s| {
         s.lines()
             .any(|l| l.contains("wiz-cluster") && l.contains("create") && l.contains("Succeeded"))
     });
-    keys(&tmux, &["Escape"]);
+    keys(tmux, &["Escape"]);
     let screen = tmux.wait_for("the row settled", |s| {
         row(s, "wiz-cluster").is_some_and(|r| !r.contains("Creating"))
     });
@@ -107,6 +120,6 @@ fn create_a_cluster_through_the_wizard_on_the_emulator() {
         1,
         "one row: {screen}"
     );
-    keys(&tmux, &["q"]);
+    keys(tmux, &["q"]);
     tmux.wait_for("the shell after exit", |s| s.contains("EXIT=0"));
 }
