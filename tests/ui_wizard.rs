@@ -992,3 +992,153 @@ async fn the_catalogue_is_fetched_from_the_workspace_region() {
     assert!(row.contains("USD"), "{row}");
     assert!(row.contains('/'), "quota left/limit: {row}");
 }
+
+// ---- any form: a form of the tests' own, generic kinds, never sendable ----
+
+use amlc::wizard::{Choice, ComputeRequest, Field, FieldKind, Form, Problem};
+
+const KINDS: &[Choice] = &[
+    Choice {
+        value: "alpha",
+        label: "Alpha",
+    },
+    Choice {
+        value: "beta",
+        label: "Beta",
+    },
+];
+
+const ENTRY: &[Field] = &[
+    Field {
+        kind: FieldKind::Choice(KINDS),
+        default: "alpha",
+        ..Field::text("kind", "Kind", "Which kind")
+    },
+    Field {
+        kind: FieldKind::Toggle,
+        default: "false",
+        ..Field::text("enabled", "Enabled", "On or off")
+    },
+    Field {
+        kind: FieldKind::Secret,
+        ..Field::text("token", "Token", "A token of the entry")
+    },
+];
+
+const TEST_FIELDS: &[Field] = &[
+    Field {
+        required: true,
+        ..Field::text("resource_id", "Resource id", "The thing to attach")
+    },
+    Field {
+        kind: FieldKind::Secret,
+        required: true,
+        ..Field::text("access_token", "Access token", "Sent only in the request")
+    },
+    Field {
+        kind: FieldKind::List {
+            fields: ENTRY,
+            max: 2,
+        },
+        ..Field::text("things", "Things", "Up to two things")
+    },
+];
+
+fn never(_: &Values, _: &Ctx<'_>) -> Result<ComputeRequest, Problem> {
+    Err(Problem::new(
+        "",
+        "not offered by the current Azure ML REST API: use the batch service instead",
+    ))
+}
+
+static NEVER_SENT: Form = Form {
+    id: FormId::AzureBatch,
+    title: "Attach test batch",
+    compute_type: "AzureBatch",
+    attach: true,
+    yaml_types: &[],
+    steps: &["Only"],
+    fields: TEST_FIELDS,
+    notice: "Not offered by the Azure ML REST API.\nUse the batch service's own tools instead.",
+    cross: None,
+    build: never,
+};
+
+#[test]
+fn any_form_chooser_notice_lists_and_a_never_sendable_build() {
+    let mut app = app(W, H);
+    app.update(ch('4'));
+    let cluster = forms::form(FormId::ComputeCluster).unwrap();
+    app.open_forms(vec![cluster, &NEVER_SENT]);
+    let shown = screen(&app);
+    assert!(shown.contains("Create compute cluster"), "{shown}");
+    assert!(shown.contains("Attach test batch"), "{shown}");
+    assert!(
+        shown.contains("Not offered by the Azure ML REST API."),
+        "{shown}"
+    );
+    app.update(press(KeyCode::Down));
+    enter(&mut app);
+    assert_eq!(state(&app).form.title, "Attach test batch");
+    let shown = screen(&app);
+    assert!(
+        shown.contains("Use the batch service's own tools instead."),
+        "{shown}"
+    );
+
+    type_text(&mut app, "/subscriptions/x/batch");
+    app.update(press(KeyCode::Tab));
+    type_text(&mut app, "tok-S3cret-1");
+    app.update(press(KeyCode::Tab));
+    assert_eq!(focused_id(&app), "things");
+    enter(&mut app);
+    app.update(ch('a'));
+    // The entry: a choice cycled, a toggle flipped, a secret typed.
+    app.update(ch(' '));
+    app.update(press(KeyCode::Tab));
+    app.update(press(KeyCode::Right));
+    app.update(press(KeyCode::Tab));
+    type_text(&mut app, "entry-S3cret-2");
+    let shown = screen(&app);
+    assert!(!shown.contains("S3cret"), "{shown}");
+    enter(&mut app);
+    app.update(ch('a'));
+    enter(&mut app);
+    app.update(ch('a'));
+    assert!(toast(&app).contains("at most 2"), "{}", toast(&app));
+    app.update(press(KeyCode::Esc));
+    let things = state(&app).values.list("things").to_vec();
+    assert_eq!(things.len(), 2);
+    assert_eq!(things[0].raw("kind"), "beta");
+    assert_eq!(things[0].raw("enabled"), "true");
+    assert_eq!(things[0].raw("token"), "entry-S3cret-2");
+    let shown = screen(&app);
+    assert!(
+        shown.contains("kind=beta, enabled=true, token=•••"),
+        "{shown}"
+    );
+    assert!(!shown.contains("S3cret"), "{shown}");
+    assert!(!format!("{app:?}").contains("S3cret"));
+
+    // The review says why it cannot be sent; Enter sends nothing.
+    app.update(press(KeyCode::PageDown));
+    assert!(state(&app).on_review(), "{}", screen(&app));
+    let shown = screen(&app);
+    assert!(shown.contains("Cannot be sent"), "{shown}");
+    assert!(
+        shown.contains("not offered by the current Azure ML REST API"),
+        "{shown}"
+    );
+    let effects = enter(&mut app);
+    assert!(acts(&effects).is_empty());
+    assert!(app.wizard.is_some());
+    assert!(toast(&app).contains("not sent"), "{}", toast(&app));
+}
+
+#[test]
+fn help_on_jobs_has_no_n() {
+    let mut app = app(W, 60);
+    app.update(ch('5'));
+    app.update(ch('?'));
+    assert!(!screen(&app).contains("[new]"), "{}", screen(&app));
+}

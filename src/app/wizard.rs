@@ -427,6 +427,10 @@ impl FormState {
         self.values.set(f.id, text);
         self.touched.insert(f.id.to_owned());
         self.refused.clear();
+        // Fields may have appeared or gone: the focus stays on the field edited.
+        if let Some(at) = self.fields().iter().position(|g| g.id == f.id) {
+            self.focus = at;
+        }
     }
 }
 
@@ -741,7 +745,12 @@ impl App {
             );
             return;
         }
-        let offered = forms::for_tab(self.active);
+        self.open_forms(forms::for_tab(self.active));
+    }
+
+    /// Opens the wizard on `offered` (one form: that form; several: the chooser). `n` passes
+    /// the active tab's forms; tests pass forms of their own.
+    pub fn open_forms(&mut self, offered: Vec<&'static Form>) {
         let page = match offered.as_slice() {
             [] => {
                 self.toast("no create or attach form on this tab yet", Tone::Muted);
@@ -758,6 +767,7 @@ impl App {
             page,
             confirm_discard: false,
         });
+        self.mark_dirty();
     }
 
     fn show_wizard(&mut self, wizard: Wizard) {
