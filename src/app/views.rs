@@ -167,8 +167,9 @@ pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
     );
     doc.blank();
     let mut groups = keymap.help_groups(ascii);
+    // `n` is listed on a tab that offers forms, with their titles.
+    let forms = crate::wizard::forms::for_tab(tab);
     for (_, rows) in &mut groups {
-        let forms = crate::wizard::forms::for_tab(tab);
         rows.retain(|row| {
             (row.action != Action::New || !forms.is_empty())
                 && (!is_copy_choice(row.action)
