@@ -147,6 +147,8 @@ pub enum Action {
     ActArchive,
     /// Create or attach a compute of the tab's kind (the wizard).
     New,
+    /// Operations view: reopen the form of a failed create or attach, values kept.
+    Reopen,
     /// Open the log view of a job.
     Logs,
     /// Log view: follow again (jump to the bottom).
@@ -666,6 +668,14 @@ pub fn default_bindings() -> Vec<Binding> {
             &[c('d'), k(K::Delete)],
             "dismiss the selected finished operation (a failed one stays until then)",
             Some("dismiss"),
+            Contexts::OPERATIONS,
+        ),
+        binding(
+            Reopen,
+            "reopen_form",
+            &[c('n')],
+            "reopen the form of a failed create or attach, with the values entered",
+            None,
             Contexts::OPERATIONS,
         ),
         binding(

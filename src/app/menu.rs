@@ -58,6 +58,10 @@ pub fn menu_label(action: ActionId) -> &'static str {
 /// For the help of a tab: `None` when `key` is not a direct action key, else the actions of
 /// the tab's kind it runs (none: the help leaves the key out on that tab).
 pub fn actions_of_key(kind: &dyn kinds::Kind, key: Action) -> Option<Vec<ActionId>> {
+    // `n` acts on the tab (the create wizard), not on a resource of it.
+    if key == Action::New {
+        return None;
+    }
     let is_action_key = ActionId::ALL.iter().any(|id| key_of(*id) == key);
     is_action_key.then(|| {
         kind.action_ids()

@@ -6,7 +6,8 @@
 //! with the request id and key they answer; stale ones are dropped. Errors arrive typed
 //! ([`AppError`]): an auth failure pauses its source until `r` or a context switch, and HTTP
 //! retries and throttling are shown and noted in the error history (rate-limited). Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`, the
-//! dialogs of actions (menu, confirmation, forms, keys) live in `menu`, the log view in `logview`,
+//! dialogs of actions (menu, confirmation, forms, keys) live in `menu`, the create-or-attach
+//! wizard in `wizard`, the log view in `logview`,
 //! and `ui::draw` reads this state without changing it.
 
 pub mod clipboard;
@@ -22,6 +23,7 @@ pub mod operations;
 pub mod runtime;
 pub mod text;
 pub mod views;
+pub mod wizard;
 
 pub mod sources;
 
@@ -283,6 +285,14 @@ pub struct App {
     pub copy_menu: Option<CopyMenu>,
     /// The action menu, a confirmation, a form or the keys view (see `menu`).
     pub modal: Option<menu::Modal>,
+    /// The create-or-attach wizard while open (see `wizard`).
+    pub wizard: Option<Box<wizard::Wizard>>,
+    /// The workspace region's VM sizes and usages, once loaded (see `wizard`).
+    pub catalog: Option<Box<wizard::CatalogData>>,
+    /// The values of forms sent, to reopen a failed create with them.
+    pub drafts: wizard::Drafts,
+    /// Where forms read the files they name (the disk; tests put a map here).
+    pub form_files: wizard::FormFiles,
     /// Whether the Jobs tab lists archived jobs (`:archived`).
     pub show_archived: bool,
     pub input: Option<InputLine>,
@@ -335,6 +345,10 @@ impl App {
             views: Vec::new(),
             copy_menu: None,
             modal: None,
+            wizard: None,
+            catalog: None,
+            drafts: wizard::Drafts::default(),
+            form_files: wizard::FormFiles::default(),
             show_archived: false,
             input: None,
             errors: VecDeque::new(),
@@ -461,7 +475,7 @@ impl App {
 
     /// The context the keys are read in.
     pub fn key_context(&self) -> Context {
-        if self.modal.is_some() {
+        if self.modal.is_some() || self.wizard.is_some() {
             return Context::Dialog;
         }
         if self.copy_menu.is_some() {
@@ -546,6 +560,7 @@ impl App {
             SourceKey::Nodes(_) => self.nodes_interval(),
             // Only unfinished jobs are refreshed; finished ones leave the table once cached.
             SourceKey::RunDetails(_) => self.policy.visible_ms,
+            SourceKey::Catalog => wizard::CATALOG_CADENCE_MS,
         }
     }
 
@@ -688,6 +703,8 @@ impl App {
         self.views.clear();
         self.copy_menu = None;
         self.modal = None;
+        self.close_wizard();
+        self.catalog = None;
         if switched {
             self.toast(format!("switched to {label}"), Tone::Healthy);
         }
@@ -880,6 +897,7 @@ impl App {
                     (SourceKey::Computes, SourceData::Computes(list)) => {
                         self.set_computes(list);
                         self.reapply_overlays(&SourceKey::Computes);
+                        self.wizard_recheck();
                     }
                     (SourceKey::Jobs, SourceData::Jobs(list)) => {
                         self.set_jobs(list);
@@ -893,6 +911,7 @@ impl App {
                     (SourceKey::RunDetails(job), SourceData::RunDetails(details)) => {
                         self.set_run_details(&job, *details)
                     }
+                    (SourceKey::Catalog, SourceData::Catalog(data)) => self.set_catalog(*data),
                     (key, _) => self.record_error(
                         &key.label(),
                         "internal error: an answer of another kind of source".into(),
@@ -900,7 +919,13 @@ impl App {
                     ),
                 }
             }
-            Err(error) => self.source_failed(key, error),
+            Err(error) => {
+                let catalog = key == SourceKey::Catalog;
+                self.source_failed(key, error);
+                if catalog {
+                    self.wizard_recheck();
+                }
+            }
         }
         self.dirty = true;
     }
@@ -1036,6 +1061,8 @@ impl App {
             SourceKey::RunDetails(job) => {
                 wanted.contains(job.as_str()) || state.in_flight.is_some()
             }
+            // Kept once a wizard asked for it (until the workspace changes).
+            SourceKey::Catalog => true,
         });
         if let Some(name) = nodes {
             self.sources.entry(SourceKey::Nodes(name));
@@ -1128,6 +1155,11 @@ impl App {
             self.dirty = true;
             return;
         }
+        if self.wizard.is_some() {
+            self.on_wizard_key(key, effects);
+            self.dirty = true;
+            return;
+        }
         if self.logs_capture_keys() {
             self.logs_key(key, effects);
             self.dirty = true;
@@ -1152,6 +1184,8 @@ impl App {
         match action {
             Some(Action::Quit) => self.quit = true,
             Some(Action::Back) if self.modal.is_some() => self.modal = None,
+            // A hidden form is never discarded.
+            Some(Action::Back) if self.wizard.is_some() => {}
             Some(Action::Back) if self.input.is_some() => self.on_input_key(key, effects),
             Some(Action::Back) => self.back(),
             _ => {}
@@ -1271,10 +1305,8 @@ impl App {
             | Action::ActRemove
             | Action::ActKeys
             | Action::ActArchive => self.action_key(action, effects),
-            Action::New => self.toast(
-                "creating and attaching computes is not in this build yet",
-                Tone::Muted,
-            ),
+            Action::New => self.open_wizard(),
+            Action::Reopen => self.reopen_failed(),
             Action::Logs => self.open_logs(effects),
             // Keys of the log view, handled by `logs_action` while it is on top.
             Action::LogFollow
@@ -1488,7 +1520,7 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if !self.mouse || self.input.is_some() || self.modal.is_some() {
+        if !self.mouse || self.input.is_some() || self.modal.is_some() || self.wizard.is_some() {
             return;
         }
         let mut ignored = Vec::new();

@@ -18,7 +18,7 @@ use super::sources::{AppError, SourceKey};
 use super::tabs::Source;
 use super::text::{Doc, Layout, StyledLine, Tone};
 use super::{App, Effect, TabId, View};
-use crate::actions::{ActionId, ActionRequest};
+use crate::actions::{ActionId, ActionParams, ActionRequest};
 use crate::azure::error::ErrorKind;
 use crate::azure::models::{
     AllocationState, ComputeInstanceState, ComputeProperties, ComputeResource, ComputeSecrets,
@@ -130,6 +130,8 @@ pub struct Operations {
     watched: BTreeMap<String, u64>,
     /// Notifications decided but not yet handed out as effects.
     pending: Vec<Notification>,
+    /// Names of rows shown for a create or attach the service does not list yet.
+    placeholders: std::collections::BTreeSet<String>,
 }
 
 /// Finished operations kept at most (failed ones stay until dismissed).
@@ -172,6 +174,11 @@ impl Operations {
         self.entries
             .iter()
             .any(|e| e.state.is_active() && e.list() == *key && e.scope == scope)
+    }
+
+    /// Whether the row `name` is a create's placeholder (not listed by the service yet).
+    pub fn is_placeholder(&self, name: &str) -> bool {
+        self.placeholders.contains(name)
     }
 
     /// The jobs watched until they end.
@@ -339,6 +346,10 @@ pub fn operation_doc(entry: &OpEntry, now_mono: u64) -> Doc {
             if let Some(id) = &error.request_id {
                 field(&mut doc, "request id", id, Tone::Normal);
             }
+            if matches!(entry.request.action, ActionId::Create | ActionId::Attach) {
+                let note = "n reopens the form with the values entered";
+                doc.push(StyledLine::plain(note, Tone::Muted), 0);
+            }
             let note = "d dismisses it; it stays listed until then";
             doc.push(StyledLine::plain(note, Tone::Muted), 0);
         }
@@ -420,6 +431,9 @@ impl App {
             if let Some(entry) = self.operations.entries.iter_mut().find(|e| e.id == op) {
                 entry.overlay = Some(overlay);
             }
+        }
+        if let ActionParams::Compute(c) = &request.params {
+            self.add_placeholder(c);
         }
         // The list it touches refreshes fast from now on (the scheduler keeps it so).
         let list = if on_job {
@@ -512,6 +526,9 @@ impl App {
     /// reports as before the action show the transitional state again (no flicker back to
     /// `Running`); as soon as the service reports another state, that state wins for good.
     pub(super) fn reapply_overlays(&mut self, list: &SourceKey) {
+        if *list == SourceKey::Computes {
+            self.keep_placeholders();
+        }
         let scope = self.workspace_scope();
         let active: Vec<(OpId, bool, String, ActionId, Overlay)> = self
             .operations
@@ -559,6 +576,14 @@ impl App {
     /// (cause first), and one that ran long notifies.
     pub(super) fn on_op(&mut self, op: OpId, event: OpEvent) {
         self.keys_arrived(op, &event);
+        let resource = match &event {
+            OpEvent::Ended(result) => result
+                .as_ref()
+                .as_ref()
+                .ok()
+                .and_then(|r| r.resource.clone()),
+            _ => None,
+        };
         let now = self.now_mono_ms;
         let Some(entry) = self.operations.apply(op, event, now) else {
             self.dirty = true;
@@ -583,6 +608,15 @@ impl App {
         if resource_gone {
             self.remove_compute(&target);
         }
+        if here && matches!(action, ActionId::Create | ActionId::Attach) {
+            self.placeholder_ended(&target, &state, resource.as_ref());
+        }
+        // The values of a form that went through are not kept (they may hold secrets).
+        if matches!(action, ActionId::Create | ActionId::Attach)
+            && matches!(state, OpState::Succeeded)
+        {
+            self.drafts.forget(&target);
+        }
         // A cancel that went through ends the watch of its job: its own end says it once.
         if action == ActionId::CancelJob && matches!(state, OpState::Succeeded) {
             self.operations.watched.remove(&target);
@@ -590,6 +624,14 @@ impl App {
         let long = elapsed >= self.notify.after_ms;
         let took = elapsed_text(elapsed);
         let (line, tone) = match &state {
+            OpState::Failed(e) if matches!(action, ActionId::Create | ActionId::Attach) => (
+                format!(
+                    "{describe} {}: {} (o: operations; n there reopens the form)",
+                    failure_phrase(e.kind),
+                    e.line
+                ),
+                Tone::Failed,
+            ),
             OpState::Failed(e) => (
                 format!(
                     "{describe} {}: {} (o: operations)",
@@ -613,6 +655,119 @@ impl App {
             self.notify_user(body);
         }
         self.dirty = true;
+    }
+
+    /// A create or attach began: its row shows at once as `Creating` (built from the masked
+    /// body, so no secret is kept in the list), until the service lists the compute.
+    fn add_placeholder(&mut self, request: &crate::wizard::ComputeRequest) {
+        let name = request.name.clone();
+        if self
+            .computes
+            .iter()
+            .any(|c| c.name.as_deref() == Some(name.as_str()))
+        {
+            return;
+        }
+        let Ok(mut row) = serde_json::from_value::<ComputeResource>(request.masked_body()) else {
+            return;
+        };
+        row.name = Some(name.clone());
+        set_compute_state(&mut row, ActionId::Create, "Creating");
+        self.operations.placeholders.insert(name);
+        let mut computes = self.computes.clone();
+        computes.push(row);
+        self.set_computes(computes);
+    }
+
+    /// After a compute list arrived: a placeholder whose compute is now listed is done (the
+    /// service's row replaces it); one of a create still running is put back, so the row is
+    /// neither lost nor shown twice.
+    fn keep_placeholders(&mut self) {
+        if self.operations.placeholders.is_empty() {
+            return;
+        }
+        let listed: std::collections::HashSet<&str> = self
+            .computes
+            .iter()
+            .filter_map(|c| c.name.as_deref())
+            .collect();
+        let scope = self.workspace_scope();
+        let mut missing: Vec<ComputeResource> = Vec::new();
+        let mut done: Vec<String> = Vec::new();
+        for name in &self.operations.placeholders {
+            if listed.contains(name.as_str()) {
+                done.push(name.clone());
+                continue;
+            }
+            let op = self.operations.entries.iter().rev().find(|e| {
+                e.state.is_active()
+                    && e.scope == scope
+                    && e.request.target == *name
+                    && matches!(e.request.action, ActionId::Create | ActionId::Attach)
+            });
+            let row = op.and_then(|e| match &e.request.params {
+                ActionParams::Compute(c) => {
+                    serde_json::from_value::<ComputeResource>(c.masked_body()).ok()
+                }
+                _ => None,
+            });
+            match row {
+                Some(mut row) => {
+                    row.name = Some(name.clone());
+                    set_compute_state(&mut row, ActionId::Create, "Creating");
+                    missing.push(row);
+                }
+                None => done.push(name.clone()),
+            }
+        }
+        for name in done {
+            self.operations.placeholders.remove(&name);
+        }
+        if !missing.is_empty() {
+            let mut computes = self.computes.clone();
+            computes.extend(missing);
+            self.set_computes(computes);
+        }
+    }
+
+    /// A create or attach ended while its placeholder is still shown: on success the
+    /// service's final resource takes its place (the refresh confirms); on failure it leaves
+    /// (the refresh brings the failed compute back if the service kept one).
+    fn placeholder_ended(
+        &mut self,
+        target: &str,
+        state: &OpState,
+        resource: Option<&serde_json::Value>,
+    ) {
+        if !self.operations.placeholders.remove(target) {
+            return;
+        }
+        let Some(index) = self
+            .computes
+            .iter()
+            .position(|c| c.name.as_deref() == Some(target))
+        else {
+            return;
+        };
+        let mut computes = self.computes.clone();
+        match state {
+            OpState::Succeeded => {
+                let settled = resource
+                    .and_then(|r| serde_json::from_value::<ComputeResource>(r.clone()).ok())
+                    .filter(|r| r.name.as_deref() == Some(target));
+                match settled {
+                    Some(row) => computes[index] = row,
+                    None => {
+                        computes[index].properties.provisioning_state =
+                            Some(ProvisioningState::Succeeded)
+                    }
+                }
+            }
+            _ => {
+                computes.remove(index);
+            }
+        }
+        self.set_computes(computes);
     }
 
     /// Drops a compute from the lists (its delete or detach ended; the refresh confirms).

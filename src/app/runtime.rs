@@ -107,6 +107,19 @@ impl DataSource for AmlClient {
             SourceKey::RunDetails(job) => {
                 SourceData::RunDetails(Box::new(self.run_details(&job).await?))
             }
+            SourceKey::Catalog => {
+                // The region is the workspace's; sizes and usages may fail on their own (the
+                // wizard works without either, and says what it could not check).
+                let workspace = self.get_workspace().await?;
+                let location = workspace.location.unwrap_or_default();
+                let (sizes, usages) =
+                    tokio::join!(self.list_vm_sizes(&location), self.list_usages(&location));
+                SourceData::Catalog(Box::new(super::wizard::CatalogData {
+                    location,
+                    sizes: sizes.map_err(AppError::from),
+                    usages: usages.map_err(AppError::from),
+                }))
+            }
         };
         Ok(data)
     }

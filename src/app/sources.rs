@@ -2,7 +2,9 @@
 //! job's run details — and next a log file being tailed — are each one [`SourceKey`] with one
 //! [`ScopeState`] (cadence, back-off, in-flight request id, staleness, typed last error). An
 //! operation being followed is not polled from here (the runtime follows it on its own task);
-//! while one is active, the list it touches is refreshed at [`RefreshPolicy::operation_ms`]. Adding a source is one more key variant, one more
+//! while one is active, the list it touches is refreshed at [`RefreshPolicy::operation_ms`].
+//! The VM sizes and usages of the workspace region (`Catalog`) are a source too, added when a
+//! create wizard opens and kept (refreshed rarely) until the workspace changes. Adding a source is one more key variant, one more
 //! [`SourceData`] variant and one runtime arm. Also the typed error the app receives
 //! ([`AppError`], built from `AzureError`). Times are monotonic milliseconds given by the
 //! caller; nothing here reads a clock or does I/O.
@@ -24,6 +26,8 @@ pub enum SourceKey {
     Nodes(String),
     /// Run history's details of a job (start, end, error) for the visible job rows.
     RunDetails(String),
+    /// The workspace region's VM sizes and usages (while a create wizard is open, and kept).
+    Catalog,
 }
 
 impl SourceKey {
@@ -34,6 +38,7 @@ impl SourceKey {
             SourceKey::Jobs => "jobs".into(),
             SourceKey::Nodes(compute) => format!("nodes of {compute}"),
             SourceKey::RunDetails(job) => format!("run details of {job}"),
+            SourceKey::Catalog => "VM sizes and quota".into(),
         }
     }
 }
@@ -45,6 +50,7 @@ pub enum SourceData {
     Jobs(Vec<Job>),
     Nodes(Vec<AmlComputeNodeInformation>),
     RunDetails(Box<RunDetails>),
+    Catalog(Box<super::wizard::CatalogData>),
 }
 
 /// A failure as the app keeps it: its kind, the one-line cause-first text, what to do, and the

@@ -167,13 +167,20 @@ pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
     );
     doc.blank();
     let mut groups = keymap.help_groups(ascii);
+    // `n` is listed on a tab that offers forms, with their titles.
+    let forms = crate::wizard::forms::for_tab(tab);
     for (_, rows) in &mut groups {
         rows.retain(|row| {
-            (!is_copy_choice(row.action) || copy_labels.iter().any(|(a, _)| *a == row.action))
+            (row.action != Action::New || !forms.is_empty())
+                && (!is_copy_choice(row.action)
+                    || copy_labels.iter().any(|(a, _)| *a == row.action))
                 && super::menu::actions_of_key(kind, row.action).is_none_or(|a| !a.is_empty())
         });
         for row in rows.iter_mut() {
-            if let Some(actions) = super::menu::actions_of_key(kind, row.action) {
+            if row.action == Action::New {
+                let titles: Vec<&str> = forms.iter().map(|f| f.title).collect();
+                row.description = format!("new: {}", titles.join(", "));
+            } else if let Some(actions) = super::menu::actions_of_key(kind, row.action) {
                 row.description = super::menu::key_help(&actions);
             } else if row.action == Action::Copy {
                 let labels: Vec<&str> = copy_labels.iter().map(|(_, l)| *l).collect();

@@ -1,7 +1,7 @@
 //! Drawing: `draw(&App, &Theme, &mut Frame)` renders the whole screen from the app state and
 //! nothing else. It reads state only (no I/O, no mutation); one file per part: the tab bar, the
 //! table of a tab, the text views (detail, JSON, help, errors), the operations view, the log view, the status
-//! and hint bars, the copy menu and the dialogs of actions. Styles come from the theme the terminal loop owns (it is not app state), glyphs
+//! and hint bars, the copy menu and the dialogs of actions, the create wizard. Styles come from the theme the terminal loop owns (it is not app state), glyphs
 //! from the Unicode or ASCII symbol set.
 
 pub mod symbols;
@@ -15,6 +15,7 @@ mod status;
 mod table;
 mod tabs_bar;
 mod text_view;
+mod wizard;
 
 use crate::app::text::StyledLine;
 use crate::app::{App, MIN_HEIGHT, MIN_WIDTH};
@@ -53,6 +54,9 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
     status::draw_hints(app, theme, frame, hints, sym);
     if let Some(menu) = &app.copy_menu {
         popup::draw_copy(app, theme, menu, frame, body, sym);
+    }
+    if let Some(wizard) = &app.wizard {
+        wizard::draw(app, theme, wizard, frame, body, sym);
     }
     if let Some(modal) = &app.modal {
         menu::draw(app, theme, modal, frame, body, sym);
