@@ -368,19 +368,31 @@ fn shown_fields_follow_the_values() {
     enter(&mut app);
     enter(&mut app);
     assert_eq!(state(&app).step, 2);
-    let before: Vec<&str> = state(&app).fields().iter().map(|f| f.id).collect();
-    assert!(!before.contains(&"ssh_settings.admin_username"));
+    // SSH public access on without a key or a password: this step refuses Enter with that rule.
     focus(&mut app, "ssh_public_access_enabled");
     app.update(ch(' '));
-    let after: Vec<&str> = state(&app).fields().iter().map(|f| f.id).collect();
-    assert!(after.contains(&"ssh_settings.admin_username"), "{after:?}");
-    // SSH on without a key or a password: this step refuses Enter with that rule.
     enter(&mut app);
     assert_eq!(state(&app).step, 2);
     assert!(
         screen(&app).contains("exactly one of a public key"),
         "{}",
         screen(&app)
+    );
+    app.update(ch(' '));
+    enter(&mut app);
+    assert_eq!(state(&app).step, 3);
+    // The user-assigned identities appear only once the identity type asks for them.
+    let before: Vec<&str> = state(&app).fields().iter().map(|f| f.id).collect();
+    assert!(before.contains(&"identity.type"), "{before:?}");
+    assert!(!before.contains(&"identity.user_assigned_identities"));
+    focus(&mut app, "identity.type");
+    app.update(press(KeyCode::Right));
+    app.update(press(KeyCode::Right));
+    assert_eq!(state(&app).values.raw("identity.type"), "user_assigned");
+    let after: Vec<&str> = state(&app).fields().iter().map(|f| f.id).collect();
+    assert!(
+        after.contains(&"identity.user_assigned_identities"),
+        "{after:?}"
     );
 }
 

@@ -223,12 +223,17 @@ fn draw_form(
     );
     let width = usize::from(inner.width);
     let mut head = vec![step_bar(app, theme, state)];
+    // The notice is what the user must know before filling the form (a retired service, a
+    // weaker password): wrapped, never cut.
+    let mut notice = text::Doc::new();
     for line in state.form.notice.lines() {
-        head.push(Line::styled(
-            text::truncate(&ascii(line, app.ascii), width, sym.ellipsis),
-            theme.warning,
-        ));
+        notice.push(
+            text::StyledLine::plain(ascii(line, app.ascii), text::Tone::Warning),
+            0,
+        );
     }
+    let notice_rows = notice.wrapped(width.max(1));
+    head.extend(notice_rows.iter().map(|l| super::to_line(l, theme)));
     if let Some(error) = &state.last_error {
         head.push(Line::styled(
             text::truncate(
@@ -239,6 +244,11 @@ fn draw_form(
             theme.failed,
         ));
     }
+    let sizes_wanted = state
+        .form
+        .fields
+        .iter()
+        .any(|f| matches!(f.kind, crate::wizard::FieldKind::Size));
     let (sizes_note, _) = app.catalog_notes();
     let catalog = match (&app.catalog, &sizes_note) {
         (Some(c), None) => {
@@ -251,10 +261,12 @@ fn draw_form(
         (_, Some(note)) => (ascii(note, app.ascii), theme.warning),
         (None, None) => (String::new(), theme.muted),
     };
-    head.push(Line::styled(
-        text::truncate(&catalog.0, width, sym.ellipsis),
-        catalog.1,
-    ));
+    if sizes_wanted {
+        head.push(Line::styled(
+            text::truncate(&catalog.0, width, sym.ellipsis),
+            catalog.1,
+        ));
+    }
     head.push(Line::raw(""));
     let head_rows = head.len() as u16;
     let [top, body] = split(inner, head_rows);
@@ -400,7 +412,8 @@ fn draw_fields(
         .max()
         .unwrap_or(10)
         .clamp(10, 30)
-        + 4;
+        // "> " before, " *" after a required label, and one space before the value.
+        + 5;
     let width = usize::from(area.width);
     let room = width.saturating_sub(label_width + 1).max(4);
     let indent = " ".repeat(label_width);

@@ -138,7 +138,7 @@ const FIELDS: &[Field] = &[
             "Instead of a key (a key is safer)",
         )
     },
-    VNET,
+    Field { step: 2, ..VNET },
     Field { step: 2, ..SUBNET },
     Field {
         kind: FieldKind::Toggle,
