@@ -1154,3 +1154,41 @@ fn help_on_jobs_has_no_n() {
     app.update(ch('?'));
     assert!(!screen(&app).contains("[new]"), "{}", screen(&app));
 }
+
+#[test]
+fn a_long_rule_is_wrapped_whole_on_a_small_terminal() {
+    // AKS, 2 nodes of 4 vCPUs for production: the rule and its way out must both be readable
+    // at 80 columns, under the field and in the list of what refused Enter.
+    let mut app = app(80, 30);
+    let effects = open_on(&mut app, TabId::Kubernetes);
+    if let Some(id) = fetch_of(&effects, &SourceKey::Catalog) {
+        app.update(catalog_loaded(id, Ok(catalog(Ok(sizes())))));
+    }
+    enter(&mut app); // the chooser's first entry: a new AKS cluster
+    for c in "aks-b".chars() {
+        app.update(ch(c));
+    }
+    // A 4-vCPU size of the test catalogue, through the picker (filter, Enter picks).
+    focus(&mut app, "size");
+    enter(&mut app);
+    for c in "DS3".chars() {
+        app.update(ch(c));
+    }
+    enter(&mut app);
+    assert_eq!(state(&app).values.raw("size"), "Standard_DS3_v2");
+    focus(&mut app, "agent_count");
+    app.update(press(KeyCode::Backspace));
+    app.update(ch('2'));
+    enter(&mut app);
+    assert_eq!(state(&app).step, 0, "Enter is refused");
+    let shown = screen(&app);
+    let flat: String = shown
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.matches("or purpose Dev-test").count() >= 2,
+        "the whole rule, under the field and in the refusal:\n{shown}"
+    );
+}

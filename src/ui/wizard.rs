@@ -503,13 +503,10 @@ fn draw_fields(
                 Some(rest) if !rest.is_empty() => format!("{rest}: {}", p.message),
                 _ => p.message.clone(),
             };
-            lines.push(Line::styled(
-                format!(
-                    "{indent}{}",
-                    text::truncate(&text::one_line(&rule), room, sym.ellipsis)
-                ),
-                theme.failed,
-            ));
+            // The rule is the point of the form: wrapped (up to three rows), not cut.
+            for row in wrap_rows(&text::one_line(&rule), room, 3, sym.ellipsis) {
+                lines.push(Line::styled(format!("{indent}{row}"), theme.failed));
+            }
         }
         if focused {
             focus_rows = (start, lines.len());
@@ -538,14 +535,10 @@ fn draw_fields(
                 .or_else(|| state.form.field(&p.field))
                 .map(|f| f.label)
                 .unwrap_or(p.field.as_str());
-            bottom.push(Line::styled(
-                text::truncate(
-                    &format!("  {label}: {}", text::one_line(&p.message)),
-                    width,
-                    sym.ellipsis,
-                ),
-                theme.failed,
-            ));
+            let said = format!("{label}: {}", text::one_line(&p.message));
+            for row in wrap_rows(&said, width.saturating_sub(2), 3, sym.ellipsis) {
+                bottom.push(Line::styled(format!("  {row}"), theme.failed));
+            }
         }
     }
     let [fields_area, bottom_area] = split(area, area.height.saturating_sub(bottom.len() as u16));
@@ -935,4 +928,26 @@ fn draw_list(
         ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `s` wrapped at `width` columns into at most `max_rows` rows, the last cut with `ellipsis`
+/// when more would be needed.
+fn wrap_rows(s: &str, width: usize, max_rows: usize, ellipsis: &str) -> Vec<String> {
+    let mut doc = text::Doc::new();
+    doc.push(text::StyledLine::plain(s, text::Tone::Normal), 0);
+    let mut rows: Vec<String> = doc
+        .wrapped(width.max(1))
+        .iter()
+        .map(text::StyledLine::text)
+        .collect();
+    if rows.len() > max_rows {
+        let rest: Vec<String> = rows
+            .split_off(max_rows.max(1) - 1)
+            .iter()
+            .map(|r| r.trim().to_string())
+            .collect();
+        let rest = rest.join(" ");
+        rows.push(text::truncate(&rest, width, ellipsis));
+    }
+    rows
 }
