@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod cost;
 pub mod emulator;
 pub mod logs;
 pub mod picker;
