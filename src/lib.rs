@@ -14,6 +14,7 @@ pub mod config;
 pub mod connect;
 pub mod cost;
 pub mod emulator;
+pub mod guidance;
 pub mod logs;
 pub mod picker;
 pub mod tui;
