@@ -239,6 +239,18 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+    /// Each compute's estimated cost per hour now and the workspace total (no `az ml`
+    /// equivalent).
+    ///
+    /// From the VM size catalogue of each compute's region: an instance's size while it runs
+    /// (a stopped one's disks still cost), a cluster's size × its current nodes (and at max
+    /// nodes), an AKS cluster's agents × their size, for the compute's tier and OS. An unknown
+    /// figure is `?`; an attached compute is billed on its own resource and not estimated (`-`).
+    #[command(name = "list-cost")]
+    ListCost {
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// The region's vCPU usage and limits: regional totals, each VM family, and the shares of
     /// workspaces and computes.
     #[command(name = "list-usage")]

@@ -397,7 +397,8 @@ pub struct Total {
 }
 
 impl Total {
-    /// `~1.23 USD/h (estimate)`, with `; 2 unknown (a, b)` when some figures are unknown.
+    /// `~1.23 USD/h (estimate)`, with `; 2 unknown: a, b` when some figures are unknown and
+    /// `; 3 attached not estimated` when some are not estimated.
     pub fn text(&self) -> String {
         let mut text = format!(
             "~{} {}/h (estimate",
@@ -410,6 +411,9 @@ impl Total {
                 self.unknown.len(),
                 self.unknown.join(", ")
             ));
+        }
+        if self.not_estimated > 0 {
+            text.push_str(&format!("; {} attached not estimated", self.not_estimated));
         }
         text.push(')');
         text

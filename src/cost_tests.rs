@@ -222,7 +222,10 @@ fn the_total_sums_the_known_and_names_the_unknown() {
     assert_eq!(t.currency.as_deref(), Some("USD"));
     assert_eq!(t.unknown, ["x"]);
     assert_eq!(t.not_estimated, 1);
-    assert_eq!(t.text(), "~0.87 USD/h (estimate; 1 unknown: x)");
+    assert_eq!(
+        t.text(),
+        "~0.87 USD/h (estimate; 1 unknown: x; 1 attached not estimated)"
+    );
     assert_eq!(total(&[]).text(), "~0.00 (currency not given)/h (estimate)");
     // A figure in another currency is not added to the total.
     let mut eur = costs[0].clone();

@@ -140,6 +140,9 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                         )
                         .await
                     }
+                    Read::Cost { output } => {
+                        commands::cost::list_cost(&conn, output, &mut stdout, &mut notes).await
+                    }
                     Read::Create { .. } => Ok(()),
                 };
                 conn.close().await;
@@ -194,8 +197,8 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     result
 }
 
-/// The reading commands on computes (`list`, `show`, `list-sizes`, `list-usage`), and `create|attach` (which read a file
-/// and connect by themselves: `commands::create`).
+/// The reading commands on computes (`list`, `show`, `list-sizes`, `list-usage`, `list-cost`),
+/// and `create|attach` (which read a file and connect by themselves: `commands::create`).
 enum Read {
     Create {
         args: Box<CreateArgs>,
@@ -215,6 +218,9 @@ enum Read {
     },
     Usage {
         location: Option<String>,
+        output: OutputFormat,
+    },
+    Cost {
         output: OutputFormat,
     },
 }
@@ -293,6 +299,7 @@ fn compute_verb(cmd: ComputesCommand) -> Result<(Verb, OutputFormat), Read> {
                 output,
             });
         }
+        ComputesCommand::ListCost { output } => return Err(Read::Cost { output }),
         ComputesCommand::ListUsage { location, output } => {
             return Err(Read::Usage { location, output });
         }

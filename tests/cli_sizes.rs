@@ -2,7 +2,8 @@
 //! against `amlc emulator --demo` on loopback: the table's columns and values are checked
 //! against the emulator's own answer fetched over HTTP (not through amlc), `-o json` parses
 //! to the same objects, `--type`, `--tier`, `--os` and `--location` change what is listed or
-//! priced, and a bad tier is a usage error (exit 2).
+//! priced, and a bad tier is a usage error (exit 2). `computes list-cost` prices the demo's
+//! computes from that same catalogue (running, stopped, scaled, low priority, AKS, attached).
 
 use serde_json::Value;
 use std::time::Duration;
@@ -244,4 +245,103 @@ fn list_usage_shows_the_regions_usages_and_limits() {
         .unwrap();
     assert_eq!(total[1], "0");
     assert!(r.stderr.contains("westus"), "{}", r.stderr);
+}
+
+#[test]
+fn list_cost_prices_the_demos_footprint_from_the_catalogue() {
+    let e = Emulator::start("20", None);
+    let catalogue = get(&e, &location_path("vmSizes", "eastus"));
+    let unit = |name: &str, tier: &str| {
+        let size = catalogue["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in the catalogue"));
+        price(size, "Linux", tier).unwrap()
+    };
+    let r = e.run(&["computes", "list-cost"]);
+    r.expect(0);
+    let header = r.stdout.lines().next().unwrap();
+    for col in [
+        "NAME", "SIZE", "TIER", "VMS", "UNIT/H", "COST/H", "MAX/H", "NOTE",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    let table = rows(&r.stdout);
+    let row = |name: &str| {
+        table
+            .iter()
+            .find(|r| r.first().map(String::as_str) == Some(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{}", r.stdout))
+            .clone()
+    };
+    let money = |x: f64| format!("{x:.2}");
+    // A running instance: its size's price.
+    let alice = row("ci-alice");
+    let ds3 = unit("Standard_DS3_v2", "Standard");
+    assert_eq!(
+        alice[2..7],
+        [
+            "Standard_DS3_v2",
+            "dedicated",
+            "1",
+            &money(ds3),
+            &money(ds3)
+        ]
+    );
+    // A stopped instance: nothing per hour, but its disks still cost.
+    let bob = row("ci-bob");
+    assert_eq!(bob[6], "0.00");
+    assert!(bob[8].contains("disks"), "{bob:?}");
+    // A cluster at zero nodes costs nothing now; at its 4 max nodes, 4 × its price.
+    let cpu = row("cpu-cluster");
+    assert_eq!(
+        cpu[4..8],
+        [
+            "0",
+            &money(ds3),
+            "0.00",
+            &format!("{} (4)", money(4.0 * ds3))
+        ]
+    );
+    // The GPU cluster's two running nodes.
+    let nc6 = unit("Standard_NC6s_v3", "Standard");
+    assert_eq!(row("gpu-cluster")[6], money(2.0 * nc6));
+    // Low priority is priced as low priority.
+    let f4 = unit("Standard_F4s_v2", "LowPriority");
+    let low = row("lowpri-cluster");
+    assert_eq!(low[3], "low priority");
+    assert_eq!(low[5], money(f4));
+    // AKS: its three agents.
+    let d3 = unit("Standard_D3_v2", "Standard");
+    assert_eq!(row("aks-inference")[6], money(3.0 * d3));
+    // Attached computes are not estimated.
+    assert_eq!(row("remote-vm")[6], "-");
+    let lowpri_nodes: f64 = low[4].parse().unwrap();
+    let total = ds3 + 2.0 * nc6 + lowpri_nodes * f4 + 3.0 * d3;
+    let last = r.stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!("Total: ~{} USD/h (estimate", money(total))),
+        "{last}"
+    );
+    assert!(last.contains("attached not estimated"), "{last}");
+
+    let r = e.run(&["computes", "list-cost", "-o", "json"]);
+    r.expect(0);
+    let json = r.json();
+    assert!(
+        (json["total"]["estimate"].as_f64().unwrap() - total).abs() < 1e-6,
+        "{json}"
+    );
+    assert_eq!(json["total"]["currency"], "USD");
+    let gpu = json["computes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "gpu-cluster")
+        .unwrap();
+    assert_eq!(gpu["vms"], 2);
+    assert_eq!(gpu["atMaxNodes"]["nodes"], 4);
+    assert!((gpu["perHour"]["estimate"].as_f64().unwrap() - 2.0 * nc6).abs() < 1e-9);
 }
