@@ -699,8 +699,7 @@ impl Quotas {
             });
         }
         q.families = families.into_values().collect();
-        q.families
-            .sort_by(|a, b| a.display.to_lowercase().cmp(&b.display.to_lowercase()));
+        q.families.sort_by_key(|f| f.display.to_lowercase());
         for f in &mut q.families {
             f.computes.sort_by(|a, b| a.name.cmp(&b.name));
         }
