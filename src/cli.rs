@@ -2,6 +2,8 @@
 //! given before or after the subcommand. Parsing only: nothing here does I/O.
 
 use crate::app::kinds::KindFilter;
+use crate::azure::models::OsType;
+use crate::cost::Tier;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -217,6 +219,48 @@ pub enum ComputesCommand {
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+    /// The region's VM sizes: family, vCPUs, GPUs, memory, low-priority capability and the
+    /// estimated price per hour (`?` when unknown) for a tier and OS.
+    #[command(name = "list-sizes")]
+    ListSizes {
+        /// Only sizes a compute type supports: amlcompute, computeinstance (or clusters,
+        /// instances); other service names as given.
+        #[arg(long = "type", value_name = "KIND")]
+        kind: Option<String>,
+        /// Azure region (default: the workspace's).
+        #[arg(long, value_name = "REGION")]
+        location: Option<String>,
+        /// The tier to price: dedicated or low_priority.
+        #[arg(long, value_name = "TIER", default_value = "dedicated", value_parser = parse_tier)]
+        tier: Tier,
+        /// The OS to price: Linux or Windows.
+        #[arg(long, value_name = "OS", default_value = "Linux", value_parser = parse_os)]
+        os: OsType,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// Each compute's estimated cost per hour now and the workspace total (no `az ml`
+    /// equivalent).
+    ///
+    /// From the VM size catalogue of each compute's region: an instance's size while it runs
+    /// (a stopped one's disks still cost), a cluster's size × its current nodes (and at max
+    /// nodes), an AKS cluster's agents × their size, for the compute's tier and OS. An unknown
+    /// figure is `?`; an attached compute is billed on its own resource and not estimated (`-`).
+    #[command(name = "list-cost")]
+    ListCost {
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// The region's vCPU usage and limits: regional totals, each VM family, and the shares of
+    /// workspaces and computes.
+    #[command(name = "list-usage")]
+    ListUsage {
+        /// Azure region (default: the workspace's).
+        #[arg(long, value_name = "REGION")]
+        location: Option<String>,
+        #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -365,6 +409,19 @@ pub struct ConfirmArgs {
     /// Do not ask for confirmation (needed when stdin or stderr is not a terminal).
     #[arg(short = 'y', long)]
     pub yes: bool,
+}
+
+/// `--tier`: dedicated or low_priority.
+fn parse_tier(text: &str) -> Result<Tier, String> {
+    Tier::parse(text).ok_or_else(|| format!("{text:?} is not a tier: dedicated or low_priority"))
+}
+
+/// `--os`: Linux or Windows (case-insensitive).
+fn parse_os(text: &str) -> Result<OsType, String> {
+    match OsType::parse(text) {
+        OsType::Other(_) => Err(format!("{text:?} is not an OS: Linux or Windows")),
+        os => Ok(os),
+    }
 }
 
 /// `--type`: a tab, a compute type or an alias (see [`KindFilter::parse`]).
@@ -564,6 +621,55 @@ mod tests {
             Some(Command::Logs(args)) => assert!(args.follow && args.rank == Some(1)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn sizes_and_usage_parse_tier_os_and_location() {
+        let cli = Cli::try_parse_from([
+            "amlc",
+            "computes",
+            "list-sizes",
+            "--type",
+            "amlcompute",
+            "--tier",
+            "low_priority",
+            "--os",
+            "windows",
+            "--location",
+            "westus",
+        ])
+        .unwrap();
+        match cli.command {
+            Some(Command::Computes(ComputesCommand::ListSizes {
+                kind,
+                location,
+                tier,
+                os,
+                output,
+            })) => {
+                assert_eq!(kind.as_deref(), Some("amlcompute"));
+                assert_eq!(location.as_deref(), Some("westus"));
+                assert_eq!((tier, os), (Tier::LowPriority, OsType::Windows));
+                assert_eq!(output, OutputFormat::Table);
+            }
+            other => panic!("{other:?}"),
+        }
+        match Cli::try_parse_from(["amlc", "computes", "list-sizes"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Computes(ComputesCommand::ListSizes { tier, os, .. })) => {
+                assert_eq!((tier, os), (Tier::Dedicated, OsType::Linux))
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            &["amlc", "computes", "list-sizes", "--tier", "spot"][..],
+            &["amlc", "computes", "list-sizes", "--os", "macos"][..],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+        assert!(Cli::try_parse_from(["amlc", "computes", "list-usage", "-o", "json"]).is_ok());
     }
 
     #[test]

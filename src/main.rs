@@ -126,6 +126,23 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                     Read::Show { name, output } => {
                         commands::computes_show(&conn, &name, output, &mut stdout, &mut notes).await
                     }
+                    Read::Sizes { args, output } => {
+                        commands::sizes::list_sizes(&conn, &args, output, &mut stdout, &mut notes)
+                            .await
+                    }
+                    Read::Usage { location, output } => {
+                        commands::sizes::list_usage(
+                            &conn,
+                            location.as_deref(),
+                            output,
+                            &mut stdout,
+                            &mut notes,
+                        )
+                        .await
+                    }
+                    Read::Cost { output } => {
+                        commands::cost::list_cost(&conn, output, &mut stdout, &mut notes).await
+                    }
                     Read::Create { .. } => Ok(()),
                 };
                 conn.close().await;
@@ -180,8 +197,8 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     result
 }
 
-/// The reading commands on computes (`list`, `show`), and `create|attach` (which read a file
-/// and connect by themselves: `commands::create`).
+/// The reading commands on computes (`list`, `show`, `list-sizes`, `list-usage`, `list-cost`),
+/// and `create|attach` (which read a file and connect by themselves: `commands::create`).
 enum Read {
     Create {
         args: Box<CreateArgs>,
@@ -193,6 +210,17 @@ enum Read {
     },
     Show {
         name: String,
+        output: OutputFormat,
+    },
+    Sizes {
+        args: commands::sizes::SizesArgs,
+        output: OutputFormat,
+    },
+    Usage {
+        location: Option<String>,
+        output: OutputFormat,
+    },
+    Cost {
         output: OutputFormat,
     },
 }
@@ -254,6 +282,27 @@ fn compute_verb(cmd: ComputesCommand) -> Result<(Verb, OutputFormat), Read> {
         ComputesCommand::ListNodes { name, output } => (Verb::ListNodes { name }, output),
         ComputesCommand::List { kind, output } => return Err(Read::List { kind, output }),
         ComputesCommand::Show { name, output } => return Err(Read::Show { name, output }),
+        ComputesCommand::ListSizes {
+            kind,
+            location,
+            tier,
+            os,
+            output,
+        } => {
+            return Err(Read::Sizes {
+                args: commands::sizes::SizesArgs {
+                    compute_type: kind,
+                    location,
+                    tier,
+                    os,
+                },
+                output,
+            });
+        }
+        ComputesCommand::ListCost { output } => return Err(Read::Cost { output }),
+        ComputesCommand::ListUsage { location, output } => {
+            return Err(Read::Usage { location, output });
+        }
         ComputesCommand::Create(args) => {
             return Err(Read::Create {
                 args: Box::new(args),
