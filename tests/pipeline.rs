@@ -946,3 +946,68 @@ async fn a_post_that_timed_out_is_not_sent_again() {
     assert_eq!(server.count("GET", "/get"), 3);
     assert_eq!(p.stats().retries, 2);
 }
+
+/// The answer to a create is lost (the connection drops after the service took the PUT); the
+/// pipeline sends the PUT again and the service refuses it as a conflict (the create is under
+/// way). The create is then followed on the compute itself to its end, not reported failed.
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_followed_not_failed() {
+    let server = ScriptServer::start().await;
+    let resource = format!("{WS}/computes/cluster-a");
+    server.on(
+        "PUT",
+        &resource,
+        vec![
+            Answer::Drop,
+            reply(
+                409,
+                r#"{"error":{"code":"Conflict","message":"Compute cluster-a has an operation in progress; try again when it finishes."}}"#,
+            ),
+        ],
+    );
+    server.on(
+        "GET",
+        &resource,
+        vec![
+            reply(200, r#"{"name":"cluster-a","properties":{"computeType":"AmlCompute","provisioningState":"Creating"}}"#),
+            reply(200, r#"{"name":"cluster-a","properties":{"computeType":"AmlCompute","provisioningState":"Creating"}}"#),
+            reply(200, r#"{"name":"cluster-a","properties":{"computeType":"AmlCompute","provisioningState":"Succeeded"}}"#),
+        ],
+    );
+    let c = client(&server);
+    let body: amlc::azure::models::ComputeResource =
+        serde_json::from_str(r#"{"properties":{"computeType":"AmlCompute"}}"#).unwrap();
+    let op = c
+        .create_or_update_compute("cluster-a", &body)
+        .await
+        .unwrap();
+    assert_eq!(op.tracking(), &Tracking::ProvisioningState);
+    op.wait(&fast_wait()).await.unwrap();
+    assert_eq!(server.count("PUT", &resource), 2);
+    assert!(server.count("GET", &resource) >= 2);
+}
+
+/// A conflict on a PUT that was not retried is the service's answer: reported as it is.
+#[tokio::test]
+async fn a_conflict_on_a_first_create_is_reported() {
+    let server = ScriptServer::start().await;
+    let resource = format!("{WS}/computes/cluster-b");
+    server.on(
+        "PUT",
+        &resource,
+        vec![reply(
+            409,
+            r#"{"error":{"code":"Conflict","message":"Compute cluster-b already exists with compute type ComputeInstance."}}"#,
+        )],
+    );
+    let c = client(&server);
+    let body: amlc::azure::models::ComputeResource =
+        serde_json::from_str(r#"{"properties":{"computeType":"AmlCompute"}}"#).unwrap();
+    let err = c
+        .create_or_update_compute("cluster-b", &body)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(server.count("GET", &resource), 0);
+}

@@ -4,7 +4,7 @@
 //! anything is sent; long-running operations come back as `lro::Operation`.
 
 use super::client::AmlClient;
-use super::error::{AzureError, Result};
+use super::error::{AzureError, ErrorKind, Result};
 use super::http::Request;
 use super::lro::Operation;
 use super::models::names::validate_compute_name_for;
@@ -116,10 +116,37 @@ impl AmlClient {
         let url = self.ws_url(&["computes", checked(name, resource)?], &[])?;
         let body = serde_json::to_value(resource)
             .map_err(|e| AzureError::Invalid(format!("cannot encode compute {name}: {e}")))?;
-        let response = self
+        let retries_before = self.pipeline.stats().retries;
+        let response = match self
             .pipeline
             .send(Request::new(Method::PUT, url.clone()).json(body))
-            .await?;
+            .await
+        {
+            Ok(response) => response,
+            // A PUT retried after its connection dropped or timed out, then refused as a
+            // conflict: the first attempt reached the service and its create is under way (the
+            // answer, not the request, was lost). Follow the compute itself rather than report
+            // a failure of what is in fact happening.
+            Err(e)
+                if e.kind() == ErrorKind::Conflict
+                    && self
+                        .pipeline
+                        .retry_events_since(retries_before)
+                        .iter()
+                        .any(|ev| {
+                            ev.request.starts_with("PUT ") && ev.request.contains(url.path())
+                        }) =>
+            {
+                let mut current = self.pipeline.send(Request::get(url.clone())).await?;
+                tracing::info!(
+                    compute = name,
+                    "a retried PUT was refused as a conflict: its first attempt got through; following the compute"
+                );
+                current.method = Method::PUT;
+                current
+            }
+            Err(e) => return Err(e),
+        };
         Operation::from_initial(
             self.pipeline.clone(),
             format!("create {name}"),
