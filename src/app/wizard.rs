@@ -7,7 +7,8 @@
 //! created, the estimated cost, the quota check, the exact ARM body with secrets masked).
 //! Enter on the review sends through [`App::begin_action`] (the one way out); the values are
 //! kept per (form, name) so a failed create can be reopened. The region's VM sizes and usages
-//! are a data source (`SourceKey::Catalog`) the scheduler loads when the wizard opens.
+//! are a data source (`SourceKey::Catalog`) the scheduler loads when the app connects (and
+//! again when the wizard opens after a failure).
 //!
 //! Generic over `Form`: nothing here names a field of a particular form but the az ml YAML
 //! keys every form shares (`tier`, `os_type`). Secrets typed in are never in `Debug` output
@@ -36,8 +37,9 @@ use std::sync::Arc;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
-/// How often the VM sizes and usages are fetched again while kept (they rarely change).
-pub const CATALOG_CADENCE_MS: u64 = 30 * 60_000;
+/// How often the VM sizes and usages are fetched again (prices rarely change; usages move
+/// as clusters scale, and the quota view shows them).
+pub const CATALOG_CADENCE_MS: u64 = 10 * 60_000;
 
 /// How a secret is drawn: never its text, nor its length.
 pub fn mask(ascii: bool) -> &'static str {
@@ -1328,6 +1330,11 @@ impl App {
 
     /// The catalogue arrived (or failed): kept, and the open form checked against it.
     pub(super) fn set_catalog(&mut self, data: CatalogData) {
+        self.prices = data
+            .sizes
+            .as_ref()
+            .ok()
+            .map(|sizes| crate::cost::PriceBook::new(sizes.clone()));
         self.catalog = Some(Box::new(data));
         self.wizard_recheck();
     }
