@@ -479,3 +479,24 @@ fn on_80_columns_the_info_panel_wraps_and_loses_no_word() {
         assert_eq!(shown, guide, "{tab:?}");
     }
 }
+
+#[test]
+fn q_tries_the_usages_again_after_they_failed() {
+    let mut app = app(W, H);
+    let id = catalog_request(&app);
+    app.update(catalog_loaded(
+        id,
+        Ok(CatalogData {
+            location: "eastus".into(),
+            sizes: Ok(sizes()),
+            usages: Err(service_error("503 on usages")),
+        }),
+    ));
+    assert!(app.source_state(&SourceKey::Catalog).in_flight.is_none());
+    let effects = app.update(ch('Q'));
+    assert!(
+        fetch_of(&effects, &SourceKey::Catalog).is_some(),
+        "Q fetches the catalogue again: {effects:?}"
+    );
+    assert!(screen(&app).contains("tries again"), "{}", screen(&app));
+}

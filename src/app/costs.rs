@@ -212,7 +212,10 @@ impl App {
                     0,
                 );
                 doc.push(
-                    StyledLine::plain("r retries; :errors says more", Tone::Muted),
+                    StyledLine::plain(
+                        "Esc, then Q (or :quota) tries again; it is also fetched again every 10 minutes",
+                        Tone::Muted,
+                    ),
                     0,
                 );
                 return doc;

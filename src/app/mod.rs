@@ -1379,8 +1379,13 @@ impl App {
             return;
         }
         if self.is_connected() {
+            // Tried again when it failed, whole or in part (sizes or usages).
+            let partly = self
+                .catalog
+                .as_deref()
+                .is_some_and(|c| c.sizes.is_err() || c.usages.is_err());
             let state = self.sources.entry(SourceKey::Catalog);
-            if state.failures > 0 && state.in_flight.is_none() {
+            if (state.failures > 0 || partly) && state.in_flight.is_none() {
                 state.refresh_now();
             }
         }

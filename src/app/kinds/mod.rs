@@ -1,4 +1,5 @@
-//! One module per tab kind: its columns, how each cell of a row reads, how rows sort and match
+//! One module per tab kind: its columns (the compute kinds' `COST/H` column is declared here,
+//! [`Fit::Cost`], but its cells come from the app's catalogue, not the kind), how each cell of a row reads, how rows sort and match
 //! the filter, its detail sections, what `c` can copy and which actions its resources' state
 //! allows (`Kind::actions`: the menu, the direct keys and the help read that one table). The rest of the app only talks to the
 //! [`Kind`] trait, so adding a compute kind means adding one module here and one entry in
