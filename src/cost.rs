@@ -99,6 +99,19 @@ impl HourlyCost {
         }
     }
 
+    /// `0.35 USD` (the currency as the catalogue names it), `?` when unknown, `-` when not
+    /// estimated.
+    pub fn money(&self) -> String {
+        match self {
+            HourlyCost::Estimate { amount, currency } => format!(
+                "{} {}",
+                amount_text(*amount),
+                currency.as_deref().unwrap_or("(currency not given)")
+            ),
+            other => other.cell(),
+        }
+    }
+
     /// A table cell: `0.35`, `?` (unknown) or `-` (not estimated).
     pub fn cell(&self) -> String {
         match self {
@@ -109,7 +122,7 @@ impl HourlyCost {
     }
 
     /// Multiplies an estimate by a count (an unknown stays unknown).
-    fn times(&self, count: i64) -> HourlyCost {
+    pub fn times(&self, count: i64) -> HourlyCost {
         match self {
             HourlyCost::Estimate { amount, currency } => HourlyCost::Estimate {
                 amount: amount * count as f64,

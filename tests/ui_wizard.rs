@@ -99,10 +99,16 @@ fn open_on(app: &mut App, tab: TabId) -> Vec<Effect> {
 fn cluster_form(sizes: Result<Vec<VirtualMachineSize>, AppError>) -> App {
     let mut app = app(W, H);
     let effects = open_on(&mut app, TabId::Clusters);
-    let id = fetch_of(&effects, &SourceKey::Catalog).expect("the catalogue is fetched");
+    let id = catalog_request(&app, &effects).expect("the catalogue is fetched");
     app.update(catalog_loaded(id, Ok(catalog(sizes))));
     app.toast = None;
     app
+}
+
+/// The catalogue's request: started by `n` when none is out, else the one the connection
+/// started (the app loads the region's sizes from the start, for the cost column).
+fn catalog_request(app: &App, effects: &[Effect]) -> Option<RequestId> {
+    fetch_of(effects, &SourceKey::Catalog).or(app.source_state(&SourceKey::Catalog).in_flight)
 }
 
 fn catalog_loaded(id: RequestId, result: Result<CatalogData, AppError>) -> Msg {
@@ -523,7 +529,7 @@ fn a_size_over_the_quota_is_refused_with_the_numbers() {
 fn while_sizes_load_it_says_so_and_a_failure_leaves_the_form_working() {
     let mut app = app(W, H);
     let effects = open_on(&mut app, TabId::Clusters);
-    let id = fetch_of(&effects, &SourceKey::Catalog).unwrap();
+    let id = catalog_request(&app, &effects).unwrap();
     assert!(screen(&app).contains("still loading"), "{}", screen(&app));
     app.update(catalog_loaded(
         id,
@@ -822,7 +828,7 @@ fn snapshot_every_forms_first_step() {
             form.compute_type,
         ));
         let effects = open_on(&mut app, tab);
-        if let Some(id) = fetch_of(&effects, &SourceKey::Catalog) {
+        if let Some(id) = catalog_request(&app, &effects) {
             app.update(catalog_loaded(id, Ok(catalog(Ok(sizes())))));
         }
         if let Some(Page::Choose(chooser)) = app.wizard.as_ref().map(|w| &w.page) {
@@ -992,7 +998,7 @@ async fn the_catalogue_is_fetched_from_the_workspace_region() {
     // The app lists them in the picker, priced, with the family's quota left.
     let mut app = app(W, H);
     let effects = open_on(&mut app, TabId::Clusters);
-    let id = fetch_of(&effects, &SourceKey::Catalog).unwrap();
+    let id = catalog_request(&app, &effects).unwrap();
     app.update(catalog_loaded(id, Ok(*data)));
     focus(&mut app, "size");
     enter(&mut app);
@@ -1161,7 +1167,7 @@ fn a_long_rule_is_wrapped_whole_on_a_small_terminal() {
     // at 80 columns, under the field and in the list of what refused Enter.
     let mut app = app(80, 30);
     let effects = open_on(&mut app, TabId::Kubernetes);
-    if let Some(id) = fetch_of(&effects, &SourceKey::Catalog) {
+    if let Some(id) = catalog_request(&app, &effects) {
         app.update(catalog_loaded(id, Ok(catalog(Ok(sizes())))));
     }
     enter(&mut app); // the chooser's first entry: a new AKS cluster

@@ -1,5 +1,5 @@
 //! The `:` command line: parsing of `:ws NAME`, `:rg NAME`, `:sub ID`, `:profile NAME`,
-//! `:errors`, `:help`, `:refresh`, `:q` and tab names into [`Command`]s. Pure parsing; what a
+//! `:errors`, `:quota`, `:help`, `:refresh`, `:q` and tab names into [`Command`]s. Pure parsing; what a
 //! command does is `App::update`'s business.
 
 use super::TabId;
@@ -28,6 +28,8 @@ impl ContextChange {
 pub enum Command {
     Switch(ContextChange),
     Errors,
+    /// The quota view of the workspace's region.
+    Quota,
     Help,
     Refresh,
     Quit,
@@ -46,6 +48,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "switch to the config-file profile NAME (reconnects)",
     ),
     (":errors", "recent errors in full"),
+    (
+        ":quota",
+        "vCPU quota per VM family in the region, and the computes using it",
+    ),
     (":refresh", "refresh the current tab now"),
     (":instances .. :jobs", "go to a tab"),
     (
@@ -91,6 +97,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             "a profile name",
         )?))),
         "errors" | "err" => none(Command::Errors),
+        "quota" | "quotas" | "usage" => none(Command::Quota),
         "help" | "h" => none(Command::Help),
         "refresh" | "r" => none(Command::Refresh),
         "q" | "quit" | "q!" | "exit" => none(Command::Quit),
@@ -129,6 +136,8 @@ mod tests {
             Ok(Command::Switch(ContextChange::Profile("dev".into())))
         );
         assert_eq!(parse("errors"), Ok(Command::Errors));
+        assert_eq!(parse("quota"), Ok(Command::Quota));
+        assert!(parse("quota x").is_err());
         assert_eq!(parse("q"), Ok(Command::Quit));
         assert_eq!(parse("jobs"), Ok(Command::Tab(TabId::Jobs)));
         assert_eq!(parse("archived"), Ok(Command::Archived));

@@ -1,7 +1,7 @@
 //! The one table of keys: every action with its default keys, a description and the contexts
 //! (views) where it applies, the direct keys of actions (`a` menu, `u` start, `x` stop/cancel,
 //! `R` restart, `z` resize, `I` idle shutdown, `D` delete/detach, `K` keys, `A` archive/restore)
-//! included, and those of the log view (`l` opens it; `f` `p` `/` `n` `N` `w` `t` `s` in it).
+//! included, `Q` the quota view and `i` a tab's info panel, and those of the log view (`l` opens it; `f` `p` `/` `n` `N` `w` `t` `s` in it).
 //! Dispatch, the hint bar and the `?` help are all generated from this
 //! table, so they cannot drift apart. User overrides from the config file's `[keys]` table
 //! (`action = "key key"`) replace an action's defaults; unknown actions, unreadable keys and
@@ -129,6 +129,10 @@ pub enum Action {
     CopyLink,
     /// Open the operations view.
     Operations,
+    /// Open the quota view (the region's vCPU quota per VM family).
+    Quota,
+    /// Open the info panel of the tab (what its kind of target is for).
+    Info,
     /// Forget the selected finished operation (operations view).
     Dismiss,
     /// The action menu of the resource on screen.
@@ -378,7 +382,7 @@ pub fn default_bindings() -> Vec<Binding> {
             Command,
             "command",
             &[c(':')],
-            "command line (:ws :rg :sub :profile :errors :q)",
+            "command line (:ws :rg :sub :profile :errors :quota :q)",
             Some("cmd"),
             Contexts::VIEWS,
         ),
@@ -661,6 +665,22 @@ pub fn default_bindings() -> Vec<Binding> {
             "operations: active and recent, with their errors in full",
             None,
             Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            Quota,
+            "quota",
+            &[c('Q')],
+            "quota view: vCPUs used of the limit per VM family, and the computes using each (also :quota)",
+            None,
+            Contexts::LIST.union(Contexts::DETAIL),
+        ),
+        binding(
+            Info,
+            "info",
+            &[c('i')],
+            "info panel: what this tab's kind of target is for, what it supports, sizing advice",
+            None,
+            Contexts::LIST,
         ),
         binding(
             Dismiss,

@@ -12,6 +12,7 @@
 
 pub mod clipboard;
 pub mod command;
+pub mod costs;
 pub mod filter;
 pub mod format;
 pub mod keys;
@@ -118,6 +119,15 @@ pub enum View {
     Errors {
         scroll: usize,
     },
+    /// The region's quotas per VM family (`:quota`, `Q`; see `costs`).
+    Quota {
+        scroll: usize,
+    },
+    /// What the targets of a tab are for (`i`; see `costs::info_doc`).
+    Info {
+        tab: TabId,
+        scroll: usize,
+    },
     /// Operations, active and recent (`o`); `selected` indexes `App::operations`.
     Operations {
         scroll: usize,
@@ -133,7 +143,7 @@ impl View {
             View::Detail { .. } => Context::Detail,
             View::Json { .. } => Context::Json,
             View::Help { .. } => Context::Help,
-            View::Errors { .. } => Context::Errors,
+            View::Errors { .. } | View::Quota { .. } | View::Info { .. } => Context::Errors,
             View::Operations { .. } => Context::Operations,
             View::Logs => Context::Logs,
         }
@@ -145,6 +155,8 @@ impl View {
             | View::Json { scroll, .. }
             | View::Help { scroll }
             | View::Errors { scroll }
+            | View::Quota { scroll }
+            | View::Info { scroll, .. }
             | View::Operations { scroll, .. } => Some(scroll),
             View::Logs => None,
         }
@@ -156,6 +168,8 @@ impl View {
             | View::Json { scroll, .. }
             | View::Help { scroll }
             | View::Errors { scroll }
+            | View::Quota { scroll }
+            | View::Info { scroll, .. }
             | View::Operations { scroll, .. } => *scroll,
             View::Logs => 0,
         }
@@ -287,8 +301,12 @@ pub struct App {
     pub modal: Option<menu::Modal>,
     /// The create-or-attach wizard while open (see `wizard`).
     pub wizard: Option<Box<wizard::Wizard>>,
-    /// The workspace region's VM sizes and usages, once loaded (see `wizard`).
+    /// The workspace region's VM sizes and usages, once loaded (see `wizard`): loaded when
+    /// the app connects and refreshed rarely; the wizard, the cost column and the quota view
+    /// read it.
     pub catalog: Option<Box<wizard::CatalogData>>,
+    /// The catalogue's sizes as a price book (see `costs`), when the sizes loaded.
+    pub prices: Option<crate::cost::PriceBook>,
     /// The values of forms sent, to reopen a failed create with them.
     pub drafts: wizard::Drafts,
     /// Where forms read the files they name (the disk; tests put a map here).
@@ -347,6 +365,7 @@ impl App {
             modal: None,
             wizard: None,
             catalog: None,
+            prices: None,
             drafts: wizard::Drafts::default(),
             form_files: wizard::FormFiles::default(),
             show_archived: false,
@@ -696,6 +715,9 @@ impl App {
         self.sources.clear();
         self.sources.entry(SourceKey::Computes);
         self.sources.entry(SourceKey::Jobs);
+        // The region's sizes and usages: the cost column, the status total and the quota view
+        // need them from the start (the wizard reads the same source).
+        self.sources.entry(SourceKey::Catalog);
         self.run_cache.clear();
         self.nodes = None;
         self.http = HttpActivity::default();
@@ -705,6 +727,7 @@ impl App {
         self.modal = None;
         self.close_wizard();
         self.catalog = None;
+        self.prices = None;
         if switched {
             self.toast(format!("switched to {label}"), Tone::Healthy);
         }
@@ -1276,8 +1299,14 @@ impl App {
                         .map(str::to_owned);
                     let tab = &mut self.tabs[self.active.index()];
                     if action == Action::Sort {
-                        let columns = kinds::kind(tab.id).columns().len();
-                        tab.sort_column = (tab.sort_column + 1) % columns;
+                        // The next column that sorts (the cost column does not).
+                        let columns = kinds::kind(tab.id).columns();
+                        let n = columns.len();
+                        let mut next = (tab.sort_column + 1) % n;
+                        while !columns[next].sortable() && next != tab.sort_column {
+                            next = (next + 1) % n;
+                        }
+                        tab.sort_column = next;
                         tab.sort_descending = false;
                     } else {
                         tab.sort_descending = !tab.sort_descending;
@@ -1295,6 +1324,15 @@ impl App {
                 }
             }
             Action::Operations => self.open_operations(),
+            Action::Quota => self.open_quota(),
+            Action::Info => {
+                if self.views.is_empty() {
+                    self.views.push(View::Info {
+                        tab: self.active,
+                        scroll: 0,
+                    });
+                }
+            }
             Action::Dismiss => self.dismiss_operation(),
             Action::ActionMenu => self.open_action_menu(),
             Action::ActStart
@@ -1332,6 +1370,26 @@ impl App {
                 }
             }
         }
+    }
+
+    /// `:quota`, `Q`: the quota view (once; the catalogue is fetched again when it failed).
+    fn open_quota(&mut self) {
+        self.copy_menu = None;
+        if matches!(self.top_view(), Some(View::Quota { .. })) {
+            return;
+        }
+        if self.is_connected() {
+            // Tried again when it failed, whole or in part (sizes or usages).
+            let partly = self
+                .catalog
+                .as_deref()
+                .is_some_and(|c| c.sizes.is_err() || c.usages.is_err());
+            let state = self.sources.entry(SourceKey::Catalog);
+            if (state.failures > 0 || partly) && state.in_flight.is_none() {
+                state.refresh_now();
+            }
+        }
+        self.views.push(View::Quota { scroll: 0 });
     }
 
     /// The resource on screen: the selected row of a list, or the one a detail shows.
@@ -1486,6 +1544,7 @@ impl App {
                 self.views.push(View::Errors { scroll: 0 });
             }
             Ok(Command::Help) => self.views.push(View::Help { scroll: 0 }),
+            Ok(Command::Quota) => self.open_quota(),
             Ok(Command::Refresh) => self.refresh_now(),
             Ok(Command::Quit) => self.quit = true,
             Ok(Command::Tab(tab)) => self.switch_tab(tab),

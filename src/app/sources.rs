@@ -3,8 +3,8 @@
 //! [`ScopeState`] (cadence, back-off, in-flight request id, staleness, typed last error). An
 //! operation being followed is not polled from here (the runtime follows it on its own task);
 //! while one is active, the list it touches is refreshed at [`RefreshPolicy::operation_ms`].
-//! The VM sizes and usages of the workspace region (`Catalog`) are a source too, added when a
-//! create wizard opens and kept (refreshed rarely) until the workspace changes. Adding a source is one more key variant, one more
+//! The VM sizes and usages of the workspace region (`Catalog`) are a source too, added when the
+//! app connects and kept (refreshed rarely) until the workspace changes. Adding a source is one more key variant, one more
 //! [`SourceData`] variant and one runtime arm. Also the typed error the app receives
 //! ([`AppError`], built from `AzureError`). Times are monotonic milliseconds given by the
 //! caller; nothing here reads a clock or does I/O.
@@ -26,7 +26,7 @@ pub enum SourceKey {
     Nodes(String),
     /// Run history's details of a job (start, end, error) for the visible job rows.
     RunDetails(String),
-    /// The workspace region's VM sizes and usages (while a create wizard is open, and kept).
+    /// The workspace region's VM sizes and usages (from the connection on, refreshed rarely).
     Catalog,
 }
 

@@ -283,6 +283,16 @@ pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
     );
     doc.push(
         StyledLine::plain(
+            format!(
+                "  COST/H: estimated cost per hour now, from the region's VM size prices; {} while they load, ? when unknown (never 0), - for attached computes (not estimated); a compute's detail has the breakdown",
+                if ascii { "..." } else { "…" }
+            ),
+            Tone::Normal,
+        ),
+        4,
+    );
+    doc.push(
+        StyledLine::plain(
             "  Control characters in names, commands and errors show as ^[ (ESC), ^M (CR), <U+202E>, …",
             Tone::Normal,
         ),
@@ -419,7 +429,13 @@ impl App {
                             now_ms: self.now_wall_ms,
                             nodes,
                         };
-                        (title, section_doc(&kinds::kind(*tab).detail(item, &ctx)))
+                        let mut sections = kinds::kind(*tab).detail(item, &ctx);
+                        // A compute's cost per hour, after its overview.
+                        if let kinds::Item::Compute(compute) = item {
+                            let at = sections.len().min(1);
+                            sections.insert(at, self.cost_section(compute));
+                        }
+                        (title, section_doc(&sections))
                     }
                     None => (title, gone_doc(name)),
                 }
@@ -439,6 +455,19 @@ impl App {
                 format!("Errors ({} recent)", self.errors.len()),
                 error_doc(&self.error_history(), self.now_wall_ms),
             ),
+            View::Quota { .. } => {
+                let location = self
+                    .catalog
+                    .as_deref()
+                    .map(|c| c.location.as_str())
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or("the workspace's region");
+                (format!("Quota{}{location}", self.dot()), self.quota_doc())
+            }
+            View::Info { tab, .. } => (
+                format!("About the {} tab", kinds::kind(*tab).title()),
+                super::costs::info_doc(*tab, self.text_width()),
+            ),
             // Drawn by `ui::operations` from the app's operations, not as a text.
             View::Operations { .. } => ("Operations".into(), Doc::new()),
             View::Logs => ("Logs".into(), Doc::new()),
@@ -452,7 +481,12 @@ impl App {
         }
         let second = match view {
             View::Detail { .. } | View::Errors { .. } => self.now_wall_ms.div_euclid(1000),
-            View::Json { .. } | View::Help { .. } | View::Operations { .. } | View::Logs => 0,
+            View::Json { .. }
+            | View::Help { .. }
+            | View::Quota { .. }
+            | View::Info { .. }
+            | View::Operations { .. }
+            | View::Logs => 0,
         };
         TextKey {
             view: identity,

@@ -7,7 +7,8 @@
 //! created, the estimated cost, the quota check, the exact ARM body with secrets masked).
 //! Enter on the review sends through [`App::begin_action`] (the one way out); the values are
 //! kept per (form, name) so a failed create can be reopened. The region's VM sizes and usages
-//! are a data source (`SourceKey::Catalog`) the scheduler loads when the wizard opens.
+//! are a data source (`SourceKey::Catalog`) the scheduler loads when the app connects (and
+//! again when the wizard opens after a failure).
 //!
 //! Generic over `Form`: nothing here names a field of a particular form but the az ml YAML
 //! keys every form shares (`tier`, `os_type`). Secrets typed in are never in `Debug` output
@@ -21,8 +22,9 @@ use super::text::{self, Tone};
 use super::{App, Effect, TabId, View};
 use crate::actions::{ActionId, ActionParams, ActionRequest};
 use crate::azure::models::{
-    ComputeProperties, ComputeResource, OsType, Usage, VirtualMachineSize, VmPriority, VmTier,
+    ComputeProperties, ComputeResource, OsType, Usage, VirtualMachineSize, VmPriority,
 };
+use crate::cost;
 use crate::wizard::forms;
 use crate::wizard::{
     ComputeRequest, Ctx, DiskFiles, Field, FieldKind, FieldValue, FileSource, Form, FormId,
@@ -36,8 +38,9 @@ use std::sync::Arc;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
-/// How often the VM sizes and usages are fetched again while kept (they rarely change).
-pub const CATALOG_CADENCE_MS: u64 = 30 * 60_000;
+/// How often the VM sizes and usages are fetched again (prices rarely change; usages move
+/// as clusters scale, and the quota view shows them).
+pub const CATALOG_CADENCE_MS: u64 = 10 * 60_000;
 
 /// How a secret is drawn: never its text, nor its length.
 pub fn mask(ascii: bool) -> &'static str {
@@ -444,9 +447,9 @@ pub fn size_rows(
 ) -> Vec<SizeRow> {
     let any = compute_type.eq_ignore_ascii_case("AKS");
     let tier = if low_priority {
-        VmTier::LowPriority
+        cost::Tier::LowPriority
     } else {
-        VmTier::Standard
+        cost::Tier::Dedicated
     };
     let mut rows: Vec<SizeRow> = sizes
         .iter()
@@ -461,7 +464,7 @@ pub fn size_rows(
                 memory_gb: s.memory_gb,
                 gpus: s.gpus,
                 low_priority: s.low_priority_capable,
-                price: s.price(os, &tier).filter(|p| *p > 0.0),
+                price: cost::size_price(s, os, tier).amount(),
                 currency: s
                     .estimated_vm_prices
                     .as_ref()
@@ -478,11 +481,15 @@ pub fn size_rows(
     rows
 }
 
-/// `0.29 USD`, or `?` when unknown (never 0).
+/// `0.29 USD`, or `?` when unknown (never 0): a price as `crate::cost` reads it.
 pub fn money(price: Option<f64>, currency: &str) -> String {
     match price {
-        Some(p) if p > 0.0 => format!("{p:.2} {currency}"),
-        _ => "?".into(),
+        Some(amount) => cost::HourlyCost::Estimate {
+            amount,
+            currency: Some(currency.to_owned()),
+        }
+        .money(),
+        None => cost::HourlyCost::Unknown.money(),
     }
 }
 
@@ -548,26 +555,23 @@ pub fn review_of(
     };
     let vm = ctx.size(&size);
     let tier = if low {
-        VmTier::LowPriority
+        cost::Tier::LowPriority
     } else {
-        VmTier::Standard
+        cost::Tier::Dedicated
     };
-    let price = vm.and_then(|s| s.price(&os, &tier)).filter(|p| *p > 0.0);
-    let currency = vm
-        .and_then(|s| s.estimated_vm_prices.as_ref())
-        .and_then(|p| p.billing_currency.clone())
-        .unwrap_or_else(|| "USD".into());
-    let tier_text = if low { "low priority" } else { "dedicated" };
-    let per_node = money(price, &currency);
+    // One VM of the size per hour, and × nodes, by `crate::cost` (the one cost arithmetic).
+    let unit = vm
+        .map(|s| cost::size_price(s, &os, tier))
+        .unwrap_or(cost::HourlyCost::Unknown);
+    let tier_text = tier.label();
     review.cost.push((
-        format!("estimate, per hour ({size}, {tier_text}): {per_node} per node"),
+        format!(
+            "estimate, per hour ({size}, {tier_text}): {} per node",
+            unit.money()
+        ),
         Tone::Normal,
     ));
-    // A known price times the nodes (0 nodes cost nothing); `?` when the price is unknown.
-    let at = |n: i64| match price {
-        Some(p) => format!("{:.2} {currency}", p * n as f64),
-        None => "?".into(),
-    };
+    let at = |n: i64| unit.times(n).money();
     let nodes = |n: i64| if n == 1 { "node" } else { "nodes" };
     if min != max {
         review.cost.push((
@@ -583,7 +587,7 @@ pub fn review_of(
             .cost
             .push((format!("{max} {}: {}", nodes(max), at(max)), Tone::Normal));
     }
-    if price.is_none() {
+    if unit.amount().is_none() {
         let why = sizes_note
             .map(|n| format!("price unknown: {n}"))
             .unwrap_or_else(|| format!("price unknown: the region lists no price for {size}"));
@@ -1328,6 +1332,11 @@ impl App {
 
     /// The catalogue arrived (or failed): kept, and the open form checked against it.
     pub(super) fn set_catalog(&mut self, data: CatalogData) {
+        self.prices = data
+            .sizes
+            .as_ref()
+            .ok()
+            .map(|sizes| crate::cost::PriceBook::new(sizes.clone()));
         self.catalog = Some(Box::new(data));
         self.wizard_recheck();
     }

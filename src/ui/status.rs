@@ -1,6 +1,8 @@
 //! The two bottom lines. The status bar: an emulator badge when running on the embedded
 //! emulator, then cloud, subscription, resource group, workspace and auth method; on the right
-//! the time since the last refresh, the operations running (`⟳ 2 ops`, and failed ones not yet
+//! the workspace's estimated cost per hour (`~7.16 USD/h`, ` +?` when some figures are unknown;
+//! dropped first when the terminal is too narrow for it and the whole context), the time since
+//! the last refresh, the operations running (`⟳ 2 ops`, and failed ones not yet
 //! dismissed), HTTP requests in flight (with the retries and throttled answers so far, once
 //! there are any) and the error count. The hint line:
 //! the filter or command line while editing, else a toast, else the keys of the current context
@@ -16,6 +18,41 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// The subscription id cut short (`00000000…`).
+fn short_subscription(subscription: &str, sym: &Symbols) -> String {
+    text::truncate(subscription, 9, sym.ellipsis)
+}
+
+/// The emulator badge: its banner when that takes at most half of `room`.
+fn badge(ctx: &crate::app::ContextInfo, room: usize) -> String {
+    match &ctx.banner {
+        Some(b) if text::width(b) + 2 <= room / 2 => format!(" {b} "),
+        _ => " EMULATOR ".to_owned(),
+    }
+}
+
+/// The width the left side needs in its shortest whole form: the emulator badge, a switch in
+/// progress, and `sub 00000000… │ rg … │ ws … │ auth …`.
+fn shortest_left(app: &App, sep: &str, sym: &Symbols, room: usize) -> usize {
+    let Some(ctx) = &app.context else {
+        return 0;
+    };
+    let mut width = 0;
+    if ctx.emulator {
+        width += text::width(&badge(ctx, room)) + 1;
+    }
+    if let ConnectionState::Switching(target) = &app.connection {
+        width += text::width(target) + text::width("switching to ") + 2;
+    }
+    let parts = [
+        format!("sub {}", short_subscription(&ctx.subscription, sym)),
+        format!("rg {}", ctx.resource_group),
+        format!("ws {}", ctx.workspace),
+        format!("auth {}", ctx.auth),
+    ];
+    width + text::width(&parts.join(sep))
+}
 
 pub fn draw_status(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: &Symbols) {
     let sep = format!(" {} ", sym.separator);
@@ -55,6 +92,16 @@ pub fn draw_status(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym:
         "{errors} error{}",
         if errors == 1 { "" } else { "s" }
     ));
+    // The workspace's cost per hour goes first on the right, only when the context still
+    // fits in its shortest form beside it: it is the first item dropped on a narrow terminal.
+    if let Some(cost) = app.status_cost() {
+        let now = text::width(&right.join(&sep)) + 1;
+        let with_cost = now + text::width(&cost) + text::width(&sep);
+        let room = usize::from(area.width).saturating_sub(with_cost + 1);
+        if room >= shortest_left(app, &sep, sym, room) {
+            right.insert(0, cost);
+        }
+    }
     let right_text = format!("{} ", right.join(&sep));
     let right_width = text::width(&right_text);
     let left_room = usize::from(area.width).saturating_sub(right_width + 1);
@@ -73,10 +120,7 @@ pub fn draw_status(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym:
         }
         (state, Some(ctx)) => {
             if ctx.emulator {
-                let badge = match &ctx.banner {
-                    Some(b) if text::width(b) + 2 <= left_room / 2 => format!(" {b} "),
-                    _ => " EMULATOR ".to_owned(),
-                };
+                let badge = badge(ctx, left_room);
                 used += text::width(&badge) + 1;
                 spans.push(Span::styled(badge, theme.emulator));
                 spans.push(Span::raw(" "));
@@ -86,7 +130,7 @@ pub fn draw_status(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym:
                 used += text::width(&s);
                 spans.push(Span::styled(s, theme.progress));
             }
-            let short_sub = text::truncate(&ctx.subscription, 9, sym.ellipsis);
+            let short_sub = short_subscription(&ctx.subscription, sym);
             let full = [
                 ("cloud", ctx.cloud.as_str()),
                 ("sub", ctx.subscription.as_str()),

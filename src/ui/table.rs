@@ -2,7 +2,8 @@
 //! the tab's measured widths (every row of the view, within each column's min/max, so they do
 //! not change while scrolling), the least important columns are dropped when the terminal is
 //! too narrow, and the room left goes to the widest text column. Cell texts are made terminal
-//! safe (`text::one_line`). The block title carries the count, the filter, the sort and a stale
+//! safe (`text::one_line`). The `COST/H` cells come from the app (`App::cost_cell`: `…` while
+//! the region's VM sizes load, `?` unknown, `-` not estimated). The block title carries the count, the filter, the sort and a stale
 //! marker (last good data kept, with its age and the error).
 
 use super::symbols::Symbols;
@@ -61,7 +62,14 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: &Symbo
         .filter_map(|&i| source.item(i))
         .map(|item| {
             (0..columns.len())
-                .map(|c| kind.cell(item, c, app.now_wall_ms))
+                .map(|c| match (columns[c].fit, item) {
+                    // The cost per hour comes from the region's catalogue, not the kind.
+                    (Fit::Cost, kinds::Item::Compute(compute)) => {
+                        let (text, tone) = app.cost_cell(compute);
+                        kinds::Cell::new(text, tone).into()
+                    }
+                    _ => kind.cell(item, c, app.now_wall_ms),
+                })
                 .collect()
         })
         .collect();

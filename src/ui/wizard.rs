@@ -371,16 +371,11 @@ fn size_summary(app: &App, state: &FormState, name: &str) -> Option<String> {
         .text(&state.values, "tier")
         .eq_ignore_ascii_case("low_priority");
     let tier = if low {
-        crate::azure::models::VmTier::LowPriority
+        crate::cost::Tier::LowPriority
     } else {
-        crate::azure::models::VmTier::Standard
+        crate::cost::Tier::Dedicated
     };
-    let price = s.price(&crate::azure::models::OsType::Linux, &tier);
-    let currency = s
-        .estimated_vm_prices
-        .as_ref()
-        .and_then(|p| p.billing_currency.clone())
-        .unwrap_or_else(|| "USD".into());
+    let price = crate::cost::size_price(s, &crate::azure::models::OsType::Linux, tier);
     let mut out = format!(
         "{} vCPUs, {} GB",
         s.v_cpus
@@ -393,7 +388,7 @@ fn size_summary(app: &App, state: &FormState, name: &str) -> Option<String> {
     if let Some(g) = s.gpus.filter(|g| *g > 0) {
         out.push_str(&format!(", {g} GPU"));
     }
-    out.push_str(&format!(", {}/h", money(price, &currency)));
+    out.push_str(&format!(", {}/h", price.money()));
     Some(out)
 }
 

@@ -22,6 +22,7 @@ const COLUMNS: &[Column] = &[
     Column::new("STATE", 12, 30, 250),
     Column::new("ADDRESS / RESOURCE", 12, 44, 150),
     Column::new("SSH", 8, 22, 100),
+    Column::cost(super::COST_PRIORITY),
     Column::clock("AGE", 3, 6, 230),
 ];
 
@@ -146,7 +147,7 @@ impl Kind for Attached {
             }
             3 => Cell::or_missing(address(c)),
             4 => Cell::or_missing(ssh_text(c)),
-            5 => age_cell(created_ms(c), now_ms),
+            6 => age_cell(created_ms(c), now_ms),
             _ => Cell::missing(),
         }
         .into()

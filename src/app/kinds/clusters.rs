@@ -27,6 +27,7 @@ const COLUMNS: &[Column] = &[
     Column::new("NODES", 9, 16, 240),
     Column::bar("NODE STATES", 11, 26, 210),
     Column::new("SCALE-DOWN", 10, 10, 90),
+    Column::cost(super::COST_PRIORITY),
     Column::clock("AGE", 3, 6, 230),
 ];
 
@@ -241,7 +242,7 @@ impl Kind for Clusters {
                 text
             }))
             .into(),
-            7 => age_cell(created_ms(c), now_ms).into(),
+            8 => age_cell(created_ms(c), now_ms).into(),
             _ => Cell::missing().into(),
         }
     }

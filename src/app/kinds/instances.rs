@@ -25,6 +25,7 @@ const COLUMNS: &[Column] = &[
     Column::new("OWNER", 10, 24, 120),
     Column::new("IDLE STOP", 9, 9, 90),
     Column::new("LAST OPERATION", 12, 26, 110),
+    Column::cost(super::COST_PRIORITY),
     Column::clock("AGE", 3, 6, 230),
 ];
 
@@ -139,7 +140,7 @@ impl Kind for Instances {
                 Some((text, tone)) => Cell::new(text, tone),
                 None => Cell::missing(),
             },
-            7 => age_cell(created_ms(c), now_ms),
+            8 => age_cell(created_ms(c), now_ms),
             _ => Cell::missing(),
         }
         .into()

@@ -21,6 +21,7 @@ const COLUMNS: &[Column] = &[
     Column::new("AGENTS / NAMESPACE", 12, 28, 150),
     Column::new("PURPOSE", 9, 10, 100),
     Column::new("SSL", 8, 8, 90),
+    Column::cost(super::COST_PRIORITY),
     Column::clock("AGE", 3, 6, 230),
 ];
 
@@ -89,7 +90,7 @@ impl Kind for KubernetesKind {
             3 => Cell::or_missing(agents(c)),
             4 => Cell::or_missing(purpose(c)),
             5 => Cell::or_missing(ssl(c)),
-            6 => age_cell(created_ms(c), now_ms),
+            7 => age_cell(created_ms(c), now_ms),
             _ => Cell::missing(),
         }
         .into()

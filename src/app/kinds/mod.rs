@@ -1,4 +1,5 @@
-//! One module per tab kind: its columns, how each cell of a row reads, how rows sort and match
+//! One module per tab kind: its columns (the compute kinds' `COST/H` column is declared here,
+//! [`Fit::Cost`], but its cells come from the app's catalogue, not the kind), how each cell of a row reads, how rows sort and match
 //! the filter, its detail sections, what `c` can copy and which actions its resources' state
 //! allows (`Kind::actions`: the menu, the direct keys and the help read that one table). The rest of the app only talks to the
 //! [`Kind`] trait, so adding a compute kind means adding one module here and one entry in
@@ -65,6 +66,10 @@ pub enum Fit {
     Clock,
     /// A node bar: as wide as its widest cell; never given spare width.
     Bar,
+    /// The cost per hour (`COST/H`): its cells come from the app's VM size catalogue
+    /// (`App::cost_cell`), not from the kind, so they are fixed-width, neither searched by the
+    /// filter nor sorted on.
+    Cost,
 }
 
 /// A table column.
@@ -107,9 +112,31 @@ impl Column {
         }
     }
 
+    /// The `COST/H` column of a compute tab (see [`Fit::Cost`]).
+    pub const fn cost(priority: u8) -> Column {
+        Column {
+            fit: Fit::Cost,
+            ..Column::new(COST_TITLE, 7, 7, priority)
+        }
+    }
+
     /// Whether its width depends on the cells (not fixed by min = max, not a clock column).
     pub fn sized_by_content(&self) -> bool {
-        self.fit != Fit::Clock && self.min != self.max
+        !matches!(self.fit, Fit::Clock | Fit::Cost) && self.min != self.max
+    }
+}
+
+/// The title of the cost column.
+pub const COST_TITLE: &str = "COST/H";
+
+/// The priority of the cost column: kept before the node bar and the size on a narrow
+/// terminal, dropped before the age.
+pub const COST_PRIORITY: u8 = 220;
+
+impl Column {
+    /// Whether `s` sorts on this column (the cost column is not sorted on).
+    pub fn sortable(&self) -> bool {
+        self.fit != Fit::Cost
     }
 }
 
@@ -493,7 +520,7 @@ pub trait Kind: Sync {
     /// clock columns (ages and durations change while one types).
     fn search_text(&self, item: Item<'_>, out: &mut String) {
         for (i, column) in self.columns().iter().enumerate() {
-            if column.fit != Fit::Clock {
+            if !matches!(column.fit, Fit::Clock | Fit::Cost) {
                 self.write_cell(item, i, out);
                 out.push(' ');
             }
@@ -743,7 +770,7 @@ mod tests {
                 Item::Job(_) => tab == TabId::Jobs,
             }) {
                 for (column, spec) in kind.columns().iter().enumerate() {
-                    if spec.fit == Fit::Clock {
+                    if matches!(spec.fit, Fit::Clock | Fit::Cost) {
                         continue;
                     }
                     let cell = kind.cell(item, column, 0);
