@@ -34,13 +34,14 @@ fn badge(ctx: &crate::app::ContextInfo, room: usize) -> String {
 
 /// The width the left side needs in its shortest whole form: the emulator badge, a switch in
 /// progress, and `sub 00000000… │ rg … │ ws … │ auth …`.
-fn shortest_left(app: &App, sep: &str, sym: &Symbols, room: usize) -> usize {
+fn shortest_left(app: &App, sep: &str, sym: &Symbols) -> usize {
     let Some(ctx) = &app.context else {
         return 0;
     };
     let mut width = 0;
     if ctx.emulator {
-        width += text::width(&badge(ctx, room)) + 1;
+        // The banner gives way to the short badge before anything on the right is dropped.
+        width += text::width(" EMULATOR ") + 1;
     }
     if let ConnectionState::Switching(target) = &app.connection {
         width += text::width(target) + text::width("switching to ") + 2;
@@ -98,7 +99,7 @@ pub fn draw_status(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym:
         let now = text::width(&right.join(&sep)) + 1;
         let with_cost = now + text::width(&cost) + text::width(&sep);
         let room = usize::from(area.width).saturating_sub(with_cost + 1);
-        if room >= shortest_left(app, &sep, sym, room) {
+        if room >= shortest_left(app, &sep, sym) {
             right.insert(0, cost);
         }
     }
