@@ -1021,3 +1021,14 @@ fn scrolling_keeps_run_history_requests_within_the_limit_and_their_answers() {
     assert!(more.len() <= RUN_DETAILS_IN_FLIGHT, "{more:?}");
     assert!(more.iter().all(|(_, j)| !out.iter().any(|(_, o)| o == j)));
 }
+
+#[test]
+fn the_hint_bar_keeps_help_when_it_is_too_narrow_for_every_hint() {
+    for width in [60u16, 80, 100] {
+        let app = app(width, 24);
+        let shown = screen(&app);
+        let hints = shown.lines().last().unwrap_or_default();
+        assert!(hints.contains("? help"), "{width} columns: {hints:?}");
+        assert!(hints.contains("Enter detail"), "{width} columns: {hints:?}");
+    }
+}

@@ -623,7 +623,7 @@ pub fn default_bindings() -> Vec<Binding> {
             "new",
             &[c('n')],
             "create or attach a compute of this tab's kind",
-            None,
+            Some("new"),
             Contexts::LIST,
         ),
         binding(

@@ -271,11 +271,28 @@ pub fn draw_hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, sym: 
         }
         None => true,
     };
-    for (key, label) in app.keymap.hints(context, app.ascii) {
+    let hints = app.keymap.hints(context, app.ascii);
+    let width_of = |key: &str, label: &str| text::width(key) + 1 + text::width(label) + 2;
+    // `? help` is the way to every other key: room is kept for it when the bar is too narrow
+    // for all hints, and the others give way from the end.
+    let mut help_room = hints
+        .iter()
+        .find(|(_, label)| *label == "help")
+        .map(|(key, label)| width_of(key, label))
+        .unwrap_or(0);
+    let mut full = false;
+    for (key, label) in hints {
         if !available(label) {
             continue;
         }
-        let w = text::width(&key) + 1 + text::width(label) + 2;
+        let w = width_of(&key, label);
+        let is_help = label == "help";
+        if is_help {
+            help_room = 0;
+        } else if full || used + w + help_room > usize::from(area.width) {
+            full = true;
+            continue;
+        }
         if used + w > usize::from(area.width) {
             break;
         }
