@@ -7,7 +7,7 @@
 
 mod tmux_common;
 
-use tmux_common::{Tmux, binary};
+use tmux_common::{Tmux, binary, with_log_on_failure};
 
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen
@@ -35,14 +35,7 @@ fn the_demo_shows_cost_per_hour_and_quota() {
     let home = tempfile::tempdir().unwrap();
     let tmux = Tmux::shell("cost", 160, 40, home.path(), "amlc.log");
     let log = home.path().join("amlc.log");
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive(&tmux)));
-    if let Err(panic) = result {
-        eprintln!(
-            "amlc.log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        std::panic::resume_unwind(panic);
-    }
+    with_log_on_failure(&log, || drive(&tmux));
 }
 
 fn drive(tmux: &Tmux) {

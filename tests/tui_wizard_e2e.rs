@@ -7,7 +7,7 @@
 
 mod tmux_common;
 
-use tmux_common::{Tmux, binary};
+use tmux_common::{Tmux, binary, with_log_on_failure};
 
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen
@@ -35,15 +35,7 @@ fn create_a_cluster_through_the_wizard_on_the_emulator() {
     .unwrap();
     let tmux = Tmux::shell("wizard", 130, 40, home.path(), "amlc.log");
     let log = home.path().join("amlc.log");
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive(&tmux)));
-    if let Err(panic) = result {
-        // amlc's own log says what was sent and answered (no secrets: there are none here).
-        eprintln!(
-            "amlc.log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        std::panic::resume_unwind(panic);
-    }
+    with_log_on_failure(&log, || drive(&tmux));
 }
 
 fn drive(tmux: &Tmux) {

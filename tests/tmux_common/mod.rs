@@ -175,3 +175,16 @@ pub fn alive(pid: i32) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Runs `drive`; when it panics, prints amlc's log (`log`, which says what was sent and
+/// answered) before the panic goes on, so a failure on a loaded machine can be read.
+pub fn with_log_on_failure(log: &Path, drive: impl FnOnce()) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(drive));
+    if let Err(panic) = result {
+        eprintln!(
+            "amlc.log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::panic::resume_unwind(panic);
+    }
+}
