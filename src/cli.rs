@@ -109,6 +109,23 @@ pub enum Command {
     Doctor,
     /// Serve the built-in emulator of the Azure ML REST API.
     Emulator(EmulatorArgs),
+    /// The config file: write the commented default (`init`), or say where it is (`path`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the commented default configuration (every key with its default) to the config
+    /// path, creating its directory; an existing file is kept unless --force.
+    Init {
+        /// Replace an existing config file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print where amlc reads its config file (--config, else AMLC_CONFIG, else the platform's
+    /// config directory), whether or not it exists.
+    Path,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,8 +9,8 @@
 use amlc::actions::ActionId;
 use amlc::app::kinds::KindFilter;
 use amlc::cli::{
-    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, CreateArgs, EmulatorArgs, JobsCommand,
-    LogsArgs, OutputFormat,
+    ActArgs, Cli, Command, ComputesCommand, ConfigCommand, ConfirmArgs, CreateArgs, EmulatorArgs,
+    JobsCommand, LogsArgs, OutputFormat,
 };
 use amlc::commands::actions::{self, Verb};
 use amlc::{commands, connect};
@@ -179,6 +179,12 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             }
         },
         Some(Command::Logs(args)) => run_logs(&cli.global, &args, &mut stdout, &mut notes).await,
+        Some(Command::Config(ConfigCommand::Init { force })) => {
+            commands::config::init(&cli.global, force, &mut notes).map(|_| ExitCode::SUCCESS)
+        }
+        Some(Command::Config(ConfigCommand::Path)) => {
+            commands::config::path(&cli.global, &mut stdout, &mut notes).map(|_| ExitCode::SUCCESS)
+        }
         Some(Command::Doctor) => commands::doctor(&cli.global, &mut stdout).await.map(|ok| {
             if ok {
                 ExitCode::SUCCESS
