@@ -360,12 +360,7 @@ fn shoot(tmux: &Tmux, name: &str, title: &str, ok: impl Fn(&str) -> bool) {
     tmux.wait_for(name, &ok);
     std::thread::sleep(Duration::from_millis(700));
     tmux.wait_for(name, &ok);
-    let svg = ansi_to_svg(
-        &capture(tmux),
-        usize::from(COLS),
-        usize::from(ROWS),
-        title,
-    );
+    let svg = ansi_to_svg(&capture(tmux), usize::from(COLS), usize::from(ROWS), title);
     let path = shots_dir().join(format!("{name}.svg"));
     std::fs::write(&path, svg).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
@@ -381,9 +376,8 @@ fn regenerate_screenshots() {
         binary().display()
     ));
     tmux.send(&["Enter"]);
-    let loaded = |s: &str| {
-        s.contains("1 Instances (") && !s.contains("(…)") && s.contains("ci-alice")
-    };
+    let loaded =
+        |s: &str| s.contains("1 Instances (") && !s.contains("(…)") && s.contains("ci-alice");
     shoot(&tmux, "instances", "amlc: the Instances tab", loaded);
     keys(&tmux, &["2"]);
     shoot(&tmux, "clusters", "amlc: the Clusters tab", |s| {
@@ -405,7 +399,9 @@ fn regenerate_screenshots() {
     // A cluster's detail: filter to it, open it.
     keys(&tmux, &["2", "/"]);
     tmux.type_text("gpu");
-    tmux.wait_for("the filtered list", |s| s.contains("/gpu") && s.contains("1 of"));
+    tmux.wait_for("the filtered list", |s| {
+        s.contains("/gpu") && s.contains("1 of")
+    });
     keys(&tmux, &["Enter", "Enter"]);
     shoot(&tmux, "detail", "amlc: a cluster's detail", |s| {
         s.contains("Clusters · gpu-cluster") && s.contains("Scale")
@@ -504,7 +500,10 @@ fn the_screenshots_are_there_and_show_the_tool() {
                 path.display()
             )
         });
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{name}");
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            "{name}"
+        );
         assert!(svg.ends_with("</svg>\n"), "{name}");
         if let Err(e) = well_formed(&svg) {
             panic!("{name}.svg is not well formed: {e}");
