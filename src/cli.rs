@@ -5,7 +5,7 @@
 
 use crate::app::kinds::KindFilter;
 use crate::azure::models::OsType;
-use crate::commands::completions::{compute_names, job_names, resource_names};
+use crate::commands::completions::{compute_names, job_names, profile_names, resource_names};
 use crate::cost::Tier;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
@@ -62,7 +62,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "METHOD")]
     pub auth: Option<String>,
     /// Named profile of the config file.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: Option<String>,
     /// Extra CA certificate (PEM) to trust; repeatable. SSL_CERT_FILE is honoured too.
     #[arg(long = "ca-cert", global = true, value_name = "PATH")]

@@ -2,7 +2,8 @@
 //! dynamic one calls amlc back, the static one names the subcommands); a completion request
 //! (`AMLC_COMPLETE=SHELL amlc -- WORDS`, what the scripts send on Tab) completes subcommands
 //! for every shell and the names of computes and jobs from an `amlc emulator --demo` child; bash
-//! itself, with the script sourced, gets the same names; and a workspace that does not answer
+//! itself, with the script sourced, gets the same names; `--profile` completes the profiles of
+//! the config file the line names; and a workspace that does not answer
 //! gives no candidates, no error text, within the budget. `amlc man` renders roff naming the
 //! subcommands, `--dir` writes a page per command.
 
@@ -230,6 +231,31 @@ fn bash_with_the_script_sourced_completes_compute_names() {
         .map(str::to_string)
         .collect();
     assert_eq!(got, computes);
+}
+
+#[test]
+fn profiles_come_from_the_config_file_the_line_names() {
+    let home = tempfile::tempdir().expect("temp home");
+    let config = home.path().join(".config/amlc/config.toml");
+    std::fs::create_dir_all(config.parent().expect("dir")).expect("mkdir");
+    let text = "[profiles.prod]\nworkspace = \"w\"\n[profiles.dev]\n[profiles.demo]\n";
+    std::fs::write(&config, text).expect("write config");
+    let got = candidates(&mut request(home.path(), "bash", &["--profile", ""]));
+    assert_eq!(got, ["demo", "dev", "prod"]);
+    let got = candidates(&mut request(home.path(), "bash", &["--profile", "de"]));
+    assert_eq!(got, ["demo", "dev"]);
+    // --config on the line names another file; an invalid one gives nothing, silently.
+    let other = home.path().join("other.toml");
+    std::fs::write(&other, "[profiles.staging]\n").expect("write other");
+    let other = other.to_str().expect("utf-8");
+    let got = candidates(&mut request(
+        home.path(),
+        "bash",
+        &["--config", other, "--profile", ""],
+    ));
+    assert_eq!(got, ["staging"]);
+    std::fs::write(&config, "[profiles.prod]\nbad_key = 1\n").expect("break config");
+    assert!(candidates(&mut request(home.path(), "bash", &["--profile", ""])).is_empty());
 }
 
 #[test]

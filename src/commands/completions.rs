@@ -7,7 +7,7 @@
 //! `AMLC_COMPLETE=SHELL amlc -- WORDS` ([`complete_from_env`], first thing in `main`), which
 //! completes subcommands and flags from the clap definitions and the names of computes and jobs
 //! from the current workspace ([`compute_names`], [`job_names`], [`resource_names`], attached to
-//! the name arguments in `cli`). `--static` prints clap_complete's static script instead
+//! the name arguments in `cli`), and `--profile` from the config file ([`profile_names`]). `--static` prints clap_complete's static script instead
 //! (subcommands and flags only; the shell never runs amlc).
 //!
 //! Fetching names must never hang or disturb the shell: the workspace is the one flags on the
@@ -160,6 +160,26 @@ pub fn resource_names(current: &OsStr) -> Vec<CompletionCandidate> {
         _ => NameKind::Computes,
     };
     candidates(kind, current)
+}
+
+/// Completer of `--profile`: the profiles of the config file the line names (read locally, no
+/// network; nothing when the file is missing or invalid).
+pub fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(prefix) = current.to_str() else {
+        return Vec::new();
+    };
+    let global = global_from_words(&completion_words());
+    let Some(path) = super::config::config_path(&global) else {
+        return Vec::new();
+    };
+    let Ok(Some(file)) = crate::config::load_config(&path) else {
+        return Vec::new();
+    };
+    file.profile_names()
+        .into_iter()
+        .filter(|name| name.starts_with(prefix))
+        .map(CompletionCandidate::new)
+        .collect()
 }
 
 fn candidates(kind: NameKind, current: &OsStr) -> Vec<CompletionCandidate> {
