@@ -1,10 +1,14 @@
 //! Command-line flags (clap). Global flags name the workspace and how to reach it; they may be
-//! given before or after the subcommand. Parsing only: nothing here does I/O.
+//! given before or after the subcommand. Parsing only: nothing here does I/O. The name arguments
+//! carry their shell completers (`commands::completions`, which fetches names; they run only
+//! when a shell asks for completions).
 
 use crate::app::kinds::KindFilter;
 use crate::azure::models::OsType;
+use crate::commands::completions::{compute_names, job_names, profile_names, resource_names};
 use crate::cost::Tier;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -58,7 +62,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "METHOD")]
     pub auth: Option<String>,
     /// Named profile of the config file.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCompleter::new(profile_names))]
     pub profile: Option<String>,
     /// Extra CA certificate (PEM) to trust; repeatable. SSL_CERT_FILE is honoured too.
     #[arg(long = "ca-cert", global = true, value_name = "PATH")]
@@ -109,6 +113,52 @@ pub enum Command {
     Doctor,
     /// Serve the built-in emulator of the Azure ML REST API.
     Emulator(EmulatorArgs),
+    /// The config file: write the commented default (`init`), or say where it is (`path`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the shell completion script: bash, zsh, fish, powershell or elvish.
+    ///
+    /// The script completes subcommands, flags, and the names of computes and jobs of the
+    /// current workspace (fetched when Tab is pressed, 2 s at most; nothing on failure). Load it
+    /// from the shell's startup file, e.g. `source <(amlc completions bash)` in ~/.bashrc.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write a page per command with --dir.
+    Man(ManArgs),
+}
+
+/// `amlc completions SHELL`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// The static script instead: subcommands and flags only, the shell never runs amlc (no
+    /// names of computes or jobs).
+    #[arg(long = "static")]
+    pub static_script: bool,
+}
+
+/// `amlc man`.
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write amlc.1 and a page per subcommand (amlc-computes-list.1, ...) into this directory
+    /// instead of printing amlc.1.
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the commented default configuration (every key with its default) to the config
+    /// path, creating its directory; an existing file is kept unless --force.
+    Init {
+        /// Replace an existing config file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print where amlc reads its config file (--config, else AMLC_CONFIG, else the platform's
+    /// config directory), whether or not it exists.
+    Path,
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +176,7 @@ pub enum ComputesCommand {
     },
     /// One compute in detail.
     Show {
+        #[arg(add = ArgValueCompleter::new(compute_names))]
         name: String,
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
@@ -154,6 +205,7 @@ pub enum ComputesCommand {
     /// What is not given keeps its current value (`--max-instances 8` alone works). The
     /// rules (min ≥ 0, max ≥ max(min, 1)) are checked before anything is sent: exit 2.
     Update {
+        #[arg(add = ArgValueCompleter::new(compute_names))]
         name: String,
         /// Minimum number of nodes (0 lets the cluster scale to zero).
         #[arg(long = "min-instances", value_name = "N")]
@@ -178,6 +230,7 @@ pub enum ComputesCommand {
     #[command(name = "set-idle-shutdown")]
     #[command(group = clap::ArgGroup::new("idle").required(true).args(["minutes", "clear"]))]
     SetIdleShutdown {
+        #[arg(add = ArgValueCompleter::new(compute_names))]
         name: String,
         /// Minutes without activity before the instance stops (15 to 4320, i.e. 3 days).
         #[arg(long, value_name = "N")]
@@ -192,6 +245,7 @@ pub enum ComputesCommand {
     ///
     /// AKS kubeconfigs, VM and HDInsight administrator accounts, the Databricks token.
     Keys {
+        #[arg(add = ArgValueCompleter::new(compute_names))]
         name: String,
         /// Print the secret values instead of `***`.
         #[arg(long = "show-secrets")]
@@ -215,6 +269,7 @@ pub enum ComputesCommand {
     /// The nodes of a cluster: id, state, addresses, the run on each.
     #[command(name = "list-nodes")]
     ListNodes {
+        #[arg(add = ArgValueCompleter::new(compute_names))]
         name: String,
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
@@ -293,18 +348,23 @@ pub enum JobsCommand {
     /// One job in detail: command, environment, resources, status and times, error, warnings,
     /// log files.
     Show {
+        #[arg(add = ArgValueCompleter::new(job_names))]
         name: String,
         #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// Follow every rank's logs until the run ends (`amlc logs NAME --follow --all-ranks`).
-    Stream { name: String },
+    Stream {
+        #[arg(add = ArgValueCompleter::new(job_names))]
+        name: String,
+    },
 }
 
 /// `amlc logs`: which files of a run, and whether to follow it.
 #[derive(Debug, Clone, Args)]
 pub struct LogsArgs {
     /// The job's name.
+    #[arg(add = ArgValueCompleter::new(job_names))]
     pub name: String,
     /// Keep printing new lines until the run ends; the exit code says how it ended (0
     /// Completed, 1 Failed, 3 Canceled).
@@ -393,6 +453,7 @@ pub struct CreateArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ActArgs {
     /// The compute's (or the job's) name.
+    #[arg(add = ArgValueCompleter::new(resource_names))]
     pub name: String,
     #[command(flatten)]
     pub wait: WaitArgs,

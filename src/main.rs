@@ -9,8 +9,8 @@
 use amlc::actions::ActionId;
 use amlc::app::kinds::KindFilter;
 use amlc::cli::{
-    ActArgs, Cli, Command, ComputesCommand, ConfirmArgs, CreateArgs, EmulatorArgs, JobsCommand,
-    LogsArgs, OutputFormat,
+    ActArgs, Cli, Command, ComputesCommand, ConfigCommand, ConfirmArgs, CreateArgs, EmulatorArgs,
+    JobsCommand, LogsArgs, OutputFormat,
 };
 use amlc::commands::actions::{self, Verb};
 use amlc::{commands, connect};
@@ -20,6 +20,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (AMLC_COMPLETE set) is answered and the process ends here.
+    commands::completions::complete_from_env();
     let cli = Cli::parse();
     if let Err(e) = color_eyre::install() {
         eprintln!("amlc: could not install the error handler: {e}");
@@ -179,6 +181,41 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             }
         },
         Some(Command::Logs(args)) => run_logs(&cli.global, &args, &mut stdout, &mut notes).await,
+        Some(Command::Config(ConfigCommand::Init { force })) => {
+            commands::config::init(&cli.global, force, &mut notes).map(|_| ExitCode::SUCCESS)
+        }
+        Some(Command::Completions(args)) => {
+            let program = commands::completions::completer_program();
+            commands::completions::write_script(
+                args.shell,
+                args.static_script,
+                &program,
+                &mut stdout,
+            )
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(Into::into)
+        }
+        Some(Command::Man(args)) => match &args.dir {
+            None => commands::completions::man_page(&mut stdout)
+                .map(|_| ExitCode::SUCCESS)
+                .map_err(Into::into),
+            Some(dir) => commands::completions::write_man_pages(dir)
+                .map_err(|e| {
+                    color_eyre::eyre::eyre!("cannot write man pages to {}: {e}", dir.display())
+                })
+                .and_then(|pages| {
+                    writeln!(
+                        notes,
+                        "wrote {} man pages to {}",
+                        pages.len(),
+                        dir.display()
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }),
+        },
+        Some(Command::Config(ConfigCommand::Path)) => {
+            commands::config::path(&cli.global, &mut stdout, &mut notes).map(|_| ExitCode::SUCCESS)
+        }
         Some(Command::Doctor) => commands::doctor(&cli.global, &mut stdout).await.map(|ok| {
             if ok {
                 ExitCode::SUCCESS

@@ -1,7 +1,8 @@
 //! Headless commands on the same client as the TUI: `computes list`, `computes show`, `doctor`;
 //! the action commands (`computes start`, `jobs cancel`, ...) live in [`actions`], `computes
 //! create|attach -f FILE.yml` in [`create`], `jobs list|show` in [`jobs`], `logs` and `jobs
-//! stream` in [`logs`], `computes list-sizes|list-usage` in [`sizes`], `computes list-cost` in [`cost`].
+//! stream` in [`logs`], `computes list-sizes|list-usage` in [`sizes`], `computes list-cost` in [`cost`],
+//! `config init|path` in [`config`], `completions` and `man` in [`completions`].
 //! Data goes to the writer given (stdout in `main`) and nothing else does: notes such as the
 //! emulator banner go to the `notes` writer (stderr). Tables are plain text, JSON is the raw ARM
 //! resources as received (secrets masked where the service returns any). `--type` and the detail
@@ -11,6 +12,8 @@
 //! and never reports success for a target the user did not ask for.
 
 pub mod actions;
+pub mod completions;
+pub mod config;
 pub mod cost;
 pub mod create;
 pub mod jobs;
