@@ -17,6 +17,7 @@ pub mod emulator;
 pub mod guidance;
 pub mod logs;
 pub mod picker;
+pub mod submit;
 pub mod tui;
 pub mod ui;
 pub mod wizard;

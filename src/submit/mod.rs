@@ -1,0 +1,8 @@
+//! Submitting runs from a code folder (issue 11), following `../shared/azureml-api/submit.md`
+//! (the wire flow of the official Python SDK): the snapshot of a code folder as the SDK makes it
+//! ([`snapshot`]: file selection, content hash, summary) and az ml command job files
+//! ([`job_yaml`]: the CLI v2 schema read into a typed job). Pure or file-reading only: no
+//! network here; the client calls and the commands live in `azure` and `commands`.
+
+pub mod job_yaml;
+pub mod snapshot;
