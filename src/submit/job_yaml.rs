@@ -12,8 +12,8 @@
 //! a message (keys and rules only, so a secret in the file never reaches the terminal).
 //! The only file read is the job file itself ([`read`], bounded by [`MAX_YAML_BYTES`]).
 
-use crate::wizard::yaml::{parse, Key, Located, Node, NodeValue, Origin, Override, MAX_YAML_BYTES};
-use serde_json::{json, Map, Value};
+use crate::wizard::yaml::{Key, Located, MAX_YAML_BYTES, Node, NodeValue, Origin, Override, parse};
+use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
 /// Where the code comes from.
@@ -376,7 +376,7 @@ pub fn load(
                 col: Some(e.col),
                 field: String::new(),
                 message: format!("not valid YAML: {}", e.message),
-            }])
+            }]);
         }
     };
     for set in sets {
@@ -707,10 +707,10 @@ impl Reader<'_> {
                     }
                 }
                 "os_type" => {
-                    if let Some(t) = self.text(v, &f) {
-                        if !matches!(t.to_ascii_lowercase().as_str(), "linux" | "windows") {
-                            self.problem(&v.at, &f, "must be linux or windows");
-                        }
+                    if let Some(t) = self.text(v, &f)
+                        && !matches!(t.to_ascii_lowercase().as_str(), "linux" | "windows")
+                    {
+                        self.problem(&v.at, &f, "must be linux or windows");
                     }
                 }
                 _ => {}
@@ -1170,9 +1170,11 @@ impl JobSpec {
                 } => {
                     let uri = match path {
                         DataPath::Remote(u) => u,
-                        DataPath::Local(_) => return Err(format!(
-                            "inputs.{name} is a local path: it is uploaded before the job is sent"
-                        )),
+                        DataPath::Local(_) => {
+                            return Err(format!(
+                                "inputs.{name} is a local path: it is uploaded before the job is sent"
+                            ));
+                        }
                     };
                     let mut m = Map::new();
                     m.insert("uri".into(), json!(uri));
