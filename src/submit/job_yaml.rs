@@ -673,6 +673,18 @@ impl Reader<'_> {
                 "os_type",
             ],
         );
+        // The reference: name and version are not supported for inline environments (the
+        // anonymous environment's name and version are computed, submit.md §3.3).
+        for (k, _) in entries {
+            if k.text == "name" || k.text == "version" {
+                self.problem(
+                    &k.at,
+                    &join(F, &k.text),
+                    "an inline environment takes no name or version (register it and use \
+                     azureml:NAME:VERSION instead)",
+                );
+            }
+        }
         let (mut image, mut conda_file, mut build) = (None, None, None);
         for (k, v) in entries {
             let f = join(F, &k.text);

@@ -260,6 +260,14 @@ fn environments_are_classified() {
     );
     let e = errors("command: x\nenvironment:\n  image: a\n  build:\n    path: c\n");
     assert!(e[0].contains("exactly one of image and build"), "{e:?}");
+    let e = errors("command: x\nenvironment:\n  name: mine\n  image: a\n");
+    assert_eq!(
+        e,
+        vec![
+            "job.yml:3:3: environment.name: an inline environment takes no name or version \
+             (register it and use azureml:NAME:VERSION instead)"
+        ]
+    );
 }
 
 #[test]
