@@ -153,8 +153,11 @@ pub fn anonymous_version(image: &str, conda_yaml: Option<&str>) -> String {
 /// A job input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    /// A literal (`x: 1`, `x: "a b"`), as text.
-    Literal(String),
+    /// A literal (`x: 1`, `x: "a b"`, or `{type: integer, value: 1, description}`), as text.
+    Literal {
+        value: String,
+        description: Option<String>,
+    },
     /// Data: `type: uri_file|uri_folder`, `path`, `mode`.
     Data {
         kind: DataKind,
@@ -820,7 +823,13 @@ impl Reader<'_> {
                 continue;
             }
             match &v.value {
-                NodeValue::Scalar(s) => out.push((k.text.clone(), Input::Literal(s.clone()))),
+                NodeValue::Scalar(s) => out.push((
+                    k.text.clone(),
+                    Input::Literal {
+                        value: s.clone(),
+                        description: None,
+                    },
+                )),
                 NodeValue::Map(m) => {
                     self.known(
                         m,
@@ -834,15 +843,43 @@ impl Reader<'_> {
                         _ => None,
                     });
                     if let Some(t @ ("string" | "integer" | "number" | "boolean")) = ty.as_deref() {
-                        match get("value")
-                            .or(get("default"))
-                            .and_then(|n| match &n.value {
-                                NodeValue::Scalar(s) => Some(s.clone()),
-                                _ => None,
-                            }) {
-                            Some(s) => out.push((k.text.clone(), Input::Literal(s))),
-                            None => self.problem(&v.at, &f, format!("a {t} input needs value")),
+                        for (mk, _) in m {
+                            if mk.text == "path" || mk.text == "mode" {
+                                self.problem(
+                                    &mk.at,
+                                    &join(&f, &mk.text),
+                                    format!("a {t} input takes value, not {}", mk.text),
+                                );
+                            }
                         }
+                        let description =
+                            get("description").and_then(|n| self.text(n, &join(&f, "description")));
+                        let Some(n) = get("value").or(get("default")) else {
+                            self.problem(&v.at, &f, format!("a {t} input needs value"));
+                            continue;
+                        };
+                        let vf = join(&f, "value");
+                        let Some(value) = self.text(n, &vf) else {
+                            self.problem(&n.at, &vf, "must be given");
+                            continue;
+                        };
+                        let fits = match t {
+                            "integer" => value.trim().parse::<i64>().is_ok(),
+                            "number" => value.trim().parse::<f64>().is_ok(),
+                            "boolean" => {
+                                matches!(value.as_str(), "true" | "false" | "True" | "False")
+                            }
+                            _ => true,
+                        };
+                        if !fits {
+                            self.problem(
+                                &n.at,
+                                &vf,
+                                format!("must be a{} {t}", if t == "integer" { "n" } else { "" }),
+                            );
+                            continue;
+                        }
+                        out.push((k.text.clone(), Input::Literal { value, description }));
                         continue;
                     }
                     let kind = match get("type") {
@@ -1173,7 +1210,15 @@ impl JobSpec {
         let mut inputs = Map::new();
         for (name, input) in &self.inputs {
             let v = match input {
-                Input::Literal(s) => json!({"value": s, "jobInputType": "literal"}),
+                Input::Literal { value, description } => {
+                    let mut m = Map::new();
+                    if let Some(d) = description {
+                        m.insert("description".into(), json!(d));
+                    }
+                    m.insert("value".into(), json!(value));
+                    m.insert("jobInputType".into(), json!("literal"));
+                    Value::Object(m)
+                }
                 Input::Data {
                     kind,
                     path,
