@@ -337,15 +337,18 @@ pub fn read(path: &Path, sets: &[Override]) -> Result<JobSpec, Vec<Located>> {
             message,
         }]
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
-    if meta.len() > MAX_YAML_BYTES as u64 {
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_YAML_BYTES as u64 + 1).read_to_string(&mut text)
+        })
+        .map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    if text.len() > MAX_YAML_BYTES {
         return Err(fail(format!(
-            "the file is {} bytes; a job file is at most {MAX_YAML_BYTES} bytes (1 MiB)",
-            meta.len()
+            "the file is larger than {MAX_YAML_BYTES} bytes (1 MiB), the most a job file may be"
         )));
     }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
     let base = path
         .parent()
         .map(Path::to_path_buf)
@@ -507,10 +510,13 @@ impl Reader<'_> {
     }
 
     fn local_or_remote(&self, text: &str) -> DataPath {
-        if is_remote(text) {
+        // `file:` (and `file://`) name local paths; `azureml:` and other URIs are remote.
+        if let Some(local) = text.strip_prefix("file:") {
+            DataPath::Local(self.base.join(local.strip_prefix("//").unwrap_or(local)))
+        } else if is_remote(text) {
             DataPath::Remote(text.to_string())
         } else {
-            DataPath::Local(self.base.join(text.strip_prefix("file:").unwrap_or(text)))
+            DataPath::Local(self.base.join(text))
         }
     }
 

@@ -435,6 +435,15 @@ fn relative_paths_are_relative_to_the_file() {
     assert!(
         matches!(&s.inputs[1].1, Input::Data { path: DataPath::Remote(u), .. } if u.starts_with("https://"))
     );
+    let s = ok(
+        "command: x\ninputs:\n  a:\n    type: uri_file\n    path: file:///data/a.csv\n  b:\n    type: uri_file\n    path: file:b.csv\n",
+    );
+    assert!(
+        matches!(&s.inputs[0].1, Input::Data { path: DataPath::Local(p), .. } if p == Path::new("/data/a.csv"))
+    );
+    assert!(
+        matches!(&s.inputs[1].1, Input::Data { path: DataPath::Local(p), .. } if p == Path::new("/base/b.csv"))
+    );
     let s = ok("command: x\ncode: azureml:mycode:1\n");
     assert_eq!(s.code, Some(Code::Remote("azureml:mycode:1".into())));
 }
@@ -449,6 +458,10 @@ fn read_resolves_against_the_files_folder() {
     assert_eq!(s.code, Some(Code::Local(dir.join("jobs/src"))));
     let missing = read(&dir.join("nope.yml"), &[]).unwrap_err();
     assert!(missing[0].message.starts_with("cannot read the file"));
+    let big = dir.join("big.yml");
+    std::fs::write(&big, "#".repeat(MAX_YAML_BYTES + 1)).unwrap();
+    let e = read(&big, &[]).unwrap_err();
+    assert!(e[0].message.contains("larger than"), "{e:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
