@@ -75,6 +75,14 @@ pub enum EnvKind {
 }
 
 impl EnvKind {
+    /// Every kind, in the order `--help` and the TUI list them.
+    pub const ALL: [EnvKind; 4] = [
+        EnvKind::Registered,
+        EnvKind::Curated,
+        EnvKind::UserManaged,
+        EnvKind::SystemManaged,
+    ];
+
     /// One line saying what the choice means.
     pub fn explain(self) -> &'static str {
         match self {

@@ -261,12 +261,7 @@ fn environments_are_classified() {
     assert!(
         matches!(&build, Environment::Inline { build: Some(b), .. } if b.path == Path::new("/base/ctx"))
     );
-    for k in [
-        EnvKind::Registered,
-        EnvKind::Curated,
-        EnvKind::UserManaged,
-        EnvKind::SystemManaged,
-    ] {
+    for k in EnvKind::ALL {
         assert!(!k.explain().contains('\n'));
     }
     assert!(EnvKind::SystemManaged.explain().contains("conda"));
