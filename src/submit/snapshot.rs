@@ -601,32 +601,22 @@ fn walk(
         let lmeta = fs::symlink_metadata(&path).map_err(io_err(&path))?;
         let is_link = lmeta.file_type().is_symlink();
         let meta = if is_link {
-            match fs::metadata(&path) {
-                Ok(m) => Some(m),
-                Err(_) => None,
-            }
+            fs::metadata(&path).ok()
         } else {
             Some(lmeta)
         };
-        let target = if is_link {
-            fs::canonicalize(&path).ok()
+        // A link leaving the folder is reported when anything is kept through it.
+        let outside = if is_link {
+            fs::canonicalize(&path)
+                .ok()
+                .filter(|t| !t.starts_with(canon_root))
         } else {
             None
         };
-        if let Some(t) = &target {
-            if !t.starts_with(canon_root) && !rules.is_excluded(&rel) {
-                sel.outside.push(OutsideLink {
-                    rel: rel.clone(),
-                    target: t.clone(),
-                });
-            }
-        }
+        let kept_before = sel.files.len();
         match meta {
             Some(m) if m.is_dir() => {
-                let canon = match &target {
-                    Some(t) => t.clone(),
-                    None => fs::canonicalize(&path).map_err(io_err(&path))?,
-                };
+                let canon = fs::canonicalize(&path).map_err(io_err(&path))?;
                 if ancestors.contains(&canon) {
                     sel.loops.push(rel);
                     continue;
@@ -639,7 +629,7 @@ fn walk(
             Some(m) => {
                 if !rules.is_excluded(&rel) {
                     sel.files.push(SnapshotFile {
-                        rel,
+                        rel: rel.clone(),
                         source: path,
                         size: m.len(),
                     });
@@ -652,6 +642,9 @@ fn walk(
                     return Err(SnapshotError::BrokenLink { rel, target });
                 }
             }
+        }
+        if let Some(target) = outside.filter(|_| sel.files.len() > kept_before) {
+            sel.outside.push(OutsideLink { rel, target });
         }
     }
     Ok(())
@@ -1004,6 +997,12 @@ mod tests {
         let text = s.to_string();
         assert!(text.contains("symlink link.txt points outside"), "{text}");
         assert!(text.contains("2 symlink(s) outside"), "{text}");
+        // Nothing kept through a link: nothing to report.
+        write(d.path(), ".amlignore", b"ldir/\nlink.txt\n");
+        let s = Snapshot::of_path(d.path()).unwrap();
+        assert_eq!(rels(&s), [".amlignore", "a.txt", "inside.txt"]);
+        assert!(s.symlinks_outside.is_empty());
+        assert!(s.warnings.is_empty());
     }
 
     #[test]
