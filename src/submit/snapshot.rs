@@ -4,7 +4,7 @@
 //! with the SDK's gitignore wildmatch rules; nested ignore files are ordinary files; `.git/` is
 //! kept unless ignored; symlinks followed with the target's bytes under the link's name, and those
 //! pointing outside the folder reported), the content hash (hash version 202208, §3.1), the object
-//! hash (§3.2), and the summary the user sees before sending (counts, sizes, largest files,
+//! hash (§3.2), the blob names and the indicator file of §2, and the summary the user sees before sending (counts, sizes, largest files,
 //! warnings at 100 MB and past the documented 300 MB / 2,000-file limit; an empty snapshot is an
 //! error).
 //!
@@ -391,6 +391,8 @@ impl fmt::Display for Warning {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub root: PathBuf,
+    /// The blob prefix: the code folder's own name (`None` for a single file).
+    pub folder_name: Option<String>,
     /// `.amlignore`, `.gitignore` or none.
     pub ignore_file: Option<&'static str>,
     /// Sorted as the content hash needs: by lower-cased path, then by path.
@@ -412,6 +414,7 @@ impl Snapshot {
     pub fn with_limits(root: &Path, limits: Limits) -> Result<Snapshot, SnapshotError> {
         let meta = fs::metadata(root).map_err(|_| SnapshotError::NotFound(root.to_path_buf()))?;
         let mut sel = Selection::default();
+        let mut folder_name = None;
         let ignore_file = if meta.is_file() {
             let name = root
                 .file_name()
@@ -426,6 +429,16 @@ impl Snapshot {
         } else if meta.is_dir() {
             let (ignore_file, rules) = load_ignore(root)?;
             let canon = fs::canonicalize(root).map_err(io_err(root))?;
+            // basename() of the folder as given; `.` or `..` name the folder they resolve to.
+            let name = match root.file_name() {
+                Some(n) => n,
+                None => canon.file_name().unwrap_or_default(),
+            };
+            folder_name = Some(
+                name.to_str()
+                    .ok_or_else(|| SnapshotError::NonUtf8(root.to_path_buf()))?
+                    .to_string(),
+            );
             let mut ancestors = vec![canon.clone()];
             walk(root, "", &canon, &rules, &mut ancestors, &mut sel)?;
             ignore_file
@@ -472,6 +485,7 @@ impl Snapshot {
         let content_hash = content_hash(&sel.files)?;
         Ok(Snapshot {
             root: root.to_path_buf(),
+            folder_name,
             ignore_file,
             files: sel.files,
             total_bytes,
@@ -479,6 +493,29 @@ impl Snapshot {
             warnings,
             content_hash,
         })
+    }
+
+    /// The blob name of a kept file (submit.md §2): `{folder name}/{relative path}`, or the file
+    /// name alone for a single-file snapshot.
+    pub fn blob_name(&self, file: &SnapshotFile) -> String {
+        match &self.folder_name {
+            Some(folder) => format!("{folder}/{}", file.rel),
+            None => file.rel.clone(),
+        }
+    }
+
+    /// The indicator file that carries the completion metadata (submit.md §2): the first of the
+    /// upload list sorted byte-wise by local path under the root, so `.amlignore` precedes
+    /// `a.txt` and `B.py` precedes `a.txt`.
+    pub fn indicator_file(&self) -> &SnapshotFile {
+        // `files` is never empty: an empty selection is refused in `with_limits`.
+        let mut best = &self.files[0];
+        for f in &self.files[1..] {
+            if f.rel.as_bytes() < best.rel.as_bytes() {
+                best = f;
+            }
+        }
+        best
     }
 
     pub fn file_count(&self) -> usize {
@@ -966,6 +1003,27 @@ mod tests {
             rels(&s),
             [".amlignore", "deep/keep.tmp", "out.txt", "sub/root.txt"]
         );
+    }
+
+    #[test]
+    fn blob_names_and_indicator_file() {
+        let d = tempfile::tempdir().unwrap();
+        let code = d.path().join("src");
+        write(&code, "a.txt", b"a");
+        write(&code, "sub/B.py", b"b");
+        write(&code, "B.py", b"b");
+        let s = Snapshot::of_path(&code).unwrap();
+        assert_eq!(rels(&s), ["a.txt", "B.py", "sub/B.py"]);
+        assert_eq!(s.indicator_file().rel, "B.py");
+        let names: Vec<String> = s.files.iter().map(|f| s.blob_name(f)).collect();
+        assert_eq!(names, ["src/a.txt", "src/B.py", "src/sub/B.py"]);
+        write(&code, ".amlignore", b"");
+        assert_eq!(
+            Snapshot::of_path(&code).unwrap().indicator_file().rel,
+            ".amlignore"
+        );
+        let single = Snapshot::of_path(&code.join("a.txt")).unwrap();
+        assert_eq!(single.blob_name(&single.files[0]), "a.txt");
     }
 
     #[test]
