@@ -4,9 +4,9 @@
 //! with the SDK's gitignore wildmatch rules; nested ignore files are ordinary files; `.git/` is
 //! kept unless ignored; symlinks followed with the target's bytes under the link's name, and those
 //! pointing outside the folder reported), the content hash (hash version 202208, §3.1), the object
-//! hash (§3.2), the blob names and the indicator file of §2, and the summary the user sees before sending (counts, sizes, largest files,
-//! warnings at 100 MB and past the documented 300 MB / 2,000-file limit; an empty snapshot is an
-//! error).
+//! hash (§3.2), the blob names and the indicator file of §2, and the summary the user sees before
+//! sending (counts, sizes, largest files, warnings at 100 MB and past the documented 300 MB /
+//! 2,000-file limit; an empty snapshot is an error).
 //!
 //! Must not: touch the network, write to the code folder, or upload anything (the client does that
 //! with the file list made here); must not follow a symlink without reporting it when it leaves the
