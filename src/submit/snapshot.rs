@@ -391,7 +391,7 @@ impl fmt::Display for Warning {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub root: PathBuf,
-    /// The blob prefix: the code folder's own name (`None` for a single file).
+    /// The blob prefix: the name of the folder the code path resolves to (`None` for a file).
     pub folder_name: Option<String>,
     /// `.amlignore`, `.gitignore` or none.
     pub ignore_file: Option<&'static str>,
@@ -416,7 +416,9 @@ impl Snapshot {
         let mut sel = Selection::default();
         let mut folder_name = None;
         let ignore_file = if meta.is_file() {
-            let name = root
+            // A linked file is hashed under its target's name (`Path(actual_path).name`).
+            let canon = fs::canonicalize(root).map_err(io_err(root))?;
+            let name = canon
                 .file_name()
                 .and_then(|n| n.to_str())
                 .ok_or_else(|| SnapshotError::NonUtf8(root.to_path_buf()))?;
@@ -429,13 +431,12 @@ impl Snapshot {
         } else if meta.is_dir() {
             let (ignore_file, rules) = load_ignore(root)?;
             let canon = fs::canonicalize(root).map_err(io_err(root))?;
-            // basename() of the folder as given; `.` or `..` name the folder they resolve to.
-            let name = match root.file_name() {
-                Some(n) => n,
-                None => canon.file_name().unwrap_or_default(),
-            };
+            // The SDK names blobs after `basename(Path(code).resolve())`.
             folder_name = Some(
-                name.to_str()
+                canon
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_str()
                     .ok_or_else(|| SnapshotError::NonUtf8(root.to_path_buf()))?
                     .to_string(),
             );
@@ -1022,8 +1023,17 @@ mod tests {
             Snapshot::of_path(&code).unwrap().indicator_file().rel,
             ".amlignore"
         );
+        // A link to the folder, or `.` inside it: named after the folder it resolves to.
+        symlink(&code, d.path().join("alias")).unwrap();
+        let via_link = Snapshot::of_path(&d.path().join("alias")).unwrap();
+        assert_eq!(via_link.blob_name(&via_link.files[0]), "src/.amlignore");
+        let dot = Snapshot::of_path(&code.join(".")).unwrap();
+        assert_eq!(dot.blob_name(&dot.files[0]), "src/.amlignore");
         let single = Snapshot::of_path(&code.join("a.txt")).unwrap();
         assert_eq!(single.blob_name(&single.files[0]), "a.txt");
+        symlink(code.join("a.txt"), d.path().join("link.txt")).unwrap();
+        let linked = Snapshot::of_path(&d.path().join("link.txt")).unwrap();
+        assert_eq!(linked.files[0].rel, "a.txt");
     }
 
     #[test]
