@@ -1493,11 +1493,7 @@ fn what(node: &Node) -> &'static str {
 
 /// SHA-256 as lowercase hex (aws-lc-rs, the crypto library amlc already links).
 fn sha256_hex(data: &[u8]) -> String {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
 }
 
 #[cfg(test)]

@@ -6,3 +6,8 @@
 
 pub mod job_yaml;
 pub mod snapshot;
+
+/// Lowercase hexadecimal of `bytes` (digests are shown and sent this way).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -17,6 +17,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::hex;
 use aws_lc_rs::digest;
 
 /// The `hashVersion` the SDK sends with the content hash.
@@ -696,10 +697,6 @@ fn sort_for_hash(files: &mut [SnapshotFile]) {
             .cmp(&b.rel.to_lowercase())
             .then_with(|| a.rel.cmp(&b.rel))
     });
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn feed_file(ctx: &mut digest::Context, path: &Path) -> Result<(), SnapshotError> {
