@@ -167,7 +167,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
             line: 1,
             col: 1,
             message: format!(
-                "the file is {} bytes; a compute file is at most {MAX_YAML_BYTES} bytes (1 MiB)",
+                "the file is {} bytes; amlc reads YAML files of at most {MAX_YAML_BYTES} bytes (1 MiB)",
                 text.len()
             ),
         });
@@ -200,7 +200,8 @@ fn parse_events(text: &str) -> Result<Option<Node>, YamlError> {
                 if documents > 1 {
                     return Err(err(
                         &span,
-                        "a second YAML document: a compute file holds one compute".into(),
+                        "a second YAML document: the file must hold one (one compute, one job)"
+                            .into(),
                     ));
                 }
                 None
@@ -1499,7 +1500,7 @@ tags:
         assert_eq!(e.len(), 1);
         assert!(
             e[0].to_string()
-                .contains("a compute file is at most 1048576 bytes (1 MiB)"),
+                .contains("amlc reads YAML files of at most 1048576 bytes (1 MiB)"),
             "{e:?}"
         );
     }
