@@ -621,6 +621,28 @@ fn usage_scope(u: &Usage) -> UsageScope {
     }
 }
 
+/// The family a family-scoped usage counts, as a [`family_key`] (its wire name, else its
+/// display name).
+fn usage_family_key(u: &Usage) -> String {
+    match u.name.as_ref().and_then(|n| n.value.as_deref()) {
+        Some(value) => family_key(value),
+        None => family_key(&usage_text(u)),
+    }
+}
+
+/// The region's use of one VM family's quota at `tier` (the family in any spelling); `None`
+/// when no family usage names it. What the create forms check a new compute against.
+pub fn family_use(usages: &[Usage], family: &str, tier: Tier) -> Option<QuotaUse> {
+    let key = family_key(family);
+    let low = tier == Tier::LowPriority;
+    usages
+        .iter()
+        .filter(|u| matches!(usage_scope(u), UsageScope::Family))
+        .filter(|u| usage_is_low_priority(u) == low)
+        .find(|u| usage_family_key(u) == key)
+        .map(QuotaUse::of)
+}
+
 /// vCPUs a compute holds now (instance when billed, cluster × nodes); `None` when unknown.
 fn compute_vcpus(c: &ComputeCost, book: &PriceBook) -> Option<i64> {
     let per_vm = c.size.as_deref().and_then(|s| book.size(s))?.v_cpus?;
@@ -657,7 +679,7 @@ impl Quotas {
                 UsageScope::Family => {
                     let text = usage_text(u);
                     let value = u.name.as_ref().and_then(|n| n.value.clone());
-                    let key = family_key(value.as_deref().unwrap_or(&text));
+                    let key = usage_family_key(u);
                     if key.is_empty() {
                         continue;
                     }

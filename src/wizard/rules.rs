@@ -8,6 +8,7 @@
 use super::engine::Ctx;
 use crate::azure::models::VirtualMachineSize;
 use crate::azure::models::names::validate_compute_name_for;
+use crate::cost::{Tier, family_use};
 
 /// A compute name of `compute_type` that no compute of the workspace has (any case).
 pub fn compute_name(compute_type: &str, name: &str, ctx: &Ctx<'_>) -> Result<(), String> {
@@ -391,37 +392,16 @@ pub fn size_for(compute_type: &str, name: &str, ctx: &Ctx<'_>) -> Result<(), Str
     }
 }
 
-/// Lowercase letters and digits only: how a family key and a usage name are compared
-/// (`standardDSv2Family` against `Standard DSv2 Family Cluster Dedicated vCPUs`).
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
 /// vCPU quota of a VM family in the region: (used, limit). `None` when the usages do not name
-/// the family or it has no limit (`-1`).
+/// the family or it has no limit (`-1`). Read as the quota view reads it ([`crate::cost`]).
 pub fn family_quota(ctx: &Ctx<'_>, family: &str, low_priority: bool) -> Option<(i64, i64)> {
-    let fam = squash(family);
     let tier = if low_priority {
-        "lowpriority"
+        Tier::LowPriority
     } else {
-        "dedicated"
+        Tier::Dedicated
     };
-    ctx.usages.iter().find_map(|u| {
-        let ty = u.type_.as_deref().unwrap_or("");
-        if !ty.ends_with("vmFamily/usages") {
-            return None;
-        }
-        let name = u.name.as_ref()?;
-        let key = squash(name.localized_value.as_deref().or(name.value.as_deref())?);
-        if !key.starts_with(&fam) || !key.contains(tier) {
-            return None;
-        }
-        let limit = u.limit.filter(|l| *l >= 0)?;
-        Some((u.current_value.unwrap_or(0), limit))
-    })
+    let q = family_use(ctx.usages, family, tier)?;
+    Some((q.used, q.limit?))
 }
 
 /// Whether `nodes` more nodes of `size` fit the family quota; `Err` says the numbers.
