@@ -40,7 +40,6 @@ fn open_box(
     labels: (String, String),
     sym: &Symbols,
 ) -> Rect {
-    let (title, keys) = labels;
     let width = width.min(area.width.saturating_sub(2)).max(10);
     let height = (lines as u16 + 2).min(area.height);
     let rect = Rect::new(
@@ -49,7 +48,20 @@ fn open_box(
         width,
         height,
     );
-    let room = usize::from(width).saturating_sub(4);
+    framed(theme, frame, rect, labels, sym)
+}
+
+/// Draws a dialog's frame on `rect` (cleared first): the title on top, the keys on the bottom
+/// border, both cut to fit; returns the inside. Every dialog and the wizard draw their box so.
+pub(super) fn framed(
+    theme: &Theme,
+    frame: &mut Frame,
+    rect: Rect,
+    labels: (String, String),
+    sym: &Symbols,
+) -> Rect {
+    let (title, keys) = labels;
+    let room = usize::from(rect.width).saturating_sub(4);
     let block = Block::bordered()
         .border_set(sym.border)
         .border_style(theme.accent)

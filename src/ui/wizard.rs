@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Padding, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// Draws the wizard over `area` (the body between the tab bar and the status bar).
 pub fn draw(
@@ -69,26 +69,7 @@ fn boxed(
         width,
         height,
     );
-    let room = usize::from(width).saturating_sub(4);
-    let block = Block::bordered()
-        .border_set(sym.border)
-        .border_style(theme.accent)
-        .padding(Padding::horizontal(1))
-        .title(Line::styled(
-            format!(" {} ", text::truncate(&labels.0, room, sym.ellipsis)),
-            theme.title,
-        ))
-        .title_bottom(
-            Line::styled(
-                format!(" {} ", text::truncate(&labels.1, room, sym.ellipsis)),
-                theme.muted,
-            )
-            .right_aligned(),
-        );
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
-    inner
+    super::menu::framed(theme, frame, rect, labels, sym)
 }
 
 fn draw_chooser(
