@@ -25,6 +25,7 @@ use crate::azure::models::{
     ComputeProperties, ComputeResource, OsType, Usage, VirtualMachineSize, VmPriority,
 };
 use crate::cost;
+use crate::wizard::engine::visible_among;
 use crate::wizard::forms;
 use crate::wizard::{
     ComputeRequest, Ctx, DiskFiles, Field, FieldKind, FieldValue, FileSource, Form, FormId,
@@ -261,37 +262,6 @@ fn masked_values(fields: &[Field], values: &Values) -> Vec<(String, String)> {
         out.push((id.clone(), shown));
     }
     out
-}
-
-/// Whether sub-field `f` of a list entry is shown given the entry's values (the engine's rule,
-/// applied within the entry).
-pub fn entry_visible(fields: &[Field], f: &Field, values: &Values) -> bool {
-    let mut current = f;
-    for _ in 0..8 {
-        let Some(cond) = current.show_if else {
-            return true;
-        };
-        let Some(parent) = fields.iter().find(|p| p.id == cond.field) else {
-            return false;
-        };
-        let text = match values.raw(cond.field) {
-            "" => parent.default,
-            t => t,
-        };
-        if !cond.any_of.iter().any(|v| v.eq_ignore_ascii_case(text)) {
-            return false;
-        }
-        current = parent;
-    }
-    false
-}
-
-/// The text a field shows: as entered, else its default.
-pub fn shown_text<'v>(f: &Field, values: &'v Values) -> &'v str {
-    match values.raw(f.id) {
-        "" => f.default,
-        t => t,
-    }
 }
 
 /// The field's text as the user typed it (untrimmed), else its default: what the editor holds.
@@ -1017,7 +987,7 @@ impl App {
                 if field.is_some_and(|f| cycle(f, "", true).is_some()) =>
             {
                 if let Some(f) = field {
-                    let now = shown_text(f, &state.values).to_owned();
+                    let now = f.shown(&state.values).to_owned();
                     if let Some(next) = cycle(f, &now, key.code != KeyCode::Left) {
                         state.set(f, next);
                     }
@@ -1126,7 +1096,7 @@ impl App {
             total: 0,
         };
         self.with_ctx(|ctx| refilter(state.form, &state.values, &mut picker, ctx));
-        let current = shown_text(f, &state.values);
+        let current = f.shown(&state.values);
         if let Some(i) = picker
             .rows
             .iter()
@@ -1228,7 +1198,7 @@ impl App {
             };
             let shown: Vec<&'static Field> = subs
                 .iter()
-                .filter(|f| entry_visible(subs, f, values))
+                .filter(|f| visible_among(subs, f, values))
                 .collect();
             let n = shown.len().max(1);
             let load = |entry: &mut EntryEdit, values: &Values| {
@@ -1261,7 +1231,7 @@ impl App {
                         .is_some_and(|f| cycle(f, "", true).is_some()) =>
                 {
                     if let Some(f) = shown.get(entry.focus) {
-                        let now = shown_text(f, values).to_owned();
+                        let now = f.shown(values).to_owned();
                         if let Some(next) = cycle(f, &now, key.code != KeyCode::Left) {
                             values.set(f.id, next);
                         }

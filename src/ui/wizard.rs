@@ -9,9 +9,10 @@ use super::theme::Theme;
 use crate::app::App;
 use crate::app::text::{self, Tone};
 use crate::app::wizard::{
-    self, Chooser, FormState, ListEdit, Overlay, Page, SizePicker, Wizard, entry_visible, is_text,
-    money, offers_ssh_keys, shown_text,
+    self, Chooser, FormState, ListEdit, Overlay, Page, SizePicker, Wizard, is_text, money,
+    offers_ssh_keys,
 };
+use crate::wizard::engine::visible_among;
 use crate::wizard::{Field, FieldKind, Values};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -303,7 +304,7 @@ fn split(area: Rect, top: u16) -> [Rect; 2] {
 /// The value of field `f` as shown (a secret masked, a default muted), and its style.
 fn value_text(app: &App, theme: &Theme, f: &Field, values: &Values) -> (String, Style) {
     let entered = !values.raw(f.id).is_empty();
-    let text = shown_text(f, values);
+    let text = f.shown(values);
     let style = if entered { theme.normal } else { theme.muted };
     match f.kind {
         _ if f.is_secret() && matches!(f.kind, FieldKind::Secret) => {
@@ -437,7 +438,7 @@ fn draw_fields(
             ));
         }
         if matches!(f.kind, FieldKind::Size)
-            && let Some(summary) = size_summary(app, state, shown_text(f, &state.values))
+            && let Some(summary) = size_summary(app, state, f.shown(&state.values))
         {
             spans.push(Span::styled(format!("  {summary}"), theme.muted));
         }
@@ -544,13 +545,13 @@ fn draw_fields(
 fn entry_summary(app: &App, subs: &[Field], entry: &Values) -> String {
     let parts: Vec<String> = subs
         .iter()
-        .filter(|f| entry_visible(subs, f, entry))
-        .filter(|f| !shown_text(f, entry).is_empty())
+        .filter(|f| visible_among(subs, f, entry))
+        .filter(|f| !f.shown(entry).is_empty())
         .map(|f| {
             let value = if f.is_secret() {
                 wizard::mask(app.ascii).to_owned()
             } else {
-                text::one_line(shown_text(f, entry)).into_owned()
+                text::one_line(f.shown(entry)).into_owned()
             };
             format!("{}={value}", f.id)
         })
@@ -799,7 +800,7 @@ fn draw_list(
         };
         let shown: Vec<&Field> = subs
             .iter()
-            .filter(|f| entry_visible(subs, f, values))
+            .filter(|f| visible_among(subs, f, values))
             .collect();
         let keys = ascii(
             &format!("Tab next field{dot}Space/←→ change{dot}Enter/Esc done"),

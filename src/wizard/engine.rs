@@ -96,6 +96,14 @@ impl Field {
         }
     }
 
+    /// The field's text in `values`: as entered, else its default.
+    pub fn shown<'v>(&self, values: &'v Values) -> &'v str {
+        match values.raw(self.id) {
+            "" => self.default,
+            t => t,
+        }
+    }
+
     pub fn is_secret(&self) -> bool {
         matches!(
             self.kind,
@@ -385,6 +393,12 @@ impl Form {
     }
 }
 
+/// Whether field `f` among `fields` (a form's, or a list entry's sub-fields with the entry's
+/// values) is shown: its condition's field is itself shown and holds one of the values.
+pub fn visible_among(fields: &[Field], f: &Field, values: &Values) -> bool {
+    visible_in(fields, f, values, 0)
+}
+
 fn visible_in(fields: &[Field], f: &Field, values: &Values, depth: usize) -> bool {
     let Some(cond) = f.show_if else {
         return true;
@@ -458,10 +472,7 @@ fn check_fields(
             }
             continue;
         }
-        let text = match values.raw(f.id) {
-            "" => f.default,
-            t => t,
-        };
+        let text = f.shown(values);
         if text.is_empty() {
             if f.required {
                 out.push(Problem::new(id, "required"));
