@@ -18,9 +18,9 @@ use crate::actions::{self, ActionId, ActionParams, ActionRequest, Sent};
 use crate::azure::models::{Usage, VirtualMachineSize};
 use crate::cli::{CreateArgs, GlobalArgs, OutputFormat};
 use crate::connect::{self, Connection};
-use crate::wizard::engine::{Ctx, DiskFiles};
+use crate::wizard::engine::{Ctx, DiskFiles, ReadTextError, read_text};
 use crate::wizard::yaml::{self, Located, Override};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -139,32 +139,19 @@ fn overrides(args: &CreateArgs) -> Result<Vec<Override>, String> {
 /// The file's text: at most [`yaml::MAX_YAML_BYTES`], UTF-8.
 fn read_file(path: &Path) -> Result<String, String> {
     let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!("{shown} is not a file"));
-    }
     let limit = yaml::MAX_YAML_BYTES as u64;
-    if meta.len() > limit {
-        return Err(format!(
-            "{shown} is {} bytes; a compute file is at most {limit} bytes (1 MiB)",
-            meta.len()
-        ));
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "{shown} grew past {limit} bytes while read; a compute file is at most 1 MiB"
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{shown} is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+    read_text(path, limit).map_err(|e| match e {
+        ReadTextError::Io(e) => format!("cannot read {shown}: {e}"),
+        ReadTextError::NotAFile => format!("{shown} is not a file"),
+        ReadTextError::Grew => {
+            format!("{shown} grew past {limit} bytes while read; a compute file is at most 1 MiB")
+        }
+        ReadTextError::TooBig(n) => {
+            format!("{shown} is {n} bytes; a compute file is at most {limit} bytes (1 MiB)")
+        }
+        ReadTextError::NotUtf8(at) => {
+            format!("{shown} is not UTF-8 text (invalid byte at offset {at})")
+        }
     })
 }
 

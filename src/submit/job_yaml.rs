@@ -12,6 +12,7 @@
 //! a message (keys and rules only, so a secret in the file never reaches the terminal).
 //! The only file read is the job file itself ([`read`], bounded by [`MAX_YAML_BYTES`]).
 
+use crate::wizard::engine::{ReadTextError, read_text};
 use crate::wizard::yaml::{Key, Located, MAX_YAML_BYTES, Node, NodeValue, Origin, Override, parse};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
@@ -345,18 +346,18 @@ pub fn read(path: &Path, sets: &[Override]) -> Result<JobSpec, Vec<Located>> {
             message,
         }]
     };
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            use std::io::Read;
-            f.take(MAX_YAML_BYTES as u64 + 1).read_to_string(&mut text)
+    let text = read_text(path, MAX_YAML_BYTES as u64).map_err(|e| {
+        fail(match e {
+            ReadTextError::Io(e) => format!("cannot read the file: {e}"),
+            ReadTextError::NotAFile => "cannot read the file: it is not a regular file".into(),
+            ReadTextError::TooBig(_) | ReadTextError::Grew => format!(
+                "the file is larger than {MAX_YAML_BYTES} bytes (1 MiB), the most a job file may be"
+            ),
+            ReadTextError::NotUtf8(at) => {
+                format!("cannot read the file: not UTF-8 text (invalid byte at offset {at})")
+            }
         })
-        .map_err(|e| fail(format!("cannot read the file: {e}")))?;
-    if text.len() > MAX_YAML_BYTES {
-        return Err(fail(format!(
-            "the file is larger than {MAX_YAML_BYTES} bytes (1 MiB), the most a job file may be"
-        )));
-    }
+    })?;
     let base = path
         .parent()
         .map(Path::to_path_buf)

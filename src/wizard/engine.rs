@@ -266,21 +266,53 @@ impl DiskFiles {
 
 impl FileSource for DiskFiles {
     fn read(&self, path: &Path) -> Result<String, String> {
-        let full = self.resolve(path);
         let shown = path.display();
-        let meta = std::fs::metadata(&full).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        if !meta.is_file() {
-            return Err(format!("{shown} is not a file"));
-        }
-        if meta.len() > MAX_FORM_FILE {
-            return Err(format!(
-                "{shown} is {} bytes: larger than a key or certificate file can be",
-                meta.len()
-            ));
-        }
-        let bytes = std::fs::read(&full).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        String::from_utf8(bytes).map_err(|_| format!("{shown} is not a text file"))
+        read_text(&self.resolve(path), MAX_FORM_FILE).map_err(|e| match e {
+            ReadTextError::Io(e) => format!("cannot read {shown}: {e}"),
+            ReadTextError::NotAFile => format!("{shown} is not a file"),
+            ReadTextError::TooBig(n) => {
+                format!("{shown} is {n} bytes: larger than a key or certificate file can be")
+            }
+            ReadTextError::Grew => {
+                format!("{shown} grew while read: larger than a key or certificate file can be")
+            }
+            ReadTextError::NotUtf8(_) => format!("{shown} is not a text file"),
+        })
     }
+}
+
+/// Why a small text file the user named (a key, a compute or job file) could not be read.
+#[derive(Debug)]
+pub enum ReadTextError {
+    Io(std::io::Error),
+    NotAFile,
+    /// Its size, in bytes.
+    TooBig(u64),
+    /// It was within the limit when looked at, but grew past it while read.
+    Grew,
+    /// The offset of the first byte that is not UTF-8.
+    NotUtf8(usize),
+}
+
+/// Reads a regular file of at most `limit` bytes as UTF-8 text; a file growing past the limit
+/// while read is refused too. Each caller says the failure in its own words.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadTextError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(ReadTextError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadTextError::NotAFile);
+    }
+    if meta.len() > limit {
+        return Err(ReadTextError::TooBig(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(ReadTextError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadTextError::Grew);
+    }
+    String::from_utf8(bytes).map_err(|e| ReadTextError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
 /// What the forms check against: the workspace as loaded.
