@@ -17,6 +17,7 @@ pub mod config;
 pub mod cost;
 pub mod create;
 pub mod jobs;
+pub mod local;
 pub mod logs;
 mod progress;
 pub mod sizes;
