@@ -680,3 +680,217 @@ async fn storage_requests_need_a_valid_sas_in_scope_or_the_token() {
     assert!(!e.dir.path().join("x").exists());
     e.h.shutdown().await;
 }
+
+// ------------------------------------------------------------------ datastores
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_datastore_and_its_secrets() {
+    let e = Emu::start().await;
+    let (_, ws) = e.call(Method::GET, &e.ws(""), None).await;
+    let wsid = ws["properties"]["workspaceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, v) = e.call(Method::GET, &e.ws("/datastores"), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["value"].as_array().unwrap().len(), 1, "{v}");
+    let (_, v) = e
+        .call(Method::GET, &e.ws("/datastores?isDefault=true"), None)
+        .await;
+    assert_eq!(v["value"][0]["name"], "workspaceblobstore");
+    let (_, v) = e
+        .call(Method::GET, &e.ws("/datastores?isDefault=false"), None)
+        .await;
+    assert_eq!(v["value"], json!([]));
+    let (s, d) = e
+        .call(Method::GET, &e.ws("/datastores/workspaceblobstore"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let p = &d["properties"];
+    assert_eq!(p["datastoreType"], "AzureBlob");
+    assert_eq!(p["isDefault"], true);
+    assert_eq!(p["containerName"], format!("azureml-blobstore-{wsid}"));
+    assert_eq!(p["credentials"]["credentialsType"], "Sas");
+    assert_eq!(p["endpoint"], "core.windows.net");
+    assert_eq!(p["protocol"], "https");
+    assert!(
+        d["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/datastores/workspaceblobstore")
+    );
+    let (s, _) = e.call(Method::GET, &e.ws("/datastores/nope"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // listSecrets: a container SAS that works for the datastore path uploads (§7).
+    let (s, v) = e
+        .call(
+            Method::POST,
+            &e.ws("/datastores/workspaceblobstore/listSecrets"),
+            Some(json!({"expirableSecret": true, "expireAfterHours": 1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["secretsType"], "Sas");
+    let sas = v["sasToken"].as_str().unwrap().to_string();
+    assert!(!sas.starts_with('?') && sas.contains("sig="), "{sas}");
+    let (s, _) = e
+        .call(
+            Method::POST,
+            &e.ws("/datastores/workspaceblobstore/listSecrets"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (account, container) = (
+        p["accountName"].as_str().unwrap(),
+        p["containerName"].as_str().unwrap(),
+    );
+    let url = e.storage(account, container, "/LocalUpload/h1/data/x.csv");
+    let r = e
+        .http
+        .put(format!("{url}?{sas}"))
+        .header("x-ms-blob-type", "BlockBlob")
+        .body("a,b\n1,2\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let list = e.storage(
+        account,
+        container,
+        &format!("?restype=container&comp=list&prefix=LocalUpload/h1/&{sas}"),
+    );
+    let xml = e.http.get(list).send().await.unwrap().text().await.unwrap();
+    assert!(
+        xml.contains("<Name>LocalUpload/h1/data/x.csv</Name>"),
+        "{xml}"
+    );
+    e.h.shutdown().await;
+}
+
+// ------------------------------------------------------------------ environments
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_versions_are_ordered_and_immutable() {
+    let e = Emu::start().await;
+    let env = |v: &str| e.ws(&format!("/environments/sklearn/versions/{v}"));
+    for v in ["1", "2", "3"] {
+        let (s, b) = e
+            .call(
+                Method::PUT,
+                &env(v),
+                Some(json!({"properties": {"image": format!("docker.io/library/python:3.{v}"), "description": "d"}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["properties"]["environmentType"], "UserCreated");
+        assert_eq!(b["properties"]["provisioningState"], "Succeeded");
+        assert_eq!(b["properties"]["osType"], "Linux");
+        assert!(
+            b["id"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/environments/sklearn/versions/{v}"))
+        );
+    }
+    let latest = e.ws("/environments/sklearn/versions?$orderBy=createdtime%20desc&$top=1");
+    let (s, v) = e.call(Method::GET, &latest, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let names: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["3"]);
+    let (_, v) = e
+        .call(
+            Method::GET,
+            &e.ws("/environments/sklearn/versions?$orderBy=createdtime%20desc"),
+            None,
+        )
+        .await;
+    let names: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["3", "2", "1"]);
+    let (_, v) = e
+        .call(
+            Method::GET,
+            &e.ws("/environments/none/versions?$top=1"),
+            None,
+        )
+        .await;
+    assert_eq!(v["value"], json!([]));
+    // The same definition again: 200; another image: 409 naming it.
+    let (s, _) = e
+        .call(Method::PUT, &env("2"), Some(json!({"properties": {"image": "docker.io/library/python:3.2", "description": "d"}})))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = e
+        .call(
+            Method::PUT,
+            &env("2"),
+            Some(json!({"properties": {"image": "other:1"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("image"),
+        "{v}"
+    );
+    // Exactly one of image and build.
+    let (s, v) = e
+        .call(
+            Method::PUT,
+            &env("9"),
+            Some(json!({"properties": {"image": "x", "build": {"contextUri": "https://a/b/"}}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("build"),
+        "{v}"
+    );
+    let (s, v) = e
+        .call(
+            Method::PUT,
+            &env("9"),
+            Some(json!({"properties": {"condaFile": "name: x"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("image"),
+        "{v}"
+    );
+    // Missing ones.
+    let (s, _) = e.call(Method::GET, &env("7"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = e.call(Method::GET, &e.ws("/environments/none"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // An anonymous version, PUT on every submission, is accepted again and hidden from lists.
+    let anon = e.ws("/environments/CliV2AnonymousEnvironment/versions/0123abcd");
+    let body = json!({"properties": {"condaFile": "name: x\n", "image": "mcr.microsoft.com/azureml/base:latest", "isAnonymous": true, "isArchived": false}});
+    let (s, v) = e.call(Method::PUT, &anon, Some(body.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = e.call(Method::PUT, &anon, Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = e.call(Method::GET, &e.ws("/environments"), None).await;
+    let names: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sklearn"]);
+    let (_, v) = e
+        .call(Method::GET, &e.ws("/environments/sklearn"), None)
+        .await;
+    assert_eq!(v["properties"]["latestVersion"], "3");
+    assert_eq!(v["properties"]["nextVersion"], "4");
+    e.h.shutdown().await;
+}
