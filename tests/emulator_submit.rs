@@ -894,3 +894,331 @@ async fn environment_versions_are_ordered_and_immutable() {
     assert_eq!(v["properties"]["nextVersion"], "4");
     e.h.shutdown().await;
 }
+
+// ------------------------------------------------------------------ jobs
+
+impl Emu {
+    async fn put_job(&self, name: &str, props: Value) -> (StatusCode, Value) {
+        let mut p = json!({"jobType": "Command", "environmentId": "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest"});
+        for (k, v) in props.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        let url = self
+            .ws(&format!("/jobs/{name}"))
+            .replace("api-version=2023-04-01", "api-version=2025-01-01-preview");
+        self.call(Method::PUT, &url, Some(json!({"properties": p})))
+            .await
+    }
+
+    /// Waits for a job to end; returns its status.
+    async fn ended(&self, name: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let url = self
+                .ws(&format!("/jobs/{name}"))
+                .replace("api-version=2023-04-01", "api-version=2025-12-01");
+            let (s, v) = self.call(Method::GET, &url, None).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let status = v["properties"]["status"].as_str().unwrap().to_string();
+            if ["Completed", "Failed", "Canceled"].contains(&status.as_str()) {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "{name} is still {status}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn run_dir(&self, job: &str) -> std::path::PathBuf {
+        let (_, ws) = self.call(Method::GET, &self.ws(""), None).await;
+        let wsid = ws["properties"]["workspaceId"].as_str().unwrap();
+        self.dir.path().join("runs").join(wsid).join(job)
+    }
+
+    async fn log(&self, job: &str, rank: usize) -> String {
+        let path = self
+            .run_dir(job)
+            .await
+            .join(format!("user_logs/std_log_process_{rank}.txt"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Uploads `files` to the default datastore under `path`.
+    async fn to_datastore(&self, path: &str, files: &[(&str, &[u8])]) {
+        let (account, container) = self.blobstore().await;
+        for (rel, bytes) in files {
+            let url = self.storage(&account, &container, &format!("/{path}/{rel}"));
+            let r = self
+                .http
+                .put(url)
+                .bearer_auth(self.h.token())
+                .header("x-ms-blob-type", "BlockBlob")
+                .body(bytes.to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_runs_the_uploaded_snapshot_with_datastore_inputs() {
+    let e = Emu::start().await;
+    let script = b"echo \"snapshot says $(cat lib/msg.txt)\"\necho \"rows: $(wc -l < \"$1/x.csv\")\"\necho \"file: $(cat \"$2\")\"\necho \"lr=$3\"\nmkdir -p \"$4\" && echo done > \"$4/model.txt\"\n";
+    let code_id = e
+        .code_asset(
+            "snap",
+            &[
+                ("run.sh", script),
+                ("lib/msg.txt", b"hello from the code folder"),
+            ],
+            "c0de",
+        )
+        .await;
+    e.to_datastore(
+        "LocalUpload/d1/data",
+        &[("x.csv", b"a,b\n1,2\n3,4\n"), ("notes.txt", b"n")],
+    )
+    .await;
+    let (s, v) = e
+        .put_job(
+            "snapjob",
+            json!({
+                "codeId": code_id,
+                "command": "sh run.sh ${{inputs.data}} ${{inputs.one}} ${{inputs.lr}} ${{outputs.model}}",
+                "inputs": {
+                    "data": {"jobInputType": "uri_folder", "uri": "azureml://datastores/workspaceblobstore/paths/LocalUpload/d1/data/"},
+                    "one": {"jobInputType": "uri_file", "uri": "azureml://datastores/workspaceblobstore/paths/LocalUpload/d1/data/notes.txt"},
+                    "lr": {"jobInputType": "literal", "value": "0.25"},
+                },
+                "outputs": {"model": {"jobOutputType": "uri_folder"}},
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let status = e.ended("snapjob").await;
+    let log = e.log("snapjob", 0).await;
+    assert_eq!(status, "Completed", "{log}");
+    assert!(
+        log.contains("snapshot says hello from the code folder"),
+        "{log}"
+    );
+    assert!(log.contains("rows: 3"), "{log}");
+    assert!(log.contains("file: n"), "{log}");
+    assert!(log.contains("lr=0.25"), "{log}");
+    let dir = e.run_dir("snapjob").await;
+    assert!(dir.join("run.sh").is_file() && dir.join("lib/msg.txt").is_file());
+    assert!(dir.join("inputs/data/x.csv").is_file());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("outputs/model/model.txt")).unwrap(),
+        "done\n"
+    );
+    e.h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_naming_missing_assets_are_refused() {
+    let e = Emu::start().await;
+    let wsid = e
+        .ws("")
+        .split('?')
+        .next()
+        .unwrap()
+        .split(e.h.url().as_str())
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let (s, v) = e
+        .put_job(
+            "nocode",
+            json!({"command": "true", "codeId": format!("/{wsid}/codes/ghost/versions/1")}),
+        )
+        .await;
+    assert!(
+        s == StatusCode::NOT_FOUND || s == StatusCode::BAD_REQUEST,
+        "{s} {v}"
+    );
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.starts_with("Code version ghost:1 not found"), "{msg}");
+    let env = format!("/{wsid}/environments/ghost/versions/3");
+    let (s, v) = e
+        .put_job("noenv", json!({"command": "true", "environmentId": env}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains(&env),
+        "{v}"
+    );
+    // Registered, curated and registry environments are accepted.
+    let (s, v) = e
+        .call(
+            Method::PUT,
+            &e.ws("/environments/ghost/versions/3"),
+            Some(json!({"properties": {"image": "python:3.11"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    for (i, env) in [
+        env.clone(),
+        "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:44".to_string(),
+        "azureml://registries/azureml/environments/sklearn-1.5/labels/latest".to_string(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (s, v) = e
+            .put_job(
+                &format!("env{i}"),
+                json!({"command": "true", "environmentId": env}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    for i in 0..3 {
+        e.ended(&format!("env{i}")).await;
+    }
+    e.h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributed_jobs_get_their_ranks() {
+    let e = Emu::start().await;
+    let cmd = "echo \"rank=$RANK local=$LOCAL_RANK world=$WORLD_SIZE node=$NODE_RANK master=$MASTER_ADDR:$MASTER_PORT ompi=$OMPI_COMM_WORLD_RANK/$OMPI_COMM_WORLD_SIZE tf=$TF_CONFIG\"";
+    let jobs = [
+        (
+            "torch",
+            2,
+            json!({"distributionType": "PyTorch", "processCountPerInstance": 2}),
+        ),
+        (
+            "mpi",
+            1,
+            json!({"distributionType": "Mpi", "processCountPerInstance": 2}),
+        ),
+        (
+            "tf",
+            2,
+            json!({"distributionType": "TensorFlow", "workerCount": 2, "parameterServerCount": 1}),
+        ),
+    ];
+    for (name, n, dist) in &jobs {
+        let (s, v) = e
+            .put_job(
+                name,
+                json!({"command": cmd, "resources": {"instanceCount": n}, "distribution": dist}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    for (name, _, _) in &jobs {
+        assert_eq!(e.ended(name).await, "Completed");
+    }
+    let mut ports = Vec::new();
+    for r in 0..4 {
+        let log = e.log("torch", r).await;
+        let (node, local) = (r / 2, r % 2);
+        assert!(
+            log.contains(&format!(
+                "rank={r} local={local} world=4 node={node} master=127.0.0.1:"
+            )),
+            "{log}"
+        );
+        ports.push(
+            log.split("master=127.0.0.1:")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert!(
+        ports.iter().all(|p| p == &ports[0] && !p.is_empty()),
+        "{ports:?}"
+    );
+    assert!(
+        !e.run_dir("torch")
+            .await
+            .join("user_logs/std_log_process_4.txt")
+            .exists()
+    );
+    for r in 0..2 {
+        let log = e.log("mpi", r).await;
+        assert!(
+            log.contains(&format!("rank={r} local={r} world=2")),
+            "{log}"
+        );
+        assert!(log.contains(&format!("ompi={r}/2")), "{log}");
+    }
+    let tf: Vec<Value> = (0..3)
+        .map(|r| {
+            let log = futures::executor::block_on(e.log("tf", r));
+            let json = log.split("tf=").nth(1).unwrap().trim();
+            serde_json::from_str(json).unwrap()
+        })
+        .collect();
+    assert_eq!(tf[0]["cluster"]["worker"].as_array().unwrap().len(), 2);
+    assert_eq!(tf[0]["cluster"]["ps"].as_array().unwrap().len(), 1);
+    assert_eq!(tf[1]["task"], json!({"type": "worker", "index": 1}));
+    assert_eq!(tf[2]["task"], json!({"type": "ps", "index": 0}));
+    e.h.shutdown().await;
+}
+
+// ------------------------------------------------------------------ persistence
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_and_blobs_survive_a_restart() {
+    let e = Emu::start().await;
+    let code_id = e
+        .code_asset("kept", &[("a.txt", b"kept content")], "feed")
+        .await;
+    let (s, _) = e
+        .call(
+            Method::PUT,
+            &e.ws("/environments/keep-env/versions/1"),
+            Some(json!({"properties": {"image": "python:3.12"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, code) = e
+        .call(Method::GET, &e.ws("/codes/kept/versions/1"), None)
+        .await;
+    let e = e.restart().await;
+    let (s, v) = e
+        .call(
+            Method::GET,
+            &e.ws("/codes/x/versions?hash=feed&hashVersion=202208"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["value"][0]["id"], code_id.as_str());
+    let (s, v) = e
+        .call(
+            Method::GET,
+            &e.ws("/environments/keep-env/versions/1"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The blobs too: read back through the emulator's token.
+    let uri = code["properties"]["codeUri"].as_str().unwrap();
+    let r = e
+        .http
+        .get(format!("{uri}/a.txt"))
+        .bearer_auth(e.h.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "kept content");
+    // A job on it still runs after the restart.
+    let (s, v) = e
+        .put_job("after", json!({"command": "cat a.txt", "codeId": code_id}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(e.ended("after").await, "Completed");
+    assert!(e.log("after", 0).await.contains("kept content"));
+    e.h.shutdown().await;
+}
