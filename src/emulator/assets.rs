@@ -886,6 +886,22 @@ mod tests {
     }
 
     #[test]
+    fn a_workspace_from_an_older_state_file_has_the_default_datastore() {
+        // A workspace as an emulator without assets wrote it: no codes, no environments.
+        let old = json!({"subscription": "s", "resource_group": "rg", "name": "old-ws", "location": "eastus",
+            "workspace_id": "0a1b2c3d-0000-0000-0000-000000000000", "body": {"properties": {}}, "computes": {}, "jobs": {}});
+        let w: Workspace = serde_json::from_value(old).unwrap();
+        assert!(w.codes.is_empty() && w.environments.is_empty());
+        let ds = datastores(&w);
+        assert_eq!(ds[0]["name"], DEFAULT_DATASTORE);
+        assert_eq!(ds[0]["properties"]["accountName"], "emuacct0a1b2c3d0000");
+        assert_eq!(
+            ds[0]["properties"]["containerName"],
+            "azureml-blobstore-0a1b2c3d-0000-0000-0000-000000000000"
+        );
+    }
+
+    #[test]
     fn environment_bodies_need_exactly_one_of_image_and_build() {
         assert!(environment_props(json!({"image": "x"})).is_ok());
         assert!(environment_props(json!({"build": {"contextUri": "https://a/b/"}})).is_ok());

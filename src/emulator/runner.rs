@@ -5,6 +5,12 @@
 //! `user_logs/std_log_process_<rank>.txt`. A watcher task reaps the ranks, kills the rest when one
 //! fails, kills leftover group members, and reports the exit codes back into the world.
 //!
+//! Before the ranks start, a job's code snapshot (its `codeId`'s blobs) and its datastore inputs
+//! are copied from the Blob store into the run folder, off the simulation loop; a failed copy
+//! fails the job with a message naming what is missing. The ranks and their environment
+//! (RANK, LOCAL_RANK, WORLD_SIZE, NODE_RANK, MASTER_ADDR/PORT, `OMPI_COMM_WORLD_*`, `TF_CONFIG`)
+//! follow the job's `distribution`.
+//!
 //! After a restart of the emulator, `resume` finds jobs that were running: leftover processes of
 //! the old emulator (recognised by pid and start time) are killed and the job is started again
 //! from its working directory (a new attempt, noted in `system_logs/` and in the run's warnings),
