@@ -803,6 +803,11 @@ async fn environment_versions_are_ordered_and_immutable() {
         .map(|x| x["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["3"]);
+    // The Python SDK's quirk: `azureml:` kept in the name (submit.md §6).
+    let quirk = e.ws("/environments/azureml%3Asklearn/versions?$orderBy=createdtime%20desc&$top=1");
+    let (s, v) = e.call(Method::GET, &quirk, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["value"][0]["name"], "3");
     let (_, v) = e
         .call(
             Method::GET,

@@ -120,6 +120,14 @@ fn asset_missing(kind: Kind, name: &str, version: Option<&str>) -> ApiError {
     }
 }
 
+/// The key of an asset name. The Python SDK asks for `azureml:name` when given the string
+/// `"azureml:name@latest"` (submit.md §6): that prefix names the same asset.
+fn key_of(name: &str) -> String {
+    name.strip_prefix("azureml:")
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
 fn is_anonymous(v: &AssetVersion) -> bool {
     get(&v.body, &["properties", "isAnonymous"])
         .and_then(Value::as_bool)
@@ -195,7 +203,7 @@ async fn get_container(
     let w = workspace(&world, &sub, &rg, &ws)?;
     let a = kind
         .map(w)
-        .get(&name.to_ascii_lowercase())
+        .get(&key_of(&name))
         .ok_or_else(|| asset_missing(kind, &name, None))?;
     Ok(json(StatusCode::OK, render_container(kind, &wid_of(w), a)))
 }
@@ -209,7 +217,7 @@ async fn get_version(
     let w = workspace(&world, &sub, &rg, &ws)?;
     let v = kind
         .map(w)
-        .get(&name.to_ascii_lowercase())
+        .get(&key_of(&name))
         .and_then(|a| a.versions.get(&version))
         .ok_or_else(|| asset_missing(kind, &name, Some(&version)))?;
     Ok(json(StatusCode::OK, v.body.clone()))
@@ -277,7 +285,7 @@ async fn list_versions(
                 })
                 .collect()
         }
-        _ => match kind.map(w).get(&name.to_ascii_lowercase()) {
+        _ => match kind.map(w).get(&key_of(&name)) {
             Some(a) => a.versions.values().collect(),
             None => Vec::new(),
         },
