@@ -1254,3 +1254,35 @@ async fn a_restarted_job_keeps_its_materialised_snapshot() {
     assert!(log.contains("edited in the run folder"), "{log}");
     e.h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_datastore_input_that_is_not_there_fails_the_job_naming_it() {
+    let e = Emu::start().await;
+    let (s, v) = e
+        .put_job(
+            "noinput",
+            json!({
+                "command": "ls ${{inputs.data}}",
+                "inputs": {"data": {"jobInputType": "uri_folder", "uri": "azureml://datastores/workspaceblobstore/paths/LocalUpload/none/"}},
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(e.ended("noinput").await, "Failed");
+    // The reason is in the run's details (run history), as for any failed run.
+    let url = e.ws("/runs/noinput/details").replacen(
+        e.h.url().as_str(),
+        &format!("{}history/v1.0/", e.h.url()),
+        1,
+    );
+    let (s, v) = e.call(Method::GET, &url, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let msg = v["error"]["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error message: {v}"));
+    assert!(
+        msg.contains("LocalUpload/none/") && msg.contains("input data"),
+        "{msg}"
+    );
+    e.h.shutdown().await;
+}

@@ -292,7 +292,7 @@ fn materialise(m: &Materials) -> Result<(), String> {
                 .map_err(|e| format!("could not copy the code snapshot of {id}: {e}"))?;
             if n == 0 {
                 return Err(format!(
-                    "the code snapshot of {id} has no files (nothing under {path})"
+                    "found no files for the code snapshot of {id} (nothing under {path})"
                 ));
             }
             std::fs::write(&marker, format!("{id}\n"))
