@@ -353,3 +353,248 @@ fn an_unreadable_status_is_an_error_not_a_panic() {
     assert!(runs.list().is_empty());
     assert!(runs.cancel("broken_1").is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The log follower and `run_local`
+// ---------------------------------------------------------------------------------------------
+
+mod cli_common;
+
+use amlc::logs::LocalFollower;
+use std::process::ExitCode;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn the_follower_returns_every_line_once_with_partial_lines_held() {
+    let s = Setup::new();
+    let runs = s.runs();
+    // 200 numbered lines, then a partial line completed later, then a last line without newline.
+    let yaml = "command: >-\n  i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done;\n  printf 'part'; sleep 0.3; printf 'ial\\n'; printf 'last'\ncompute: local\n";
+    runs.start(&s.plan("follow_1", yaml)).unwrap();
+    let mut f = LocalFollower::new(runs.clone(), "follow_1").with_poll_bytes(37);
+    let mut lines = Vec::new();
+    let mut saw_file = false;
+    let mut capped = false;
+    let rt = rt();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let b = rt.block_on(f.next()).unwrap();
+        saw_file |= b.new_files == vec!["user_logs/std_log.txt".to_string()];
+        capped |= b.more;
+        for (file, line) in &b.lines {
+            assert_eq!(&**file, "user_logs/std_log.txt");
+            assert_eq!(amlc::logs::rank_of(file), Some(0));
+            lines.push(line.text.clone());
+        }
+        if b.ended {
+            assert_eq!(b.status, "Completed");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never ended");
+    }
+    assert!(saw_file);
+    assert!(capped, "a poll is bounded");
+    let mut want: Vec<String> = (0..200).map(|i| format!("line-{i}")).collect();
+    want.push("partial".into());
+    want.push("last".into());
+    assert_eq!(lines, want);
+    // After the end: empty ended batches.
+    let b = rt.block_on(f.next()).unwrap();
+    assert!(b.ended && b.lines.is_empty());
+}
+
+#[test]
+fn run_local_streams_the_output_and_exits_as_logs_follow() {
+    let s = Setup::new();
+    s.write("src/run.sh", "echo hello-from-run; echo warn >&2\n");
+    let runs = s.runs();
+    let rt = rt();
+    let yaml = "command: sh run.sh\ncode: src\ncompute: local\n";
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
+    let code = rt
+        .block_on(amlc::commands::local::run_local_in(
+            &runs,
+            &s.plan("stream_1", yaml),
+            true,
+            &mut out,
+            &mut notes,
+        ))
+        .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "stream_1\nhello-from-run\nwarn\n"
+    );
+    let notes = String::from_utf8(notes).unwrap();
+    assert!(notes.contains("runs on this computer in"), "{notes}");
+    assert!(notes.contains(&runs.root().join("stream_1").display().to_string()));
+    assert!(notes.contains("current environment"), "{notes}");
+    assert!(notes.contains("a note from the plan"), "{notes}");
+
+    // A failing command: exit 1, its error on notes.
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
+    let code = rt
+        .block_on(amlc::commands::local::run_local_in(
+            &runs,
+            &s.plan("stream_2", "command: echo bye; exit 4\ncompute: local\n"),
+            true,
+            &mut out,
+            &mut notes,
+        ))
+        .unwrap();
+    assert_eq!(code, ExitCode::FAILURE);
+    assert_eq!(String::from_utf8(out).unwrap(), "stream_2\nbye\n");
+    let notes = String::from_utf8(notes).unwrap();
+    assert!(notes.contains("exited with code 4"), "{notes}");
+
+    // A canceled run: exit 3.
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
+    let code = rt.block_on(async {
+        let plan = s.plan("stream_3", "command: echo up; sleep 60\ncompute: local\n");
+        let runs2 = runs.clone();
+        let canceler = tokio::task::spawn_blocking(move || {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if let Some(r) = runs2.get("stream_3")
+                    && log(&r).contains("up")
+                {
+                    return runs2.cancel("stream_3").map(|r| r.status);
+                }
+                if Instant::now() > deadline {
+                    return runs2.cancel("stream_3").map(|r| r.status);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let code = amlc::commands::local::run_local_in(&runs, &plan, true, &mut out, &mut notes)
+            .await
+            .unwrap();
+        assert_eq!(canceler.await.unwrap().unwrap(), LocalStatus::Canceled);
+        code
+    });
+    assert_eq!(code, ExitCode::from(3));
+    assert_eq!(String::from_utf8(out).unwrap(), "stream_3\nup\n");
+    assert!(processes_of(&runs.root().join("stream_3")).is_empty());
+
+    // Without --stream: the name only, the run goes on (waited for here).
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
+    let code = rt
+        .block_on(amlc::commands::local::run_local_in(
+            &runs,
+            &s.plan("stream_4", "command: echo quiet\ncompute: local\n"),
+            false,
+            &mut out,
+            &mut notes,
+        ))
+        .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(String::from_utf8(out).unwrap(), "stream_4\n");
+    assert_eq!(
+        wait_end(&runs, "stream_4", 20).status,
+        LocalStatus::Completed
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The binary: `amlc logs`, `jobs show|list|cancel` on local runs
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_binary_shows_lists_follows_and_cancels_local_runs() {
+    let emu = cli_common::Emulator::start("60", None);
+    let root = emu.home.path().join(".local/share/amlc/local-runs");
+    let runs = LocalRuns::open(&root).with_grace(Duration::from_secs(2));
+    let s = Setup::new();
+    runs.start(&s.plan(
+        "bin_done",
+        "command: echo out-1; echo out-2\ncompute: local\ndisplay_name: local one\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        wait_end(&runs, "bin_done", 20).status,
+        LocalStatus::Completed
+    );
+
+    let r = emu.run(&["logs", "bin_done"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "out-1\nout-2\n");
+    let r = emu.run(&["logs", "bin_done", "--follow"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "out-1\nout-2\n"),
+        "{}",
+        r.stderr
+    );
+    let r = emu.run(&["jobs", "stream", "bin_done"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "[0] out-1\n[0] out-2\n"),
+        "{}",
+        r.stderr
+    );
+    let r = emu.run(&["logs", "bin_done", "--rank", "1"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("user_logs/std_log.txt"), "{}", r.stderr);
+
+    let r = emu.run(&["jobs", "show", "bin_done"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Completed"), "{}", r.stdout);
+    assert!(r.stdout.contains("Run folder"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&root.join("bin_done").display().to_string())
+    );
+    let r = emu.run(&["jobs", "show", "bin_done", "-o", "json"]);
+    assert_eq!(r.json()["properties"]["status"], "Completed");
+
+    // A failed run: logs --follow exits 1 with its error.
+    runs.start(&s.plan("bin_fail", "command: exit 5\ncompute: local\n"))
+        .unwrap();
+    wait_end(&runs, "bin_fail", 20);
+    let r = emu.run(&["logs", "bin_fail", "--follow"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("exited with code 5"), "{}", r.stderr);
+
+    // A running one, canceled through the binary (logs --follow then exits 3).
+    runs.start(&s.plan("bin_run", "command: sleep 60\ncompute: local\n"))
+        .unwrap();
+    let list = emu.run(&["jobs", "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let row = |name: &str| {
+        list.stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} not in {}", list.stdout))
+            .to_string()
+    };
+    assert!(row("bin_run ").contains("Running"), "{}", row("bin_run "));
+    assert!(row("bin_run ").contains(" local "), "{}", row("bin_run "));
+    assert!(row("bin_done ").contains("Completed"));
+    assert!(row("bin_done ").contains("local one"));
+    assert!(row("bin_fail ").contains("Failed"));
+    // The workspace's own jobs are still listed.
+    assert!(list.stdout.lines().count() > 4, "{}", list.stdout);
+    let json = emu.run(&["jobs", "list", "-o", "json"]).json();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["name"] == "bin_run"),
+        "{json}"
+    );
+
+    let r = emu.run(&["jobs", "cancel", "bin_run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("canceled"), "{}", r.stderr);
+    assert_eq!(runs.get("bin_run").unwrap().status, LocalStatus::Canceled);
+    assert!(processes_of(&root.join("bin_run")).is_empty());
+    let r = emu.run(&["logs", "bin_run", "--follow"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}
