@@ -15,6 +15,22 @@ struct Setup {
     tmp: tempfile::TempDir,
 }
 
+/// Ends every run still going under `root` (a failed assertion must not leave processes).
+fn end_all(root: &Path) {
+    let runs = LocalRuns::open(root).with_grace(Duration::from_millis(500));
+    for run in runs.list() {
+        if run.status == LocalStatus::Running {
+            let _ = runs.cancel(&run.name);
+        }
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        end_all(&self.root());
+    }
+}
+
 impl Setup {
     fn new() -> Setup {
         Setup {
@@ -511,6 +527,13 @@ fn the_binary_shows_lists_follows_and_cancels_local_runs() {
     let emu = cli_common::Emulator::start("60", None);
     let root = emu.home.path().join(".local/share/amlc/local-runs");
     let runs = LocalRuns::open(&root).with_grace(Duration::from_secs(2));
+    struct EndAll(PathBuf);
+    impl Drop for EndAll {
+        fn drop(&mut self) {
+            end_all(&self.0);
+        }
+    }
+    let _guard = EndAll(root.clone());
     let s = Setup::new();
     runs.start(&s.plan(
         "bin_done",

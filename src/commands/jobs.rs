@@ -122,14 +122,14 @@ pub async fn list(
     let local = super::local::local_jobs();
     match output {
         OutputFormat::Json => {
-            merge_local(&mut jobs, local);
+            crate::submit::local::merge_jobs(&mut jobs, local);
             let items: Vec<serde_json::Value> = jobs.iter().map(|j| redact_json(&j.raw)).collect();
             serde_json::to_writer_pretty(&mut *out, &items)?;
             writeln!(out)?;
         }
         OutputFormat::Table => {
             attach_run_details(&conn.client, &mut jobs).await;
-            merge_local(&mut jobs, local);
+            crate::submit::local::merge_jobs(&mut jobs, local);
             out.write_all(
                 render_table(
                     [
@@ -149,17 +149,6 @@ pub async fn list(
     }
     out.flush()?;
     Ok(())
-}
-
-/// Adds local runs to a workspace list, keeping newest first (a local run whose name a
-/// workspace job has is listed once, as the local run `amlc` commands take).
-fn merge_local(jobs: &mut Vec<Job>, local: Vec<Job>) {
-    if local.is_empty() {
-        return;
-    }
-    jobs.retain(|j| !local.iter().any(|l| l.name == j.name));
-    jobs.extend(local);
-    jobs.sort_by_key(|j| std::cmp::Reverse(kinds::jobs::created_ms(j).unwrap_or(0)));
 }
 
 /// The run's log files, grouped: user logs by node and rank, then the others.

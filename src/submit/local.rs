@@ -21,7 +21,7 @@
 //! own environment (they may hold secrets); panic on a disk error (a full disk or an unreadable
 //! folder is a [`LocalError`]); touch the network.
 
-use crate::azure::models::Job;
+use crate::azure::models::{Job, JobStatus, RunDetails, RunError, RunErrorResponse};
 use crate::submit::flow::Plan;
 use crate::submit::job_yaml::{Code, DataPath, Environment, Input, JobSpec};
 use serde::{Deserialize, Serialize};
@@ -163,10 +163,60 @@ impl LocalRun {
         Job::from_value(v)
     }
 
+    /// The run as run history would describe it (status, times, error, its one log file as a
+    /// local path), for the Jobs tab's rows and detail.
+    pub fn run_details(&self) -> RunDetails {
+        let error = (self.status == LocalStatus::Failed).then(|| RunErrorResponse {
+            error: Some(RunError {
+                code: Some(
+                    if self.exit_code.is_some() {
+                        "UserError"
+                    } else {
+                        "SystemError"
+                    }
+                    .into(),
+                ),
+                message: self.error.clone(),
+                ..RunError::default()
+            }),
+            ..RunErrorResponse::default()
+        });
+        let mut log_files = std::collections::BTreeMap::new();
+        log_files.insert(LOG_FILE.to_string(), self.log_path().display().to_string());
+        RunDetails {
+            run_id: Some(self.name.clone()),
+            target: Some(LOCAL_COMPUTE.into()),
+            status: Some(JobStatus::parse(self.status.as_str())),
+            created_time_utc: Some(iso(self.created_ms)),
+            start_time_utc: self.start_ms.map(iso),
+            end_time_utc: self.end_ms.map(iso),
+            error,
+            log_files,
+            ..RunDetails::default()
+        }
+    }
+
     /// The run's log file.
     pub fn log_path(&self) -> PathBuf {
         self.dir.join(LOG_FILE)
     }
+}
+
+/// Adds local runs (as [`LocalRun::to_job`] makes them) to a workspace's job list, newest
+/// first; a workspace job with a local run's name is listed once, as the local run (the name
+/// amlc's commands take first).
+pub fn merge_jobs(jobs: &mut Vec<Job>, local: Vec<Job>) {
+    if local.is_empty() {
+        return;
+    }
+    jobs.retain(|j| !local.iter().any(|l| l.name == j.name));
+    jobs.extend(local);
+    let created = |j: &Job| {
+        j.created_at()
+            .and_then(crate::app::format::parse_time_ms)
+            .unwrap_or(0)
+    };
+    jobs.sort_by_key(|j| std::cmp::Reverse(created(j)));
 }
 
 /// Whether `job` is a local run (as [`LocalRun::to_job`] makes it), and its folder.
