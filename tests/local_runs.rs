@@ -620,4 +620,70 @@ fn the_binary_shows_lists_follows_and_cancels_local_runs() {
     assert!(processes_of(&root.join("bin_run")).is_empty());
     let r = emu.run(&["logs", "bin_run", "--follow"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
+
+    // Ctrl-C while following: 130, the note says the run goes on, and it does.
+    let run = runs
+        .start(&s.plan(
+            "bin_int",
+            "command: echo up; while [ ! -e stop ]; do sleep 0.05; done; echo down\ncompute: local\n",
+        ))
+        .unwrap();
+    let mut child = emu
+        .cmd(&["logs", "bin_int", "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert_eq!(first, "up\n");
+    // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("goes on"), "{stderr}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(runs.get("bin_int").unwrap().status, LocalStatus::Running);
+    assert!(!processes_of(&run.dir).is_empty());
+    std::fs::write(run.dir.join("code/stop"), "").unwrap();
+    assert_eq!(
+        wait_end(&runs, "bin_int", 20).status,
+        LocalStatus::Completed
+    );
+    assert!(log(&run).ends_with("down\n"));
+}
+
+#[test]
+fn disk_errors_are_clear_errors_and_recorded() {
+    let s = Setup::new();
+    // A root that cannot be created (a file is in the way).
+    let file = s.write("not-a-dir", "x");
+    let err = LocalRuns::open(file.join("runs"))
+        .start(&s.plan("disk_1", "command: true\ncompute: local\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not-a-dir"), "{err}");
+    // A snapshot file gone between the plan and the start: the copy fails, said with its
+    // path, and the run is recorded as failed (no process started).
+    s.write("src/a.sh", "echo a\n");
+    let gone = s.write("src/b.sh", "echo b\n");
+    let plan = s.plan("disk_2", "command: sh a.sh\ncode: src\ncompute: local\n");
+    std::fs::remove_file(&gone).unwrap();
+    let runs = s.runs();
+    let err = runs.start(&plan).unwrap_err().to_string();
+    assert!(err.contains("b.sh"), "{err}");
+    let run = runs.get("disk_2").unwrap();
+    assert_eq!(run.status, LocalStatus::Failed);
+    assert!(
+        run.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("could not start"),
+        "{run:?}"
+    );
+    assert!(processes_of(&run.dir).is_empty());
 }

@@ -352,7 +352,9 @@ impl LocalRuns {
         };
         write_status(&dir, &status)?;
         match self.prepare_and_spawn(plan, &dir, &notes, &mut status) {
-            Ok(()) => Ok(load_run(&dir, status, Value::Null).with_body(&dir)),
+            Ok(()) => Ok(self
+                .get(name)
+                .unwrap_or_else(|| load_run(&dir, status, Value::Null).with_body(&dir))),
             Err(e) => {
                 // Recorded so the run shows as failed, not as a folder with no story.
                 status.status = LocalStatus::Failed;
@@ -428,6 +430,11 @@ impl LocalRuns {
         let mut body = body_spec
             .to_body("", None, &env_id)
             .map_err(LocalError::Invalid)?;
+        if env_id.is_empty()
+            && let Some(p) = body["properties"].as_object_mut()
+        {
+            p.remove("environmentId");
+        }
         body["name"] = json!(plan.job_name);
         if let Some(props) = body["properties"]["properties"].as_object_mut() {
             for (k, v) in &plan.git {
@@ -462,7 +469,7 @@ impl LocalRuns {
             .env("RANK", "0")
             .env("WORLD_SIZE", "1")
             .env("LOCAL_RANK", "0")
-            .env("AZUREML_CR_LOCAL", "true")
+            .env("NODE_RANK", "0")
             .env(RUN_DIR_ENV, dir)
             .env("AMLC_LOCAL_COMMAND", &command)
             .stdin(Stdio::null())
@@ -498,6 +505,14 @@ impl LocalRuns {
         status.pid = Some(pid);
         status.pid_start = start_ticks(pid);
         status.start_ms = Some(started);
+        // Canceled while it was being started (the pid was not recorded yet): ended here.
+        if let Ok(Some(now)) = read_status(dir)
+            && now.status == LocalStatus::Canceled
+        {
+            signal_group(pid, libc::SIGKILL);
+            let _ = child.wait();
+            return Ok(());
+        }
         write_status(dir, status)?;
         system_log(dir, &format!("started process {pid} in code/"));
         // Reaped by a thread of its own while amlc runs (no zombie); the run goes on when amlc
