@@ -330,8 +330,13 @@ impl LocalRuns {
             Err(e) => return Err(io_err(&dir)(e)),
         }
         let created = now_ms();
+        // The plan may already carry the local target's notes (`notes_for`): not repeated.
         let mut notes = plan.notes.clone();
-        notes.extend(local_notes(&plan.spec, plan.snapshot.is_some()));
+        for note in local_notes(&plan.spec, plan.snapshot.is_some()) {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
         let mut status = StatusFile {
             name: name.to_string(),
             display_name: plan
@@ -400,7 +405,13 @@ impl LocalRuns {
                 if let Some(parent) = dest.parent() {
                     std::fs::create_dir_all(parent).map_err(io_err(parent))?;
                 }
-                std::fs::copy(&f.source, &dest).map_err(io_err(&f.source))?;
+                std::fs::copy(&f.source, &dest).map_err(|e| {
+                    LocalError::Invalid(format!(
+                        "cannot copy {} into {}: {e}",
+                        f.source.display(),
+                        dest.display()
+                    ))
+                })?;
             }
             system_log(
                 dir,
