@@ -6,7 +6,9 @@
 //! durations) and a failed job's error come from run history, fetched for the jobs that started
 //! (a few at a time; a failure there leaves the cell `-`, never fails the list).
 //! Data goes to `out`, the emulator banner to `notes`; JSON is the raw resources as received
-//! (secrets masked). No terminal control here: tables are plain text.
+//! (secrets masked). No terminal control here: tables are plain text. This computer's local
+//! runs (`compute: local`) are listed among the workspace's jobs, newest first, compute
+//! `local` (on top of `--max-results`); `show`/`cancel` of a local run are `commands::local`'s.
 
 use super::{render_table, terminal_safe};
 use crate::app::TabId;
