@@ -1,11 +1,13 @@
 //! Local runs in the TUI's Jobs tab, through the real message flow: `App::update` (pure) and
 //! the runtime with the emulator over HTTP on loopback as the workspace and a temporary local
 //! run store. A local run shows among the workspace's jobs, marked `local`; `l` follows its
-//! log with the local follower; `x` asks the one confirmation and the runtime cancels it
-//! (`LocalRuns::cancel`); its detail shows the run folder; the list then shows it Canceled.
+//! log with the local follower; cancel from the action menu (`a`) asks the one confirmation
+//! and the runtime cancels it (`LocalRuns::cancel`); its detail shows the run folder; the list
+//! then shows it Canceled.
 
 mod emulator_common;
 
+use amlc::actions::ActionId;
 use amlc::app::menu::Modal;
 use amlc::app::runtime::Runtime;
 use amlc::app::{App, AppOptions, ContextInfo, Effect, Msg, TabId, View};
@@ -191,8 +193,26 @@ async fn a_local_run_shows_in_the_jobs_tab_streams_and_cancels() {
     .await;
     d.send(key(KeyCode::Esc));
 
-    // `x`: the one confirmation, then the runtime cancels the local run.
-    d.send(ch('x'));
+    // The action menu (`a`): cancel offered, archive not (a local run is a folder); Enter on
+    // cancel asks the one confirmation, then the runtime cancels the local run.
+    d.send(ch('a'));
+    let Some(Modal::Menu(menu)) = &d.app.modal else {
+        panic!("the menu:\n{}", screen(&d.app));
+    };
+    let entries: Vec<(ActionId, bool)> = menu
+        .entries
+        .iter()
+        .map(|e| (e.action, e.availability.is_enabled()))
+        .collect();
+    assert_eq!(
+        entries,
+        vec![
+            (ActionId::CancelJob, true),
+            (ActionId::ArchiveJob, false),
+            (ActionId::RestoreJob, false)
+        ]
+    );
+    d.send(key(KeyCode::Enter));
     let Some(Modal::Confirm(confirm)) = &d.app.modal else {
         panic!("a confirmation:\n{}", screen(&d.app));
     };
