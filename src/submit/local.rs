@@ -53,13 +53,16 @@ const STARTING_GRACE_MS: i64 = 30_000;
 /// Default wait between SIGTERM and SIGKILL on cancel.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs the user's command and writes its exit code atomically. The command comes in
-/// `AMLC_LOCAL_COMMAND` (unset before it runs), never on a command line (`ps` shows those).
+/// Runs the user's command and writes its exit code atomically (written in place when `mv` is
+/// not on the user's PATH). The command comes in `AMLC_LOCAL_COMMAND` (unset before it runs),
+/// never on a command line (`ps` shows those).
 const WRAPPER: &str = r#"cmd=$AMLC_LOCAL_COMMAND
 unset AMLC_LOCAL_COMMAND
 /bin/sh -c "$cmd"
 code=$?
-printf '%s\n' "$code" > "$AMLC_LOCAL_RUN_DIR/exit_code.tmp" && mv -f "$AMLC_LOCAL_RUN_DIR/exit_code.tmp" "$AMLC_LOCAL_RUN_DIR/exit_code"
+printf '%s\n' "$code" > "$AMLC_LOCAL_RUN_DIR/exit_code.tmp" &&
+  mv -f "$AMLC_LOCAL_RUN_DIR/exit_code.tmp" "$AMLC_LOCAL_RUN_DIR/exit_code" 2>/dev/null ||
+  printf '%s\n' "$code" > "$AMLC_LOCAL_RUN_DIR/exit_code"
 "#;
 
 /// The status of a local run, spelled as the service spells job statuses.
