@@ -289,9 +289,11 @@ impl LocalRuns {
         directories::ProjectDirs::from("", "", "amlc").map(|d| d.data_dir().join("local-runs"))
     }
 
+    /// The runs under `root` (made absolute: a run's processes work in its `code/` folder).
     pub fn open(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
         LocalRuns {
-            root: root.into(),
+            root: std::path::absolute(&root).unwrap_or(root),
             grace: DEFAULT_GRACE,
         }
     }
@@ -1017,6 +1019,11 @@ mod tests {
             ),
             "train 0.1 /r/outputs/model ${{inputs.none}} ${{"
         );
+    }
+
+    #[test]
+    fn a_relative_root_is_made_absolute() {
+        assert!(LocalRuns::open("some/where").root().is_absolute());
     }
 
     #[test]
