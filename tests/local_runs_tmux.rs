@@ -122,6 +122,8 @@ fn local_runs_in_the_jobs_tab_follow_save_and_outlive_the_tui() {
             s.lines()
                 .any(|l| l.contains("local_tmux_1") && l.contains("Completed"))
         });
+        // Past tmux's escape-time, so the Escape and the q are not read as Alt+q.
+        std::thread::sleep(Duration::from_millis(600));
         keys(&tmux, &["q"]);
         tmux.wait_for("the shell after exit", |s| s.contains("EXIT=0"));
     });
