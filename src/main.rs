@@ -151,6 +151,10 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 result.map(|_| ExitCode::SUCCESS)
             }
         },
+        // A local run (compute: local) of this computer is answered without connecting.
+        Some(Command::Jobs(cmd)) if commands::local::is_local_command(&cmd) => {
+            commands::local::jobs_command(cmd, &mut stdout, &mut notes).await
+        }
         Some(Command::Jobs(cmd)) => match job_verb(cmd) {
             Ok((verb, output)) => {
                 actions::run(&cli.global, verb, output, &mut stdout, &mut notes).await
@@ -418,6 +422,9 @@ async fn run_logs(
     stdout: &mut commands::DataOut<std::io::StdoutLock<'static>>,
     notes: &mut std::io::Stderr,
 ) -> color_eyre::Result<ExitCode> {
+    if let Some((runs, _)) = commands::local::find(&args.name) {
+        return commands::local::logs(&runs, args, stdout, notes).await;
+    }
     let conn = connect::connect(global).await?;
     let result = match commands::logs::open(&conn, args).await {
         Ok(mut source) => commands::logs::run(&conn, args, source.as_mut(), stdout, notes).await,

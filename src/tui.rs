@@ -54,6 +54,10 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
     let (conn_tx, mut conn_rx) = mpsc::unbounded_channel::<(u64, Result<Connection, AppError>)>();
     let request_timeout = Duration::from_secs(global.timeout.max(5).saturating_mul(3));
     let mut runtime: Runtime<AmlClient> = Runtime::new(tx.clone(), request_timeout);
+    // This computer's local runs (compute: local) show among the workspace's jobs.
+    if let Some(local) = crate::submit::local::LocalRuns::open_default() {
+        runtime.set_local_runs(local);
+    }
 
     let mut terminal = TerminalGuard::enter(args.mouse)?;
     // Only the Azure CLI's login configured: the user picks the workspace first.

@@ -14,6 +14,14 @@
 //! view's follow id, and each failed poll as an error (the follower resumes from its offsets);
 //! `Effect::LogsStop`, a new source (workspace change) and exit cancel it. `Effect::LogsSave`
 //! re-reads the selected files from byte 0 and writes them on a task, never on the loop.
+//!
+//! Local runs (`compute: local`, `submit::local`), when a store is set
+//! ([`Runtime::set_local_runs`]): the job list fetch adds them to the workspace's jobs (a cheap
+//! read of the run folders, off the async threads, at the Jobs tab's own cadence), a run
+//! details fetch for a local run is answered from its folder, `LogsFollow` of a local run runs
+//! `logs::LocalFollower` (same batches), `LogsSave` copies its log file, and a cancel action on
+//! a local run calls `LocalRuns::cancel`. A local run's name is looked up first (as the
+//! headless commands do).
 
 use super::JOB_LIST_LIMIT;
 use super::logview::{FollowId, LogEvent, SaveError, SaveReport};
@@ -26,6 +34,10 @@ use crate::azure::http::{PipelineStats, RetryEvent};
 use crate::azure::jobs::JobListOptions;
 use crate::azure::lro::{ProgressFn, WaitOptions};
 use crate::logs::FileSelect;
+use crate::submit::local::LocalRuns;
+use local::{fetch_with_local, follow_local, local_run, save_local};
+
+mod local;
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -445,6 +457,8 @@ pub struct Runtime<S: DataSource> {
     cancel: CancellationToken,
     /// The log follows running, by id.
     follows: HashMap<FollowId, CancellationToken>,
+    /// This computer's local runs, when the app shows them.
+    local: Option<LocalRuns>,
 }
 
 impl<S: DataSource> Runtime<S> {
@@ -458,7 +472,13 @@ impl<S: DataSource> Runtime<S> {
             last_event: 0,
             cancel: CancellationToken::new(),
             follows: HashMap::new(),
+            local: None,
         }
+    }
+
+    /// Shows the local runs of `runs` among the jobs, and follows and cancels them.
+    pub fn set_local_runs(&mut self, runs: LocalRuns) {
+        self.local = Some(runs);
     }
 
     /// Uses `source` from now on (a new connection). Requests of the old one keep running until
@@ -530,15 +550,23 @@ impl<S: DataSource> Runtime<S> {
                 overwrite,
             } => {
                 let tx = self.tx.clone();
-                let Some(source) = self.source.clone() else {
+                let local = self.local.clone();
+                let source = self.source.clone();
+                if source.is_none() && local.is_none() {
                     let _ = tx.send(Msg::Logs {
                         id,
                         event: LogEvent::Saved(Err(SaveError::Failed(AppError::not_connected()))),
                     });
                     return None;
-                };
+                }
                 self.tasks.spawn(async move {
-                    let result = source.save_logs(job, select, path, overwrite).await;
+                    let result = match (local_run(local.as_ref(), &job).await, source) {
+                        (Some(run), _) => save_local(run, select, path, overwrite).await,
+                        (None, Some(source)) => {
+                            source.save_logs(job, select, path, overwrite).await
+                        }
+                        (None, None) => Err(SaveError::Failed(AppError::not_connected())),
+                    };
                     let _ = tx.send(Msg::Logs {
                         id,
                         event: LogEvent::Saved(result),
@@ -558,8 +586,10 @@ impl<S: DataSource> Runtime<S> {
             return None;
         };
         let timeout = self.timeout;
+        let local = self.local.clone();
         self.tasks.spawn(async move {
-            let result = match tokio::time::timeout(timeout, source.fetch(key.clone())).await {
+            let fetch = fetch_with_local(&source, key.clone(), local);
+            let result = match tokio::time::timeout(timeout, fetch).await {
                 Ok(result) => result,
                 Err(_) => Err(AppError::no_answer(timeout.as_secs())),
             };
@@ -572,33 +602,90 @@ impl<S: DataSource> Runtime<S> {
     /// minutes; the wait has its own deadline). Without a source it ends at once, failed.
     fn act(&mut self, op: OpId, request: ActionRequest) {
         let tx = self.tx.clone();
-        let Some(source) = self.source.clone() else {
+        let local = self
+            .local
+            .clone()
+            .filter(|_| request.action == crate::actions::ActionId::CancelJob);
+        let source = self.source.clone();
+        if source.is_none() && local.is_none() {
             let _ = tx.send(Msg::Op {
                 op,
                 event: OpEvent::Ended(Box::new(Err(AppError::not_connected()))),
             });
             return;
-        };
+        }
         let cancel = self.cancel.clone();
-        self.tasks
-            .spawn(async move { source.act(op, request, tx, cancel).await });
+        self.tasks.spawn(async move {
+            if let Some(local) = local
+                && local_run(Some(&local), &request.target).await.is_some()
+            {
+                let name = request.target.clone();
+                let end = match tokio::task::spawn_blocking(move || local.cancel(&name)).await {
+                    Ok(Ok(run)) => Ok(OpResult {
+                        resource: Some(run.to_job().raw),
+                        keys: None,
+                    }),
+                    Ok(Err(e)) => Err(AppError::new(
+                        crate::azure::error::ErrorKind::Other,
+                        format!("cannot cancel the local run: {e}"),
+                        "check the run folder's permissions; the process may need ending by hand",
+                    )),
+                    Err(e) => Err(AppError::new(
+                        crate::azure::error::ErrorKind::Other,
+                        format!("cannot cancel the local run: {e}"),
+                        "try again",
+                    )),
+                };
+                let _ = tx.send(Msg::Op {
+                    op,
+                    event: OpEvent::Ended(Box::new(end)),
+                });
+                return;
+            }
+            match source {
+                Some(source) => source.act(op, request, tx, cancel).await,
+                None => {
+                    let _ = tx.send(Msg::Op {
+                        op,
+                        event: OpEvent::Ended(Box::new(Err(AppError::not_connected()))),
+                    });
+                }
+            }
+        });
     }
 
     /// Follows the logs of `job` on a task until `Effect::LogsStop(id)`, a new source or exit.
     fn follow_logs(&mut self, id: FollowId, job: String, select: FileSelect) {
         let tx = self.tx.clone();
-        let Some(source) = self.source.clone() else {
+        let local = self.local.clone();
+        let source = self.source.clone();
+        if source.is_none() && local.is_none() {
             let _ = tx.send(Msg::Logs {
                 id,
                 event: LogEvent::Error(AppError::not_connected()),
             });
             return;
-        };
+        }
         self.follows.retain(|_, c| !c.is_cancelled());
         let cancel = self.cancel.child_token();
         self.follows.insert(id, cancel.clone());
-        self.tasks
-            .spawn(async move { source.follow_logs(id, job, select, tx, cancel).await });
+        self.tasks.spawn(async move {
+            if let Some(local) = local
+                && local_run(Some(&local), &job).await.is_some()
+            {
+                follow_local(id, local, job, select, tx, cancel).await;
+                return;
+            }
+            match source {
+                Some(source) => source.follow_logs(id, job, select, tx, cancel).await,
+                None => {
+                    let _ = tx.send(Msg::Logs {
+                        id,
+                        event: LogEvent::Error(AppError::not_connected()),
+                    });
+                }
+            }
+        });
     }
 
     /// Log follows running (not cancelled).

@@ -6,7 +6,9 @@
 //! durations) and a failed job's error come from run history, fetched for the jobs that started
 //! (a few at a time; a failure there leaves the cell `-`, never fails the list).
 //! Data goes to `out`, the emulator banner to `notes`; JSON is the raw resources as received
-//! (secrets masked). No terminal control here: tables are plain text.
+//! (secrets masked). No terminal control here: tables are plain text. This computer's local
+//! runs (`compute: local`) are listed among the workspace's jobs, newest first, compute
+//! `local` (on top of `--max-results`); `show`/`cancel` of a local run are `commands::local`'s.
 
 use super::{render_table, terminal_safe};
 use crate::app::TabId;
@@ -118,14 +120,18 @@ pub async fn list(
         max_results: args.max_results,
     };
     let mut jobs = conn.client.list_jobs(&options).await?;
+    // This computer's local runs (compute `local`), newest first among the workspace's.
+    let local = super::local::local_jobs();
     match output {
         OutputFormat::Json => {
+            crate::submit::local::merge_jobs(&mut jobs, local);
             let items: Vec<serde_json::Value> = jobs.iter().map(|j| redact_json(&j.raw)).collect();
             serde_json::to_writer_pretty(&mut *out, &items)?;
             writeln!(out)?;
         }
         OutputFormat::Table => {
             attach_run_details(&conn.client, &mut jobs).await;
+            crate::submit::local::merge_jobs(&mut jobs, local);
             out.write_all(
                 render_table(
                     [

@@ -1,17 +1,21 @@
 //! Tailing a run's log files and keeping their lines (issue 10, items 2 and 3): splitting bytes
 //! into lines ([`split`]), a bounded searchable line store ([`store`]), the pure offset and
 //! cadence logic of tailing ([`tail`]) and the async follower of a run over the client
-//! ([`follow`]). Also how Azure names log files by rank ([`rank_of`], [`LogKind`]).
+//! ([`follow`]), and the follower of a local run's log file ([`local`], same batches). Also how
+//! Azure names log files by rank ([`rank_of`], [`LogKind`]).
 //!
 //! No terminal code here (views live in `ui/`, printing in `commands/`), and no I/O outside
-//! `follow.rs`, which reads only through `crate::azure::AmlClient`.
+//! `follow.rs`, which reads only through `crate::azure::AmlClient`, and `local.rs`, which reads
+//! only a local run's folder.
 
 pub mod follow;
+pub mod local;
 pub mod split;
 pub mod store;
 pub mod tail;
 
 pub use follow::{Batch, FileSelect, Follower};
+pub use local::LocalFollower;
 pub use split::{Line, LineSplitter, MAX_LINE};
 pub use store::{DEFAULT_BUDGET, LineStore, StoredLine};
 pub use tail::{Applied, Cadence, FileTail, RunTail};

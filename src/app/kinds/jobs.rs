@@ -7,7 +7,8 @@
 //! finished, now - start while running, none while queued; queue time (start - created) is
 //! shown apart. A failed job's error code shows in its status cell, the full error in its
 //! detail. Actions: cancel (while not terminal), archive, restore; an archived job's status
-//! says so.
+//! says so. A local run (`submit::local`, shown through `LocalRun::to_job`) says `local` in
+//! the compute column and its run folder in the detail; it can be cancelled, not archived.
 
 use super::common::{self, job_tone};
 use super::{Cell, CellValue, Column, CopyTarget, DetailCtx, Item, Kind, Section, SortKey};
@@ -126,10 +127,18 @@ pub fn duration_ms(job: &Job, now_ms: i64) -> Option<i64> {
 }
 
 fn compute_name(job: &Job) -> Option<&str> {
+    if is_local(job) {
+        return Some(crate::submit::local::LOCAL_COMPUTE);
+    }
     job.properties
         .compute_id
         .as_deref()
         .map(format::last_segment)
+}
+
+/// Whether the job is a run on this computer (`compute: local`, `submit::local`).
+pub fn is_local(job: &Job) -> bool {
+    crate::submit::local::run_dir_of(job).is_some()
 }
 
 /// The run-history error of a job, if it has one.
@@ -267,13 +276,10 @@ impl Kind for Jobs {
         let status = status_text(j);
         s.field_toned("Status", status, job_tone(status));
         s.opt("Experiment", p.experiment_name.as_deref());
-        s.field(
-            "Compute",
-            p.compute_id
-                .as_deref()
-                .map(format::last_segment)
-                .unwrap_or("serverless"),
-        );
+        s.field("Compute", compute_name(j).unwrap_or("serverless"));
+        if let Some(dir) = crate::submit::local::run_dir_of(j) {
+            s.field("Run folder", dir);
+        }
         s.opt("Description", p.description.as_deref());
         if let Some(created) = j.created_at() {
             s.field("Created", format::time_with_age(created, ctx.now_ms));
@@ -458,6 +464,14 @@ impl Kind for Jobs {
             _ => Availability::Enabled,
         };
         let archived = is_archived(j);
+        if is_local(j) {
+            let local = || "a local run is kept in its folder, not archived".to_string();
+            return vec![
+                (ActionId::CancelJob, cancel),
+                (ActionId::ArchiveJob, Availability::Disabled(local())),
+                (ActionId::RestoreJob, Availability::Disabled(local())),
+            ];
+        }
         vec![
             (ActionId::CancelJob, cancel),
             (
