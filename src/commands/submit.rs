@@ -449,10 +449,13 @@ impl ProgressPrinter {
                 let now = Instant::now();
                 if st.upload_started.is_none() {
                     st.upload_started = Some(now);
+                    // The first progress line is due one period after this one.
+                    st.last_shown = Some(now);
                     self.line(
                         &mut st,
                         &format!(
-                            "code: uploading {files_total} files, {}",
+                            "uploading {}, {}",
+                            files_text(files_total),
                             human_bytes(bytes_total)
                         ),
                     );
@@ -508,7 +511,8 @@ impl ProgressPrinter {
         };
         let secs = started.elapsed().as_secs_f64().max(0.001);
         let text = format!(
-            "uploaded {fd} files, {} in {secs:.1} s ({:.1} MB/s)",
+            "uploaded {}, {} in {secs:.1} s ({:.1} MB/s)",
+            files_text(fd),
             human_bytes(bd),
             bd as f64 / 1e6 / secs
         );
@@ -531,6 +535,11 @@ impl ProgressPrinter {
             }
         }
     }
+}
+
+/// `1 file`, `2 files`.
+fn files_text(n: usize) -> String {
+    format!("{n} file{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
