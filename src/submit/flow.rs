@@ -525,8 +525,20 @@ pub fn preview_body(plan: &Plan, workspace_id: &str) -> Result<serde_json::Value
             uris.push((name.clone(), local_input_uri(p, *kind)?));
         }
     }
-    spec_for_body(plan, &uris)
-        .to_body(workspace_id, code_id.as_deref(), &env_id)
+    job_body(plan, workspace_id, code_id.as_deref(), &env_id, &uris)
+}
+
+/// The job PUT body (§8) of `plan` with these ids: git properties merged into `properties`,
+/// local inputs replaced by their datastore URIs (`input_uris`, by input name).
+pub fn job_body(
+    plan: &Plan,
+    workspace_id: &str,
+    code_id: Option<&str>,
+    environment_id: &str,
+    input_uris: &[(String, String)],
+) -> Result<serde_json::Value, SubmitError> {
+    spec_for_body(plan, input_uris)
+        .to_body(workspace_id, code_id, environment_id)
         .map_err(SubmitError::Invalid)
 }
 
@@ -613,9 +625,13 @@ pub async fn submit(
         }
     }
     // 4. The job (§8).
-    let body = spec_for_body(plan, &uris)
-        .to_body(&workspace_id, code_id.as_deref(), &environment_id)
-        .map_err(SubmitError::Invalid)?;
+    let body = job_body(
+        plan,
+        &workspace_id,
+        code_id.as_deref(),
+        &environment_id,
+        &uris,
+    )?;
     let job = client.create_job_raw(&plan.job_name, body).await?;
     progress(Step::JobCreated {
         name: plan.job_name.clone(),
