@@ -57,7 +57,10 @@ impl Emulator {
         ))
         .unwrap();
         let r = block(pipeline.send_raw(Request::get(url))).unwrap();
-        (r.status.as_u16(), String::from_utf8_lossy(&r.body).into_owned())
+        (
+            r.status.as_u16(),
+            String::from_utf8_lossy(&r.body).into_owned(),
+        )
     }
 
     /// The code versions of the demo workspace with this content hash.
@@ -153,7 +156,11 @@ fn create_streams_the_script_then_reuses_the_code_and_a_change_uploads_again() {
     // The ignore file itself goes up, the ignored log does not (as the SDK).
     assert!(first.stderr.contains("2 files, "), "{}", first.stderr);
     assert!(first.stderr.contains(".amlignore"), "{}", first.stderr);
-    assert!(first.stderr.contains("uploading 2 files"), "{}", first.stderr);
+    assert!(
+        first.stderr.contains("uploading 2 files"),
+        "{}",
+        first.stderr
+    );
     assert!(!first.stderr.contains("sig="), "{}", first.stderr);
     let versions = emu.code_versions(&hash);
     assert_eq!(versions.len(), 1, "{versions:?}");
@@ -183,7 +190,11 @@ fn create_streams_the_script_then_reuses_the_code_and_a_change_uploads_again() {
     let third = emu.run(&["jobs", "create", "-f", arg(&file), "--stream"]);
     third.expect(0);
     assert!(third.stdout.contains("changed"), "{}", third.stdout);
-    assert!(third.stderr.contains("uploading 2 files"), "{}", third.stderr);
+    assert!(
+        third.stderr.contains("uploading 2 files"),
+        "{}",
+        third.stderr
+    );
     assert_eq!(emu.blob_prefixes().len(), 2);
     let new_hash = Snapshot::of_path(&emu.proj().join("src"))
         .unwrap()
@@ -199,7 +210,17 @@ fn dry_run_prints_the_body_and_sends_nothing() {
     let hash = Snapshot::of_path(&emu.proj().join("src"))
         .unwrap()
         .content_hash;
-    let r = emu.run(&["jobs", "create", "-f", arg(&file), "--dry-run", "-n", "dry1"]);
+    let r = emu.run(&[
+        "jobs",
+        "create",
+        "-f",
+        arg(&file),
+        "--dry-run",
+        "-n",
+        "dry1",
+        "--set",
+        "experiment_name=from-set",
+    ]);
     r.expect(0);
     let body = r.json();
     let p = &body["properties"];
@@ -216,12 +237,28 @@ fn dry_run_prints_the_body_and_sends_nothing() {
     );
     assert_eq!(p["computeId"], format!("/{WS}/computes/cpu-cluster"));
     assert_eq!(p["inputs"]["epochs"]["value"], "3");
+    assert_eq!(p["experimentName"], "from-set");
+    assert_eq!(p["displayName"], "dry1");
     assert!(r.stderr.contains("nothing was sent"), "{}", r.stderr);
+    // --read-only refuses before anything is sent.
+    let ro = emu.run(&[
+        "jobs",
+        "create",
+        "-f",
+        arg(&file),
+        "-n",
+        "ro1",
+        "--read-only",
+    ]);
+    ro.expect(1);
+    assert!(ro.stderr.contains("--read-only"), "{}", ro.stderr);
     assert!(emu.code_versions(&hash).is_empty());
     assert!(emu.blob_prefixes().is_empty());
-    let show = emu.run(&["jobs", "show", "dry1"]);
-    assert_ne!(show.code, 0);
-    assert!(show.stderr.contains("404"), "{}", show.stderr);
+    for name in ["dry1", "ro1"] {
+        let show = emu.run(&["jobs", "show", name]);
+        assert_ne!(show.code, 0);
+        assert!(show.stderr.contains("404"), "{}", show.stderr);
+    }
 }
 
 #[test]
@@ -265,6 +302,7 @@ fn the_quick_form_runs_a_command_with_latest_environment() {
         "--experiment-name",
         "quick",
         "--stream",
+        "--web",
         "--",
         "python3",
         "-c",
@@ -283,6 +321,13 @@ fn the_quick_form_runs_a_command_with_latest_environment() {
         format!("/{WS}/environments/sklearn-env/versions/2")
     );
     assert_eq!(job["properties"]["experimentName"], "quick");
+    // --web prints the service's Studio link (no browser is started off a terminal).
+    assert!(
+        r.stderr
+            .contains(&format!("studio: https://ml.azure.com/runs/{name}?wsid=")),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -320,33 +365,108 @@ fn an_inline_image_and_a_local_folder_input() {
     assert!(!again.stderr.contains("uploading"), "{}", again.stderr);
 }
 
-/// The time of a submit of a 1,000-file folder, new and reused (release build advised).
+#[test]
+fn stream_ends_with_the_jobs_exit_code() {
+    let emu = Emulator::start("50", None);
+    let r = emu.run_globals_first(&[
+        "jobs",
+        "submit",
+        "--compute",
+        "cpu-cluster",
+        "--environment",
+        "azureml:sklearn-env:1",
+        "--stream",
+        "--",
+        "echo about to fail; exit 3",
+    ]);
+    // As `amlc jobs stream`: 1 for a Failed run, its output printed first.
+    r.expect(1);
+    assert!(r.stdout.contains("about to fail"), "{}", r.stdout);
+}
+
+/// An `amlc emulator --demo` of `program` (the release binary for the timing), stopped when
+/// dropped.
+struct TimedEmulator {
+    child: std::process::Child,
+    url: String,
+    token: String,
+}
+
+impl Drop for TimedEmulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The time of a submit of a 1,000-file folder, new and reused. `AMLC_BIN=target/release/amlc`
+/// times a release build (client and emulator); the test's own binary otherwise.
 #[test]
 #[ignore]
 fn submit_timing_1000_files() {
-    let emu = Emulator::start("50", None);
+    use std::io::BufRead;
+    let program = std::env::var("AMLC_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_amlc").into());
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("emu");
+    let mut child = bare_program(&program, home.path())
+        .args(["emulator", "--demo", "--port", "0", "--speed", "50"])
+        .args(["--idle-timeout", "120", "--data-dir"])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let emu = TimedEmulator {
+        child,
+        url: first.trim().rsplit(' ').next().unwrap().to_string(),
+        token: std::fs::read_to_string(data.join("token"))
+            .unwrap()
+            .trim()
+            .to_string(),
+    };
+    let proj = home.path().join("proj");
     for i in 0..1000 {
-        emu.write(
-            &format!("big/d{}/f{i}.py", i % 10),
-            &format!("# file {i}\n{}\n", "x = 1\n".repeat(i % 50)),
-        );
+        let path = proj.join(format!("big/d{}/f{i}.py", i % 10));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("# file {i}\n{}\n", "x = 1\n".repeat(i % 50))).unwrap();
     }
-    let file = emu.write(
-        "job.yml",
+    let file = proj.join("job.yml");
+    std::fs::write(
+        &file,
         "command: ls | wc -l\ncode: big\nenvironment: azureml:sklearn-env:1\ncompute: cpu-cluster\n",
-    );
-    let t = Instant::now();
-    let first = emu.run(&["jobs", "create", "-f", arg(&file)]);
-    let new = t.elapsed();
+    )
+    .unwrap();
+    let submit = || {
+        let t = Instant::now();
+        let out = bare_program(&program, home.path())
+            .args(["jobs", "create", "-f", arg(&file)])
+            .args(["--endpoint", &emu.url, "--auth", "token"])
+            .args(["--subscription", SUB, "-g", "demo-rg", "-w", "demo-ws"])
+            .env("AMLC_TOKEN", &emu.token)
+            .output()
+            .unwrap();
+        (t.elapsed(), Run::of(out))
+    };
+    let (new, first) = submit();
     first.expect(0);
-    assert!(first.stderr.contains("uploaded 1000 files"), "{}", first.stderr);
-    let t = Instant::now();
-    let second = emu.run(&["jobs", "create", "-f", arg(&file)]);
-    let reused = t.elapsed();
+    assert!(
+        first.stderr.contains("uploaded 1000 files"),
+        "{}",
+        first.stderr
+    );
+    let (reused, second) = submit();
     second.expect(0);
-    assert!(second.stderr.contains("code asset reused"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("code asset reused"),
+        "{}",
+        second.stderr
+    );
     eprintln!(
-        "submit of 1,000 files: new {:.2} s, reused {:.2} s",
+        "submit of 1,000 files ({program}): new {:.2} s, reused {:.2} s",
         new.as_secs_f64(),
         reused.as_secs_f64()
     );
@@ -379,12 +499,24 @@ fn git_properties_of_the_code_folders_repository_reach_the_job() {
     };
     git(&["init", "-q", "-b", "main"]);
     git(&["-c", "user.email=t@e", "-c", "user.name=t", "add", "."]);
-    git(&["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-q", "-m", "x"]);
+    git(&[
+        "-c",
+        "user.email=t@e",
+        "-c",
+        "user.name=t",
+        "commit",
+        "-q",
+        "-m",
+        "x",
+    ]);
     git(&["remote", "add", "origin", "https://github.com/o/r.git"]);
     let r = emu.run(&["jobs", "create", "-f", arg(&file)]);
     r.expect(0);
     let props = &emu.job(r.stdout.trim())["properties"]["properties"];
-    assert_eq!(props["mlflow.source.git.repoURL"], "https://github.com/o/r.git");
+    assert_eq!(
+        props["mlflow.source.git.repoURL"],
+        "https://github.com/o/r.git"
+    );
     assert_eq!(props["mlflow.source.git.branch"], "main");
     assert_eq!(props["azureml.git.dirty"], "False");
     assert_eq!(
@@ -392,12 +524,21 @@ fn git_properties_of_the_code_folders_repository_reach_the_job() {
         Some(40)
     );
     // A token in the URL: nothing of the repository is recorded, and the token is never shown.
-    git(&["remote", "set-url", "origin", "https://ghp_TOKEN123@github.com/o/r.git"]);
+    git(&[
+        "remote",
+        "set-url",
+        "origin",
+        "https://ghp_TOKEN123@github.com/o/r.git",
+    ]);
     let r = emu.run(&["jobs", "create", "-f", arg(&file)]);
     r.expect(0);
     assert!(r.stderr.contains("carries a credential"), "{}", r.stderr);
     assert!(!r.stderr.contains("TOKEN123"), "{}", r.stderr);
     let job = emu.job(r.stdout.trim());
-    assert!(job["properties"]["properties"].get("mlflow.source.git.repoURL").is_none());
+    assert!(
+        job["properties"]["properties"]
+            .get("mlflow.source.git.repoURL")
+            .is_none()
+    );
     assert!(!job.to_string().contains("TOKEN123"));
 }

@@ -18,8 +18,8 @@
 
 use amlc::azure::assets::{
     CodeVersion, Datastore, DatastoreSecrets, EnvironmentVersion, PendingUpload,
-    anonymous_environment_body, build_environment_body, code_version_body,
-    environment_summaries, list_secrets_body, start_pending_upload_body,
+    anonymous_environment_body, build_environment_body, code_version_body, environment_summaries,
+    list_secrets_body, start_pending_upload_body,
 };
 use amlc::submit::flow;
 use amlc::submit::job_yaml::load;
@@ -42,7 +42,12 @@ fn all_files() -> Vec<String> {
             if path.is_dir() {
                 walk(&path, base, out);
             } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(path.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+                out.push(
+                    path.strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
             }
         }
     }
@@ -64,14 +69,20 @@ fn responses(v: &Value) -> Vec<Value> {
 
 fn check_code_version(body: Value) {
     let c: CodeVersion = serde_json::from_value(body.clone()).unwrap();
-    assert_eq!(c.properties.code_uri.as_deref(), Some("https://blobStorage/folderName"));
+    assert_eq!(
+        c.properties.code_uri.as_deref(),
+        Some("https://blobStorage/folderName")
+    );
     assert_eq!(c.properties.is_anonymous, Some(false));
     assert_eq!(c.id.as_deref(), body["id"].as_str());
 }
 
 fn check_environment_version(body: Value) {
     let e: EnvironmentVersion = serde_json::from_value(body).unwrap();
-    assert_eq!(e.properties.image.as_deref(), Some("docker.io/tensorflow/serving:latest"));
+    assert_eq!(
+        e.properties.image.as_deref(),
+        Some("docker.io/tensorflow/serving:latest")
+    );
     assert_eq!(e.properties.conda_file.as_deref(), Some("string"));
     assert_eq!(e.properties.environment_type.as_deref(), Some("Curated"));
     assert_eq!(
@@ -88,7 +99,11 @@ fn check_datastore(body: Value) {
         ("string".to_string(), "string".to_string())
     );
     assert_eq!(
-        d.properties.credentials.unwrap().credentials_type.as_deref(),
+        d.properties
+            .credentials
+            .unwrap()
+            .credentials_type
+            .as_deref(),
         Some("AccountKey")
     );
 }
@@ -113,7 +128,10 @@ fn every_example_response_decodes_into_its_model() {
                 "Workspace/CodeVersion/createOrGetStartPendingUpload.json" => {
                     let p: PendingUpload = serde_json::from_value(body).unwrap();
                     let r = &p.blob_reference_for_consumption;
-                    assert_eq!(r.blob_uri.as_deref(), Some("https://www.contoso.com/example"));
+                    assert_eq!(
+                        r.blob_uri.as_deref(),
+                        Some("https://www.contoso.com/example")
+                    );
                     assert_eq!(r.credential.credential_type.as_deref(), Some("SAS"));
                     assert_eq!(
                         r.credential.sas_uri.as_ref().unwrap().expose(),
@@ -171,7 +189,10 @@ fn every_example_response_decodes_into_its_model() {
             }
         }
     }
-    assert!(unmapped.is_empty(), "example files without a model: {unmapped:?}");
+    assert!(
+        unmapped.is_empty(),
+        "example files without a model: {unmapped:?}"
+    );
 }
 
 /// `ours` sends only keys the example's request has (plus `extra`), each with the same JSON
@@ -222,8 +243,12 @@ fn code_version_put_matches_the_example_and_the_recording() {
     assert_eq!(ours["properties"]["isAnonymous"], p["isAnonymous"]);
     // submit.md §1 #6, byte for byte.
     assert_eq!(
-        serde_json::to_string(&code_version_body("https://h/c/LocalUpload/g/src", "H", true))
-            .unwrap(),
+        serde_json::to_string(&code_version_body(
+            "https://h/c/LocalUpload/g/src",
+            "H",
+            true
+        ))
+        .unwrap(),
         r#"{"properties":{"codeUri":"https://h/c/LocalUpload/g/src","isAnonymous":true,"properties":{"hash_sha256":"H","hash_version":202208}}}"#
     );
 }
