@@ -542,3 +542,49 @@ fn git_properties_of_the_code_folders_repository_reach_the_job() {
     );
     assert!(!job.to_string().contains("TOKEN123"));
 }
+
+#[test]
+fn environments_for_pickers_leave_anonymous_ones_out() {
+    let emu = Emulator::start("50", None);
+    let file = emu.write(
+        "job.yml",
+        "command: echo hi\nenvironment:\n  image: python:3.11-slim\ncompute: cpu-cluster\n",
+    );
+    emu.run(&["jobs", "create", "-f", arg(&file)]).expect(0);
+    let cloud: amlc::azure::Cloud = emu.url.parse().unwrap();
+    let ctx = amlc::azure::WorkspaceContext::new(cloud, SUB, "demo-rg", "demo-ws");
+    let pipeline = Pipeline::new(
+        Some(Arc::new(StaticBearer::new(emu.token.clone()))),
+        PipelineOptions::default(),
+    )
+    .unwrap();
+    let client = amlc::azure::AmlClient::new(ctx, pipeline);
+    let envs = block(client.list_environments()).unwrap();
+    let names: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
+    assert!(names.contains(&"sklearn-env"), "{envs:?}");
+    assert!(!names.contains(&"CliV2AnonymousEnvironment"), "{envs:?}");
+    let sk = envs.iter().find(|e| e.name == "sklearn-env").unwrap();
+    assert_eq!(sk.latest_version.as_deref(), Some("2"), "{envs:?}");
+    // An unknown environment's @latest is a clear error, nothing sent after it.
+    let err = block(client.latest_environment_version("nope")).unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+}
+
+#[test]
+fn compute_local_dry_run_sends_nothing_and_has_no_compute() {
+    let emu = Emulator::start("50", None);
+    emu.write("src/train.py", SCRIPT);
+    let file = emu.write(
+        "job.yml",
+        "command: python3 train.py\ncode: src\nenvironment: azureml:sklearn-env:1\ncompute: local\nname: loc1\n",
+    );
+    let r = emu.run(&["jobs", "create", "-f", arg(&file), "--dry-run"]);
+    r.expect(0);
+    assert!(
+        r.json()["properties"].get("computeId").is_none(),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("on this machine"), "{}", r.stderr);
+    assert!(emu.blob_prefixes().is_empty());
+}
