@@ -276,17 +276,14 @@ fn write_summary(
     writeln!(notes, "  command: {}", s(&plan.spec.command))?;
     match (&plan.snapshot, &plan.spec.code) {
         (Some(snap), Some(Code::Local(p))) => {
-            let mut lines = snap.lines().into_iter();
-            if let Some(first) = lines.next() {
+            // The summary line; its warnings are among the plan's notes, shown below.
+            if let Some(first) = snap.lines().into_iter().next() {
                 writeln!(
                     notes,
                     "  code: {} — {}",
                     s(&p.display().to_string()),
                     s(&first)
                 )?;
-            }
-            for l in lines {
-                writeln!(notes, "    {}", s(&l))?;
             }
         }
         (_, Some(Code::Remote(r))) => writeln!(notes, "  code: {}", s(r))?,
