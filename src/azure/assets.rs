@@ -408,14 +408,18 @@ impl AmlClient {
         self.pipeline.send_json(Request::get(url)).await
     }
 
-    /// `POST …/datastores/{name}/listSecrets` with the SDK's body: the SAS token of the
-    /// datastore. A datastore holding an account key (or nothing) is refused with its reason.
-    pub async fn datastore_sas(&self, name: &str) -> Result<Secret> {
+    /// `POST …/datastores/{name}/listSecrets` with the SDK's body (§7 #2).
+    pub async fn datastore_secrets(&self, name: &str) -> Result<DatastoreSecrets> {
         let url = self.ws_url(&["datastores", name, "listSecrets"], &[])?;
-        let secrets: DatastoreSecrets = self
-            .pipeline
+        self.pipeline
             .send_json(Request::new(Method::POST, url).json(list_secrets_body()))
-            .await?;
+            .await
+    }
+
+    /// The SAS token of a datastore (`listSecrets`); one holding an account key (or nothing)
+    /// is refused with its reason.
+    pub async fn datastore_sas(&self, name: &str) -> Result<Secret> {
+        let secrets = self.datastore_secrets(name).await?;
         match secrets.sas_token {
             Some(t) if !t.expose().is_empty() => Ok(t),
             _ => Err(AzureError::Unsupported {

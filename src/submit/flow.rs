@@ -841,13 +841,40 @@ async fn resolve_environment(
     }
 }
 
-/// The default blob datastore's container with its SAS (§7 #1–#2), and the datastore's name.
+/// The default blob datastore's container (§7 #1–#2) with its SAS token, or its account key
+/// (SharedKey), and the datastore's name. An identity-based datastore (no secrets) is refused:
+/// the SDK would use an Entra token for storage, which amlc does not request.
 async fn datastore_container(client: &AmlClient) -> Result<(Container, String), SubmitError> {
     let store = client.get_datastore(WORKSPACE_BLOBSTORE).await?;
     let (account, container) = store.blob_location()?;
-    let sas = client.datastore_sas(WORKSPACE_BLOBSTORE).await?;
+    let identity = store
+        .properties
+        .credentials
+        .as_ref()
+        .and_then(|c| c.credentials_type.as_deref())
+        .is_some_and(|t| t.eq_ignore_ascii_case("None"));
+    if identity {
+        return Err(SubmitError::Invalid(format!(
+            "datastore {WORKSPACE_BLOBSTORE} is identity-based (no account key or SAS): amlc cannot upload local inputs or build contexts to it; use remote URIs (azureml://…) for them"
+        )));
+    }
+    let secrets = client.datastore_secrets(WORKSPACE_BLOBSTORE).await?;
     let endpoint = client.context().cloud.blob_endpoint(&account);
-    let c = Container::from_datastore(client.pipeline().clone(), &endpoint, &container, &sas)?;
+    let pipeline = client.pipeline().clone();
+    let c = match (&secrets.sas_token, &secrets.key) {
+        (Some(sas), _) if !sas.is_empty() => {
+            Container::from_datastore(pipeline, &endpoint, &container, sas)?
+        }
+        (_, Some(key)) if !key.is_empty() => {
+            Container::from_datastore_key(pipeline, &endpoint, &account, &container, key)?
+        }
+        _ => {
+            return Err(SubmitError::Invalid(format!(
+                "datastore {WORKSPACE_BLOBSTORE} gave no SAS token or account key (secrets of type {})",
+                secrets.secrets_type.as_deref().unwrap_or("none")
+            )));
+        }
+    };
     Ok((c, WORKSPACE_BLOBSTORE.to_string()))
 }
 

@@ -439,3 +439,62 @@ async fn storage_errors_never_show_the_sas() {
     assert!(text.contains("/c/LocalUpload/g/src/a.txt"), "{text}");
     task.abort();
 }
+
+#[test]
+fn shared_key_signatures_follow_the_storage_rules() {
+    let url = Url::parse(
+        "https://acct.blob.core.windows.net/cont/LocalUpload/h/a%20b.csv?comp=block&blockid=AAA%3D",
+    )
+    .unwrap();
+    let req = Request::new(Method::PUT, url)
+        .without_auth()
+        .header("x-ms-version", STORAGE_VERSION)
+        .header("x-ms-blob-type", "BlockBlob")
+        .header("content-md5", "XUFAKrxLKna5cZ2REBfFkg==")
+        .header("if-none-match", "*")
+        .bytes(&b"hello"[..], Some("application/octet-stream"));
+    let signed = sign_shared_key(
+        req,
+        "acct",
+        &Secret::new("dGVzdC1hY2NvdW50LWtleS0wMTIzNDU2Nzg5"),
+        "Sun, 29 Nov 2026 19:00:00 GMT",
+        "rid",
+    )
+    .unwrap();
+    // The string to sign as Python's SharedKey policy builds it.
+    assert_eq!(
+        shared_key_string(&signed, "acct"),
+        "PUT\n\n\n5\nXUFAKrxLKna5cZ2REBfFkg==\napplication/octet-stream\n\n\n\n*\n\n\nx-ms-blob-type:BlockBlob\nx-ms-client-request-id:rid\nx-ms-date:Sun, 29 Nov 2026 19:00:00 GMT\nx-ms-version:2026-10-06\n/acct/cont/LocalUpload/h/a%20b.csv\nblockid:AAA=\ncomp:block"
+    );
+    // Its HMAC-SHA256 with the key, as computed with Python's hmac module.
+    let auth = signed
+        .headers
+        .iter()
+        .find(|(n, _)| *n == "authorization")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(
+        auth,
+        Some("SharedKey acct:v4W6lY5jyfKVY1MF4VqbRECLU6n9rVr1/94thYXLBmE=")
+    );
+    // A HEAD: nothing but the headers and the resource.
+    let head = Request::new(
+        Method::HEAD,
+        Url::parse("https://acct.blob.core.windows.net/cont/x").unwrap(),
+    )
+    .header("x-ms-version", STORAGE_VERSION);
+    assert_eq!(
+        shared_key_string(&head, "acct"),
+        "HEAD\n\n\n\n\n\n\n\n\n\n\n\nx-ms-version:2026-10-06\n/acct/cont/x"
+    );
+    // A key that is not base64 is refused before anything is sent.
+    assert!(
+        Container::from_datastore_key(
+            pipeline(),
+            &Url::parse("https://acct.blob.core.windows.net/").unwrap(),
+            "acct",
+            "cont",
+            &Secret::new("not base64!"),
+        )
+        .is_err()
+    );
+}
