@@ -1035,7 +1035,12 @@ mod tests {
                     get("content-length"),
                     get("authorization"),
                     String::from_utf8_lossy(&body),
-                    get("x-ms-client-request-id").len()
+                    headers
+                        .get_all("x-ms-client-request-id")
+                        .iter()
+                        .map(|v| v.len().to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 )
             }),
         );
