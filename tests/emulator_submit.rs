@@ -803,6 +803,11 @@ async fn environment_versions_are_ordered_and_immutable() {
         .map(|x| x["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["3"]);
+    // The Python SDK's quirk: `azureml:` kept in the name (submit.md §6).
+    let quirk = e.ws("/environments/azureml%3Asklearn/versions?$orderBy=createdtime%20desc&$top=1");
+    let (s, v) = e.call(Method::GET, &quirk, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["value"][0]["name"], "3");
     let (_, v) = e
         .call(
             Method::GET,
@@ -1151,13 +1156,12 @@ async fn distributed_jobs_get_their_ranks() {
         );
         assert!(log.contains(&format!("ompi={r}/2")), "{log}");
     }
-    let tf: Vec<Value> = (0..3)
-        .map(|r| {
-            let log = futures::executor::block_on(e.log("tf", r));
-            let json = log.split("tf=").nth(1).unwrap().trim();
-            serde_json::from_str(json).unwrap()
-        })
-        .collect();
+    let mut tf: Vec<Value> = Vec::new();
+    for r in 0..3 {
+        let log = e.log("tf", r).await;
+        let json = log.split("tf=").nth(1).unwrap().trim();
+        tf.push(serde_json::from_str(json).unwrap());
+    }
     assert_eq!(tf[0]["cluster"]["worker"].as_array().unwrap().len(), 2);
     assert_eq!(tf[0]["cluster"]["ps"].as_array().unwrap().len(), 1);
     assert_eq!(tf[1]["task"], json!({"type": "worker", "index": 1}));
@@ -1220,5 +1224,65 @@ async fn assets_and_blobs_survive_a_restart() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(e.ended("after").await, "Completed");
     assert!(e.log("after", 0).await.contains("kept content"));
+    e.h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_job_keeps_its_materialised_snapshot() {
+    let e = Emu::start().await;
+    let code_id = e
+        .code_asset("resumed", &[("a.txt", b"from the upload")], "abba")
+        .await;
+    let (s, v) = e
+        .put_job(
+            "resume",
+            json!({"command": "if [ -f .second ]; then cat a.txt; exit 0; fi; touch .second; sleep 30", "codeId": code_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let dir = e.run_dir("resume").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !dir.join(".second").exists() {
+        assert!(Instant::now() < deadline, "the first attempt never ran");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Changed in the run folder: a re-materialised snapshot would overwrite it.
+    std::fs::write(dir.join("a.txt"), "edited in the run folder").unwrap();
+    let e = e.restart().await;
+    assert_eq!(e.ended("resume").await, "Completed");
+    let log = e.log("resume", 0).await;
+    assert!(log.contains("edited in the run folder"), "{log}");
+    e.h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_datastore_input_that_is_not_there_fails_the_job_naming_it() {
+    let e = Emu::start().await;
+    let (s, v) = e
+        .put_job(
+            "noinput",
+            json!({
+                "command": "ls ${{inputs.data}}",
+                "inputs": {"data": {"jobInputType": "uri_folder", "uri": "azureml://datastores/workspaceblobstore/paths/LocalUpload/none/"}},
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(e.ended("noinput").await, "Failed");
+    // The reason is in the run's details (run history), as for any failed run.
+    let url = e.ws("/runs/noinput/details").replacen(
+        e.h.url().as_str(),
+        &format!("{}history/v1.0/", e.h.url()),
+        1,
+    );
+    let (s, v) = e.call(Method::GET, &url, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let msg = v["error"]["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error message: {v}"));
+    assert!(
+        msg.contains("LocalUpload/none/") && msg.contains("input data"),
+        "{msg}"
+    );
     e.h.shutdown().await;
 }

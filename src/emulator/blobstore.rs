@@ -475,13 +475,14 @@ impl Container {
                     if !walk(&entry.path(), prefix, f)? {
                         return Ok(false);
                     }
-                } else if ft.is_file() && name.starts_with("b_") && name.ends_with(".json") {
-                    if let Some(meta) = Container::read_sidecar(&entry.path())?
-                        && meta.name.starts_with(prefix)
-                        && !f(meta)
-                    {
-                        return Ok(false);
-                    }
+                } else if ft.is_file()
+                    && name.starts_with("b_")
+                    && name.ends_with(".json")
+                    && let Some(meta) = Container::read_sidecar(&entry.path())?
+                    && meta.name.starts_with(prefix)
+                    && !f(meta)
+                {
+                    return Ok(false);
                 }
             }
             Ok(true)

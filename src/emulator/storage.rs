@@ -258,7 +258,7 @@ fn authorize(
     container: &str,
     path: &str,
     need: Need,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     if let Some(auth) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -269,7 +269,7 @@ fn authorize(
             .map(|(_, t)| t.trim());
         return match token {
             Some(t) if ct_eq(t.as_bytes(), sh.token.as_bytes()) => Ok(()),
-            _ => Err(auth_failed("The bearer token is not valid.")),
+            _ => Err(Box::new(auth_failed("The bearer token is not valid."))),
         };
     }
     let (Some(sig), Some(sv), Some(sr), Some(sp), Some(se)) = (
@@ -279,9 +279,9 @@ fn authorize(
         qp(q, "sp"),
         qp(q, "se"),
     ) else {
-        return Err(auth_failed(
+        return Err(Box::new(auth_failed(
             "The request carries neither a bearer token nor a complete SAS (sv, sr, sp, se, sig).",
-        ));
+        )));
     };
     let st = qp(q, "st").unwrap_or("");
     let base = format!("/blob/{account}/{container}");
@@ -298,20 +298,22 @@ fn authorize(
         _ => None,
     };
     let Some(resource) = resource else {
-        return Err(auth_failed("The signed resource does not cover this path."));
+        return Err(Box::new(auth_failed(
+            "The signed resource does not cover this path.",
+        )));
     };
     // A '+' of the base64 signature arrives as a space when the client did not encode it.
     let sig = sig.replace(' ', "+");
     let want = signature(sh, &string_to_sign(sp, st, se, &resource, sv, sr));
     if !ct_eq(want.as_bytes(), sig.as_bytes()) {
-        return Err(auth_failed("Signature did not match."));
+        return Err(Box::new(auth_failed("Signature did not match.")));
     }
     let now = now_ms();
     if parse_iso(se).is_none_or(|e| e <= now) {
-        return Err(auth_failed("Signed expiry time has passed."));
+        return Err(Box::new(auth_failed("Signed expiry time has passed.")));
     }
     if !st.is_empty() && parse_iso(st).is_none_or(|s| s > now + 60_000) {
-        return Err(auth_failed("Signed start time is in the future."));
+        return Err(Box::new(auth_failed("Signed start time is in the future.")));
     }
     let ok = match need {
         Need::Read => sp.contains('r'),
@@ -319,11 +321,11 @@ fn authorize(
         Need::List => sp.contains('l'),
     };
     if !ok {
-        return Err(storage_error(
+        return Err(Box::new(storage_error(
             StatusCode::FORBIDDEN,
             "AuthorizationPermissionMismatch",
             "This request is not authorized to perform this operation using this permission.",
-        ));
+        )));
     }
     Ok(())
 }
@@ -413,7 +415,7 @@ async fn dispatch(
         _ => Need::Write,
     };
     if let Err(r) = authorize(sh, &headers, q, account, cont, blob, need) {
-        return r;
+        return *r;
     }
     match (method, restype, comp) {
         (Method::GET, Some("container"), Some("list")) => {
