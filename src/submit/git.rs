@@ -66,7 +66,25 @@ pub(crate) fn properties_with(
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let git = |args: &[&str]| run_git(dir, args, timeout);
+    // One git command that outlives its deadline ends the asking: a hanging git costs one
+    // timeout, not one per property.
+    let gave_up = std::cell::Cell::new(false);
+    let raw = |args: &[&str]| {
+        if gave_up.get() {
+            return None;
+        }
+        let started = Instant::now();
+        let out = run_git_raw(dir, args, timeout);
+        if out.is_none() && started.elapsed() >= timeout {
+            gave_up.set(true);
+        }
+        out
+    };
+    let git = |args: &[&str]| {
+        raw(args)
+            .and_then(|out| out.lines().next().map(|l| l.trim().to_string()))
+            .filter(|l| !l.is_empty())
+    };
     let inside = git(&["rev-parse", "--is-inside-work-tree"]).as_deref() == Some("true");
     let from_git = |args: &[&str]| if inside { git(args) } else { None };
     let mut url =
@@ -83,7 +101,7 @@ pub(crate) fn properties_with(
             }
             .to_string(),
         ),
-        None if inside => run_git_raw(dir, &["status", "--porcelain", "."], timeout).map(|out| {
+        None if inside => raw(&["status", "--porcelain", "."]).map(|out| {
             if out.trim().is_empty() {
                 "False"
             } else {
@@ -130,14 +148,6 @@ pub fn credential_host(url: &str) -> Option<String> {
         return None;
     }
     Some(parsed.host_str().unwrap_or("?").to_string())
-}
-
-/// `git ARGS` in `dir`: its first output line, trimmed; `None` when git is missing, fails,
-/// prints nothing or outlives `timeout`.
-fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Option<String> {
-    let out = run_git_raw(dir, args, timeout)?;
-    let line = out.lines().next()?.trim().to_string();
-    (!line.is_empty()).then_some(line)
 }
 
 /// `git ARGS` in `dir`: its whole output, when it exits 0 within `timeout`.
@@ -247,7 +257,10 @@ mod tests {
             d,
             &["remote", "add", "origin", "https://github.com/o/r.git"],
         );
-        let head = run_git(d, &["rev-parse", "HEAD"], GIT_TIMEOUT).unwrap();
+        let head = run_git_raw(d, &["rev-parse", "HEAD"], GIT_TIMEOUT)
+            .unwrap()
+            .trim()
+            .to_string();
         let info = properties(&d.join("src"), &no_env, &[]);
         assert_eq!(get(&info, REPO_URL), Some("https://github.com/o/r.git"));
         assert_eq!(get(&info, BRANCH), Some("main"));
