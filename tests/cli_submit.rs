@@ -588,3 +588,39 @@ fn compute_local_dry_run_sends_nothing_and_has_no_compute() {
     assert!(r.stderr.contains("on this machine"), "{}", r.stderr);
     assert!(emu.blob_prefixes().is_empty());
 }
+
+#[test]
+fn a_build_context_is_uploaded_to_the_datastore_and_put_as_the_anonymous_version() {
+    let emu = Emulator::start("50", None);
+    emu.write("ctx/Dockerfile", "FROM python:3.11-slim\n");
+    emu.write("ctx/requirements.txt", "numpy\n");
+    let file = emu.write(
+        "job.yml",
+        "command: echo built\nenvironment:\n  build:\n    path: ctx\ncompute: cpu-cluster\n",
+    );
+    let r = emu.run(&["jobs", "create", "-f", arg(&file), "-o", "json"]);
+    r.expect(0);
+    assert!(r.stderr.contains("user-managed"), "{}", r.stderr);
+    let hash = amlc::submit::snapshot::object_hash(&emu.proj().join("ctx")).unwrap();
+    let version = amlc::submit::flow::build_version(&hash, None);
+    assert_eq!(
+        r.json()["properties"]["environmentId"],
+        format!("/{WS}/environments/CliV2AnonymousEnvironment/versions/{version}")
+    );
+    assert!(
+        emu.blob_prefixes().contains(&format!("LocalUpload/{hash}")),
+        "{:?}",
+        emu.blob_prefixes()
+    );
+    let (status, body) = emu.get(&format!(
+        "/{WS}/environments/CliV2AnonymousEnvironment/versions/{version}?api-version=2025-12-01"
+    ));
+    assert_eq!(status, 200, "{body}");
+    let env: Value = serde_json::from_str(&body).unwrap();
+    let context = env["properties"]["build"]["contextUri"].as_str().unwrap();
+    assert!(
+        context.ends_with(&format!("/LocalUpload/{hash}/ctx/")),
+        "{context}"
+    );
+    assert!(!context.contains("sig="), "{context}");
+}
