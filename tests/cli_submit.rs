@@ -9,7 +9,8 @@
 //! never by the command's own words alone. Each test has its own emulator.
 //!
 //! `submit_timing_1000_files` (ignored) measures a submit of a 1,000-file folder, new and
-//! reused: `cargo test --release --test cli_submit -- --ignored --nocapture`.
+//! reused: `cargo build --release --bin amlc && AMLC_BIN=$PWD/target/release/amlc cargo test
+//! --test cli_submit submit_timing -- --ignored --nocapture`.
 
 mod cli_common;
 
