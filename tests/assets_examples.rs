@@ -2,6 +2,9 @@
 //! creates or attaches it on the emulator's demo workspace (`computes create|attach -f`), and
 //! the compute then exists with the file's values and reaches Succeeded. A VM example names a
 //! key under `~/.ssh`, which the test replaces with `--set` (the only change made to a file).
+//! Every job example in `assets/examples/jobs/` runs on the demo as shipped (`jobs create -f
+//! … --stream`): its script's output is printed, a second submit of the same code folder
+//! uploads nothing, and `--set compute=local` runs it on this machine.
 
 mod cli_common;
 mod keys_common;
@@ -179,4 +182,68 @@ fn dry_runs_print_the_expected_bodies_and_send_nothing() {
         let show = e.run(&["computes", "show", name, "-o", "json"]);
         assert_ne!(show.code, 0, "{file}: a dry run created {name}");
     }
+}
+
+fn job_example(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/examples/jobs")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn every_job_example_runs_on_the_demo() {
+    let e = Emulator::start("20", None);
+    let stream = |file: &str, extra: &[&str]| {
+        let path = job_example(file);
+        let mut args = vec!["jobs", "create", "-f", path.as_str(), "--stream"];
+        args.extend_from_slice(extra);
+        let r = e.run(&args);
+        r.expect(0);
+        r
+    };
+
+    let r = stream("hello.yml", &[]);
+    assert!(r.stdout.contains("hello from "), "{}", r.stdout);
+
+    let r = stream("train/job.yml", &[]);
+    assert!(r.stdout.contains("epoch 3/3"), "{}", r.stdout);
+    assert!(r.stdout.contains("train.py: done"), "{}", r.stdout);
+    assert!(r.stderr.contains("uploaded 2 files"), "{}", r.stderr);
+    // The same folder again: the code asset is found by its hash, nothing is uploaded.
+    let r = stream("train/job.yml", &[]);
+    assert!(r.stderr.contains("code asset reused"), "{}", r.stderr);
+    assert!(!r.stderr.contains("uploading"), "{}", r.stderr);
+    assert!(r.stdout.contains("train.py: done"), "{}", r.stdout);
+
+    let r = stream("train/inputs.yml", &[]);
+    assert!(
+        r.stdout.contains("read 2 data files, 5 rows"),
+        "{}",
+        r.stdout
+    );
+
+    let r = stream("train/distributed.yml", &[]);
+    for rank in 0..4 {
+        assert!(
+            r.stdout.contains(&format!("[{rank}] train.py: rank {rank} of 4")),
+            "rank {rank}: {}",
+            r.stdout
+        );
+    }
+
+    // The local computer as the target: the same file, one override.
+    let r = stream("train/job.yml", &["--set", "compute=local"]);
+    assert!(r.stdout.contains("train.py: done"), "{}", r.stdout);
+    assert!(r.stderr.contains("on this computer"), "{}", r.stderr);
+    let name = r.stdout.lines().next().unwrap_or_default().trim().to_string();
+    let list = e.run(&["jobs", "list"]);
+    list.expect(0);
+    let row = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&name))
+        .unwrap_or_else(|| panic!("{name} not listed: {}", list.stdout));
+    assert!(row.contains("local") && row.contains("Completed"), "{row}");
 }

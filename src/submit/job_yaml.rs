@@ -333,6 +333,18 @@ const TOP_KEYS: &[&str] = &[
     "identity",
 ];
 
+/// `base` joined with `rel`, without the `.` components `rel` may hold (`./src` is shown as
+/// `…/src`, as the user thinks of it; `..` is kept: symlinks make it meaningful).
+fn join_clean(base: &Path, rel: &str) -> PathBuf {
+    let mut out = base.to_path_buf();
+    for c in Path::new(rel).components() {
+        if c != std::path::Component::CurDir {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads a job file from disk (at most [`MAX_YAML_BYTES`]), applies `sets`, and reads it into a
 /// [`JobSpec`]; relative paths are resolved against the file's folder.
 pub fn read(path: &Path, sets: &[Override]) -> Result<JobSpec, Vec<Located>> {
@@ -521,11 +533,14 @@ impl Reader<'_> {
     fn local_or_remote(&self, text: &str) -> DataPath {
         // `file:` (and `file://`) name local paths; `azureml:` and other URIs are remote.
         if let Some(local) = text.strip_prefix("file:") {
-            DataPath::Local(self.base.join(local.strip_prefix("//").unwrap_or(local)))
+            DataPath::Local(join_clean(
+                &self.base,
+                local.strip_prefix("//").unwrap_or(local),
+            ))
         } else if is_remote(text) {
             DataPath::Remote(text.to_string())
         } else {
-            DataPath::Local(self.base.join(text))
+            DataPath::Local(join_clean(&self.base, text))
         }
     }
 
