@@ -77,6 +77,25 @@ pub trait DataSource: Clone + Send + Sync + 'static {
             });
         }
     }
+    /// The workspace's registered environments, for the submit form's picker.
+    fn environments(
+        &self,
+    ) -> impl Future<Output = Result<Vec<super::submit::EnvChoice>, AppError>> + Send {
+        async move { Err(AppError::not_connected()) }
+    }
+    /// The workspace's ARM id (the review's job body names it).
+    fn workspace_id(&self) -> String {
+        String::new()
+    }
+    /// Sends a planned job (`flow::submit`), each step to `progress`.
+    fn submit_plan(
+        &self,
+        plan: crate::submit::flow::Plan,
+        progress: Arc<dyn Fn(crate::submit::flow::Step) + Send + Sync>,
+    ) -> impl Future<Output = Result<crate::submit::flow::Outcome, String>> + Send {
+        let _ = (plan, progress);
+        async move { Err(AppError::not_connected().line) }
+    }
     /// Re-reads the selected files from byte 0 and writes them to `path`.
     fn save_logs(
         &self,
@@ -239,6 +258,25 @@ impl DataSource for AmlClient {
         overwrite: bool,
     ) -> Result<SaveReport, SaveError> {
         save_logs(self, &job, &select, path, overwrite).await
+    }
+
+    async fn environments(&self) -> Result<Vec<super::submit::EnvChoice>, AppError> {
+        super::submit_runtime::environments(self).await
+    }
+
+    fn workspace_id(&self) -> String {
+        self.context().workspace_id()
+    }
+
+    async fn submit_plan(
+        &self,
+        plan: crate::submit::flow::Plan,
+        progress: Arc<dyn Fn(crate::submit::flow::Step) + Send + Sync>,
+    ) -> Result<crate::submit::flow::Outcome, String> {
+        let report = move |step| progress(step);
+        crate::submit::flow::submit(self, &plan, &report)
+            .await
+            .map_err(|e| super::submit_runtime::cause(&e))
     }
 }
 
@@ -520,6 +558,12 @@ impl<S: DataSource> Runtime<S> {
                 if let Some(cancel) = self.follows.remove(&id) {
                     cancel.cancel();
                 }
+                return None;
+            }
+            Effect::Submit(work) => {
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks
+                    .spawn(super::submit_runtime::run(work, source, tx));
                 return None;
             }
             Effect::LogsSave {
