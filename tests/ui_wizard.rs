@@ -1155,11 +1155,13 @@ fn any_form_chooser_notice_lists_and_a_never_sendable_build() {
 }
 
 #[test]
-fn help_on_jobs_has_no_n() {
+fn help_on_jobs_offers_n_as_the_submit_form_not_a_create_form() {
     let mut app = app(W, 60);
     app.update(ch('5'));
     app.update(ch('?'));
-    assert!(!screen(&app).contains("[new]"), "{}", screen(&app));
+    let shown = screen(&app);
+    assert!(shown.contains("new: the submit form"), "{shown}");
+    assert!(!shown.contains("new: Create"), "{shown}");
 }
 
 #[test]

@@ -740,20 +740,23 @@ pub fn pick_rows(
         FieldId::Environment => {
             if let EnvList::Loaded(list) = envs {
                 for e in list {
-                    let about = e.description.clone().unwrap_or_default();
+                    let with_about = |head: String| match e.description.as_deref() {
+                        Some(about) if !about.trim().is_empty() => format!("{head}; {about}"),
+                        _ => head,
+                    };
                     let latest = e.latest_version.as_deref();
                     rows.push(PickRow {
                         value: format!("{}@latest", e.name),
-                        detail: match latest {
-                            Some(v) => format!("latest is {v}; {about}"),
-                            None => about.clone(),
-                        },
+                        detail: with_about(match latest {
+                            Some(v) => format!("the latest version ({v}) when it runs"),
+                            None => "the latest version when it runs".into(),
+                        }),
                         tone: Tone::Normal,
                     });
                     if let Some(v) = latest {
                         rows.push(PickRow {
                             value: format!("{}:{v}", e.name),
-                            detail: format!("this version only; {about}"),
+                            detail: with_about("this version only".into()),
                             tone: Tone::Normal,
                         });
                     }
