@@ -59,6 +59,36 @@ impl Cloud {
         }
     }
 
+    /// The Blob service of a storage account in this cloud (submit.md §7: the cloud's storage
+    /// suffix, never a datastore's `endpoint`). A custom endpoint (the emulator) serves blobs
+    /// path-style under itself: `{endpoint}/storage/{account}/`.
+    pub fn blob_endpoint(&self, account: &str) -> Url {
+        let suffix = match self {
+            Cloud::AzureCloud => "core.windows.net",
+            Cloud::AzureChinaCloud => "core.chinacloudapi.cn",
+            Cloud::AzureUSGovernment => "core.usgovcloudapi.net",
+            Cloud::Custom(url) => {
+                let mut url = url.clone();
+                if let Ok(mut path) = url.path_segments_mut() {
+                    path.pop_if_empty().push("storage").push(account).push("");
+                }
+                return url;
+            }
+        };
+        // An account name is 3-24 lowercase letters and digits: only those are kept, so the
+        // host is always valid (a bad name then fails at DNS, never here).
+        let mut host: String = account
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if host.is_empty() {
+            host.push_str("invalid");
+        }
+        Url::parse(&format!("https://{host}.blob.{suffix}/"))
+            .unwrap_or_else(|_| unreachable!("alphanumeric host"))
+    }
+
     pub fn name(&self) -> String {
         match self {
             Cloud::AzureCloud => "AzureCloud".into(),
@@ -150,5 +180,41 @@ impl WorkspaceContext {
             "/subscriptions/{}/providers/Microsoft.MachineLearningServices/locations/{}",
             self.subscription, location
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_endpoints_per_cloud() {
+        assert_eq!(
+            Cloud::AzureCloud.blob_endpoint("acct1").as_str(),
+            "https://acct1.blob.core.windows.net/"
+        );
+        assert_eq!(
+            Cloud::AzureChinaCloud.blob_endpoint("acct1").as_str(),
+            "https://acct1.blob.core.chinacloudapi.cn/"
+        );
+        assert_eq!(
+            Cloud::AzureUSGovernment.blob_endpoint("acct1").as_str(),
+            "https://acct1.blob.core.usgovcloudapi.net/"
+        );
+        let emu: Cloud = "http://127.0.0.1:8080".parse().unwrap();
+        assert_eq!(
+            emu.blob_endpoint("emuacct").as_str(),
+            "http://127.0.0.1:8080/storage/emuacct/"
+        );
+        let prefixed: Cloud = "http://127.0.0.1:8080/arm/".parse().unwrap();
+        assert_eq!(
+            prefixed.blob_endpoint("a").as_str(),
+            "http://127.0.0.1:8080/arm/storage/a/"
+        );
+        // Never a panic, whatever the datastore says.
+        assert_eq!(
+            Cloud::AzureCloud.blob_endpoint("a/b?c").as_str(),
+            "https://abc.blob.core.windows.net/"
+        );
     }
 }

@@ -126,12 +126,33 @@ pub enum Auth {
     None,
 }
 
+/// A body that is not JSON: a blob's bytes (Put Blob, Put Block) or a block list's XML, with
+/// its content type (`None`: no `Content-Type` header). Cheap to clone, so retries resend it.
+#[derive(Clone)]
+pub struct RawBody {
+    pub data: bytes::Bytes,
+    pub content_type: Option<String>,
+}
+
+impl std::fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the bytes: a file of the user's may hold anything.
+        f.debug_struct("RawBody")
+            .field("len", &self.data.len())
+            .field("content_type", &self.content_type)
+            .finish()
+    }
+}
+
 /// One logical request (retries resend it unchanged).
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: Method,
     pub url: Url,
     pub body: Option<serde_json::Value>,
+    /// Raw bytes sent instead of `body` (blob uploads); `Content-Length` is always sent, `0`
+    /// for an empty one.
+    pub raw: Option<RawBody>,
     pub headers: Vec<(&'static str, String)>,
     pub auth: Auth,
 }
@@ -142,6 +163,7 @@ impl Request {
             method,
             url,
             body: None,
+            raw: None,
             headers: Vec::new(),
             auth: Auth::Bearer,
         }
@@ -153,6 +175,18 @@ impl Request {
 
     pub fn json(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
+        self.raw = None;
+        self
+    }
+
+    /// Sends `data` as the body, with `content_type` when given (a blob's bytes, block list
+    /// XML). An empty `data` sends `Content-Length: 0` (Set Blob Metadata needs it).
+    pub fn bytes(mut self, data: impl Into<bytes::Bytes>, content_type: Option<&str>) -> Self {
+        self.raw = Some(RawBody {
+            data: data.into(),
+            content_type: content_type.map(str::to_owned),
+        });
+        self.body = None;
         self
     }
 
@@ -624,6 +658,13 @@ impl Pipeline {
         }
         if let Some(body) = &request.body {
             builder = builder.json(body);
+        } else if let Some(raw) = &request.raw {
+            if let Some(ct) = &raw.content_type {
+                builder = builder.header("content-type", ct.as_str());
+            }
+            builder = builder
+                .header("content-length", raw.data.len().to_string())
+                .body(raw.data.clone());
         }
         let started = std::time::Instant::now();
         let response = builder
@@ -928,5 +969,95 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("secret"), "{text}");
+    }
+
+    fn one_attempt() -> Pipeline {
+        Pipeline::new(
+            None,
+            PipelineOptions {
+                retry: RetryPolicy {
+                    max_attempts: 1,
+                    ..RetryPolicy::default()
+                },
+                ..PipelineOptions::default()
+            },
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn sas_query_never_in_transport_errors() {
+        // A port nothing listens on: refused at once.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let url = Url::parse(&format!(
+            "http://127.0.0.1:{port}/c/LocalUpload/x/src/a.py?sv=1&sp=racwl&sig=SECRETSIG"
+        ))
+        .unwrap();
+        let err = one_attempt()
+            .send(
+                Request::new(Method::PUT, url)
+                    .bytes(&b"x"[..], Some("application/octet-stream"))
+                    .without_auth(),
+            )
+            .await
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("SECRETSIG"), "{text}");
+        assert!(!text.contains("sig="), "{text}");
+        assert!(text.contains("/c/LocalUpload/x/src/a.py"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn raw_bodies_are_sent_with_their_type_and_length() {
+        use axum::{Router, body::Bytes as AxBytes, http::HeaderMap as AxHeaders, routing::put};
+        let app = Router::new().route(
+            "/{*rest}",
+            put(|headers: AxHeaders, body: AxBytes| async move {
+                let get = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-")
+                        .to_string()
+                };
+                format!(
+                    "{}|{}|{}|{}",
+                    get("content-type"),
+                    get("content-length"),
+                    get("authorization"),
+                    String::from_utf8_lossy(&body)
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let pipeline = Pipeline::new(
+            Some(Arc::new(StaticBearer::new("TOKEN"))),
+            PipelineOptions::default(),
+        )
+        .unwrap();
+        let url = Url::parse(&format!("http://{addr}/c/blob?sig=S")).unwrap();
+        let r = pipeline
+            .send(
+                Request::new(Method::PUT, url.clone())
+                    .bytes(&b"hello"[..], Some("application/xml"))
+                    .without_auth(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(&r.body[..], b"application/xml|5|-|hello");
+        let r = pipeline
+            .send(
+                Request::new(Method::PUT, url)
+                    .bytes(bytes::Bytes::new(), None)
+                    .without_auth(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(&r.body[..], b"-|0|-|");
+        server.abort();
     }
 }

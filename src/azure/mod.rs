@@ -1,7 +1,9 @@
 //! The only code in amlc that speaks HTTP to Azure Machine Learning (ARM control plane, the
 //! discovery document, run history and log blobs). It knows nothing about terminals.
 
+pub mod assets;
 pub mod auth;
+pub mod blob;
 pub mod client;
 pub mod computes;
 pub mod context;

@@ -6,6 +6,7 @@
 //! target ([`local`]). No terminal code here: the commands and the TUI show the steps.
 
 pub mod flow;
+pub mod git;
 pub mod job_yaml;
 pub mod local;
 pub mod snapshot;
