@@ -800,10 +800,15 @@ fn common_prefix(names: &[String]) -> String {
 }
 
 /// Tab in the code folder: the text completed to the longest folder name its last part starts
-/// (a `/` added when one folder matches). `None` when nothing completes. Reads one folder
+/// (a `/` added when one folder matches). `None` when nothing completes or the text already
+/// names a folder. Reads one folder
 /// listing, at most [`COMPLETE_MAX`] entries.
 fn complete_dir(text: &str, cwd: &Path, home: Option<&Path>) -> Option<String> {
     const COMPLETE_MAX: usize = 2_000;
+    // A folder already named: Tab goes on to the next field.
+    if text.trim().is_empty() || resolve(text, cwd, home).is_dir() {
+        return None;
+    }
     let (dir_text, part) = match text.rfind('/') {
         Some(i) => (&text[..=i], &text[i + 1..]),
         None => ("", text),

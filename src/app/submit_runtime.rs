@@ -43,12 +43,18 @@ pub fn cause(e: &SubmitError) -> String {
 
 /// The registered environments of the client's workspace.
 pub async fn environments(client: &AmlClient) -> Result<Vec<super::submit::EnvChoice>, AppError> {
-    let _ = client;
-    Err(AppError::new(
-        crate::azure::error::ErrorKind::Other,
-        "the environment list is not available in this build",
-        "type the environment: NAME:VERSION, NAME@latest or a curated AzureML-… name",
-    ))
+    let list = client
+        .list_environments()
+        .await
+        .map_err(|e| AppError::from(&e))?;
+    Ok(list
+        .into_iter()
+        .map(|e| super::submit::EnvChoice {
+            name: e.name,
+            latest_version: e.latest_version,
+            description: e.description,
+        })
+        .collect())
 }
 
 fn places() -> (Option<PathBuf>, Option<PathBuf>) {
