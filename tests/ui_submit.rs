@@ -198,9 +198,15 @@ fn n_on_jobs_opens_the_form_and_read_only_refuses_it() {
     assert_eq!(f.values.get(FieldId::Code), ".");
     let shown = screen(&app);
     assert!(shown.contains("Submit a run"), "{shown}");
-    assert!(shown.contains("snapshot: 12 files, 48.2 kB, .amlignore"), "{shown}");
+    assert!(
+        shown.contains("snapshot: 12 files, 48.2 kB, .amlignore"),
+        "{shown}"
+    );
     assert!(shown.contains("points outside the folder"), "{shown}");
-    assert!(shown.contains("default: mnist"), "the experiment's default: {shown}");
+    assert!(
+        shown.contains("default: mnist"),
+        "the experiment's default: {shown}"
+    );
 
     let mut ro = app_with(
         AppOptions {
@@ -236,7 +242,11 @@ fn rules_show_as_typed_and_enter_is_refused_with_them() {
     // Inputs need a job file.
     focus(&mut app, FieldId::Command);
     type_text(&mut app, "python x.py --in ${{inputs.data}}");
-    assert!(screen(&app).contains("needs inputs or outputs"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("needs inputs or outputs"),
+        "{}",
+        screen(&app)
+    );
 
     // An unknown compute, a compute that runs no jobs.
     focus(&mut app, FieldId::Compute);
@@ -246,12 +256,20 @@ fn rules_show_as_typed_and_enter_is_refused_with_them() {
         app.update(press(KeyCode::Backspace));
     }
     type_text(&mut app, "aks-inference");
-    assert!(screen(&app).contains("does not run command jobs"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("does not run command jobs"),
+        "{}",
+        screen(&app)
+    );
 
     // An environment reference without a version.
     focus(&mut app, FieldId::Environment);
     type_text(&mut app, "myenv");
-    assert!(screen(&app).contains("a version is missing"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("a version is missing"),
+        "{}",
+        screen(&app)
+    );
     type_text(&mut app, ":2");
     assert!(!screen(&app).contains("a version is missing"));
     assert!(
@@ -282,7 +300,10 @@ fn the_compute_picker_lists_local_and_the_job_targets_with_their_state() {
     }
     assert!(shown.contains("cluster · "), "kind and state: {shown}");
     for name in ["aks-inference", "dsvm-01", "dbx-demo"] {
-        assert!(!shown.contains(name), "{name} runs no command jobs: {shown}");
+        assert!(
+            !shown.contains(name),
+            "{name} runs no command jobs: {shown}"
+        );
     }
     // Esc closes the picker only.
     app.update(press(KeyCode::Esc));
@@ -293,7 +314,11 @@ fn the_compute_picker_lists_local_and_the_job_targets_with_their_state() {
 #[test]
 fn local_and_instances_force_one_instance() {
     let mut app = open(100, 30);
-    let has_count = |app: &App| form(app).fields(&app.computes).contains(&FieldId::InstanceCount);
+    let has_count = |app: &App| {
+        form(app)
+            .fields(&app.computes)
+            .contains(&FieldId::InstanceCount)
+    };
     assert!(has_count(&app));
     focus(&mut app, FieldId::InstanceCount);
     app.update(press(KeyCode::Backspace));
@@ -358,7 +383,10 @@ fn the_code_folder_is_snapshotted_when_its_path_settles_and_stale_answers_are_dr
     assert!(asked.is_empty(), "not on every key: {asked:?}");
     assert!(screen(&app).contains("when the path settles"));
     // The clock moves past the settle time: one request, for the whole path.
-    app.set_clock(NOW_MS + 1_000, 1_000 + amlc::app::submit::SNAPSHOT_SETTLE_MS + 1);
+    app.set_clock(
+        NOW_MS + 1_000,
+        1_000 + amlc::app::submit::SNAPSHOT_SETTLE_MS + 1,
+    );
     let effects = app.update(Msg::Tick);
     let (id, text) = snapshot_request(&effects).expect("asked once settled");
     assert_eq!(text, "src");
@@ -374,14 +402,19 @@ fn the_code_folder_is_snapshotted_when_its_path_settles_and_stale_answers_are_dr
         id,
         cwd: None,
         home: None,
-        result: Err("/home/alice/projects/mnist/src: nothing to upload (the folder is empty)".into()),
+        result: Err(
+            "/home/alice/projects/mnist/src: nothing to upload (the folder is empty)".into(),
+        ),
     }));
     let shown = screen(&app);
     assert!(shown.contains("nothing to upload"), "{shown}");
     // Leaving the field after a change asks at once.
     app.update(press(KeyCode::Backspace));
     let effects = app.update(press(KeyCode::Tab));
-    assert_eq!(snapshot_request(&effects).map(|(_, t)| t), Some("sr".into()));
+    assert_eq!(
+        snapshot_request(&effects).map(|(_, t)| t),
+        Some("sr".into())
+    );
 }
 
 #[test]
@@ -452,8 +485,14 @@ fn review_then_submit_with_progress_a_failure_keeps_the_values_and_success_opens
     }));
     assert!(matches!(form(&app).stage, Stage::Review(_)));
     let shown = screen(&app);
-    assert!(shown.contains("Not submitted: compute cpu-cluster was not found"), "{shown}");
-    assert_eq!(form(&app).values.get(FieldId::Command), "python train.py --epochs 3");
+    assert!(
+        shown.contains("Not submitted: compute cpu-cluster was not found"),
+        "{shown}"
+    );
+    assert_eq!(
+        form(&app).values.get(FieldId::Command),
+        "python train.py --epochs 3"
+    );
     let effects = enter(&mut app);
     let (send, _) = send_request(&effects).expect("Enter retries");
 
@@ -474,10 +513,16 @@ fn review_then_submit_with_progress_a_failure_keeps_the_values_and_success_opens
         }),
     }));
     assert!(app.submit.form.is_none());
-    assert!(toast(&app).contains("code asset reused, nothing uploaded"), "{}", toast(&app));
+    assert!(
+        toast(&app).contains("code asset reused, nothing uploaded"),
+        "{}",
+        toast(&app)
+    );
     assert_eq!(app.top_view(), Some(&View::Logs));
     assert!(
-        effects.iter().any(|e| matches!(e, Effect::LogsFollow { job, .. } if job == "calm_river_4k2j9x7m1q")),
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LogsFollow { job, .. } if job == "calm_river_4k2j9x7m1q")),
         "{effects:?}"
     );
     let count = |app: &App| {
@@ -495,12 +540,17 @@ fn review_then_submit_with_progress_a_failure_keeps_the_values_and_success_opens
         .in_flight
         .unwrap_or_else(|| {
             app.update(ch('r'));
-            app.source_state(&SourceKey::Jobs).in_flight.expect("a refresh")
+            app.source_state(&SourceKey::Jobs)
+                .in_flight
+                .expect("a refresh")
         });
     app.update(jobs_loaded(id, Ok(jobs())));
     assert_eq!(count(&app), 1, "kept until listed");
     app.update(ch('r'));
-    let id = app.source_state(&SourceKey::Jobs).in_flight.expect("a refresh");
+    let id = app
+        .source_state(&SourceKey::Jobs)
+        .in_flight
+        .expect("a refresh");
     let mut listed = jobs();
     listed.push(amlc::azure::models::Job::from_value(serde_json::json!({
         "name": "calm_river_4k2j9x7m1q",
@@ -528,7 +578,11 @@ fn a_local_run_closes_the_form_with_its_row() {
         id,
         result: Ok(review_data()),
     }));
-    assert!(screen(&app).contains("this computer (local)"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("this computer (local)"),
+        "{}",
+        screen(&app)
+    );
     let (send, spec) = send_request(&enter(&mut app)).expect("send");
     assert_eq!(spec.compute, Some(Compute::Local));
     let run = amlc::submit::local::LocalRun {
@@ -546,7 +600,11 @@ fn a_local_run_closes_the_form_with_its_row() {
         result: Ok(Sent::Local { run }),
     }));
     assert!(app.submit.form.is_none());
-    assert!(app.jobs.iter().any(|j| j.name.as_deref() == Some("local_run_1")));
+    assert!(
+        app.jobs
+            .iter()
+            .any(|j| j.name.as_deref() == Some("local_run_1"))
+    );
     assert_eq!(app.top_view(), Some(&View::Logs));
 }
 
@@ -562,7 +620,10 @@ fn help_lists_the_form_keys_and_the_info_panel_mentions_it() {
     assert!(text.contains("Enter (review)"), "{text}");
     let info = amlc::app::costs::info_doc(TabId::Jobs, 80);
     let text: Vec<String> = info.lines().iter().map(|l| l.line.text()).collect();
-    assert!(text.join(" ").contains("n opens the submit form"), "{text:?}");
+    assert!(
+        text.join(" ").contains("n opens the submit form"),
+        "{text:?}"
+    );
     // The hint bar of the Jobs list offers it.
     assert!(screen(&app).contains("n new"), "{}", screen(&app));
 }
@@ -599,5 +660,8 @@ fn a_tiny_terminal_never_panics_and_says_so() {
     app.update(press(KeyCode::Esc));
     app.update(ch('x'));
     app.update(Msg::Resize(100, 30));
-    assert_eq!(form(&app).values.get(FieldId::Command), "python train.py --epochs 3");
+    assert_eq!(
+        form(&app).values.get(FieldId::Command),
+        "python train.py --epochs 3"
+    );
 }

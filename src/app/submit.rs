@@ -44,7 +44,10 @@ pub const LOCAL: &str = "local";
 
 /// The keys of the form, for its key bar and the `?` help (one table, so they agree).
 pub const FORM_KEYS: &[(&str, &str)] = &[
-    ("Tab / ↓", "next field (Tab in the code folder completes a folder name)"),
+    (
+        "Tab / ↓",
+        "next field (Tab in the code folder completes a folder name)",
+    ),
     ("S-Tab / ↑", "previous field"),
     (
         "Enter",
@@ -58,7 +61,10 @@ pub const FORM_KEYS: &[(&str, &str)] = &[
     ),
     ("← / S-Tab (review)", "back to the form"),
     ("↑↓ PgUp PgDn", "scroll the review"),
-    ("Esc", "close (asks first when values were entered; never quits)"),
+    (
+        "Esc",
+        "close (asks first when values were entered; never quits)",
+    ),
 ];
 
 /// The fields, in form order.
@@ -116,7 +122,9 @@ impl FieldId {
                 "reference: Enter lists the registered ones (name@latest, name:version); a curated AzureML-… name is typed"
             }
             FieldId::InstanceCount => "nodes the job runs on (1 to 100)",
-            FieldId::Experiment => "groups runs in Studio; empty: the current folder's name, as the SDK",
+            FieldId::Experiment => {
+                "groups runs in Studio; empty: the current folder's name, as the SDK"
+            }
             FieldId::DisplayName => "optional: the run's name as shown; empty: the job name",
         }
     }
@@ -191,9 +199,18 @@ pub struct SnapshotSummary {
 pub enum SnapshotState {
     /// Not asked yet (or the text changed and has not settled).
     Idle,
-    Reading { id: u64, text: String },
-    Ready { text: String, summary: SnapshotSummary },
-    Failed { text: String, error: String },
+    Reading {
+        id: u64,
+        text: String,
+    },
+    Ready {
+        text: String,
+        summary: SnapshotSummary,
+    },
+    Failed {
+        text: String,
+        error: String,
+    },
 }
 
 /// What the review shows, made by the runtime from `flow::plan` and `flow::preview_body`.
@@ -477,8 +494,7 @@ impl SubmitForm {
         let name = self.values.text(FieldId::Compute);
         name.eq_ignore_ascii_case(LOCAL)
             || computes.iter().any(|c| {
-                c.name.as_deref() == Some(name)
-                    && *c.compute_type() == ComputeType::ComputeInstance
+                c.name.as_deref() == Some(name) && *c.compute_type() == ComputeType::ComputeInstance
             })
     }
 
@@ -514,7 +530,10 @@ impl SubmitForm {
         }
         if self.values.text(FieldId::EnvKind) == ENV_IMAGE {
             if text.is_empty() {
-                return Err("required: the image, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04".into());
+                return Err(
+                    "required: the image, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04"
+                        .into(),
+                );
             }
             if text.chars().any(char::is_whitespace) {
                 return Err("an image reference holds no spaces".into());
@@ -546,7 +565,10 @@ impl SubmitForm {
         let mut out = Vec::new();
         let v = &self.values;
         if v.text(FieldId::Code).is_empty() {
-            out.push((FieldId::Code, "required: the code folder (. is the current one)".into()));
+            out.push((
+                FieldId::Code,
+                "required: the code folder (. is the current one)".into(),
+            ));
         } else if let SnapshotState::Failed { text, error } = &self.snapshot
             && text == v.text(FieldId::Code)
         {
@@ -1183,15 +1205,13 @@ impl App {
             }
             KeyCode::Tab | KeyCode::Down => form.move_focus(1, &self.computes, now),
             KeyCode::Up => form.move_focus(-1, &self.computes, now),
-            KeyCode::PageDown => self.to_review(form, effects),
+            KeyCode::PageDown => self.open_review(form, effects),
             KeyCode::Enter => match field {
                 Some(FieldId::Compute) => self.open_picker(form, FieldId::Compute, effects),
-                Some(FieldId::Environment)
-                    if form.values.text(FieldId::EnvKind) != ENV_IMAGE =>
-                {
+                Some(FieldId::Environment) if form.values.text(FieldId::EnvKind) != ENV_IMAGE => {
                     self.open_picker(form, FieldId::Environment, effects)
                 }
-                _ => self.to_review(form, effects),
+                _ => self.open_review(form, effects),
             },
             KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
                 if field == Some(FieldId::EnvKind) =>
@@ -1262,7 +1282,10 @@ impl App {
                         form.focus = i;
                     }
                 } else {
-                    self.toast("nothing matches: change the filter, or Esc and type it", Tone::Muted);
+                    self.toast(
+                        "nothing matches: change the filter, or Esc and type it",
+                        Tone::Muted,
+                    );
                 }
             }
             _ => {
@@ -1275,7 +1298,7 @@ impl App {
 
     /// Enter (or PgDn) on the form: the review, unless a rule is broken (then every broken
     /// rule is shown and the first one said).
-    fn to_review(&mut self, form: &mut SubmitForm, effects: &mut Vec<Effect>) {
+    fn open_review(&mut self, form: &mut SubmitForm, effects: &mut Vec<Effect>) {
         match form.to_spec(&self.computes) {
             Ok(spec) => {
                 let id = self.submit.next_id();
@@ -1325,7 +1348,7 @@ impl App {
             KeyCode::Enter => match review.data.as_ref().map(Result::is_ok) {
                 Some(true) => self.send(form, effects),
                 // The plan failed: make it again (the folder may have been fixed).
-                Some(false) => self.to_review(form, effects),
+                Some(false) => self.open_review(form, effects),
                 None => self.toast(
                     format!("still reading the folder{}", self.ellipsis()),
                     Tone::Muted,

@@ -12,9 +12,7 @@
 use super::msg::Msg;
 use super::runtime::DataSource;
 use super::sources::AppError;
-use super::submit::{
-    ReviewData, Sent, SnapshotSummary, SubmitEffect, SubmitEvent, resolve,
-};
+use super::submit::{ReviewData, Sent, SnapshotSummary, SubmitEffect, SubmitEvent, resolve};
 use crate::azure::AmlClient;
 use crate::submit::flow::{self, Step, SubmitError};
 use crate::submit::job_yaml::{Code, Compute, JobSpec};
@@ -114,25 +112,32 @@ pub async fn run<S: DataSource>(work: SubmitEffect, source: Option<S>, tx: Unbou
         SubmitEffect::Environments { id } => {
             let result = match &source {
                 None => Err(AppError::not_connected().line),
-                Some(source) => match tokio::time::timeout(LIST_TIMEOUT, source.environments())
-                    .await
-                {
-                    Ok(Ok(list)) => Ok(list),
-                    Ok(Err(e)) => Err(format!("{}; {}", e.line, e.hint)),
-                    Err(_) => Err(AppError::no_answer(LIST_TIMEOUT.as_secs()).line),
-                },
+                Some(source) => {
+                    match tokio::time::timeout(LIST_TIMEOUT, source.environments()).await {
+                        Ok(Ok(list)) => Ok(list),
+                        Ok(Err(e)) => Err(format!("{}; {}", e.line, e.hint)),
+                        Err(_) => Err(AppError::no_answer(LIST_TIMEOUT.as_secs()).line),
+                    }
+                }
             };
             send(SubmitEvent::Environments { id, result });
         }
         SubmitEffect::Review { id, spec } => {
-            let workspace = source.as_ref().map(|s| s.workspace_id()).unwrap_or_default();
+            let workspace = source
+                .as_ref()
+                .map(|s| s.workspace_id())
+                .unwrap_or_default();
             let result = plan(*spec).await.and_then(|plan| {
                 let body = flow::preview_body(&plan, &workspace).map_err(|e| cause(&e))?;
                 Ok(ReviewData {
                     job_name: plan.job_name.clone(),
                     experiment_name: plan.experiment_name.clone(),
                     body: crate::azure::models::redact_json(&body),
-                    snapshot: plan.snapshot.as_ref().map(Snapshot::lines).unwrap_or_default(),
+                    snapshot: plan
+                        .snapshot
+                        .as_ref()
+                        .map(Snapshot::lines)
+                        .unwrap_or_default(),
                     notes: plan.notes.clone(),
                 })
             });
@@ -163,8 +168,10 @@ pub async fn run<S: DataSource>(work: SubmitEffect, source: Option<S>, tx: Unbou
                             let _ = tx.send(Msg::Submit(SubmitEvent::Step { id, step }));
                         });
                         let job_name = plan.job_name.clone();
-                        source.submit_plan(plan, progress).await.map(|outcome| {
-                            Sent::Remote {
+                        source
+                            .submit_plan(plan, progress)
+                            .await
+                            .map(|outcome| Sent::Remote {
                                 job_name: if outcome.job_name.is_empty() {
                                     job_name
                                 } else {
@@ -172,8 +179,7 @@ pub async fn run<S: DataSource>(work: SubmitEffect, source: Option<S>, tx: Unbou
                                 },
                                 job: outcome.job,
                                 code: outcome.code,
-                            }
-                        })
+                            })
                     }
                 },
             };

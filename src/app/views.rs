@@ -178,7 +178,8 @@ pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
         });
         for row in rows.iter_mut() {
             if row.action == Action::New && tab == TabId::Jobs {
-                row.description = "new: the submit form, a run from a code folder (keys below)".into();
+                row.description =
+                    "new: the submit form, a run from a code folder (keys below)".into();
             } else if row.action == Action::New {
                 let titles: Vec<&str> = forms.iter().map(|f| f.title).collect();
                 row.description = format!("new: {}", titles.join(", "));

@@ -453,18 +453,24 @@ mod tests {
     #[test]
     fn bodies_are_the_sdks() {
         assert_eq!(
-            serde_json::to_string(&code_version_body("https://h/c/LocalUpload/g/src", "ab", true))
-                .unwrap(),
+            serde_json::to_string(&code_version_body(
+                "https://h/c/LocalUpload/g/src",
+                "ab",
+                true
+            ))
+            .unwrap(),
             r#"{"properties":{"codeUri":"https://h/c/LocalUpload/g/src","isAnonymous":true,"properties":{"hash_sha256":"ab","hash_version":202208}}}"#
         );
         assert_eq!(
-            serde_json::to_string(&anonymous_environment_body("img:1", Some("name: e\n")))
-                .unwrap(),
+            serde_json::to_string(&anonymous_environment_body("img:1", Some("name: e\n"))).unwrap(),
             r#"{"properties":{"condaFile":"name: e\n","image":"img:1","isAnonymous":true,"isArchived":false}}"#
         );
         assert_eq!(
-            serde_json::to_string(&build_environment_body("https://a/c/LocalUpload/h/ctx/", None))
-                .unwrap(),
+            serde_json::to_string(&build_environment_body(
+                "https://a/c/LocalUpload/h/ctx/",
+                None
+            ))
+            .unwrap(),
             r#"{"properties":{"build":{"contextUri":"https://a/c/LocalUpload/h/ctx/"},"isAnonymous":true,"isArchived":false}}"#
         );
     }

@@ -110,9 +110,8 @@ impl Container {
     /// segment is kept as the base, the query as the SAS. A `sasUri` without a path segment is
     /// refused, as `from_container_url` refuses it.
     pub fn from_sas_uri(pipeline: Pipeline, sas_uri: &Secret) -> Result<Container> {
-        let mut url = Url::parse(sas_uri.expose()).map_err(|_| {
-            AzureError::Invalid("the upload location (sasUri) is not a URL".into())
-        })?;
+        let mut url = Url::parse(sas_uri.expose())
+            .map_err(|_| AzureError::Invalid("the upload location (sasUri) is not a URL".into()))?;
         let sas = url.query().unwrap_or("").to_string();
         url.set_query(None);
         url.set_fragment(None);
@@ -240,7 +239,12 @@ impl Container {
     /// Put Blob of `data` (§4.4). With `if_none_match` an existing blob is not overwritten: a
     /// 409 `BlobAlreadyExists` is accepted when the blob there is ours (same size and MD5),
     /// which is what a retried Put Blob whose first attempt landed meets.
-    pub async fn put_blob(&self, name: &str, data: bytes::Bytes, if_none_match: bool) -> Result<()> {
+    pub async fn put_blob(
+        &self,
+        name: &str,
+        data: bytes::Bytes,
+        if_none_match: bool,
+    ) -> Result<()> {
         let url = self.blob_url(name, &[]);
         let md5 = (!data.is_empty()).then(|| base64(&md5(&data)));
         let size = data.len() as u64;
@@ -275,7 +279,9 @@ impl Container {
         match self.head(name).await? {
             Some(p)
                 if p.size == Some(size)
-                    && (p.content_md5.is_none() || md5.is_none() || p.content_md5.as_deref() == md5) =>
+                    && (p.content_md5.is_none()
+                        || md5.is_none()
+                        || p.content_md5.as_deref() == md5) =>
             {
                 tracing::debug!(blob = %name, "blob already there with our content (a retried upload had landed)");
                 Ok(())
@@ -349,9 +355,10 @@ impl Container {
             AzureError::Invalid(format!("cannot read {}: {e}", file.source.display()))
         };
         if file.size <= self.single_put_max {
-            let _permit = budget.acquire_many(permits(file.size)).await.map_err(|_| {
-                AzureError::Invalid("the upload was stopped".into())
-            })?;
+            let _permit = budget
+                .acquire_many(permits(file.size))
+                .await
+                .map_err(|_| AzureError::Invalid("the upload was stopped".into()))?;
             let data = tokio::fs::read(&file.source).await.map_err(io)?;
             if data.len() as u64 != file.size {
                 return Err(AzureError::Invalid(format!(
@@ -373,9 +380,10 @@ impl Container {
             .map(|(i, id)| async move {
                 let offset = i as u64 * block_size;
                 let len = block_size.min(file.size - offset);
-                let _permit = budget.acquire_many(permits(len)).await.map_err(|_| {
-                    AzureError::Invalid("the upload was stopped".into())
-                })?;
+                let _permit = budget
+                    .acquire_many(permits(len))
+                    .await
+                    .map_err(|_| AzureError::Invalid("the upload was stopped".into()))?;
                 let data = read_range(&file.source, offset, len).await.map_err(io)?;
                 self.put_block(&file.blob, id, data.into()).await?;
                 sent(len);
@@ -560,8 +568,12 @@ pub fn md5(data: &[u8]) -> [u8; 16] {
     let k: Vec<u32> = (0..64)
         .map(|i: i32| ((f64::from(i + 1)).sin().abs() * 4_294_967_296.0) as u32)
         .collect();
-    let (mut a0, mut b0, mut c0, mut d0) =
-        (0x6745_2301u32, 0xefcd_ab89u32, 0x98ba_dcfeu32, 0x1032_5476u32);
+    let (mut a0, mut b0, mut c0, mut d0) = (
+        0x6745_2301u32,
+        0xefcd_ab89u32,
+        0x98ba_dcfeu32,
+        0x1032_5476u32,
+    );
     let bit_len = (data.len() as u64).wrapping_mul(8);
     let mut tail = Vec::with_capacity(128);
     let full = data.len() / 64 * 64;

@@ -57,17 +57,22 @@ pub(crate) fn properties_with(
     let mut info = GitInfo::default();
     if existing.iter().any(|(k, _)| KEYS.contains(&k.as_str())) {
         info.notes.push(
-            "git: the job's properties already hold git properties: none added (as the SDK)"
-                .into(),
+            "git: the job's properties already hold git properties: none added (as the SDK)".into(),
         );
         return info;
     }
-    let env = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let env = |name: &str| {
+        env(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let git = |args: &[&str]| run_git(dir, args, timeout);
     let inside = git(&["rev-parse", "--is-inside-work-tree"]).as_deref() == Some("true");
     let from_git = |args: &[&str]| if inside { git(args) } else { None };
-    let mut url = env("AZUREML_GIT_REPOSITORY_URI").or_else(|| from_git(&["ls-remote", "--get-url"]));
-    let mut branch = env("AZUREML_GIT_BRANCH").or_else(|| from_git(&["symbolic-ref", "--short", "HEAD"]));
+    let mut url =
+        env("AZUREML_GIT_REPOSITORY_URI").or_else(|| from_git(&["ls-remote", "--get-url"]));
+    let mut branch =
+        env("AZUREML_GIT_BRANCH").or_else(|| from_git(&["symbolic-ref", "--short", "HEAD"]));
     let mut commit = env("AZUREML_GIT_COMMIT").or_else(|| from_git(&["rev-parse", "HEAD"]));
     let mut dirty = match env("AZUREML_GIT_DIRTY") {
         Some(v) => Some(
@@ -78,8 +83,14 @@ pub(crate) fn properties_with(
             }
             .to_string(),
         ),
-        None if inside => run_git_raw(dir, &["status", "--porcelain", "."], timeout)
-            .map(|out| if out.trim().is_empty() { "False" } else { "True" }.to_string()),
+        None if inside => run_git_raw(dir, &["status", "--porcelain", "."], timeout).map(|out| {
+            if out.trim().is_empty() {
+                "False"
+            } else {
+                "True"
+            }
+            .to_string()
+        }),
         None => None,
     };
     if let Some(u) = &url
@@ -158,7 +169,10 @@ fn run_git_raw(dir: &Path, args: &[&str], timeout: Duration) -> Option<String> {
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                tracing::debug!(?args, "git did not answer in time: no git properties from it");
+                tracing::debug!(
+                    ?args,
+                    "git did not answer in time: no git properties from it"
+                );
                 return None;
             }
         }
@@ -229,7 +243,10 @@ mod tests {
         }
         let dir = repo();
         let d = dir.path();
-        sh(d, &["remote", "add", "origin", "https://github.com/o/r.git"]);
+        sh(
+            d,
+            &["remote", "add", "origin", "https://github.com/o/r.git"],
+        );
         let head = run_git(d, &["rev-parse", "HEAD"], GIT_TIMEOUT).unwrap();
         let info = properties(&d.join("src"), &no_env, &[]);
         assert_eq!(get(&info, REPO_URL), Some("https://github.com/o/r.git"));
@@ -293,7 +310,10 @@ mod tests {
         assert_eq!(
             info.properties,
             [
-                (REPO_URL.to_string(), "https://dev.azure.com/o/p".to_string()),
+                (
+                    REPO_URL.to_string(),
+                    "https://dev.azure.com/o/p".to_string()
+                ),
                 (BRANCH.into(), "release".into()),
                 (COMMIT.into(), "abc123".into()),
                 (DIRTY.into(), "True".into()),
@@ -315,6 +335,9 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(3));
         assert_eq!(credential_host("not a url"), None);
         assert_eq!(credential_host("ssh://git@h/r"), None);
-        assert_eq!(credential_host("https://t@h.example/r").as_deref(), Some("h.example"));
+        assert_eq!(
+            credential_host("https://t@h.example/r").as_deref(),
+            Some("h.example")
+        );
     }
 }

@@ -12,9 +12,9 @@ mod menu;
 mod operations;
 mod popup;
 mod status;
+mod submit;
 mod table;
 mod tabs_bar;
-mod submit;
 mod text_view;
 mod wizard;
 

@@ -78,10 +78,7 @@ pub fn draw(
         ),
         Stage::Sending(..) => ("submitting", "Ctrl-c quits amlc".to_owned()),
     };
-    let title = format!(
-        "Submit a run {} {stage}",
-        if app.ascii { "-" } else { "—" }
-    );
+    let title = format!("Submit a run {} {stage}", if app.ascii { "-" } else { "—" });
     let inner = boxed(
         theme,
         frame,
@@ -124,7 +121,10 @@ pub fn draw(
         );
         frame.render_widget(
             Paragraph::new(vec![
-                Line::styled("The values entered are lost; nothing is sent.", theme.normal),
+                Line::styled(
+                    "The values entered are lost; nothing is sent.",
+                    theme.normal,
+                ),
                 Line::styled("Esc never quits amlc.", theme.muted),
             ]),
             inner,
@@ -136,11 +136,7 @@ pub fn draw(
 fn wrap_rows(text: &str, room: usize, max: usize, ellipsis: &str) -> Vec<String> {
     let mut doc = text::Doc::new();
     doc.push(text::StyledLine::plain(text, Tone::Normal), 0);
-    let rows: Vec<String> = doc
-        .wrapped(room.max(4))
-        .iter()
-        .map(|l| l.text())
-        .collect();
+    let rows: Vec<String> = doc.wrapped(room.max(4)).iter().map(|l| l.text()).collect();
     if rows.len() <= max {
         return rows;
     }
@@ -179,10 +175,9 @@ fn value_of(app: &App, theme: &Theme, form: &SubmitForm, f: FieldId) -> (String,
             theme.muted,
         ),
         FieldId::DisplayName if v.is_empty() => ("(the job name)".into(), theme.muted),
-        FieldId::Environment if v.is_empty() && form.is_local() => (
-            "(none: your current environment)".into(),
-            theme.muted,
-        ),
+        FieldId::Environment if v.is_empty() && form.is_local() => {
+            ("(none: your current environment)".into(), theme.muted)
+        }
         _ => (text::one_line(v).into_owned(), theme.normal),
     }
 }
@@ -196,7 +191,12 @@ fn compute_note(app: &App, form: &SubmitForm) -> Option<(String, Tone)> {
             Tone::Muted,
         ));
     }
-    let rows = pick_rows(FieldId::Compute, "", &app.computes, &app.submit.environments);
+    let rows = pick_rows(
+        FieldId::Compute,
+        "",
+        &app.computes,
+        &app.submit.environments,
+    );
     rows.into_iter()
         .find(|r| r.value == name)
         .map(|r| (r.detail, r.tone))
@@ -257,11 +257,7 @@ fn draw_fields(
         let marker = if focused { "> " } else { "  " };
         let label = format!(
             "{marker}{:<w$}",
-            format!(
-                "{}{}",
-                f.label(),
-                if required(form, f) { " *" } else { "" }
-            ),
+            format!("{}{}", f.label(), if required(form, f) { " *" } else { "" }),
             w = label_width - 2
         );
         let label_style = if focused { theme.heading } else { theme.normal };
@@ -450,10 +446,7 @@ fn draw_review(
                 2,
             );
             doc.push(
-                text::StyledLine::plain(
-                    "Enter tries again; ← goes back to the form.",
-                    Tone::Muted,
-                ),
+                text::StyledLine::plain("Enter tries again; ← goes back to the form.", Tone::Muted),
                 0,
             );
         }
@@ -461,10 +454,7 @@ fn draw_review(
             field(
                 &mut doc,
                 "Job",
-                format!(
-                    "{} in experiment {}",
-                    data.job_name, data.experiment_name
-                ),
+                format!("{} in experiment {}", data.job_name, data.experiment_name),
                 Tone::Normal,
             );
             let compute = form.values.text(FieldId::Compute);
@@ -618,7 +608,11 @@ fn draw_picker(
                 },
             ),
             Span::styled(
-                text::truncate(&ascii(&text::one_line(&r.detail), app.ascii), rest, sym.ellipsis),
+                text::truncate(
+                    &ascii(&text::one_line(&r.detail), app.ascii),
+                    rest,
+                    sym.ellipsis,
+                ),
                 theme.tone(r.tone),
             ),
         ]));

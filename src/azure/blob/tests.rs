@@ -56,7 +56,10 @@ fn sas_uri_is_read_as_from_container_url() {
     let sas = Secret::new("http://127.0.0.1:9/azureml-blobstore/LocalUpload/g?sv=1&sig=S%2B");
     let c = Container::from_sas_uri(pipeline(), &sas).unwrap();
     assert_eq!(c.last_segment(), "g");
-    assert_eq!(c.shown(), "http://127.0.0.1:9/azureml-blobstore/LocalUpload/g");
+    assert_eq!(
+        c.shown(),
+        "http://127.0.0.1:9/azureml-blobstore/LocalUpload/g"
+    );
     assert_eq!(
         c.blob_url("src/a b.py", &[]).as_str(),
         "http://127.0.0.1:9/azureml-blobstore/LocalUpload/g/src/a%20b.py?sv=1&sig=S%2B"
@@ -69,7 +72,8 @@ fn sas_uri_is_read_as_from_container_url() {
     // A trailing slash is tolerated; no path at all is refused.
     let c = Container::from_sas_uri(pipeline(), &Secret::new("https://h/c/p/?sig=x")).unwrap();
     assert_eq!(c.last_segment(), "p");
-    let err = Container::from_sas_uri(pipeline(), &Secret::new("https://h/?sig=SECRET")).unwrap_err();
+    let err =
+        Container::from_sas_uri(pipeline(), &Secret::new("https://h/?sig=SECRET")).unwrap_err();
     assert!(!err.to_string().contains("SECRET"), "{err}");
     assert!(format!("{c:?}").contains("***") && !format!("{c:?}").contains("sig=x"));
 }
@@ -114,9 +118,10 @@ fn block_ids_have_one_length() {
     assert!(ids.iter().all(|i| i.len() == 64));
     let unique: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), 300);
-    assert!(block_list_xml(&ids[..2]).starts_with(
-        "<?xml version='1.0' encoding='utf-8'?>\n<BlockList><Latest>"
-    ));
+    assert!(
+        block_list_xml(&ids[..2])
+            .starts_with("<?xml version='1.0' encoding='utf-8'?>\n<BlockList><Latest>")
+    );
 }
 
 /// The fake: blobs by path, blocks by (path, id), every request as `METHOD path?comp`.
@@ -161,7 +166,9 @@ async fn handle(State(fake): State<Shared>, req: AxRequest) -> AxResponse {
     let comp = query_param(&query, "comp");
     f.log.push(format!(
         "{method} {path}{}",
-        comp.as_deref().map(|c| format!("?comp={c}")).unwrap_or_default()
+        comp.as_deref()
+            .map(|c| format!("?comp={c}"))
+            .unwrap_or_default()
     ));
     if f.forbid {
         let sig = query_param(&query, "sig").unwrap_or_default();
@@ -172,7 +179,12 @@ async fn handle(State(fake): State<Shared>, req: AxRequest) -> AxResponse {
         )
             .into_response();
     }
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     match (method.as_str(), comp.as_deref()) {
         ("HEAD", None) => match f.blobs.get(&path) {
             Some((data, meta)) => {
@@ -200,11 +212,17 @@ async fn handle(State(fake): State<Shared>, req: AxRequest) -> AxResponse {
             if let Some(m) = h("content-md5")
                 && m != crate::app::clipboard::base64(&md5(&body))
             {
-                return (StatusCode::BAD_REQUEST, [("x-ms-error-code", "Md5Mismatch")])
+                return (
+                    StatusCode::BAD_REQUEST,
+                    [("x-ms-error-code", "Md5Mismatch")],
+                )
                     .into_response();
             }
             if h("if-none-match").as_deref() == Some("*") && f.blobs.contains_key(&path) {
-                return (StatusCode::CONFLICT, [("x-ms-error-code", "BlobAlreadyExists")])
+                return (
+                    StatusCode::CONFLICT,
+                    [("x-ms-error-code", "BlobAlreadyExists")],
+                )
                     .into_response();
             }
             f.blobs.insert(path.clone(), (body.to_vec(), Vec::new()));
@@ -227,7 +245,10 @@ async fn handle(State(fake): State<Shared>, req: AxRequest) -> AxResponse {
                 match f.blocks.get(&(path.clone(), id.to_string())) {
                     Some(b) => data.extend_from_slice(b),
                     None => {
-                        return (StatusCode::BAD_REQUEST, [("x-ms-error-code", "InvalidBlockList")])
+                        return (
+                            StatusCode::BAD_REQUEST,
+                            [("x-ms-error-code", "InvalidBlockList")],
+                        )
                             .into_response();
                     }
                 }
@@ -265,7 +286,11 @@ async fn serve() -> (Shared, String, tokio::task::JoinHandle<()>) {
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    (fake, format!("http://{addr}/c/LocalUpload/g?sv=1&sig=SECRETSIG"), task)
+    (
+        fake,
+        format!("http://{addr}/c/LocalUpload/g?sv=1&sig=SECRETSIG"),
+        task,
+    )
 }
 
 fn files(dir: &Path, spec: &[(&str, usize)]) -> Vec<UploadFile> {
@@ -291,7 +316,10 @@ async fn uploads_small_and_big_files_and_marks_completion() {
     let container = Container::from_sas_uri(pipeline(), &Secret::new(sas))
         .unwrap()
         .with_thresholds(1000, 256);
-    let mut list = files(dir.path(), &[("a.txt", 10), ("empty", 0), ("big.bin", 1000 + 700)]);
+    let mut list = files(
+        dir.path(),
+        &[("a.txt", 10), ("empty", 0), ("big.bin", 1000 + 700)],
+    );
     for i in 0..20 {
         list.extend(files(dir.path(), &[(&format!("d/f{i}.py"), 50)]));
     }
@@ -303,23 +331,42 @@ async fn uploads_small_and_big_files_and_marks_completion() {
     container
         .set_metadata(
             "src/a.txt",
-            &[(META_UPLOAD_STATUS, "completed"), (META_NAME, "n"), (META_VERSION, "1")],
+            &[
+                (META_UPLOAD_STATUS, "completed"),
+                (META_NAME, "n"),
+                (META_VERSION, "1"),
+            ],
         )
         .await
         .unwrap();
     let f = fake.lock().unwrap();
     let big = &f.blobs["/c/LocalUpload/g/src/big.bin"].0;
     assert_eq!(big.len(), 1700);
-    assert_eq!(big, &(0..1700).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    assert_eq!(
+        big,
+        &(0..1700).map(|i| (i % 251) as u8).collect::<Vec<u8>>()
+    );
     assert_eq!(f.blobs["/c/LocalUpload/g/src/empty"].0.len(), 0);
     assert_eq!(f.blobs.len(), 23);
     // 7 blocks of 256 and the list for the big file.
-    assert_eq!(f.log.iter().filter(|l| l.ends_with("comp=block")).count(), 7);
-    assert_eq!(f.log.iter().filter(|l| l.ends_with("comp=blocklist")).count(), 1);
+    assert_eq!(
+        f.log.iter().filter(|l| l.ends_with("comp=block")).count(),
+        7
+    );
+    assert_eq!(
+        f.log
+            .iter()
+            .filter(|l| l.ends_with("comp=blocklist"))
+            .count(),
+        1
+    );
     assert!(f.max_in_flight <= FILE_CONCURRENCY * BLOCK_CONCURRENCY);
     assert!(f.max_in_flight > 1, "uploads run concurrently");
     let meta = &f.blobs["/c/LocalUpload/g/src/a.txt"].1;
-    assert!(meta.contains(&("upload_status".into(), "completed".into())), "{meta:?}");
+    assert!(
+        meta.contains(&("upload_status".into(), "completed".into())),
+        "{meta:?}"
+    );
     let last = *seen.lock().unwrap().last().unwrap();
     assert_eq!(
         last,
@@ -366,7 +413,10 @@ async fn a_retried_put_blob_that_had_landed_is_accepted_but_a_foreign_blob_is_no
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(409), "{err}");
-    assert_eq!(fake.lock().unwrap().blobs["/c/LocalUpload/g/src/a.txt"].0, b"hello");
+    assert_eq!(
+        fake.lock().unwrap().blobs["/c/LocalUpload/g/src/a.txt"].0,
+        b"hello"
+    );
     task.abort();
 }
 
