@@ -642,6 +642,33 @@ fn snapshots_at_80x24() {
 }
 
 #[test]
+fn the_review_scrolls_within_its_rows() {
+    let mut app = reviewed(80, 24);
+    for _ in 0..200 {
+        app.update(press(KeyCode::Down));
+    }
+    let Stage::Review(review) = &form(&app).stage else {
+        panic!("on the review");
+    };
+    let bottom = review.scroll;
+    assert!(bottom > 0 && bottom < 40, "clamped to the rows: {bottom}");
+    assert!(
+        screen(&app).contains("\"experimentName\": \"mnist\""),
+        "{}",
+        screen(&app)
+    );
+    // As many Ups bring the top back.
+    for _ in 0..bottom {
+        app.update(press(KeyCode::Up));
+    }
+    assert!(
+        screen(&app).contains("Job          calm_river"),
+        "{}",
+        screen(&app)
+    );
+}
+
+#[test]
 fn a_tiny_terminal_never_panics_and_says_so() {
     for (w, h) in [(60, 12), (61, 13), (70, 14)] {
         let mut app = reviewed(w, h);

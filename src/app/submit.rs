@@ -24,7 +24,7 @@
 //! typed in after the form closes unless a submission failed (then Enter retries with it).
 
 use super::keys::KeyCombo;
-use super::text::{self, Tone};
+use super::text::{self, Doc, StyledLine, Tone};
 use super::{App, Effect, TabId};
 use crate::azure::models::{ComputeResource, ComputeType, Job};
 use crate::submit::flow::{CodeOutcome, Step};
@@ -893,6 +893,132 @@ enum Keep {
 }
 
 impl App {
+    /// What is known of the compute chosen: `cluster · Steady`, `this computer`.
+    pub fn submit_compute_note(&self, form: &SubmitForm) -> Option<(String, Tone)> {
+        let name = form.values.text(FieldId::Compute);
+        if name.eq_ignore_ascii_case(LOCAL) {
+            return Some((
+                "this computer, your current environment; one instance".into(),
+                Tone::Muted,
+            ));
+        }
+        pick_rows(
+            FieldId::Compute,
+            "",
+            &self.computes,
+            &self.submit.environments,
+        )
+        .into_iter()
+        .find(|r| r.value == name)
+        .map(|r| (r.detail, r.tone))
+    }
+
+    /// The review's text: the job and its experiment, where it runs, the environment and its
+    /// kind, the command, the snapshot, the plan's notes and the job body (secrets masked).
+    pub fn submit_review_doc(&self, form: &SubmitForm, review: &Review) -> Doc {
+        let ascii = |t: String| {
+            if self.ascii {
+                t.replace('…', "...").replace('·', "-")
+            } else {
+                t
+            }
+        };
+        let mut doc = Doc::new();
+        let field = |doc: &mut Doc, key: &str, value: String, tone: Tone| {
+            doc.push(
+                StyledLine::new()
+                    .with(format!("{key:<13}"), Tone::Heading)
+                    .with(ascii(value), tone),
+                13,
+            );
+        };
+        match &review.data {
+            None => doc.push(
+                StyledLine::plain(
+                    format!(
+                        "Planning{}: reading the folder and its git state",
+                        self.ellipsis()
+                    ),
+                    Tone::Progress,
+                ),
+                0,
+            ),
+            Some(Err(e)) => {
+                doc.push(
+                    StyledLine::plain(
+                        format!("The plan failed: {}", text::one_line(e)),
+                        Tone::Failed,
+                    ),
+                    2,
+                );
+                doc.push(
+                    StyledLine::plain(
+                        "Enter tries again; Left goes back to the form.",
+                        Tone::Muted,
+                    ),
+                    0,
+                );
+            }
+            Some(Ok(data)) => {
+                field(
+                    &mut doc,
+                    "Job",
+                    format!("{} in experiment {}", data.job_name, data.experiment_name),
+                    Tone::Normal,
+                );
+                let compute = form.values.text(FieldId::Compute);
+                let place = if form.is_local() {
+                    "this computer (local): the snapshot runs in your current environment"
+                        .to_owned()
+                } else {
+                    match self.submit_compute_note(form) {
+                        Some((note, _)) => format!("{compute} ({note})"),
+                        None => compute.to_owned(),
+                    }
+                };
+                field(&mut doc, "Runs on", place, Tone::Normal);
+                let env = form.values.text(FieldId::Environment);
+                field(
+                    &mut doc,
+                    "Environment",
+                    if env.is_empty() {
+                        form.env_explain().to_owned()
+                    } else {
+                        format!("{env}: {}", form.env_explain())
+                    },
+                    Tone::Normal,
+                );
+                field(
+                    &mut doc,
+                    "Command",
+                    text::one_line(form.values.text(FieldId::Command)).into_owned(),
+                    Tone::Normal,
+                );
+                for (n, l) in data.snapshot.iter().enumerate() {
+                    let key = if n == 0 { "Code" } else { "" };
+                    let tone = if n == 0 { Tone::Normal } else { Tone::Warning };
+                    field(&mut doc, key, l.clone(), tone);
+                }
+                for note in &data.notes {
+                    field(&mut doc, "Note", note.clone(), Tone::Warning);
+                }
+                doc.blank();
+                doc.push(
+                    StyledLine::plain("The job body (secrets masked):", Tone::Heading),
+                    0,
+                );
+                let json = serde_json::to_string_pretty(&data.body).unwrap_or_default();
+                for l in json.lines() {
+                    doc.push(
+                        StyledLine::plain(text::one_line(l).into_owned(), Tone::Normal),
+                        0,
+                    );
+                }
+            }
+        }
+        doc
+    }
+
     /// `n` on the Jobs tab: the submit form (refused under --read-only). Asks for the code
     /// folder's snapshot and, when not loaded yet, the registered environments.
     pub(super) fn open_submit(&mut self, effects: &mut Vec<Effect>) {
@@ -1334,7 +1460,17 @@ impl App {
         key: KeyEvent,
         effects: &mut Vec<Effect>,
     ) -> Keep {
-        let page = usize::from(self.height.saturating_sub(12)).max(1);
+        // The review's rows at this size (the box takes 4 columns and 5 rows with the bars).
+        let visible = usize::from(self.height.saturating_sub(5)).max(1);
+        let page = visible.saturating_sub(1).max(1);
+        let rows = match &form.stage {
+            Stage::Review(review) => self
+                .submit_review_doc(form, review)
+                .wrapped(usize::from(self.width.saturating_sub(4)).max(4))
+                .len(),
+            _ => 0,
+        };
+        let max = rows.saturating_sub(visible);
         let Stage::Review(review) = &mut form.stage else {
             return Keep::Open;
         };
@@ -1342,9 +1478,9 @@ impl App {
             KeyCode::Esc => return self.esc(form),
             KeyCode::BackTab | KeyCode::Left | KeyCode::Backspace => form.stage = Stage::Edit,
             KeyCode::Up | KeyCode::Char('k') => review.scroll = review.scroll.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => review.scroll += 1,
+            KeyCode::Down | KeyCode::Char('j') => review.scroll = (review.scroll + 1).min(max),
             KeyCode::PageUp => review.scroll = review.scroll.saturating_sub(page),
-            KeyCode::PageDown => review.scroll += page,
+            KeyCode::PageDown => review.scroll = (review.scroll + page).min(max),
             KeyCode::Enter => match review.data.as_ref().map(Result::is_ok) {
                 Some(true) => self.send(form, effects),
                 // The plan failed: make it again (the folder may have been fixed).
@@ -1462,6 +1598,35 @@ mod tests {
             ),
             "uploading 12/40 files, 3.1 MB of 8.0 MB, 3.1 MB/s"
         );
+    }
+
+    #[test]
+    fn tab_completes_folder_names_only_when_the_text_names_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path();
+        for d in ["src", "srv", "scripts/models", ".venv"] {
+            std::fs::create_dir_all(cwd.join(d)).unwrap();
+        }
+        std::fs::write(cwd.join("setup.py"), "").unwrap();
+        assert_eq!(
+            complete_dir("sr", cwd, None),
+            None,
+            "src and srv share only sr"
+        );
+        assert_eq!(complete_dir("sc", cwd, None), Some("scripts/".into()));
+        assert_eq!(
+            complete_dir("scripts/m", cwd, None),
+            Some("scripts/models/".into())
+        );
+        assert_eq!(complete_dir("se", cwd, None), None, "files are not offered");
+        assert_eq!(
+            complete_dir("src", cwd, None),
+            None,
+            "a folder: Tab moves on"
+        );
+        assert_eq!(complete_dir(".", cwd, None), None);
+        assert_eq!(complete_dir(".v", cwd, None), Some(".venv/".into()));
+        assert_eq!(complete_dir("nope/x", cwd, None), None);
     }
 
     #[test]

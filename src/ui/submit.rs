@@ -9,7 +9,7 @@ use super::symbols::Symbols;
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::submit::{
-    ENV_IMAGE, EnvList, FieldId, LOCAL, Picker, SnapshotState, Stage, SubmitForm, pick_rows,
+    ENV_IMAGE, EnvList, FieldId, Picker, SnapshotState, Stage, SubmitForm, pick_rows,
 };
 use crate::app::text::{self, Tone};
 use ratatui::Frame;
@@ -182,26 +182,6 @@ fn value_of(app: &App, theme: &Theme, form: &SubmitForm, f: FieldId) -> (String,
     }
 }
 
-/// What is known of the compute chosen: `cluster · Steady`, `this computer`.
-fn compute_note(app: &App, form: &SubmitForm) -> Option<(String, Tone)> {
-    let name = form.values.text(FieldId::Compute);
-    if name.eq_ignore_ascii_case(LOCAL) {
-        return Some((
-            "this computer, your current environment; one instance".into(),
-            Tone::Muted,
-        ));
-    }
-    let rows = pick_rows(
-        FieldId::Compute,
-        "",
-        &app.computes,
-        &app.submit.environments,
-    );
-    rows.into_iter()
-        .find(|r| r.value == name)
-        .map(|r| (r.detail, r.tone))
-}
-
 fn draw_fields(
     app: &App,
     theme: &Theme,
@@ -326,7 +306,7 @@ fn draw_fields(
                 SnapshotState::Failed { .. } => {}
             },
             FieldId::Compute => {
-                if let Some((note, tone)) = compute_note(app, form) {
+                if let Some((note, tone)) = app.submit_compute_note(form) {
                     muted_line(&mut lines, &note, theme.tone(tone));
                 }
                 if form.single_node(&app.computes) && !form.is_local() {
@@ -417,95 +397,7 @@ fn draw_review(
             head.push(Line::styled(row, theme.failed));
         }
     }
-    let mut doc = text::Doc::new();
-    let field = |doc: &mut text::Doc, key: &str, value: String, tone: Tone| {
-        doc.push(
-            text::StyledLine::new()
-                .with(format!("{key:<13}"), Tone::Heading)
-                .with(ascii(&value, app.ascii), tone),
-            13,
-        );
-    };
-    match &review.data {
-        None => doc.push(
-            text::StyledLine::plain(
-                format!(
-                    "Planning{}: reading the folder and its git state",
-                    app.ellipsis()
-                ),
-                Tone::Progress,
-            ),
-            0,
-        ),
-        Some(Err(e)) => {
-            doc.push(
-                text::StyledLine::plain(
-                    format!("The plan failed: {}", text::one_line(e)),
-                    Tone::Failed,
-                ),
-                2,
-            );
-            doc.push(
-                text::StyledLine::plain("Enter tries again; ← goes back to the form.", Tone::Muted),
-                0,
-            );
-        }
-        Some(Ok(data)) => {
-            field(
-                &mut doc,
-                "Job",
-                format!("{} in experiment {}", data.job_name, data.experiment_name),
-                Tone::Normal,
-            );
-            let compute = form.values.text(FieldId::Compute);
-            let place = if form.is_local() {
-                "this computer (local): the snapshot runs in your current environment".to_owned()
-            } else {
-                match compute_note(app, form) {
-                    Some((note, _)) => format!("{compute} ({note})"),
-                    None => compute.to_owned(),
-                }
-            };
-            field(&mut doc, "Runs on", place, Tone::Normal);
-            let env = form.values.text(FieldId::Environment);
-            field(
-                &mut doc,
-                "Environment",
-                if env.is_empty() {
-                    form.env_explain().to_owned()
-                } else {
-                    format!("{env}: {}", form.env_explain())
-                },
-                Tone::Normal,
-            );
-            field(
-                &mut doc,
-                "Command",
-                text::one_line(form.values.text(FieldId::Command)).into_owned(),
-                Tone::Normal,
-            );
-            for (n, l) in data.snapshot.iter().enumerate() {
-                let key = if n == 0 { "Code" } else { "" };
-                let tone = if n == 0 { Tone::Normal } else { Tone::Warning };
-                field(&mut doc, key, l.clone(), tone);
-            }
-            for note in &data.notes {
-                field(&mut doc, "Note", note.clone(), Tone::Warning);
-            }
-            doc.blank();
-            doc.push(
-                text::StyledLine::plain("The job body (secrets masked):", Tone::Heading),
-                0,
-            );
-            let json = serde_json::to_string_pretty(&data.body).unwrap_or_default();
-            for l in json.lines() {
-                doc.push(
-                    text::StyledLine::plain(text::one_line(l).into_owned(), Tone::Normal),
-                    0,
-                );
-            }
-        }
-    }
+    let doc = app.submit_review_doc(form, review);
     let rows = doc.wrapped(width);
     let head_rows = head.len().min(usize::from(area.height));
     let body_height = usize::from(area.height) - head_rows;
