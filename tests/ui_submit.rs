@@ -562,6 +562,85 @@ fn review_then_submit_with_progress_a_failure_keeps_the_values_and_success_opens
 }
 
 #[test]
+fn a_filter_hiding_the_new_run_is_cleared_and_its_logs_open() {
+    let mut app = app(100, 30);
+    app.update(ch('5'));
+    app.update(ch('/'));
+    type_text(&mut app, "train-forever");
+    app.update(press(KeyCode::Enter));
+    assert!(!app.tab(TabId::Jobs).filter.is_empty());
+    let effects = app.update(ch('n'));
+    let (snap, _) = snapshot_request(&effects).unwrap();
+    app.update(Msg::Submit(SubmitEvent::Snapshot {
+        id: snap,
+        cwd: None,
+        home: None,
+        result: Ok(SnapshotSummary {
+            path: PathBuf::from("/p"),
+            lines: vec!["1 file".into()],
+        }),
+    }));
+    focus(&mut app, FieldId::Command);
+    type_text(&mut app, "echo hi");
+    focus(&mut app, FieldId::Compute);
+    type_text(&mut app, "cpu-cluster");
+    focus(&mut app, FieldId::Environment);
+    type_text(&mut app, "AzureML-sklearn-1.5");
+    let (id, spec) = review_request(&app.update(press(KeyCode::PageDown))).expect("review");
+    assert_eq!(
+        spec.environment,
+        Some(Environment::Curated("AzureML-sklearn-1.5@latest".into()))
+    );
+    app.update(Msg::Submit(SubmitEvent::Reviewed {
+        id,
+        result: Ok(review_data()),
+    }));
+    let (send, _) = send_request(&enter(&mut app)).expect("send");
+    let effects = app.update(Msg::Submit(SubmitEvent::Sent {
+        id: send,
+        result: Ok(Sent::Remote {
+            job_name: "new_job_1".into(),
+            job: serde_json::json!({"name": "new_job_1", "properties": {"jobType": "Command"}}),
+            code: CodeOutcome::Uploaded {
+                code_id: "c".into(),
+                files: 1,
+                bytes: 10,
+            },
+        }),
+    }));
+    assert!(app.tab(TabId::Jobs).filter.is_empty(), "the filter hid it");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LogsFollow { job, .. } if job == "new_job_1")),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_workspace_switch_forgets_the_environments_and_the_placeholders() {
+    let mut app = open(100, 30);
+    app.update(press(KeyCode::Esc));
+    assert!(matches!(
+        app.submit.environments,
+        amlc::app::submit::EnvList::Loaded(_)
+    ));
+    let mut other = context();
+    other.workspace = "other-ws".into();
+    app.update(Msg::Connected(other));
+    assert_eq!(
+        app.submit.environments,
+        amlc::app::submit::EnvList::NotLoaded
+    );
+    app.update(ch('5'));
+    let effects = app.update(ch('n'));
+    assert!(
+        env_request(&effects).is_some(),
+        "asked again for this workspace"
+    );
+}
+
+#[test]
 fn a_local_run_closes_the_form_with_its_row() {
     let mut app = open(100, 30);
     focus(&mut app, FieldId::Command);

@@ -737,7 +737,7 @@ impl App {
         self.copy_menu = None;
         self.modal = None;
         self.close_wizard();
-        self.submit.placeholders.clear();
+        self.submit_workspace_changed();
         self.catalog = None;
         self.prices = None;
         if switched {

@@ -1212,13 +1212,28 @@ impl App {
         let viewport = self.list_viewport();
         let source = super::Source::Jobs(&self.jobs);
         self.tabs[TabId::Jobs.index()].rebuild_keeping(Some(&name), source, viewport);
-        let selected = self
-            .tab(TabId::Jobs)
-            .selected_name(self.source(TabId::Jobs))
-            .is_some_and(|n| n == name);
-        if selected {
+        let selected = |app: &App| {
+            app.tab(TabId::Jobs)
+                .selected_name(app.source(TabId::Jobs))
+                .is_some_and(|n| n == name)
+        };
+        if !selected(self) && !self.tab(TabId::Jobs).filter.is_empty() {
+            // A filter hid the new row: the run the user just sent wins.
+            self.set_filter("", viewport);
+            let source = super::Source::Jobs(&self.jobs);
+            self.tabs[TabId::Jobs.index()].rebuild_keeping(Some(&name), source, viewport);
+        }
+        if selected(self) {
             self.open_logs(effects);
         }
+    }
+
+    /// Another workspace: its environments are other ones, and the rows of jobs submitted to
+    /// the old one are not this one's.
+    pub(super) fn submit_workspace_changed(&mut self) {
+        self.submit.placeholders.clear();
+        // An answer still out for the old workspace is dropped (its id is no longer awaited).
+        self.submit.environments = EnvList::NotLoaded;
     }
 
     /// Shows a submitted job at once; kept as a placeholder until the list has it.
