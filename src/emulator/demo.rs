@@ -34,11 +34,51 @@ while true; do
   fi
 done"#;
 
+/// Registered environments, so `name@latest` and `name:version` find something: `sklearn-env`
+/// versions 1 and 2 and `pytorch-env` 1. Also added to a demo workspace seeded by an older
+/// emulator (one that has no environment yet).
+fn seed_environments(world: &mut World, ws: &mut model::Workspace, now: i64) -> Result<(), String> {
+    if !ws.environments.is_empty() {
+        return Ok(());
+    }
+    let envs = [
+        (
+            "sklearn-env",
+            "1",
+            json!({"description": "scikit-learn 1.3 on Ubuntu 22.04", "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest", "condaFile": "name: sklearn\nchannels: [conda-forge]\ndependencies:\n  - python=3.10\n  - scikit-learn=1.3\n"}),
+            20 * 24 * 60,
+        ),
+        (
+            "sklearn-env",
+            "2",
+            json!({"description": "scikit-learn 1.5 on Ubuntu 22.04", "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest", "condaFile": "name: sklearn\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - scikit-learn=1.5\n"}),
+            6 * 24 * 60,
+        ),
+        (
+            "pytorch-env",
+            "1",
+            json!({"description": "PyTorch 2.3 with CUDA 12.1 (user-managed image)", "image": "mcr.microsoft.com/azureml/curated/acpt-pytorch-2.2-cuda12.1:latest"}),
+            10 * 24 * 60,
+        ),
+    ];
+    for (name, version, props, age_min) in envs {
+        let seq = world.next_asset_seq;
+        world.next_asset_seq += 1;
+        super::assets::seed_environment(ws, name, version, props, now - age_min * MIN, seq)?;
+    }
+    Ok(())
+}
+
 /// Seeds the demo workspace unless it exists. Returns whether anything was added.
 pub fn seed(world: &mut World, paths: &Paths, now: i64) -> Result<bool, String> {
     let key = ws_key(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_WORKSPACE);
-    if world.workspaces.contains_key(&key) {
-        return Ok(false);
+    if let Some(mut ws) = world.workspaces.remove(&key) {
+        let had = ws.environments.len();
+        let seeded = seed_environments(world, &mut ws, now);
+        let added = ws.environments.len() != had;
+        world.workspaces.insert(key, ws);
+        seeded?;
+        return Ok(added);
     }
     let (sub, rg, wsn, loc) = (
         DEMO_SUBSCRIPTION,
@@ -341,6 +381,7 @@ pub fn seed(world: &mut World, paths: &Paths, now: i64) -> Result<bool, String> 
         ws.jobs.insert(j.name.to_ascii_lowercase(), j);
     }
     world.next_run_number = run_number;
+    seed_environments(world, &mut ws, now)?;
     world.workspaces.insert(key, ws);
     Ok(true)
 }
@@ -410,4 +451,31 @@ fn write_logs(dir: &Path, j: &Job, status: &str) -> std::io::Result<()> {
         ),
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_has_registered_environments_also_when_seeded_by_an_older_emulator() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            root: dir.path().to_path_buf(),
+        };
+        let mut world = World::new();
+        let now = model::now_ms();
+        assert!(seed(&mut world, &paths, now).unwrap());
+        let key = ws_key(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_WORKSPACE);
+        let ws = &world.workspaces[&key];
+        let sk = &ws.environments["sklearn-env"];
+        assert_eq!(sk.versions.len(), 2);
+        assert!(sk.versions["2"].created_ms > sk.versions["1"].created_ms);
+        assert!(ws.environments["pytorch-env"].versions.contains_key("1"));
+        // A demo workspace from before environments existed gets them; a second seed adds nothing.
+        world.workspaces.get_mut(&key).unwrap().environments.clear();
+        assert!(seed(&mut world, &paths, now).unwrap());
+        assert_eq!(world.workspaces[&key].environments.len(), 2);
+        assert!(!seed(&mut world, &paths, now).unwrap());
+    }
 }

@@ -307,7 +307,7 @@ pub async fn blob(
 
 /// The first `len` bytes of `f`, read in chunks as the client takes them. A file that shrank
 /// meanwhile ends the body early, which the client sees as a broken response.
-fn stream_body(f: tokio::fs::File, len: u64) -> Body {
+pub(crate) fn stream_body(f: tokio::fs::File, len: u64) -> Body {
     let reader = f.take(len);
     let chunks = futures::stream::unfold(Some(reader), |state| async move {
         let mut reader = state?;

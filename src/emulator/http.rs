@@ -377,6 +377,12 @@ const LITERALS: &[&str] = &[
     "resize",
     "getAllowedVmSizesForResize",
     "cancel",
+    "codes",
+    "environments",
+    "datastores",
+    "versions",
+    "startPendingUpload",
+    "listSecrets",
 ];
 
 /// Rewrites the fixed literals of an ARM path to their canonical case, leaving resource names

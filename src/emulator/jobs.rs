@@ -4,6 +4,7 @@
 //! on its compute, and the runner starts its processes.
 
 use super::arm::{new_op, save, workspace};
+use super::assets;
 use super::http::{
     ApiError, ApiResult, OpRoute, Query, api_version, enc, json, lro_headers, parse_body,
     query_param, with_headers,
@@ -186,6 +187,91 @@ fn validate_environment_variables(props: &Value) -> Result<(), ApiError> {
         )
         .target("environmentVariables")),
     }
+}
+
+/// A `codeId` must name a code version of the workspace; an `environmentId` that is a workspace
+/// environment version id (`…/environments/{n}/versions/{v}`) must exist. Curated (`azureml:…`)
+/// and registry (`azureml://registries/…`) environments are taken as given.
+fn validate_assets(w: &model::Workspace, props: &Value) -> Result<(), ApiError> {
+    if let Some(id) = get_str(props, &["codeId"]).filter(|c| !c.trim().is_empty()) {
+        let Some((name, version)) = assets::parse_asset_id(id, "codes") else {
+            return Err(ApiError::bad_request(
+                "UserError",
+                format!(
+                    "codeId {id} is not a code version id (…/codes/{{name}}/versions/{{version}})."
+                ),
+            )
+            .target("codeId"));
+        };
+        if assets::code_version(w, id).is_none() {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "UserError",
+                format!(
+                    "Code version {name}:{version} not found in workspace {} (codeId {id}); upload the code and create the code version first.",
+                    w.name
+                ),
+            )
+            .target("codeId"));
+        }
+    }
+    if let Some(id) = get_str(props, &["environmentId"]).filter(|e| !e.trim().is_empty()) {
+        let lower = id.to_ascii_lowercase();
+        let workspace_env = !lower.starts_with("azureml:")
+            && lower.contains("/workspaces/")
+            && lower.contains("/environments/");
+        if workspace_env {
+            let found = assets::parse_asset_id(id, "environments")
+                .filter(|(n, v)| assets::has_environment(w, n, v));
+            if found.is_none() {
+                return Err(ApiError::bad_request(
+                    "UserError",
+                    format!(
+                        "Environment {id} was not found in workspace {}: register that environment version first.",
+                        w.name
+                    ),
+                )
+                .target("environmentId"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `distribution`, when given, needs a known type and sensible process counts.
+fn validate_distribution(props: &Value) -> Result<(), ApiError> {
+    let Some(d) = props.get("distribution").filter(|d| !d.is_null()) else {
+        return Ok(());
+    };
+    let kind = get_str(d, &["distributionType"]).unwrap_or("");
+    if !["PyTorch", "Mpi", "TensorFlow"]
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(kind))
+    {
+        return Err(ApiError::bad_request(
+            "UserError",
+            format!("distribution.distributionType {kind:?} must be PyTorch, Mpi or TensorFlow."),
+        )
+        .target("distribution"));
+    }
+    for key in [
+        "processCountPerInstance",
+        "workerCount",
+        "parameterServerCount",
+    ] {
+        match d.get(key) {
+            None | Some(Value::Null) => {}
+            Some(v) if v.as_u64().is_some_and(|n| n <= 64) => {}
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "UserError",
+                    format!("distribution.{key} must be an integer from 0 to 64."),
+                )
+                .target("distribution"));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -416,6 +502,8 @@ pub async fn put_job(
             }
             validate_timeout(props)?;
             validate_environment_variables(props)?;
+            validate_assets(w, props)?;
+            validate_distribution(props)?;
             let count = match get(props, &["resources", "instanceCount"]) {
                 None | Some(Value::Null) => 1,
                 Some(v) => v

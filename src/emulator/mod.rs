@@ -92,19 +92,23 @@
 //! than command jobs.
 
 mod arm;
+mod assets;
 pub mod background;
+mod blobstore;
 mod catalog;
 mod demo;
 mod faults;
 mod history;
 mod http;
 mod jobs;
+pub mod md5;
 mod model;
 mod procs;
 mod runner;
 mod server;
 mod shared;
 mod sim;
+mod storage;
 mod store;
 mod tls;
 

@@ -32,6 +32,8 @@ pub struct World {
     pub workspaces: BTreeMap<String, Workspace>,
     pub operations: BTreeMap<String, Operation>,
     pub next_run_number: u64,
+    /// Creation counter of asset versions (orders versions created in the same millisecond).
+    pub next_asset_seq: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -51,6 +53,36 @@ pub struct Workspace {
     pub jobs: BTreeMap<String, Job>,
     /// Workspace-level quota limits set through `updateQuotas`, by VM family key.
     pub quota_limits: BTreeMap<String, i64>,
+    /// Code assets (`codes/{name}/versions/{version}`), keyed by lower-cased name.
+    pub codes: BTreeMap<String, Asset>,
+    /// Environment assets (`environments/{name}/versions/{version}`), keyed by lower-cased name.
+    pub environments: BTreeMap<String, Asset>,
+}
+
+/// An asset container (code or environment) and its versions. Containers are created implicitly
+/// by the first version PUT, as the service does.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Asset {
+    /// The name as first given.
+    pub name: String,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    /// The container's `description` and `tags`.
+    pub description: Value,
+    pub tags: Value,
+    /// Keyed by the version string as given.
+    pub versions: BTreeMap<String, AssetVersion>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct AssetVersion {
+    /// The resource as served.
+    pub body: Value,
+    pub created_ms: i64,
+    /// World-wide creation order (ties of `created_ms` broken by it).
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

@@ -15,10 +15,12 @@
 //! This module must not hold the world lock across an await, and never logs command lines or
 //! environment values (they may hold secrets).
 
+use super::blobstore::{self, Container};
 use super::model::{self, Rank, get, get_str, now_ms};
 use super::shared::Sh;
 use super::sim::{self, Effect};
-use serde_json::Value;
+use super::{assets, storage};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
@@ -51,12 +53,156 @@ pub fn execute(sh: &Sh, effects: Vec<Effect>) {
 struct LaunchPlan {
     command: String,
     env: BTreeMap<String, String>,
-    ranks: u32,
+    /// The extra environment of each rank (its count is the number of processes).
+    rank_env: Vec<BTreeMap<String, String>>,
     dir: PathBuf,
     name: String,
 }
 
-fn plan(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) -> Option<LaunchPlan> {
+/// What a job needs copied from the Blob store into its run folder before it starts.
+pub(crate) struct Materials {
+    dir: PathBuf,
+    /// The code snapshot: its container, blob path (folder, or a single blob) and `codeId`.
+    code: Option<(Container, String, String)>,
+    /// Datastore inputs: name, container, blob path, whether a single file, local target.
+    inputs: Vec<(String, Container, String, bool, PathBuf)>,
+}
+
+/// The marker written once the code snapshot is completely in the run folder.
+const SNAPSHOT_MARKER: &str = ".amlc-snapshot";
+
+/// The local path of a datastore input, by name: a folder input is `<run>/inputs/<name>`, a file
+/// input `<run>/inputs/<name>/<file name>`.
+fn input_targets(
+    sh: &Sh,
+    ws: &model::Workspace,
+    props: &Value,
+    dir: &Path,
+) -> Vec<(String, Container, String, bool, PathBuf)> {
+    let mut out = Vec::new();
+    let own = storage::account_name(ws);
+    let Some(inputs) = props.get("inputs").and_then(Value::as_object) else {
+        return out;
+    };
+    for (name, input) in inputs {
+        let kind = get_str(input, &["jobInputType"])
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let is_file = kind == "uri_file";
+        if !(is_file || kind == "uri_folder") {
+            continue;
+        }
+        let Some(uri) = get_str(input, &["uri"]) else {
+            continue;
+        };
+        let Some((account, container, path)) = storage::resolve_uri(ws, uri) else {
+            continue;
+        };
+        if account != own || blobstore::validate_name(name).is_err() || name.contains('/') {
+            continue;
+        }
+        let folder = dir.join("inputs").join(name);
+        let target = if is_file {
+            let base = path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(name);
+            folder.join(if base.is_empty() { name.as_str() } else { base })
+        } else {
+            folder
+        };
+        out.push((
+            name.clone(),
+            storage::container(sh, &account, &container),
+            path,
+            is_file,
+            target,
+        ));
+    }
+    out
+}
+
+/// The environment of each process of a job: `instance_count` nodes × the distribution's
+/// processes per node (PyTorch, MPI), or the TensorFlow workers and parameter servers.
+fn rank_envs(props: &Value, instances: u32, job_name: &str) -> Vec<BTreeMap<String, String>> {
+    let dist = props.get("distribution").filter(|d| d.is_object());
+    let kind = dist
+        .and_then(|d| get_str(d, &["distributionType"]))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let count = |key: &str| {
+        dist.and_then(|d| d.get(key))
+            .and_then(Value::as_u64)
+            .map(|n| n.clamp(0, 64) as u32)
+    };
+    let instances = instances.max(1);
+    // A port per job, so concurrent jobs on this machine do not collide.
+    let port = 20_000 + (model::stable_hash(job_name) % 10_000) as u32;
+    let mut out = Vec::new();
+    match kind.as_str() {
+        "tensorflow" => {
+            let workers = count("workerCount").filter(|n| *n > 0).unwrap_or(instances);
+            let ps = count("parameterServerCount").unwrap_or(0);
+            let addrs = |n: u32, base: u32| -> Vec<String> {
+                (0..n).map(|i| format!("127.0.0.1:{}", base + i)).collect()
+            };
+            let mut cluster = serde_json::Map::new();
+            cluster.insert("worker".into(), json!(addrs(workers, port)));
+            if ps > 0 {
+                cluster.insert("ps".into(), json!(addrs(ps, port + workers)));
+            }
+            let total = workers + ps;
+            for r in 0..total {
+                let (task, index) = if r < workers {
+                    ("worker", r)
+                } else {
+                    ("ps", r - workers)
+                };
+                let mut env = BTreeMap::new();
+                let tf = json!({"cluster": cluster, "task": {"type": task, "index": index}, "environment": "cloud"});
+                env.insert("TF_CONFIG".into(), tf.to_string());
+                env.insert("RANK".into(), r.to_string());
+                env.insert("WORLD_SIZE".into(), total.to_string());
+                env.insert("NODE_RANK".into(), (r % instances).to_string());
+                env.insert("LOCAL_RANK".into(), "0".into());
+                out.push(env);
+            }
+        }
+        _ => {
+            let per = if kind == "pytorch" || kind == "mpi" {
+                count("processCountPerInstance")
+                    .filter(|n| *n > 0)
+                    .unwrap_or(1)
+            } else {
+                1
+            };
+            let total = instances * per;
+            for r in 0..total {
+                let mut env = BTreeMap::new();
+                env.insert("RANK".into(), r.to_string());
+                env.insert("WORLD_SIZE".into(), total.to_string());
+                env.insert("NODE_RANK".into(), (r / per).to_string());
+                env.insert("GROUP_RANK".into(), (r / per).to_string());
+                env.insert("LOCAL_RANK".into(), (r % per).to_string());
+                env.insert("LOCAL_WORLD_SIZE".into(), per.to_string());
+                env.insert("MASTER_ADDR".into(), "127.0.0.1".into());
+                env.insert("MASTER_PORT".into(), port.to_string());
+                if kind == "mpi" {
+                    env.insert("OMPI_COMM_WORLD_RANK".into(), r.to_string());
+                    env.insert("OMPI_COMM_WORLD_SIZE".into(), total.to_string());
+                    env.insert("OMPI_COMM_WORLD_LOCAL_RANK".into(), (r % per).to_string());
+                    env.insert("OMPI_COMM_WORLD_LOCAL_SIZE".into(), per.to_string());
+                    env.insert("OMPI_COMM_WORLD_NODE_RANK".into(), (r / per).to_string());
+                }
+                out.push(env);
+            }
+        }
+    }
+    out
+}
+
+fn plan(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) -> Option<(LaunchPlan, Materials)> {
     let world = sh.lock();
     let ws = world.workspaces.get(ws_key)?;
     let job = ws.jobs.get(job_key)?;
@@ -65,8 +211,30 @@ fn plan(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) -> Option<LaunchPlan
     }
     let props = get(&job.body, &["properties"])?;
     let dir = sh.paths.run_dir(&ws.workspace_id, &job.name);
-    let ranks = job.instance_count.max(1);
-    let command = substitute(get_str(props, &["command"]).unwrap_or(""), props, &dir);
+    let inputs = input_targets(sh, ws, props, &dir);
+    let local: BTreeMap<String, PathBuf> = inputs
+        .iter()
+        .map(|(name, _, _, _, target)| (name.clone(), target.clone()))
+        .collect();
+    let code = get_str(props, &["codeId"])
+        .filter(|id| !id.trim().is_empty())
+        .and_then(|id| {
+            let v = assets::code_version(ws, id)?;
+            let uri = get_str(&v.body, &["properties", "codeUri"])?;
+            let (account, container, path) = storage::resolve_uri(ws, uri)?;
+            Some((
+                storage::container(sh, &account, &container),
+                path,
+                id.to_string(),
+            ))
+        });
+    let command = substitute(
+        get_str(props, &["command"]).unwrap_or(""),
+        props,
+        &dir,
+        &local,
+    );
+    let rank_env = rank_envs(props, job.instance_count, &job.name);
     let mut env = BTreeMap::new();
     env.insert("AZUREML_RUN_ID".into(), job.name.clone());
     env.insert("AZUREML_ARM_SUBSCRIPTION".into(), ws.subscription.clone());
@@ -82,12 +250,10 @@ fn plan(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) -> Option<LaunchPlan
             .to_string(),
     );
     env.insert("AZUREML_RUN_ATTEMPT".into(), attempt.to_string());
-    env.insert("WORLD_SIZE".into(), ranks.to_string());
-    env.insert("AZUREML_NODE_COUNT".into(), ranks.to_string());
-    env.insert("MASTER_ADDR".into(), "127.0.0.1".into());
-    env.insert("MASTER_PORT".into(), "29500".into());
-    env.insert("LOCAL_RANK".into(), "0".into());
-    env.insert("LOCAL_WORLD_SIZE".into(), "1".into());
+    env.insert(
+        "AZUREML_NODE_COUNT".into(),
+        job.instance_count.max(1).to_string(),
+    );
     if let Some(vars) = get(props, &["environmentVariables"]).and_then(Value::as_object) {
         for (k, v) in vars {
             let value = match v {
@@ -98,21 +264,94 @@ fn plan(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) -> Option<LaunchPlan
             env.insert(k.clone(), value);
         }
     }
-    Some(LaunchPlan {
-        command,
-        env,
-        ranks,
-        dir,
-        name: job.name.clone(),
-    })
+    Some((
+        LaunchPlan {
+            command,
+            env,
+            rank_env,
+            dir: dir.clone(),
+            name: job.name.clone(),
+        },
+        Materials { dir, code, inputs },
+    ))
 }
 
-/// Replaces `${{inputs.x}}` (literal values, or the input's uri/path) and `${{outputs.x}}` (a
-/// local folder under the working directory) in a command.
-fn substitute(command: &str, props: &Value, dir: &Path) -> String {
+/// Copies the code snapshot (unless an earlier attempt did) and the datastore inputs into the run
+/// folder. Blocking; an error names what could not be materialised.
+fn materialise(m: &Materials) -> Result<(), String> {
+    if let Some((c, path, id)) = &m.code {
+        let marker = m.dir.join(SNAPSHOT_MARKER);
+        if !marker.is_file() {
+            let n = blobstore::materialise(c, path, &m.dir)
+                .map_err(|e| format!("could not copy the code snapshot of {id}: {e}"))?;
+            if n == 0 {
+                return Err(format!(
+                    "the code snapshot of {id} has no files (nothing under {path})"
+                ));
+            }
+            std::fs::write(&marker, format!("{id}\n"))
+                .map_err(|e| format!("could not record the code snapshot: {e}"))?;
+        }
+    }
+    for (name, c, path, is_file, target) in &m.inputs {
+        let folder = if *is_file {
+            target.parent().unwrap_or(target).to_path_buf()
+        } else {
+            target.clone()
+        };
+        if folder.exists() {
+            continue;
+        }
+        let parent = folder.parent().unwrap_or(&m.dir);
+        let tmp = parent.join(format!(".{name}.partial"));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let n = if *is_file {
+            let blob = path.trim_end_matches('/');
+            match c.head(blob) {
+                Ok(Some(meta)) => {
+                    let leaf = target.file_name().map(PathBuf::from).unwrap_or_default();
+                    std::fs::create_dir_all(&tmp)
+                        .and_then(|()| {
+                            let src = c.data_path(&meta).ok_or_else(|| {
+                                std::io::Error::other("the blob has no data file")
+                            })?;
+                            std::fs::copy(src, tmp.join(leaf))
+                        })
+                        .map(|_| 1)
+                }
+                Ok(None) => Ok(0),
+                Err(e) => Err(e),
+            }
+        } else {
+            let folder_path = format!("{}/", path.trim_end_matches('/'));
+            blobstore::materialise(c, &folder_path, &tmp)
+        }
+        .map_err(|e| format!("could not copy input {name}: {e}"))?;
+        if n == 0 {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(format!("input {name}: the datastore has nothing at {path}"));
+        }
+        std::fs::rename(&tmp, &folder).map_err(|e| format!("could not place input {name}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Replaces `${{inputs.x}}` (literal values, the local copy of a datastore input, or else the
+/// input's uri/path) and `${{outputs.x}}` (a local folder under the working directory) in a
+/// command.
+fn substitute(
+    command: &str,
+    props: &Value,
+    dir: &Path,
+    local: &BTreeMap<String, PathBuf>,
+) -> String {
     let mut out = command.to_string();
     if let Some(inputs) = props.get("inputs").and_then(Value::as_object) {
         for (name, input) in inputs {
+            if let Some(path) = local.get(name) {
+                out = out.replace(&format!("${{{{inputs.{name}}}}}"), &path.to_string_lossy());
+                continue;
+            }
             let value = input
                 .get("value")
                 .or_else(|| input.get("uri"))
@@ -167,37 +406,94 @@ fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
     if sh.is_stopping() || sh.is_dead() || !sh.paths.root.is_dir() {
         return;
     }
-    let Some(plan) = plan(sh, ws_key, job_key, attempt) else {
+    let Some((plan, materials)) = plan(sh, ws_key, job_key, attempt) else {
         return;
     };
+    if materials.code.is_none() && materials.inputs.is_empty() {
+        start_ranks(sh, ws_key, job_key, attempt, plan, None);
+        return;
+    }
+    // Copying the snapshot may take a while: off the simulation loop, then start the ranks if
+    // the job still wants them.
+    let (sh2, ws_key, job_key) = (sh.clone(), ws_key.to_string(), job_key.to_string());
+    sh.runners.spawn(async move {
+        if let Err(e) = super::store::create_run_dir(&materials.dir) {
+            start_ranks(
+                &sh2,
+                &ws_key,
+                &job_key,
+                attempt,
+                plan,
+                Some(format!("cannot create the working directory: {e}")),
+            );
+            return;
+        }
+        let copied = tokio::task::spawn_blocking(move || materialise(&materials)).await;
+        let failure = match copied {
+            Ok(Ok(())) => None,
+            Ok(Err(m)) => Some(m),
+            Err(e) => Some(format!("could not materialise the job's files: {e}")),
+        };
+        if let Some(m) = &failure {
+            tracing::warn!("emulator: job {job_key}: {m}");
+        }
+        if sh2.is_stopping() || sh2.is_dead() {
+            return;
+        }
+        start_ranks(&sh2, &ws_key, &job_key, attempt, plan, failure);
+    });
+}
+
+/// Starts the processes of a planned attempt (or records why it could not start).
+fn start_ranks(
+    sh: &Sh,
+    ws_key: &str,
+    job_key: &str,
+    attempt: u32,
+    plan: LaunchPlan,
+    failure: Option<String>,
+) {
+    let still_running = {
+        let world = sh.lock();
+        world
+            .workspaces
+            .get(ws_key)
+            .and_then(|ws| ws.jobs.get(job_key))
+            .is_some_and(|j| j.attempt == attempt && j.status == "Running")
+    };
+    if !still_running {
+        return;
+    }
     let key = format!("{ws_key}/{job_key}");
     let mut children = Vec::new();
     let mut watchdogs = Vec::new();
     let mut ranks = Vec::new();
-    let mut failure: Option<String> = None;
-    if let Err(e) = super::store::create_run_dir(&plan.dir.join("outputs")) {
+    let mut failure = failure;
+    if failure.is_none()
+        && let Err(e) = super::store::create_run_dir(&plan.dir.join("outputs"))
+    {
         failure = Some(format!("cannot create the working directory: {e}"));
     }
     system_log(
         &plan.dir,
         &format!(
             "Starting attempt {attempt} of job {} with {} process(es)",
-            plan.name, plan.ranks
+            plan.name,
+            plan.rank_env.len()
         ),
     );
-    for rank in 0..plan.ranks {
+    for (rank, rank_env) in plan.rank_env.iter().enumerate() {
         if failure.is_some() {
             break;
         }
-        let spawned = open_log(&plan.dir, rank).and_then(|out| {
+        let spawned = open_log(&plan.dir, rank as u32).and_then(|out| {
             let err = out.try_clone()?;
             let mut cmd = tokio::process::Command::new("/bin/sh");
             cmd.arg("-c")
                 .arg(&plan.command)
                 .current_dir(&plan.dir)
                 .envs(&plan.env)
-                .env("RANK", rank.to_string())
-                .env("NODE_RANK", rank.to_string())
+                .envs(rank_env)
                 .env("AZUREML_PROCESS_RANK", rank.to_string())
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(out))
@@ -213,7 +509,7 @@ fn launch(sh: &Sh, ws_key: &str, job_key: &str, attempt: u32) {
                     start_ticks: start_ticks(pid).unwrap_or(0),
                     exit_code: None,
                 });
-                children.push((rank as usize, child, pid));
+                children.push((rank, child, pid));
             }
             Err(e) => failure = Some(format!("cannot start process of rank {rank}: {e}")),
         }
@@ -570,6 +866,7 @@ mod tests {
             "train --lr ${{inputs.lr}} --data ${{inputs.data}} --out ${{outputs.model}}",
             &props,
             Path::new("/w"),
+            &BTreeMap::new(),
         );
         assert_eq!(
             out,

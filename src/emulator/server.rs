@@ -9,13 +9,14 @@ use super::faults::Fate;
 use super::http::{ApiError, arm_shaped_errors, canonical_path, require_api_version, require_auth};
 use super::model::{World, now_ms};
 use super::shared::Sh;
-use super::{arm, history, jobs, runner, shared, sim};
+use super::{arm, assets, history, jobs, runner, shared, sim, storage};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, Response, StatusCode, Uri};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::panic::AssertUnwindSafe;
@@ -79,12 +80,58 @@ pub fn router(sh: Sh) -> Router {
             get(history::run_details),
         )
         .layer(from_fn_with_state(sh.clone(), require_auth));
+    // Asset routes accept any api-version (the SDK sends several, submit.md §0).
+    let asset_routes = Router::new()
+        .route(&p("/codes"), get(assets::list_codes))
+        .route(&p("/codes/{name}"), get(assets::get_code))
+        .route(
+            &p("/codes/{name}/versions"),
+            get(assets::list_code_versions),
+        )
+        .route(
+            &p("/codes/{name}/versions/{version}"),
+            get(assets::get_code_version).put(assets::put_code_version),
+        )
+        .route(
+            &p("/codes/{name}/versions/{version}/startPendingUpload"),
+            post(assets::start_pending_upload),
+        )
+        .route(&p("/environments"), get(assets::list_environments))
+        .route(&p("/environments/{name}"), get(assets::get_environment))
+        .route(
+            &p("/environments/{name}/versions"),
+            get(assets::list_environment_versions),
+        )
+        .route(
+            &p("/environments/{name}/versions/{version}"),
+            get(assets::get_environment_version).put(assets::put_environment_version),
+        )
+        .route(&p("/datastores"), get(assets::list_datastores))
+        .route(&p("/datastores/{name}"), get(assets::get_datastore))
+        .route(
+            &p("/datastores/{name}/listSecrets"),
+            post(assets::list_secrets),
+        )
+        .layer(from_fn_with_state(sh.clone(), require_auth));
+    // Blob Storage: its own auth (SAS or bearer), bodies streamed to disk with their own limit.
+    let storage_routes = Router::new()
+        .route(
+            "/storage/{account}/{container}",
+            any(storage::container_route),
+        )
+        .route(
+            "/storage/{account}/{container}/{*blob}",
+            any(storage::blob_route),
+        )
+        .layer(DefaultBodyLimit::disable());
     let open = Router::new()
         .route("/health", get(history::health))
         .route("/discovery", get(history::discovery))
         .route("/blob/{*path}", get(history::blob));
     Router::new()
         .merge(arm_routes)
+        .merge(asset_routes)
+        .merge(storage_routes)
         .merge(history_routes)
         .merge(open)
         .fallback(arm::fallback)
@@ -111,7 +158,8 @@ async fn handle(
     sh.last_request_ms
         .store(now_ms(), std::sync::atomic::Ordering::SeqCst);
     let path = req.uri().path().to_string();
-    if let Some(canonical) = canonical_path(&path) {
+    let is_storage = path.starts_with("/storage/");
+    if !is_storage && let Some(canonical) = canonical_path(&path) {
         let pq = match req.uri().query() {
             Some(q) => format!("{canonical}?{q}"),
             None => canonical,
@@ -172,7 +220,7 @@ async fn handle(
         Some(r) => r,
         None => match router.oneshot(req).await {
             // Blob downloads answer in the storage service's own error shape.
-            Ok(r) if path.starts_with("/blob/") => r,
+            Ok(r) if path.starts_with("/blob/") || is_storage => r,
             Ok(r) => arm_shaped_errors(r).await,
             Err(never) => match never {},
         },
