@@ -358,6 +358,103 @@ pub enum JobsCommand {
         #[arg(add = ArgValueCompleter::new(job_names))]
         name: String,
     },
+    /// Submit a command job from an az ml job YAML file (as `az ml job create -f`).
+    ///
+    /// Reads the az ml CLI v2 command job schema: command, code, environment, compute
+    /// (azureml:NAME, NAME or local), inputs, outputs, environment_variables, resources,
+    /// distribution, limits, display_name, experiment_name, description, tags, properties,
+    /// services, identity. Paths are relative to the file. Every problem is reported as
+    /// FILE:LINE:COL: key: rule before anything is sent (exit 2). The code folder is
+    /// snapshotted as the Python SDK does (.amlignore, else .gitignore) and uploaded only when
+    /// no code asset with the same content exists; the git state of its repository is recorded.
+    /// `compute: local` runs the job on this machine.
+    #[command(after_long_help = environment_kinds_help())]
+    Create(JobCreateArgs),
+    /// Submit a command job from flags: `amlc jobs submit --code DIR --compute NAME
+    /// --environment ENV -- COMMAND…`.
+    ///
+    /// The quick form of `create`, with the same snapshot, upload, git and output rules.
+    #[command(after_long_help = environment_kinds_help())]
+    Submit(JobSubmitArgs),
+}
+
+/// `--help` of the submit commands: the four kinds of environment (`EnvKind::explain`).
+pub fn environment_kinds_help() -> String {
+    let mut s = String::from("Environments:\n");
+    for kind in crate::submit::job_yaml::EnvKind::ALL {
+        s.push_str("  ");
+        s.push_str(kind.explain());
+        s.push('\n');
+    }
+    s.push_str(
+        "Inline images (with an optional conda file) and Docker build contexts are written in \
+         the job file: environment: {image: IMAGE, conda_file: FILE} or {build: {path: DIR}}.",
+    );
+    s
+}
+
+/// What `jobs create` and `jobs submit` share after the job is known.
+#[derive(Debug, Clone, Args)]
+pub struct SubmitOptions {
+    /// The job's name (default: generated as the SDK does, e.g. strong_kettle_glt9r5gwqw).
+    #[arg(short = 'n', long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Follow the job's logs until it ends (as `amlc jobs stream NAME`; same exit codes).
+    #[arg(short = 's', long)]
+    pub stream: bool,
+    /// Print the job's Studio link and open it in a browser when there is one.
+    #[arg(short = 'e', long)]
+    pub web: bool,
+    /// Print the job body that would be sent (ids known only to the service as named
+    /// placeholders) and send nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// `json`: the job as the service answered (or the body with --dry-run).
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// `jobs create -f FILE`.
+#[derive(Debug, Clone, Args)]
+pub struct JobCreateArgs {
+    /// The az ml command job YAML file.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Override a key of the file (`--set compute=azureml:gpu`, `--set inputs.lr=0.1`);
+    /// repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub common: SubmitOptions,
+}
+
+/// `jobs submit --code DIR --compute NAME --environment ENV -- COMMAND…`.
+#[derive(Debug, Clone, Args)]
+pub struct JobSubmitArgs {
+    /// The local code folder (or file) to snapshot and upload.
+    #[arg(long, value_name = "DIR")]
+    pub code: Option<PathBuf>,
+    /// Where to run: a compute of the workspace, or `local` for this machine.
+    #[arg(long, value_name = "NAME|local", add = ArgValueCompleter::new(compute_names))]
+    pub compute: Option<String>,
+    /// The environment: name:version, name@latest, an AzureML-… curated name, or an
+    /// azureml://registries/… id.
+    #[arg(long, value_name = "ENV")]
+    pub environment: String,
+    /// Nodes to run on.
+    #[arg(long = "instance-count", value_name = "N")]
+    pub instance_count: Option<u32>,
+    /// The experiment (default: the current folder's name).
+    #[arg(long = "experiment-name", value_name = "NAME")]
+    pub experiment_name: Option<String>,
+    /// The name shown in lists (default: the job's name).
+    #[arg(long = "display-name", value_name = "TEXT")]
+    pub display_name: Option<String>,
+    #[command(flatten)]
+    pub common: SubmitOptions,
+    /// The command to run, after `--` (one argument is taken as a shell command line).
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// `amlc logs`: which files of a run, and whether to follow it.

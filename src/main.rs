@@ -155,6 +155,12 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             Ok((verb, output)) => {
                 actions::run(&cli.global, verb, output, &mut stdout, &mut notes).await
             }
+            Err(JobRead::Create(args)) => {
+                commands::submit::create(&cli.global, &args, &mut stdout, &mut notes).await
+            }
+            Err(JobRead::Submit(args)) => {
+                commands::submit::submit(&cli.global, &args, &mut stdout, &mut notes).await
+            }
             Err(JobRead::Stream { name }) => {
                 let args = LogsArgs {
                     name,
@@ -174,7 +180,7 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                     JobRead::Show { name, output } => {
                         commands::jobs::show(&conn, &name, output, &mut stdout, &mut notes).await
                     }
-                    JobRead::Stream { .. } => Ok(()),
+                    JobRead::Stream { .. } | JobRead::Create(_) | JobRead::Submit(_) => Ok(()),
                 };
                 conn.close().await;
                 result.map(|_| ExitCode::SUCCESS)
@@ -355,8 +361,11 @@ fn compute_verb(cmd: ComputesCommand) -> Result<(Verb, OutputFormat), Read> {
     })
 }
 
-/// The reading commands on jobs (`list`, `show`, `stream`).
+/// The reading commands on jobs (`list`, `show`, `stream`), and the submissions (`create`,
+/// `submit`: `commands::submit`, which connect by themselves after reading the job).
 enum JobRead {
+    Create(Box<amlc::cli::JobCreateArgs>),
+    Submit(Box<amlc::cli::JobSubmitArgs>),
     List {
         args: commands::jobs::ListArgs,
         output: OutputFormat,
@@ -399,6 +408,8 @@ fn job_verb(cmd: JobsCommand) -> Result<(Verb, OutputFormat), JobRead> {
         }
         JobsCommand::Show { name, output } => return Err(JobRead::Show { name, output }),
         JobsCommand::Stream { name } => return Err(JobRead::Stream { name }),
+        JobsCommand::Create(args) => return Err(JobRead::Create(Box::new(args))),
+        JobsCommand::Submit(args) => return Err(JobRead::Submit(Box::new(args))),
     };
     Ok((
         Verb::Act {

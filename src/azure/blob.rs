@@ -94,6 +94,8 @@ pub struct Container {
     /// [`MAX_SINGLE_PUT`] and [`BLOCK_SIZE`] (smaller in tests).
     single_put_max: u64,
     block_size: u64,
+    /// `If-None-Match: *` on uploads (off to overwrite an unconfirmed partial upload, §4.4).
+    if_none_match: bool,
 }
 
 impl std::fmt::Debug for Container {
@@ -129,6 +131,7 @@ impl Container {
             sas: Secret::new(sas),
             single_put_max: MAX_SINGLE_PUT,
             block_size: BLOCK_SIZE,
+            if_none_match: true,
         })
     }
 
@@ -153,7 +156,15 @@ impl Container {
             sas: Secret::new(sas_token.expose().trim_start_matches('?')),
             single_put_max: MAX_SINGLE_PUT,
             block_size: BLOCK_SIZE,
+            if_none_match: true,
         })
+    }
+
+    /// Uploads overwrite what is there (an earlier upload that never got its completion mark,
+    /// §4.4): no `If-None-Match`.
+    pub fn overwriting(mut self) -> Self {
+        self.if_none_match = false;
+        self
     }
 
     /// Other thresholds for Put Blob and blocks (tests).
@@ -311,11 +322,13 @@ impl Container {
         let url = self.blob_url(name, &[("comp", "blocklist")]);
         let body = block_list_xml(ids);
         let md5 = base64(&md5(body.as_bytes()));
-        let req = self
+        let mut req = self
             .request(Method::PUT, url)
-            .header("content-md5", md5)
-            .header("if-none-match", "*")
-            .bytes(body.into_bytes(), Some("application/xml"));
+            .header("content-md5", md5);
+        if self.if_none_match {
+            req = req.header("if-none-match", "*");
+        }
+        let req = req.bytes(body.into_bytes(), Some("application/xml"));
         let r = self.pipeline.send_raw(req).await?;
         if r.status.is_success() {
             return Ok(());
@@ -369,7 +382,7 @@ impl Container {
                 )));
             }
             let n = data.len() as u64;
-            self.put_blob(&file.blob, data.into(), true).await?;
+            self.put_blob(&file.blob, data.into(), self.if_none_match).await?;
             sent(n);
             return Ok(());
         }

@@ -21,6 +21,7 @@ pub mod local;
 pub mod logs;
 mod progress;
 pub mod sizes;
+pub mod submit;
 
 use crate::app::kinds::{self, DetailCtx, Item, KindFilter, NodesView, compute_tab};
 use crate::app::{TabId, text, views};
