@@ -456,9 +456,10 @@ fn review_then_submit_with_progress_a_failure_keeps_the_values_and_success_opens
     }
     assert!(shown.contains("\"API_KEY\": \"***\""), "masked: {shown}");
 
-    // Enter submits; the steps show as a progress line.
+    // Enter submits, under the name the review showed; the steps show as a progress line.
     let effects = enter(&mut app);
-    let (send, _) = send_request(&effects).expect("Enter sends");
+    let (send, sent) = send_request(&effects).expect("Enter sends");
+    assert_eq!(sent.name.as_deref(), Some("calm_river_4k2j9x7m1q"));
     app.set_clock(NOW_MS + 2_000, 3_000);
     app.update(Msg::Submit(SubmitEvent::Step {
         id: send,

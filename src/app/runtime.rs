@@ -273,10 +273,7 @@ impl DataSource for AmlClient {
         plan: crate::submit::flow::Plan,
         progress: Arc<dyn Fn(crate::submit::flow::Step) + Send + Sync>,
     ) -> Result<crate::submit::flow::Outcome, String> {
-        let report = move |step| progress(step);
-        crate::submit::flow::submit(self, &plan, &report)
-            .await
-            .map_err(|e| super::submit_runtime::cause(&e))
+        super::submit_runtime::submit(self.clone(), plan, progress).await
     }
 }
 

@@ -1517,7 +1517,15 @@ impl App {
         };
         let review = review.clone();
         let spec = match form.to_spec(&self.computes) {
-            Ok(spec) => spec,
+            // The job is sent under the name the review showed (the plan made it up).
+            Ok(spec) => JobSpec {
+                name: review
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.as_ref().ok())
+                    .map(|d| d.job_name.clone()),
+                ..spec
+            },
             Err((field, rule)) => {
                 form.stage = Stage::Edit;
                 form.refused = true;

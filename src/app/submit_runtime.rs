@@ -55,6 +55,24 @@ pub async fn environments(client: &AmlClient) -> Result<Vec<super::submit::EnvCh
         .collect())
 }
 
+/// `flow::submit` on a thread of the blocking pool driven by the runtime's handle: its future
+/// is not `Send` (the upload streams borrow their closures), so it cannot be a task of its own.
+pub async fn submit(
+    client: AmlClient,
+    plan: flow::Plan,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+) -> Result<flow::Outcome, String> {
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let report = move |step: Step| progress(step);
+        handle
+            .block_on(flow::submit(&client, &plan, &report))
+            .map_err(|e| cause(&e))
+    })
+    .await
+    .map_err(|e| format!("the submission stopped: {e}"))?
+}
+
 fn places() -> (Option<PathBuf>, Option<PathBuf>) {
     let cwd = std::env::current_dir().ok();
     let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());

@@ -322,9 +322,7 @@ impl Container {
         let url = self.blob_url(name, &[("comp", "blocklist")]);
         let body = block_list_xml(ids);
         let md5 = base64(&md5(body.as_bytes()));
-        let mut req = self
-            .request(Method::PUT, url)
-            .header("content-md5", md5);
+        let mut req = self.request(Method::PUT, url).header("content-md5", md5);
         if self.if_none_match {
             req = req.header("if-none-match", "*");
         }
@@ -382,7 +380,8 @@ impl Container {
                 )));
             }
             let n = data.len() as u64;
-            self.put_blob(&file.blob, data.into(), self.if_none_match).await?;
+            self.put_blob(&file.blob, data.into(), self.if_none_match)
+                .await?;
             sent(n);
             return Ok(());
         }

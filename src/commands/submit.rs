@@ -125,7 +125,11 @@ pub fn shell_command(args: &[String]) -> String {
 }
 
 /// Every problem on its own line, then the count; exit 2.
-fn refuse(problems: &[Located], label: &str, notes: &mut dyn Write) -> color_eyre::Result<ExitCode> {
+fn refuse(
+    problems: &[Located],
+    label: &str,
+    notes: &mut dyn Write,
+) -> color_eyre::Result<ExitCode> {
     for p in problems {
         writeln!(notes, "{}", terminal_safe(&p.to_string()))?;
     }
@@ -151,7 +155,11 @@ async fn run(
     let plan = match flow::plan(spec, &cwd) {
         Ok(p) => p,
         Err(e) => {
-            writeln!(notes, "amlc: {}; nothing was sent", terminal_safe(&e.to_string()))?;
+            writeln!(
+                notes,
+                "amlc: {}; nothing was sent",
+                terminal_safe(&e.to_string())
+            )?;
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
@@ -160,7 +168,10 @@ async fn run(
         if opts.dry_run {
             let body = flow::preview_body(&plan, "<workspace>")?;
             write_json(out, &body)?;
-            writeln!(notes, "amlc: --dry-run: the job would run on this machine; nothing was started")?;
+            writeln!(
+                notes,
+                "amlc: --dry-run: the job would run on this machine; nothing was started"
+            )?;
             return Ok(ExitCode::SUCCESS);
         }
         return crate::commands::local::run_local(&plan, opts.stream, out, notes).await;
@@ -233,7 +244,11 @@ fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> std::io::Result<()>
 }
 
 /// What goes, before anything is sent.
-fn write_summary(plan: &Plan, conn: Option<&Connection>, notes: &mut dyn Write) -> std::io::Result<()> {
+fn write_summary(
+    plan: &Plan,
+    conn: Option<&Connection>,
+    notes: &mut dyn Write,
+) -> std::io::Result<()> {
     let s = |t: &str| terminal_safe(t);
     match conn {
         Some(conn) => {
@@ -263,7 +278,12 @@ fn write_summary(plan: &Plan, conn: Option<&Connection>, notes: &mut dyn Write) 
         (Some(snap), Some(Code::Local(p))) => {
             let mut lines = snap.lines().into_iter();
             if let Some(first) = lines.next() {
-                writeln!(notes, "  code: {} — {}", s(&p.display().to_string()), s(&first))?;
+                writeln!(
+                    notes,
+                    "  code: {} — {}",
+                    s(&p.display().to_string()),
+                    s(&first)
+                )?;
             }
             for l in lines {
                 writeln!(notes, "    {}", s(&l))?;
@@ -280,7 +300,10 @@ fn write_summary(plan: &Plan, conn: Option<&Connection>, notes: &mut dyn Write) 
         Some(Compute::Named(n)) => writeln!(notes, "  compute: {}", s(n))?,
         Some(Compute::ArmId(id)) => writeln!(notes, "  compute: {}", s(id))?,
         Some(Compute::Local) => writeln!(notes, "  compute: local (this machine)")?,
-        None => writeln!(notes, "  compute: none given (the service chooses, serverless)")?,
+        None => writeln!(
+            notes,
+            "  compute: none given (the service chooses, serverless)"
+        )?,
     }
     if plan.git.is_empty() {
         writeln!(notes, "  git: nothing recorded")?;
@@ -318,9 +341,9 @@ pub fn environment_text(env: &Environment) -> String {
             Some(c) => format!("image {image} with conda file {}", c.display()),
             None => format!("image {image}"),
         },
-        Environment::Inline {
-            build: Some(b), ..
-        } => format!("Docker build context {}", b.path.display()),
+        Environment::Inline { build: Some(b), .. } => {
+            format!("Docker build context {}", b.path.display())
+        }
         Environment::Inline { .. } => "inline".into(),
     }
 }
@@ -432,12 +455,18 @@ impl ProgressPrinter {
         match step {
             Step::LookingUpCode { hash } => {
                 let short = hash.get(..12).unwrap_or(&hash).to_string();
-                self.line(&mut st, &format!("code: looking for a code asset with hash {short}…"));
+                self.line(
+                    &mut st,
+                    &format!("code: looking for a code asset with hash {short}…"),
+                );
             }
             Step::CodeReused { code_id } => {
                 self.line(
                     &mut st,
-                    &format!("code asset reused ({}), nothing uploaded", terminal_safe(&code_id)),
+                    &format!(
+                        "code asset reused ({}), nothing uploaded",
+                        terminal_safe(&code_id)
+                    ),
                 );
             }
             Step::Uploading {
@@ -480,7 +509,10 @@ impl ProgressPrinter {
             }
             Step::CodeCreated { code_id } => {
                 self.end_upload(&mut st);
-                self.line(&mut st, &format!("code version {} created", terminal_safe(&code_id)));
+                self.line(
+                    &mut st,
+                    &format!("code version {} created", terminal_safe(&code_id)),
+                );
             }
             Step::Environment { id } => {
                 self.end_upload(&mut st);
@@ -545,6 +577,9 @@ mod tests {
             a(&["python3", "-c", "print('hi there')"]),
             r"python3 -c 'print('\''hi there'\'')'"
         );
-        assert_eq!(a(&["echo", "", "a b", "${{inputs.x}}"]), "echo '' 'a b' '${{inputs.x}}'");
+        assert_eq!(
+            a(&["echo", "", "a b", "${{inputs.x}}"]),
+            "echo '' 'a b' '${{inputs.x}}'"
+        );
     }
 }

@@ -236,9 +236,9 @@ const ADJECTIVES: &[&str] = &[
     "affable", "amiable", "bold", "brave", "bright", "busy", "calm", "careful", "clever", "cool",
     "crisp", "cyan", "dreamy", "eager", "epic", "fair", "fervent", "frank", "funny", "gentle",
     "great", "happy", "heroic", "honest", "jolly", "keen", "kind", "lemon", "lively", "loyal",
-    "lucid", "magenta", "mighty", "modest", "neat", "nice", "olive", "patient", "plucky",
-    "polite", "quiet", "quirky", "red", "sharp", "shy", "silly", "sleepy", "strong", "sweet",
-    "tender", "tidy", "upbeat", "witty", "yellow", "zealous",
+    "lucid", "magenta", "mighty", "modest", "neat", "nice", "olive", "patient", "plucky", "polite",
+    "quiet", "quirky", "red", "sharp", "shy", "silly", "sleepy", "strong", "sweet", "tender",
+    "tidy", "upbeat", "witty", "yellow", "zealous",
 ];
 
 const NOUNS: &[&str] = &[
@@ -248,8 +248,8 @@ const NOUNS: &[&str] = &[
     "kitten", "leaf", "lime", "lamp", "lizard", "mango", "market", "monkey", "night", "nail",
     "oil", "onion", "pasta", "pear", "pencil", "pin", "pizza", "plane", "plum", "pot", "rail",
     "rainbow", "river", "rose", "salt", "school", "shark", "snail", "soccer", "spoon", "square",
-    "star", "stomach", "sun", "tail", "tomato", "tongue", "train", "tree", "truck", "vase",
-    "wall", "yacht", "zebra",
+    "star", "stomach", "sun", "tail", "tomato", "tongue", "train", "tree", "truck", "vase", "wall",
+    "yacht", "zebra",
 ];
 
 /// A job name as the SDK generates one: `{adjective}_{noun}_{10 characters}` (§8).
@@ -269,11 +269,11 @@ pub fn generate_job_name() -> String {
 pub fn read_conda(path: &Path) -> Result<(String, bool), SubmitError> {
     let text = crate::wizard::engine::read_text(path, crate::wizard::yaml::MAX_YAML_BYTES as u64)
         .map_err(|_| {
-            SubmitError::Invalid(format!(
-                "environment.conda_file: cannot read {} (a UTF-8 text file of at most 1 MiB)",
-                path.display()
-            ))
-        })?;
+        SubmitError::Invalid(format!(
+            "environment.conda_file: cannot read {} (a UTF-8 text file of at most 1 MiB)",
+            path.display()
+        ))
+    })?;
     let node = match crate::wizard::yaml::parse(&text) {
         Ok(Some(node)) => node,
         Ok(None) => return Ok((text, false)),
@@ -402,7 +402,8 @@ fn offline_environment_id(plan: &Plan, workspace_id: &str) -> Result<Option<Stri
     if let Some(id) = env.id(workspace_id) {
         return Ok(Some(id));
     }
-    let anon = |v: String| format!("{workspace_id}/environments/{ANONYMOUS_ENVIRONMENT}/versions/{v}");
+    let anon =
+        |v: String| format!("{workspace_id}/environments/{ANONYMOUS_ENVIRONMENT}/versions/{v}");
     Ok(match env {
         Environment::Inline {
             image: Some(image),
@@ -456,9 +457,9 @@ pub fn local_input_uri(path: &Path, kind: DataKind) -> Result<String, SubmitErro
     let hash = object_hash(path)?;
     let name = local_name(path)?;
     Ok(match kind {
-        DataKind::UriFolder => format!(
-            "azureml://datastores/{WORKSPACE_BLOBSTORE}/paths/LocalUpload/{hash}/{name}/"
-        ),
+        DataKind::UriFolder => {
+            format!("azureml://datastores/{WORKSPACE_BLOBSTORE}/paths/LocalUpload/{hash}/{name}/")
+        }
         DataKind::UriFile => {
             format!("azureml://datastores/{WORKSPACE_BLOBSTORE}/paths/LocalUpload/{hash}/{name}")
         }
@@ -572,7 +573,9 @@ pub async fn submit(
             };
             (outcome, Some(id))
         }
-        (None, Some(Code::Remote(r))) => (CodeOutcome::None, Some(remote_code_id(r, &workspace_id)?)),
+        (None, Some(Code::Remote(r))) => {
+            (CodeOutcome::None, Some(remote_code_id(r, &workspace_id)?))
+        }
         _ => (CodeOutcome::None, None),
     };
     // 2. Environment (§6).
@@ -643,10 +646,12 @@ async fn upload_code(
             )
         })?;
         let code = client.get_code_version(&name, &version).await?;
-        let code_id = code
-            .id
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| format!("{}/codes/{name}/versions/{version}", client.context().workspace_id()));
+        let code_id = code.id.filter(|s| !s.is_empty()).unwrap_or_else(|| {
+            format!(
+                "{}/codes/{name}/versions/{version}",
+                client.context().workspace_id()
+            )
+        });
         progress(Step::CodeReused {
             code_id: code_id.clone(),
         });
@@ -758,7 +763,8 @@ async fn resolve_environment(
     if let Some(id) = env.id(workspace_id) {
         return Ok(id);
     }
-    let built = |v: &str| format!("{workspace_id}/environments/{ANONYMOUS_ENVIRONMENT}/versions/{v}");
+    let built =
+        |v: &str| format!("{workspace_id}/environments/{ANONYMOUS_ENVIRONMENT}/versions/{v}");
     match env {
         Environment::Registered {
             name,
@@ -841,7 +847,8 @@ async fn upload_local(
     let base = local_name(path)?;
     let snapshot = Snapshot::of_path(path)?;
     let prefix = format!("LocalUpload/{hash}");
-    let blob = |f: &crate::submit::snapshot::SnapshotFile| format!("{prefix}/{}", snapshot.blob_name(f));
+    let blob =
+        |f: &crate::submit::snapshot::SnapshotFile| format!("{prefix}/{}", snapshot.blob_name(f));
     let indicator = blob(snapshot.indicator_file());
     let existing = container.head(&indicator).await?;
     if existing

@@ -70,7 +70,11 @@ fn plan_names_the_job_and_the_experiment_and_reads_the_snapshot() {
     assert_eq!(parts.len(), 3, "{}", p.job_name);
     assert!(ADJECTIVES.contains(&parts[0]) && NOUNS.contains(&parts[1]));
     assert_eq!(parts[2].len(), 10);
-    assert!(parts[2].chars().all(|c| "bcdfghjklmnpqrstvwxyz0123456789".contains(c)));
+    assert!(
+        parts[2]
+            .chars()
+            .all(|c| "bcdfghjklmnpqrstvwxyz0123456789".contains(c))
+    );
     assert_eq!(p.experiment_name, "myproject");
     assert_eq!(p.spec.name.as_deref(), Some(p.job_name.as_str()));
     let snap = p.snapshot.as_ref().unwrap();
@@ -82,7 +86,11 @@ fn plan_names_the_job_and_the_experiment_and_reads_the_snapshot() {
 fn plan_notes_a_conda_file_on_the_local_computer_and_refuses_missing_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::write(d.join("conda.yml"), "name: e\ndependencies:\n  - python=3.10\n").unwrap();
+    fs::write(
+        d.join("conda.yml"),
+        "name: e\ndependencies:\n  - python=3.10\n",
+    )
+    .unwrap();
     let s = spec(
         d,
         "command: echo hi\nenvironment:\n  image: python:3.11\n  conda_file: conda.yml\ncompute: local\nname: j1\n",
@@ -90,7 +98,9 @@ fn plan_notes_a_conda_file_on_the_local_computer_and_refuses_missing_inputs() {
     let p = plan_with_env(s, d, &no_env).unwrap();
     assert_eq!(p.job_name, "j1");
     assert!(
-        p.notes.iter().any(|n| n.contains("conda file is not applied on the local computer")),
+        p.notes
+            .iter()
+            .any(|n| n.contains("conda file is not applied on the local computer")),
         "{:?}",
         p.notes
     );
@@ -117,8 +127,18 @@ fn preview_names_its_placeholders_and_computes_what_it_can() {
     let p = plan_with_env(s, d, &no_env).unwrap();
     let body = preview_body(&p, "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w").unwrap();
     let props = &body["properties"];
-    assert!(props["codeId"].as_str().unwrap().contains("<code version of hash"));
-    assert!(props["environmentId"].as_str().unwrap().ends_with("/environments/myenv/versions/<latest version>"));
+    assert!(
+        props["codeId"]
+            .as_str()
+            .unwrap()
+            .contains("<code version of hash")
+    );
+    assert!(
+        props["environmentId"]
+            .as_str()
+            .unwrap()
+            .ends_with("/environments/myenv/versions/<latest version>")
+    );
     let hash = object_hash(&d.join("data")).unwrap();
     assert_eq!(
         props["inputs"]["d"]["uri"],
@@ -126,7 +146,10 @@ fn preview_names_its_placeholders_and_computes_what_it_can() {
     );
     assert_eq!(props["displayName"], "j2");
     // An inline image's anonymous version is known offline.
-    let s = spec(d, "command: echo\nenvironment:\n  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest\nname: j3\n");
+    let s = spec(
+        d,
+        "command: echo\nenvironment:\n  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest\nname: j3\n",
+    );
     let p = plan_with_env(s, d, &no_env).unwrap();
     let body = preview_body(&p, "/W").unwrap();
     assert_eq!(
@@ -137,10 +160,19 @@ fn preview_names_its_placeholders_and_computes_what_it_can() {
 
 #[test]
 fn remote_code_and_build_versions() {
-    assert_eq!(remote_code_id("azureml:c:3", "/W").unwrap(), "/W/codes/c/versions/3");
-    assert_eq!(remote_code_id("/subscriptions/x", "/W").unwrap(), "/subscriptions/x");
+    assert_eq!(
+        remote_code_id("azureml:c:3", "/W").unwrap(),
+        "/W/codes/c/versions/3"
+    );
+    assert_eq!(
+        remote_code_id("/subscriptions/x", "/W").unwrap(),
+        "/subscriptions/x"
+    );
     assert!(remote_code_id("https://h/x", "/W").is_err());
     let h = "a95aa7aa8bdf65e705c466be82654c123bccd3bf1a3121c664eebf670d654a3c";
-    assert_eq!(build_version(h, None), sha256_hex(sha256_hex(h.as_bytes()).as_bytes()));
+    assert_eq!(
+        build_version(h, None),
+        sha256_hex(sha256_hex(h.as_bytes()).as_bytes())
+    );
     assert_ne!(build_version(h, Some("Dockerfile")), build_version(h, None));
 }
