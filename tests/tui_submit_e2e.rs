@@ -43,7 +43,52 @@ fn submit_a_code_folder_from_the_form_and_see_its_output_in_the_log_view() {
     std::fs::write(code.join("scratch.tmp"), "left out\n").unwrap();
     let tmux = Tmux::shell("submit", 130, 40, home.path(), "amlc.log");
     let log = home.path().join("amlc.log");
-    with_log_on_failure(&log, || drive(&tmux, &code));
+    let cleanup = Cleanup {
+        home: Some(home),
+        tmux: Some(tmux),
+    };
+    let tmux = cleanup.tmux.as_ref().unwrap();
+    with_log_on_failure(&log, || drive(tmux, &code));
+}
+
+/// Ends what the test started, even on failure: the tmux server, then the temporary HOME
+/// (removed again while the background emulator's last writes race the removal), then waits
+/// for that emulator to stop by itself once its data directory is gone; one that does not is
+/// ended by its process group, so no process outlives the test.
+struct Cleanup {
+    home: Option<tempfile::TempDir>,
+    tmux: Option<Tmux>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        use std::time::{Duration, Instant};
+        drop(self.tmux.take());
+        let Some(home) = self.home.take() else {
+            return;
+        };
+        let path = home.path().to_path_buf();
+        let pid: Option<i32> = std::fs::read_to_string(path.join("data/amlc/emulator/pid"))
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
+        drop(home);
+        let started = Instant::now();
+        while path.exists() && started.elapsed() < Duration::from_secs(10) {
+            let _ = std::fs::remove_dir_all(&path);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let Some(pid) = pid else { return };
+        let started = Instant::now();
+        while tmux_common::alive(pid) && started.elapsed() < Duration::from_secs(15) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if tmux_common::alive(pid) {
+            eprintln!("the background emulator {pid} outlived its data directory: ended");
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", "--", &format!("-{pid}")])
+                .status();
+        }
+    }
 }
 
 fn drive(tmux: &Tmux, code: &std::path::Path) {
