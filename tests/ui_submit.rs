@@ -131,7 +131,7 @@ fn focus(app: &mut App, f: FieldId) {
         }
         tab(app);
     }
-    panic!("field {f:?} not shown");
+    panic!("field {f:?} not shown: {}", screen(app));
 }
 
 /// Picks `value` in the picker of the focused field (filtered by it).
@@ -333,11 +333,17 @@ fn local_and_instances_force_one_instance() {
     // The rule of the hidden count does not hold local back.
     focus(&mut app, FieldId::Command);
     type_text(&mut app, "echo hi");
-    let effects = enter(&mut app);
-    let (_, spec) = review_request(&effects).expect("local needs no environment");
+    focus(&mut app, FieldId::Environment);
+    type_text(&mut app, "AzureML-sklearn-1.5@latest");
+    assert!(
+        screen(&app).contains("on local it is recorded; the command runs in your current"),
+        "{}",
+        screen(&app)
+    );
+    let effects = app.update(press(KeyCode::PageDown));
+    let (_, spec) = review_request(&effects).expect("a review");
     assert_eq!(spec.compute, Some(Compute::Local));
     assert_eq!(spec.resources, None, "one instance: none asked");
-    assert_eq!(spec.environment, None);
 
     let mut app = open(100, 30);
     focus(&mut app, FieldId::Compute);
@@ -653,6 +659,15 @@ fn a_local_run_closes_the_form_with_its_row() {
     assert!(form(&app).picker.is_some());
     app.update(press(KeyCode::Esc));
     tab(&mut app);
+    let effects = enter(&mut app);
+    assert!(
+        review_request(&effects).is_none(),
+        "an environment is still required"
+    );
+    assert!(toast(&app).contains("Environment"), "{}", toast(&app));
+    focus(&mut app, FieldId::Environment);
+    type_text(&mut app, "sklearn-env:3");
+    focus(&mut app, FieldId::Experiment);
     let (id, _) = review_request(&enter(&mut app)).expect("review");
     app.update(Msg::Submit(SubmitEvent::Reviewed {
         id,

@@ -522,12 +522,11 @@ impl SubmitForm {
         self.values != Values::default()
     }
 
-    /// The environment as the form would send it (`None`: none given, allowed on local).
-    pub fn environment(&self) -> Result<Option<Environment>, String> {
+    /// The environment as the form would send it. Required on local too (the job records it,
+    /// as the az ml schema requires one), though there the command runs in the current
+    /// environment.
+    pub fn environment(&self) -> Result<Environment, String> {
         let text = self.values.text(FieldId::Environment);
-        if text.is_empty() && self.is_local() {
-            return Ok(None);
-        }
         if self.values.text(FieldId::EnvKind) == ENV_IMAGE {
             if text.is_empty() {
                 return Err(
@@ -538,21 +537,20 @@ impl SubmitForm {
             if text.chars().any(char::is_whitespace) {
                 return Err("an image reference holds no spaces".into());
             }
-            return Ok(Some(Environment::Inline {
+            return Ok(Environment::Inline {
                 image: Some(text.to_string()),
                 conda_file: None,
                 build: None,
-            }));
+            });
         }
-        parse_reference(text).map(Some)
+        parse_reference(text)
     }
 
     /// The one-line explanation of the environment's kind (as typed, or as the kind field
-    /// says while it is empty).
+    /// says while it is not valid yet).
     pub fn env_explain(&self) -> &'static str {
         match self.environment() {
-            Ok(Some(env)) => env.kind().explain(),
-            Ok(None) => "none: on local the command runs in your current environment",
+            Ok(env) => env.kind().explain(),
             Err(_) if self.values.text(FieldId::EnvKind) == ENV_IMAGE => {
                 EnvKind::UserManaged.explain()
             }
@@ -668,7 +666,7 @@ impl SubmitForm {
             experiment_name: opt(FieldId::Experiment),
             command: v.text(FieldId::Command).to_owned(),
             code: Some(Code::Local(PathBuf::from(v.text(FieldId::Code)))),
-            environment: self.environment().map_err(|e| (FieldId::Environment, e))?,
+            environment: Some(self.environment().map_err(|e| (FieldId::Environment, e))?),
             compute: Some(if compute.eq_ignore_ascii_case(LOCAL) {
                 Compute::Local
             } else {
@@ -978,16 +976,13 @@ impl App {
                 };
                 field(&mut doc, "Runs on", place, Tone::Normal);
                 let env = form.values.text(FieldId::Environment);
-                field(
-                    &mut doc,
-                    "Environment",
-                    if env.is_empty() {
-                        form.env_explain().to_owned()
-                    } else {
-                        format!("{env}: {}", form.env_explain())
-                    },
-                    Tone::Normal,
-                );
+                let mut said = format!("{env}: {}", form.env_explain());
+                if form.is_local() {
+                    said.push_str(
+                        " (recorded; on local the command runs in your current environment)",
+                    );
+                }
+                field(&mut doc, "Environment", said, Tone::Normal);
                 field(
                     &mut doc,
                     "Command",

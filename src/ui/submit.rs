@@ -150,7 +150,7 @@ fn wrap_rows(text: &str, room: usize, max: usize, ellipsis: &str) -> Vec<String>
 fn required(form: &SubmitForm, f: FieldId) -> bool {
     match f {
         FieldId::Code | FieldId::Command | FieldId::Compute => true,
-        FieldId::Environment => !form.is_local(),
+        FieldId::Environment => true,
         _ => false,
     }
 }
@@ -175,9 +175,6 @@ fn value_of(app: &App, theme: &Theme, form: &SubmitForm, f: FieldId) -> (String,
             theme.muted,
         ),
         FieldId::DisplayName if v.is_empty() => ("(the job name)".into(), theme.muted),
-        FieldId::Environment if v.is_empty() && form.is_local() => {
-            ("(none: your current environment)".into(), theme.muted)
-        }
         _ => (text::one_line(v).into_owned(), theme.normal),
     }
 }
@@ -313,7 +310,16 @@ fn draw_fields(
                     muted_line(&mut lines, "an instance runs one node", theme.muted);
                 }
             }
-            FieldId::Environment => muted_line(&mut lines, form.env_explain(), theme.muted),
+            FieldId::Environment => {
+                muted_line(&mut lines, form.env_explain(), theme.muted);
+                if form.is_local() {
+                    muted_line(
+                        &mut lines,
+                        "on local it is recorded; the command runs in your current environment",
+                        theme.muted,
+                    );
+                }
+            }
             _ => {}
         }
         for p in form.shown_problems(&app.computes, f) {
