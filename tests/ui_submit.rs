@@ -680,19 +680,13 @@ fn a_local_run_closes_the_form_with_its_row() {
     );
     let (send, spec) = send_request(&enter(&mut app)).expect("send");
     assert_eq!(spec.compute, Some(Compute::Local));
-    let run = amlc::submit::local::LocalRun {
-        name: "local_run_1".into(),
-        display_name: "local_run_1".into(),
-        experiment_name: "mnist".into(),
-        status: amlc::submit::local::LocalStatus::Running,
-        created_ms: NOW_MS,
-        end_ms: None,
-        exit_code: None,
-        dir: PathBuf::from("/tmp/x"),
-    };
     app.update(Msg::Submit(SubmitEvent::Sent {
         id: send,
-        result: Ok(Sent::Local { run }),
+        result: Ok(Sent::Local {
+            name: "local_run_1".into(),
+            display_name: "local_run_1".into(),
+            experiment_name: "mnist".into(),
+        }),
     }));
     assert!(app.submit.form.is_none());
     assert!(

@@ -334,8 +334,11 @@ pub enum Sent {
         job: serde_json::Value,
         code: CodeOutcome,
     },
+    /// A local run started (`submit::local::LocalRun`, its names only).
     Local {
-        run: crate::submit::local::LocalRun,
+        name: String,
+        display_name: String,
+        experiment_name: String,
     },
 }
 
@@ -1184,18 +1187,22 @@ impl App {
                 }
                 (job_name, job, how)
             }
-            Sent::Local { run } => {
+            Sent::Local {
+                name,
+                display_name,
+                experiment_name,
+            } => {
                 let job = Job::from_value(serde_json::json!({
-                    "name": run.name,
+                    "name": name,
                     "properties": {
                         "jobType": "Command",
-                        "displayName": run.display_name,
-                        "experimentName": run.experiment_name,
+                        "displayName": display_name,
+                        "experimentName": experiment_name,
                         "status": "Running",
                         "computeId": LOCAL,
                     },
                 }));
-                (run.name, job, "running on this computer".to_owned())
+                (name, job, "running on this computer".to_owned())
             }
         };
         self.toast(format!("submitted {name}: {said}"), Tone::Healthy);

@@ -213,7 +213,11 @@ async fn start_local(plan: flow::Plan) -> Result<Sent, String> {
             .ok_or("no home folder is known: local runs have nowhere to live")?;
         LocalRuns::open(root)
             .start(&plan)
-            .map(|run| Sent::Local { run })
+            .map(|run| Sent::Local {
+                name: run.name,
+                display_name: run.display_name,
+                experiment_name: run.experiment_name,
+            })
             .map_err(|e| e.to_string())
     })
     .await

@@ -147,12 +147,11 @@ fn wrap_rows(text: &str, room: usize, max: usize, ellipsis: &str) -> Vec<String>
     out
 }
 
-fn required(form: &SubmitForm, f: FieldId) -> bool {
-    match f {
-        FieldId::Code | FieldId::Command | FieldId::Compute => true,
-        FieldId::Environment => true,
-        _ => false,
-    }
+fn required(f: FieldId) -> bool {
+    matches!(
+        f,
+        FieldId::Code | FieldId::Command | FieldId::Compute | FieldId::Environment
+    )
 }
 
 /// The value of `f` as shown when it is not being edited, and its style.
@@ -234,7 +233,7 @@ fn draw_fields(
         let marker = if focused { "> " } else { "  " };
         let label = format!(
             "{marker}{:<w$}",
-            format!("{}{}", f.label(), if required(form, f) { " *" } else { "" }),
+            format!("{}{}", f.label(), if required(f) { " *" } else { "" }),
             w = label_width - 2
         );
         let label_style = if focused { theme.heading } else { theme.normal };
