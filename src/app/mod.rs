@@ -7,7 +7,7 @@
 //! ([`AppError`]): an auth failure pauses its source until `r` or a context switch, and HTTP
 //! retries and throttling are shown and noted in the error history (rate-limited). Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`, the
 //! dialogs of actions (menu, confirmation, forms, keys) live in `menu`, the create-or-attach
-//! wizard in `wizard`, the log view in `logview`,
+//! wizard in `wizard`, the log view in `logview`, the Jobs tab's submit form in `submit`,
 //! and `ui::draw` reads this state without changing it.
 
 pub mod clipboard;

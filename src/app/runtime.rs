@@ -14,6 +14,9 @@
 //! view's follow id, and each failed poll as an error (the follower resumes from its offsets);
 //! `Effect::LogsStop`, a new source (workspace change) and exit cancel it. `Effect::LogsSave`
 //! re-reads the selected files from byte 0 and writes them on a task, never on the loop.
+//!
+//! The submit form: `Effect::Submit` (snapshot, environments, review, submission) runs on a
+//! task of its own in `submit_runtime`, answered by `Msg::Submit` events.
 
 use super::JOB_LIST_LIMIT;
 use super::logview::{FollowId, LogEvent, SaveError, SaveReport};

@@ -465,6 +465,10 @@ fn draw_picker(
             ),
             theme.failed,
         )),
+        (FieldId::Environment, EnvList::Loaded(list)) if list.is_empty() => Some((
+            "no registered environment in this workspace: Esc, then type a curated AzureML-… name or choose an image".to_owned(),
+            theme.muted,
+        )),
         _ if rows.is_empty() => Some(("nothing matches the filter".to_owned(), theme.muted)),
         _ => None,
     };
