@@ -803,6 +803,11 @@ async fn environment_versions_are_ordered_and_immutable() {
         .map(|x| x["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["3"]);
+    // The Python SDK's quirk: `azureml:` kept in the name (submit.md §6).
+    let quirk = e.ws("/environments/azureml%3Asklearn/versions?$orderBy=createdtime%20desc&$top=1");
+    let (s, v) = e.call(Method::GET, &quirk, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["value"][0]["name"], "3");
     let (_, v) = e
         .call(
             Method::GET,
@@ -1247,5 +1252,37 @@ async fn a_restarted_job_keeps_its_materialised_snapshot() {
     assert_eq!(e.ended("resume").await, "Completed");
     let log = e.log("resume", 0).await;
     assert!(log.contains("edited in the run folder"), "{log}");
+    e.h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_datastore_input_that_is_not_there_fails_the_job_naming_it() {
+    let e = Emu::start().await;
+    let (s, v) = e
+        .put_job(
+            "noinput",
+            json!({
+                "command": "ls ${{inputs.data}}",
+                "inputs": {"data": {"jobInputType": "uri_folder", "uri": "azureml://datastores/workspaceblobstore/paths/LocalUpload/none/"}},
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(e.ended("noinput").await, "Failed");
+    // The reason is in the run's details (run history), as for any failed run.
+    let url = e.ws("/runs/noinput/details").replacen(
+        e.h.url().as_str(),
+        &format!("{}history/v1.0/", e.h.url()),
+        1,
+    );
+    let (s, v) = e.call(Method::GET, &url, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let msg = v["error"]["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error message: {v}"));
+    assert!(
+        msg.contains("LocalUpload/none/") && msg.contains("input data"),
+        "{msg}"
+    );
     e.h.shutdown().await;
 }

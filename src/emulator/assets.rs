@@ -120,6 +120,14 @@ fn asset_missing(kind: Kind, name: &str, version: Option<&str>) -> ApiError {
     }
 }
 
+/// The key of an asset name. The Python SDK asks for `azureml:name` when given the string
+/// `"azureml:name@latest"` (submit.md §6): that prefix names the same asset.
+fn key_of(name: &str) -> String {
+    name.strip_prefix("azureml:")
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
 fn is_anonymous(v: &AssetVersion) -> bool {
     get(&v.body, &["properties", "isAnonymous"])
         .and_then(Value::as_bool)
@@ -195,7 +203,7 @@ async fn get_container(
     let w = workspace(&world, &sub, &rg, &ws)?;
     let a = kind
         .map(w)
-        .get(&name.to_ascii_lowercase())
+        .get(&key_of(&name))
         .ok_or_else(|| asset_missing(kind, &name, None))?;
     Ok(json(StatusCode::OK, render_container(kind, &wid_of(w), a)))
 }
@@ -209,7 +217,7 @@ async fn get_version(
     let w = workspace(&world, &sub, &rg, &ws)?;
     let v = kind
         .map(w)
-        .get(&name.to_ascii_lowercase())
+        .get(&key_of(&name))
         .and_then(|a| a.versions.get(&version))
         .ok_or_else(|| asset_missing(kind, &name, Some(&version)))?;
     Ok(json(StatusCode::OK, v.body.clone()))
@@ -277,7 +285,7 @@ async fn list_versions(
                 })
                 .collect()
         }
-        _ => match kind.map(w).get(&name.to_ascii_lowercase()) {
+        _ => match kind.map(w).get(&key_of(&name)) {
             Some(a) => a.versions.values().collect(),
             None => Vec::new(),
         },
@@ -883,6 +891,22 @@ mod tests {
             None
         );
         assert_eq!(parse_asset_id("nonsense", "codes"), None);
+    }
+
+    #[test]
+    fn a_workspace_from_an_older_state_file_has_the_default_datastore() {
+        // A workspace as an emulator without assets wrote it: no codes, no environments.
+        let old = json!({"subscription": "s", "resource_group": "rg", "name": "old-ws", "location": "eastus",
+            "workspace_id": "0a1b2c3d-0000-0000-0000-000000000000", "body": {"properties": {}}, "computes": {}, "jobs": {}});
+        let w: Workspace = serde_json::from_value(old).unwrap();
+        assert!(w.codes.is_empty() && w.environments.is_empty());
+        let ds = datastores(&w);
+        assert_eq!(ds[0]["name"], DEFAULT_DATASTORE);
+        assert_eq!(ds[0]["properties"]["accountName"], "emuacct0a1b2c3d0000");
+        assert_eq!(
+            ds[0]["properties"]["containerName"],
+            "azureml-blobstore-0a1b2c3d-0000-0000-0000-000000000000"
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! clusters (scaled to zero, busy with a live training job, one with an unusable node), AKS,
 //! Kubernetes, a remote VM, Databricks, HDInsight and Synapse Spark, and jobs: one that trains
 //! forever (a real shell loop that resumes from its checkpoint after a restart), three completed
-//! and one canceled with real log files, and one failed with an error. Seeding happens only when
-//! the workspace does not exist yet, so restarting with `--demo` keeps the state.
+//! and one canceled with real log files, and one failed with an error; and registered
+//! environments (`sklearn-env` 1 and 2, `pytorch-env` 1). Seeding happens only when the workspace
+//! does not exist yet, so restarting with `--demo` keeps the state (a demo workspace from before
+//! environments existed gets them once).
 
 use super::arm::{build_compute, new_workspace};
 use super::jobs::build_job;

@@ -1,7 +1,8 @@
 //! ARM job routes of the emulator (v2 `jobs`): list with paging and filters, get, create or
 //! update a command job, cancel and delete (both long-running, answered with `Location` and
-//! `Azure-AsyncOperation`). Creating a job only records it; the simulation queues it, places it
-//! on its compute, and the runner starts its processes.
+//! `Azure-AsyncOperation`). Creating a job only records it (after checking that its `codeId` and
+//! a workspace `environmentId` exist and its `distribution` is sound); the simulation queues it,
+//! places it on its compute, and the runner starts its processes.
 
 use super::arm::{new_op, save, workspace};
 use super::assets;

@@ -1,6 +1,7 @@
 //! A local emulator of the Azure Machine Learning REST API: the ARM control plane for workspaces,
-//! computes, VM sizes, usages, quotas and v2 jobs, plus the data plane a log tail needs
-//! (discovery, run-history run details, signed blob URLs served with HTTP Range). An official
+//! computes, VM sizes, usages, quotas, v2 jobs, code and environment assets and datastores, plus
+//! the data plane a log tail needs (discovery, run-history run details, signed blob URLs served
+//! with HTTP Range) and the Blob Storage surface a code upload needs. An official
 //! Azure SDK or `amlc` itself pointed at [`EmulatorHandle::url`] works against it: payloads follow
 //! the shapes in the API reference, long-running operations answer with `Azure-AsyncOperation`,
 //! `Location` and `Retry-After`, and errors use ARM's `{"error":{code,message}}`.
@@ -21,6 +22,10 @@
 //! | `GET {WS}/computes[?$skip=]`, `GET`/`PUT`/`PATCH`/`DELETE {WS}/computes/{name}` | bearer + api-version |
 //! | `POST {WS}/computes/{name}/{start,stop,restart,listNodes,listKeys,resize,getAllowedVmSizesForResize,updateIdleShutdownSetting,customServices,updateDataMounts}` | bearer + api-version |
 //! | `GET {WS}/jobs[?$skip=&listViewType=&jobType=&tag=]`, `GET`/`PUT`/`DELETE {WS}/jobs/{name}`, `POST …/cancel` | bearer + api-version |
+//! | `GET {WS}/codes`, `GET {WS}/codes/{name}`, `GET {WS}/codes/{name}/versions[?hash=&hashVersion=&$orderBy=&$top=]`, `GET`/`PUT {WS}/codes/{name}/versions/{version}`, `POST …/versions/{version}/startPendingUpload` | bearer, any api-version |
+//! | `GET {WS}/environments`, `GET {WS}/environments/{name}`, `GET {WS}/environments/{name}/versions[?$orderBy=&$top=]`, `GET`/`PUT {WS}/environments/{name}/versions/{version}` | bearer, any api-version |
+//! | `GET {WS}/datastores[?isDefault=]`, `GET {WS}/datastores/{name}`, `POST {WS}/datastores/{name}/listSecrets` | bearer, any api-version |
+//! | `PUT`/`GET`/`HEAD /storage/{account}/{container}/{blob}[?comp=block\|blocklist\|metadata]`, `GET /storage/{account}/{container}[/{folder}]?restype=container&comp=list` | SAS or bearer |
 //! | `GET subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{loc}/{vmSizes,usages,quotas}`, `POST …/updateQuotas` | bearer + api-version |
 //! | `GET …/locations/{loc}/{computeOperationsStatus,mfeOperationsStatus}/{id}` (status body) and `…/{computeOperationsResult,mfeOperationResults}/{id}` (202 while running, then 200/204) | bearer + api-version |
 //! | `GET /history/v1.0/{WS}/runs/{run}[/details]` | bearer |
@@ -54,6 +59,35 @@
 //!   in the command.
 //! - Command jobs run for real: one `/bin/sh -c` process per rank, each in its own process group,
 //!   in `<data>/runs/<workspaceId>/<job>/`, with output in `user_logs/std_log_process_N.txt`.
+//!   A job whose `codeId` names a code version runs in a copy of that snapshot: before the ranks
+//!   start, the blobs under its `codeUri` are copied into the run folder (the working directory,
+//!   as Azure ML runs the command in the code folder; marked by `.amlc-snapshot`, so a restarted
+//!   job keeps its copy). `uri_file`/`uri_folder` inputs on the workspace's datastore
+//!   (`azureml://datastores/workspaceblobstore/paths/…`) are copied to `inputs/<name>` (a file
+//!   input to `inputs/<name>/<file name>`) and `${{inputs.name}}` is that local path; other
+//!   uris stay verbatim. Ranks: `instanceCount` × `processCountPerInstance` for PyTorch and MPI
+//!   (RANK, LOCAL_RANK, WORLD_SIZE, NODE_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1 and a
+//!   MASTER_PORT per job; MPI adds `OMPI_COMM_WORLD_*`), TensorFlow's workers and parameter
+//!   servers with `TF_CONFIG`, else one per instance. At PUT a `codeId` naming no code version is
+//!   404 and an `environmentId` naming a missing workspace environment version 400 (curated
+//!   `azureml:…` and registry ids are taken as given); the image itself is not used.
+//! - Assets (`assets.rs`): a code version PUT creates its container, answers 201, then 200 for
+//!   the same `codeUri` and 409 "Asset paths cannot be updated." for another; its `codeUri` must
+//!   point at uploaded blobs. The list by `hash` searches every code version of the workspace,
+//!   whatever the name. `startPendingUpload` hands out a fresh `LocalUpload/<guid>` folder of the
+//!   default container with a SAS scoped to it (8 h). Environment versions are immutable (same
+//!   definition 200, another 409) and need exactly one of `image`/`build`; anonymous assets are
+//!   hidden from container lists; versions list newest first (`$orderBy=createdtime asc`
+//!   reverses), `$top` cuts. Every workspace has the datastore `workspaceblobstore` (AzureBlob,
+//!   SAS credentials, account = its storage account's name, container
+//!   `azureml-blobstore-<workspaceId>`), derived rather than stored, so older state has it too;
+//!   `listSecrets` gives a container SAS (1 h, or `expireAfterHours`). The demo workspace has
+//!   `sklearn-env` 1 and 2 and `pytorch-env` 1.
+//! - Blob Storage (`storage.rs`, `blobstore.rs`): path-style at `/storage/{account}/{container}/
+//!   {blob}` with the status codes of submit.md §10 and storage-shaped errors. Blobs live under
+//!   `<data>/blobs/<account>/<container>/` (data file + JSON sidecar written last and atomically,
+//!   uncommitted blocks staged apart); bodies are streamed to disk, at most 256 MiB a request
+//!   (413 beyond); names with `..`, empty segments, a leading `/` or NUL are 400.
 //!   Status goes NotStarted, Queued, Preparing, Running, Finalizing, then Completed or Failed by exit
 //!   code; cancel kills the process groups (CancelRequested until they exit) and ends Canceled;
 //!   a cancel of an ended job is 200 with nothing done. Archiving is a PUT with `isArchived`;
@@ -69,7 +103,9 @@
 //! - Security: a bearer token, generated once per data directory and kept in `<data>/token`
 //!   (0600) across restarts so clients go on working; replaced only when asked
 //!   ([`EmulatorConfig::rotate_token`]) or given ([`EmulatorConfig::token`]). Blob URLs carry an
-//!   HMAC-SHA256 signature made with `<data>/blob.key`. `--tls` serves HTTPS with a self-signed
+//!   HMAC-SHA256 signature made with `<data>/blob.key`; so are the storage SAS tokens (scoped to
+//!   a container or a folder, with expiry and permissions checked; see `storage.rs`), and the
+//!   bearer token is accepted on `/storage` too. Signatures are never logged. `--tls` serves HTTPS with a self-signed
 //!   certificate in `<data>/tls/`. Listening beyond loopback is the binary's decision (it demands
 //!   an explicit token and warns).
 //! - One emulator per data directory: [`start`] takes an exclusive `flock` on `<data>/lock` before
@@ -87,9 +123,10 @@
 //!   every route but `/health`, reproducibly for a seed. A faulted request never reaches its
 //!   handler, so a retried PUT is never applied twice.
 //!
-//! Not emulated: datastores and blob listing (so jobs carry no `outputs.default`, and a log tail
-//! uses the run's `logFiles`), code and environment assets, MLflow, endpoints, job types other
-//! than command jobs.
+//! Not emulated: datastores other than `workspaceblobstore` (no datastore PUT), run artifacts in
+//! blob storage (jobs carry no `outputs.default`, and a log tail uses the run's `logFiles`),
+//! environment image builds (a job runs with the emulator's own shell whatever its environment),
+//! outputs uploaded to the datastore, MLflow, endpoints, job types other than command jobs.
 
 mod arm;
 mod assets;

@@ -1,4 +1,6 @@
-//! The emulator's state: workspaces with their computes, jobs and quota overrides, plus the
+//! The emulator's state: workspaces with their computes, jobs, quota overrides and code and
+//! environment assets (containers with versions; fields added later default, so an older
+//! `state.json` still loads), plus the
 //! long-running operations, all serde types written to `state.json` as one document. Resources
 //! keep their wire JSON (`serde_json::Value`) next to the bookkeeping the simulation needs
 //! (deadlines as wall-clock milliseconds, cluster nodes, job ranks and their process ids).

@@ -5,6 +5,12 @@
 //! `user_logs/std_log_process_<rank>.txt`. A watcher task reaps the ranks, kills the rest when one
 //! fails, kills leftover group members, and reports the exit codes back into the world.
 //!
+//! Before the ranks start, a job's code snapshot (its `codeId`'s blobs) and its datastore inputs
+//! are copied from the Blob store into the run folder, off the simulation loop; a failed copy
+//! fails the job with a message naming what is missing. The ranks and their environment
+//! (RANK, LOCAL_RANK, WORLD_SIZE, NODE_RANK, MASTER_ADDR/PORT, `OMPI_COMM_WORLD_*`, `TF_CONFIG`)
+//! follow the job's `distribution`.
+//!
 //! After a restart of the emulator, `resume` finds jobs that were running: leftover processes of
 //! the old emulator (recognised by pid and start time) are killed and the job is started again
 //! from its working directory (a new attempt, noted in `system_logs/` and in the run's warnings),
@@ -286,7 +292,7 @@ fn materialise(m: &Materials) -> Result<(), String> {
                 .map_err(|e| format!("could not copy the code snapshot of {id}: {e}"))?;
             if n == 0 {
                 return Err(format!(
-                    "the code snapshot of {id} has no files (nothing under {path})"
+                    "found no files for the code snapshot of {id} (nothing under {path})"
                 ));
             }
             std::fs::write(&marker, format!("{id}\n"))

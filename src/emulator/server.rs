@@ -2,7 +2,8 @@
 //! TLS) serving HTTP/1.1 connections with hyper, and the outer per-request service that
 //! canonicalises ARM path literals, applies injected faults (latency, 500, 429 with
 //! `Retry-After`, or closing the connection without a response) to every route but `/health`, and
-//! adds ARM's request-id headers. Also the simulation loop that ticks the world. Connections end
+//! adds ARM's request-id headers (Blob Storage answers under `/storage/` keep their own error shape
+//! and path case). Also the simulation loop that ticks the world. Connections end
 //! on shutdown (gracefully) or at once after a simulated crash.
 
 use super::faults::Fate;
