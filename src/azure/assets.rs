@@ -246,6 +246,33 @@ pub fn check_job_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The environments of one page of `GET {WS}/environments` for a picker: anonymous and
+/// archived ones left out, items that do not read skipped.
+pub fn environment_summaries(page: &Value) -> Vec<EnvironmentSummary> {
+    let items = page
+        .get("value")
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    items
+        .into_iter()
+        .filter_map(|v| serde_json::from_value::<EnvironmentContainer>(v).ok())
+        .filter_map(|c| {
+            let name = c.name?;
+            if name == crate::submit::job_yaml::ANONYMOUS_ENVIRONMENT
+                || c.properties.is_archived == Some(true)
+            {
+                return None;
+            }
+            Some(EnvironmentSummary {
+                name,
+                latest_version: c.properties.latest_version,
+                description: c.properties.description,
+            })
+        })
+        .collect()
+}
+
 fn decode<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> {
     serde_json::from_value(value).map_err(|e| AzureError::Decode {
         method: "GET".into(),
@@ -369,28 +396,7 @@ impl AmlClient {
         let mut out = self
             .pipeline
             .collect_pages(url, &self.ctx.api_version, |page| {
-                let items = page
-                    .get("value")
-                    .and_then(|v| v.as_array())
-                    .cloned()
-                    .unwrap_or_default();
-                Ok(items
-                    .into_iter()
-                    .filter_map(|v| serde_json::from_value::<EnvironmentContainer>(v).ok())
-                    .filter_map(|c| {
-                        let name = c.name?;
-                        if name == crate::submit::job_yaml::ANONYMOUS_ENVIRONMENT
-                            || c.properties.is_archived == Some(true)
-                        {
-                            return None;
-                        }
-                        Some(EnvironmentSummary {
-                            name,
-                            latest_version: c.properties.latest_version,
-                            description: c.properties.description,
-                        })
-                    })
-                    .collect())
+                Ok(environment_summaries(&page))
             })
             .await?;
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -402,14 +408,18 @@ impl AmlClient {
         self.pipeline.send_json(Request::get(url)).await
     }
 
-    /// `POST …/datastores/{name}/listSecrets` with the SDK's body: the SAS token of the
-    /// datastore. A datastore holding an account key (or nothing) is refused with its reason.
-    pub async fn datastore_sas(&self, name: &str) -> Result<Secret> {
+    /// `POST …/datastores/{name}/listSecrets` with the SDK's body (§7 #2).
+    pub async fn datastore_secrets(&self, name: &str) -> Result<DatastoreSecrets> {
         let url = self.ws_url(&["datastores", name, "listSecrets"], &[])?;
-        let secrets: DatastoreSecrets = self
-            .pipeline
+        self.pipeline
             .send_json(Request::new(Method::POST, url).json(list_secrets_body()))
-            .await?;
+            .await
+    }
+
+    /// The SAS token of a datastore (`listSecrets`); one holding an account key (or nothing)
+    /// is refused with its reason.
+    pub async fn datastore_sas(&self, name: &str) -> Result<Secret> {
+        let secrets = self.datastore_secrets(name).await?;
         match secrets.sas_token {
             Some(t) if !t.expose().is_empty() => Ok(t),
             _ => Err(AzureError::Unsupported {

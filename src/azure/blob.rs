@@ -89,8 +89,11 @@ pub struct Container {
     pipeline: Pipeline,
     /// Scheme, host and path of the container, no trailing slash, no query.
     base: Url,
-    /// The SAS query, verbatim.
+    /// The SAS query, verbatim (empty with an account key).
     sas: Secret,
+    /// `(account, base64 key)` of a datastore holding an account key: requests are signed
+    /// with SharedKey instead of carrying a SAS.
+    shared_key: Option<(String, Secret)>,
     /// [`MAX_SINGLE_PUT`] and [`BLOCK_SIZE`] (smaller in tests).
     single_put_max: u64,
     block_size: u64,
@@ -129,6 +132,7 @@ impl Container {
             pipeline,
             base: url,
             sas: Secret::new(sas),
+            shared_key: None,
             single_put_max: MAX_SINGLE_PUT,
             block_size: BLOCK_SIZE,
             if_none_match: true,
@@ -154,10 +158,29 @@ impl Container {
             pipeline,
             base: url,
             sas: Secret::new(sas_token.expose().trim_start_matches('?')),
+            shared_key: None,
             single_put_max: MAX_SINGLE_PUT,
             block_size: BLOCK_SIZE,
             if_none_match: true,
         })
+    }
+
+    /// A datastore's container reached with its storage account key (SharedKey signatures).
+    pub fn from_datastore_key(
+        pipeline: Pipeline,
+        endpoint: &Url,
+        account: &str,
+        container: &str,
+        key: &Secret,
+    ) -> Result<Container> {
+        if crate::wizard::rules::base64_decode(key.expose().trim()).is_none() {
+            return Err(AzureError::Invalid(format!(
+                "the account key of storage account {account} is not base64"
+            )));
+        }
+        let mut c = Container::from_datastore(pipeline, endpoint, container, &Secret::new(""))?;
+        c.shared_key = Some((account.to_string(), key.clone()));
+        Ok(c)
     }
 
     /// Uploads overwrite what is there (an earlier upload that never got its completion mark,
@@ -219,13 +242,25 @@ impl Container {
             .header("x-ms-version", STORAGE_VERSION)
     }
 
+    /// Sends `req` (signed with SharedKey when the container has an account key).
+    async fn send(&self, req: Request) -> Result<Response> {
+        let req = match &self.shared_key {
+            Some((account, key)) => sign_shared_key(
+                req,
+                account,
+                key,
+                &now_rfc1123(),
+                &uuid::Uuid::new_v4().to_string(),
+            )?,
+            None => req,
+        };
+        self.pipeline.send_raw(req).await
+    }
+
     /// Get Blob Properties; `None` for any 404.
     pub async fn head(&self, name: &str) -> Result<Option<BlobProperties>> {
         let url = self.blob_url(name, &[]);
-        let r = self
-            .pipeline
-            .send_raw(self.request(Method::HEAD, url))
-            .await?;
+        let r = self.send(self.request(Method::HEAD, url)).await?;
         if r.status.as_u16() == 404 {
             return Ok(None);
         }
@@ -269,7 +304,7 @@ impl Container {
         if if_none_match {
             req = req.header("if-none-match", "*");
         }
-        let r = self.pipeline.send_raw(req).await?;
+        let r = self.send(req).await?;
         if r.status.is_success() {
             return Ok(());
         }
@@ -309,7 +344,7 @@ impl Container {
             .request(Method::PUT, url)
             .header("content-md5", md5)
             .bytes(data, Some("application/octet-stream"));
-        let r = self.pipeline.send_raw(req).await?;
+        let r = self.send(req).await?;
         if r.status.is_success() {
             Ok(())
         } else {
@@ -327,7 +362,7 @@ impl Container {
             req = req.header("if-none-match", "*");
         }
         let req = req.bytes(body.into_bytes(), Some("application/xml"));
-        let r = self.pipeline.send_raw(req).await?;
+        let r = self.send(req).await?;
         if r.status.is_success() {
             return Ok(());
         }
@@ -346,7 +381,7 @@ impl Container {
             req.headers.push((*k, v.to_string()));
         }
         let req = req.bytes(bytes::Bytes::new(), None);
-        let r = self.pipeline.send_raw(req).await?;
+        let r = self.send(req).await?;
         if r.status.is_success() {
             Ok(())
         } else {
@@ -505,6 +540,89 @@ pub fn code_uri(blob_uri: &str, last_segment: &str, folder: Option<&str>) -> Res
     base.join(&reference)
         .map(|u| u.to_string())
         .map_err(|e| AzureError::Invalid(format!("cannot form the codeUri: {e}")))
+}
+
+/// The date as the `x-ms-date` header wants it (RFC 1123, GMT).
+fn now_rfc1123() -> String {
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&f)
+        .unwrap_or_default()
+}
+
+/// The SharedKey string to sign of a Blob request (storage versions 2015-02-21 and later).
+pub fn shared_key_string(req: &Request, account: &str) -> String {
+    let header = |name: &str| {
+        req.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (length, content_type) = match &req.raw {
+        Some(raw) if !raw.data.is_empty() => (
+            raw.data.len().to_string(),
+            raw.content_type.clone().unwrap_or_default(),
+        ),
+        Some(raw) => (String::new(), raw.content_type.clone().unwrap_or_default()),
+        None => (String::new(), String::new()),
+    };
+    let mut s = format!(
+        "{}\n\n\n{length}\n{}\n{content_type}\n\n\n{}\n{}\n\n{}\n",
+        req.method,
+        header("content-md5"),
+        header("if-match"),
+        header("if-none-match"),
+        header("range"),
+    );
+    let mut ms: Vec<(String, String)> = req
+        .headers
+        .iter()
+        .filter(|(n, _)| n.to_ascii_lowercase().starts_with("x-ms-"))
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    ms.sort();
+    for (n, v) in ms {
+        s.push_str(&format!("{n}:{v}\n"));
+    }
+    s.push('/');
+    s.push_str(account);
+    s.push_str(req.url.path());
+    let mut q: Vec<(String, String)> = req
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
+        .collect();
+    q.sort();
+    for (k, v) in q {
+        s.push_str(&format!("\n{k}:{v}"));
+    }
+    s
+}
+
+/// `req` with `x-ms-date`, a client request id and `Authorization: SharedKey …` (the
+/// pipeline keeps a request's own id, which the signature covers).
+fn sign_shared_key(
+    mut req: Request,
+    account: &str,
+    key: &Secret,
+    date: &str,
+    request_id: &str,
+) -> Result<Request> {
+    let key = crate::wizard::rules::base64_decode(key.expose().trim()).ok_or_else(|| {
+        AzureError::Invalid(format!(
+            "the account key of storage account {account} is not base64"
+        ))
+    })?;
+    req = req
+        .header("x-ms-date", date)
+        .header("x-ms-client-request-id", request_id);
+    let to_sign = shared_key_string(&req, account);
+    let k = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key);
+    let sig = base64(aws_lc_rs::hmac::sign(&k, to_sign.as_bytes()).as_ref());
+    Ok(req.header("authorization", format!("SharedKey {account}:{sig}")))
 }
 
 /// `x-ms-error-code` of an answer.

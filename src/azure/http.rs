@@ -633,8 +633,15 @@ impl Pipeline {
             .inner
             .client
             .request(request.method.clone(), request.url.clone())
-            .header("x-ms-client-request-id", client_request_id)
             .header("accept", "application/json");
+        // A request that carries its own id keeps it (a SharedKey signature covers it).
+        if !request
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("x-ms-client-request-id"))
+        {
+            builder = builder.header("x-ms-client-request-id", client_request_id);
+        }
         if request.auth == Auth::Bearer {
             if request.url.scheme() != "https" && !is_loopback(&request.url) {
                 return Err(AzureError::InsecureTransport {
@@ -1023,11 +1030,17 @@ mod tests {
                         .to_string()
                 };
                 format!(
-                    "{}|{}|{}|{}",
+                    "{}|{}|{}|{}|{}",
                     get("content-type"),
                     get("content-length"),
                     get("authorization"),
-                    String::from_utf8_lossy(&body)
+                    String::from_utf8_lossy(&body),
+                    headers
+                        .get_all("x-ms-client-request-id")
+                        .iter()
+                        .map(|v| v.len().to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 )
             }),
         );
@@ -1048,16 +1061,19 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(&r.body[..], b"application/xml|5|-|hello");
+        // A generated client request id (a UUID, 36 characters).
+        assert_eq!(&r.body[..], b"application/xml|5|-|hello|36");
         let r = pipeline
             .send(
                 Request::new(Method::PUT, url)
                     .bytes(bytes::Bytes::new(), None)
+                    .header("x-ms-client-request-id", "mine")
                     .without_auth(),
             )
             .await
             .unwrap();
-        assert_eq!(&r.body[..], b"-|0|-|");
+        // The request's own id is kept (one header, not two).
+        assert_eq!(&r.body[..], b"-|0|-||4");
         server.abort();
     }
 }

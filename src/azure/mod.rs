@@ -1,5 +1,6 @@
 //! The only code in amlc that speaks HTTP to Azure Machine Learning (ARM control plane, the
-//! discovery document, run history and log blobs). It knows nothing about terminals.
+//! discovery document, run history and log blobs, workspace assets and Blob Storage uploads).
+//! It knows nothing about terminals.
 
 pub mod assets;
 pub mod auth;

@@ -2,7 +2,8 @@
 //! the action commands (`computes start`, `jobs cancel`, ...) live in [`actions`], `computes
 //! create|attach -f FILE.yml` in [`create`], `jobs list|show` in [`jobs`], `logs` and `jobs
 //! stream` in [`logs`], `computes list-sizes|list-usage` in [`sizes`], `computes list-cost` in [`cost`],
-//! `config init|path` in [`config`], `completions` and `man` in [`completions`].
+//! `config init|path` in [`config`], `completions` and `man` in [`completions`], `jobs
+//! create|submit` (submitting command jobs) in [`submit`].
 //! Data goes to the writer given (stdout in `main`) and nothing else does: notes such as the
 //! emulator banner go to the `notes` writer (stderr). Tables are plain text, JSON is the raw ARM
 //! resources as received (secrets masked where the service returns any). `--type` and the detail

@@ -276,17 +276,14 @@ fn write_summary(
     writeln!(notes, "  command: {}", s(&plan.spec.command))?;
     match (&plan.snapshot, &plan.spec.code) {
         (Some(snap), Some(Code::Local(p))) => {
-            let mut lines = snap.lines().into_iter();
-            if let Some(first) = lines.next() {
+            // The summary line; its warnings are among the plan's notes, shown below.
+            if let Some(first) = snap.lines().into_iter().next() {
                 writeln!(
                     notes,
                     "  code: {} — {}",
                     s(&p.display().to_string()),
                     s(&first)
                 )?;
-            }
-            for l in lines {
-                writeln!(notes, "    {}", s(&l))?;
             }
         }
         (_, Some(Code::Remote(r))) => writeln!(notes, "  code: {}", s(r))?,
@@ -478,10 +475,13 @@ impl ProgressPrinter {
                 let now = Instant::now();
                 if st.upload_started.is_none() {
                     st.upload_started = Some(now);
+                    // The first progress line is due one period after this one.
+                    st.last_shown = Some(now);
                     self.line(
                         &mut st,
                         &format!(
-                            "code: uploading {files_total} files, {}",
+                            "uploading {}, {}",
+                            files_text(files_total),
                             human_bytes(bytes_total)
                         ),
                     );
@@ -540,7 +540,8 @@ impl ProgressPrinter {
         };
         let secs = started.elapsed().as_secs_f64().max(0.001);
         let text = format!(
-            "uploaded {fd} files, {} in {secs:.1} s ({:.1} MB/s)",
+            "uploaded {}, {} in {secs:.1} s ({:.1} MB/s)",
+            files_text(fd),
             human_bytes(bd),
             bd as f64 / 1e6 / secs
         );
@@ -563,6 +564,11 @@ impl ProgressPrinter {
             }
         }
     }
+}
+
+/// `1 file`, `2 files`.
+fn files_text(n: usize) -> String {
+    format!("{n} file{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

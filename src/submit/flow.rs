@@ -526,8 +526,20 @@ pub fn preview_body(plan: &Plan, workspace_id: &str) -> Result<serde_json::Value
             uris.push((name.clone(), local_input_uri(p, *kind)?));
         }
     }
-    spec_for_body(plan, &uris)
-        .to_body(workspace_id, code_id.as_deref(), &env_id)
+    job_body(plan, workspace_id, code_id.as_deref(), &env_id, &uris)
+}
+
+/// The job PUT body (§8) of `plan` with these ids: git properties merged into `properties`,
+/// local inputs replaced by their datastore URIs (`input_uris`, by input name).
+pub fn job_body(
+    plan: &Plan,
+    workspace_id: &str,
+    code_id: Option<&str>,
+    environment_id: &str,
+    input_uris: &[(String, String)],
+) -> Result<serde_json::Value, SubmitError> {
+    spec_for_body(plan, input_uris)
+        .to_body(workspace_id, code_id, environment_id)
         .map_err(SubmitError::Invalid)
 }
 
@@ -616,9 +628,13 @@ pub async fn submit(
         }
     }
     // 4. The job (§8).
-    let body = spec_for_body(plan, &uris)
-        .to_body(&workspace_id, code_id.as_deref(), &environment_id)
-        .map_err(SubmitError::Invalid)?;
+    let body = job_body(
+        plan,
+        &workspace_id,
+        code_id.as_deref(),
+        &environment_id,
+        &uris,
+    )?;
     let job = client.create_job_raw(&plan.job_name, body).await?;
     progress(Step::JobCreated {
         name: plan.job_name.clone(),
@@ -825,13 +841,40 @@ async fn resolve_environment(
     }
 }
 
-/// The default blob datastore's container with its SAS (§7 #1–#2), and the datastore's name.
+/// The default blob datastore's container (§7 #1–#2) with its SAS token, or its account key
+/// (SharedKey), and the datastore's name. An identity-based datastore (no secrets) is refused:
+/// the SDK would use an Entra token for storage, which amlc does not request.
 async fn datastore_container(client: &AmlClient) -> Result<(Container, String), SubmitError> {
     let store = client.get_datastore(WORKSPACE_BLOBSTORE).await?;
     let (account, container) = store.blob_location()?;
-    let sas = client.datastore_sas(WORKSPACE_BLOBSTORE).await?;
+    let identity = store
+        .properties
+        .credentials
+        .as_ref()
+        .and_then(|c| c.credentials_type.as_deref())
+        .is_some_and(|t| t.eq_ignore_ascii_case("None"));
+    if identity {
+        return Err(SubmitError::Invalid(format!(
+            "datastore {WORKSPACE_BLOBSTORE} is identity-based (no account key or SAS): amlc cannot upload local inputs or build contexts to it; use remote URIs (azureml://…) for them"
+        )));
+    }
+    let secrets = client.datastore_secrets(WORKSPACE_BLOBSTORE).await?;
     let endpoint = client.context().cloud.blob_endpoint(&account);
-    let c = Container::from_datastore(client.pipeline().clone(), &endpoint, &container, &sas)?;
+    let pipeline = client.pipeline().clone();
+    let c = match (&secrets.sas_token, &secrets.key) {
+        (Some(sas), _) if !sas.is_empty() => {
+            Container::from_datastore(pipeline, &endpoint, &container, sas)?
+        }
+        (_, Some(key)) if !key.is_empty() => {
+            Container::from_datastore_key(pipeline, &endpoint, &account, &container, key)?
+        }
+        _ => {
+            return Err(SubmitError::Invalid(format!(
+                "datastore {WORKSPACE_BLOBSTORE} gave no SAS token or account key (secrets of type {})",
+                secrets.secrets_type.as_deref().unwrap_or("none")
+            )));
+        }
+    };
     Ok((c, WORKSPACE_BLOBSTORE.to_string()))
 }
 

@@ -14,6 +14,7 @@
 //! (`GIT_TERMINAL_PROMPT=0`, stdin closed) and takes no lock (`GIT_OPTIONAL_LOCKS=0`).
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -45,7 +46,7 @@ pub fn properties(
     env: &dyn Fn(&str) -> Option<String>,
     existing: &[(String, String)],
 ) -> GitInfo {
-    properties_with(dir, env, existing, GIT_TIMEOUT)
+    properties_with(dir, env, existing, GIT_TIMEOUT, "git")
 }
 
 pub(crate) fn properties_with(
@@ -53,6 +54,7 @@ pub(crate) fn properties_with(
     env: &dyn Fn(&str) -> Option<String>,
     existing: &[(String, String)],
     timeout: Duration,
+    program: &str,
 ) -> GitInfo {
     let mut info = GitInfo::default();
     if existing.iter().any(|(k, _)| KEYS.contains(&k.as_str())) {
@@ -66,7 +68,25 @@ pub(crate) fn properties_with(
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let git = |args: &[&str]| run_git(dir, args, timeout);
+    // One git command that outlives its deadline ends the asking: a hanging git costs one
+    // timeout, not one per property.
+    let gave_up = std::cell::Cell::new(false);
+    let raw = |args: &[&str]| {
+        if gave_up.get() {
+            return None;
+        }
+        let started = Instant::now();
+        let out = run_git_raw(program, dir, args, timeout);
+        if out.is_none() && started.elapsed() >= timeout {
+            gave_up.set(true);
+        }
+        out
+    };
+    let git = |args: &[&str]| {
+        raw(args)
+            .and_then(|out| out.lines().next().map(|l| l.trim().to_string()))
+            .filter(|l| !l.is_empty())
+    };
     let inside = git(&["rev-parse", "--is-inside-work-tree"]).as_deref() == Some("true");
     let from_git = |args: &[&str]| if inside { git(args) } else { None };
     let mut url =
@@ -83,7 +103,7 @@ pub(crate) fn properties_with(
             }
             .to_string(),
         ),
-        None if inside => run_git_raw(dir, &["status", "--porcelain", "."], timeout).map(|out| {
+        None if inside => raw(&["status", "--porcelain", "."]).map(|out| {
             if out.trim().is_empty() {
                 "False"
             } else {
@@ -132,17 +152,9 @@ pub fn credential_host(url: &str) -> Option<String> {
     Some(parsed.host_str().unwrap_or("?").to_string())
 }
 
-/// `git ARGS` in `dir`: its first output line, trimmed; `None` when git is missing, fails,
-/// prints nothing or outlives `timeout`.
-fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Option<String> {
-    let out = run_git_raw(dir, args, timeout)?;
-    let line = out.lines().next()?.trim().to_string();
-    (!line.is_empty()).then_some(line)
-}
-
 /// `git ARGS` in `dir`: its whole output, when it exits 0 within `timeout`.
-fn run_git_raw(dir: &Path, args: &[&str], timeout: Duration) -> Option<String> {
-    let mut child = Command::new("git")
+fn run_git_raw(program: &str, dir: &Path, args: &[&str], timeout: Duration) -> Option<String> {
+    let mut child = Command::new(program)
         .args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -151,6 +163,9 @@ fn run_git_raw(dir: &Path, args: &[&str], timeout: Duration) -> Option<String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        // Its own process group, so that what git starts (a credential helper, ssh) ends
+        // with it when the deadline passes.
+        .process_group(0)
         .spawn()
         .ok()?;
     let mut stdout = child.stdout.take()?;
@@ -167,6 +182,13 @@ fn run_git_raw(dir: &Path, args: &[&str], timeout: Duration) -> Option<String> {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
             _ => {
+                if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+                    // SAFETY: kill(2) on the process group of a child spawned above (its own
+                    // group, `process_group(0)`), not reaped yet.
+                    unsafe {
+                        libc::kill(-pid, libc::SIGKILL);
+                    }
+                }
                 let _ = child.kill();
                 let _ = child.wait();
                 tracing::debug!(
@@ -247,7 +269,10 @@ mod tests {
             d,
             &["remote", "add", "origin", "https://github.com/o/r.git"],
         );
-        let head = run_git(d, &["rev-parse", "HEAD"], GIT_TIMEOUT).unwrap();
+        let head = run_git_raw("git", d, &["rev-parse", "HEAD"], GIT_TIMEOUT)
+            .unwrap()
+            .trim()
+            .to_string();
         let info = properties(&d.join("src"), &no_env, &[]);
         assert_eq!(get(&info, REPO_URL), Some("https://github.com/o/r.git"));
         assert_eq!(get(&info, BRANCH), Some("main"));
@@ -328,11 +353,42 @@ mod tests {
     #[test]
     fn a_hanging_or_missing_git_gives_nothing_in_time() {
         let dir = tempfile::tempdir().unwrap();
+        // A "git" that hangs: one deadline, then nothing more is asked.
+        let fake = dir.path().join("git");
+        // A child of the fake (not exec'd) must end with it: the whole group is killed.
+        let marker = dir.path().join("still-running");
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\n(sleep 1; touch '{}') &\nsleep 30\n",
+                marker.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
         let started = Instant::now();
-        // A timeout of zero: whatever git does, it is too late.
-        let info = properties_with(dir.path(), &no_env, &[], Duration::ZERO);
+        let info = properties_with(
+            dir.path(),
+            &no_env,
+            &[],
+            Duration::from_millis(300),
+            fake.to_str().unwrap(),
+        );
         assert!(info.properties.is_empty());
-        assert!(started.elapsed() < Duration::from_secs(3));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            !marker.exists(),
+            "a process the fake git started outlived the deadline"
+        );
+        // No git at all.
+        let info = properties_with(dir.path(), &no_env, &[], GIT_TIMEOUT, "/nonexistent/git");
+        assert!(info.properties.is_empty());
         assert_eq!(credential_host("not a url"), None);
         assert_eq!(credential_host("ssh://git@h/r"), None);
         assert_eq!(

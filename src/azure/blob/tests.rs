@@ -124,10 +124,13 @@ fn block_ids_have_one_length() {
     );
 }
 
+/// A stored blob: its bytes and metadata.
+type Stored = (Vec<u8>, Vec<(String, String)>);
+
 /// The fake: blobs by path, blocks by (path, id), every request as `METHOD path?comp`.
 #[derive(Default)]
 struct Fake {
-    blobs: HashMap<String, (Vec<u8>, Vec<(String, String)>)>,
+    blobs: HashMap<String, Stored>,
     blocks: HashMap<(String, String), Vec<u8>>,
     log: Vec<String>,
     /// Paths whose next Put Blob is stored and then answered 500 (a landed attempt whose
@@ -339,45 +342,46 @@ async fn uploads_small_and_big_files_and_marks_completion() {
         )
         .await
         .unwrap();
-    let f = fake.lock().unwrap();
-    let big = &f.blobs["/c/LocalUpload/g/src/big.bin"].0;
-    assert_eq!(big.len(), 1700);
-    assert_eq!(
-        big,
-        &(0..1700).map(|i| (i % 251) as u8).collect::<Vec<u8>>()
-    );
-    assert_eq!(f.blobs["/c/LocalUpload/g/src/empty"].0.len(), 0);
-    assert_eq!(f.blobs.len(), 23);
-    // 7 blocks of 256 and the list for the big file.
-    assert_eq!(
-        f.log.iter().filter(|l| l.ends_with("comp=block")).count(),
-        7
-    );
-    assert_eq!(
-        f.log
-            .iter()
-            .filter(|l| l.ends_with("comp=blocklist"))
-            .count(),
-        1
-    );
-    assert!(f.max_in_flight <= FILE_CONCURRENCY * BLOCK_CONCURRENCY);
-    assert!(f.max_in_flight > 1, "uploads run concurrently");
-    let meta = &f.blobs["/c/LocalUpload/g/src/a.txt"].1;
-    assert!(
-        meta.contains(&("upload_status".into(), "completed".into())),
-        "{meta:?}"
-    );
-    let last = *seen.lock().unwrap().last().unwrap();
-    assert_eq!(
-        last,
-        UploadProgress {
-            files_done: 23,
-            files_total: 23,
-            bytes_done: 10 + 1700 + 20 * 50,
-            bytes_total: 10 + 1700 + 20 * 50,
-        }
-    );
-    drop(f);
+    {
+        let f = fake.lock().unwrap();
+        let big = &f.blobs["/c/LocalUpload/g/src/big.bin"].0;
+        assert_eq!(big.len(), 1700);
+        assert_eq!(
+            big,
+            &(0..1700).map(|i| (i % 251) as u8).collect::<Vec<u8>>()
+        );
+        assert_eq!(f.blobs["/c/LocalUpload/g/src/empty"].0.len(), 0);
+        assert_eq!(f.blobs.len(), 23);
+        // 7 blocks of 256 and the list for the big file.
+        assert_eq!(
+            f.log.iter().filter(|l| l.ends_with("comp=block")).count(),
+            7
+        );
+        assert_eq!(
+            f.log
+                .iter()
+                .filter(|l| l.ends_with("comp=blocklist"))
+                .count(),
+            1
+        );
+        assert!(f.max_in_flight <= FILE_CONCURRENCY * BLOCK_CONCURRENCY);
+        assert!(f.max_in_flight > 1, "uploads run concurrently");
+        let meta = &f.blobs["/c/LocalUpload/g/src/a.txt"].1;
+        assert!(
+            meta.contains(&("upload_status".into(), "completed".into())),
+            "{meta:?}"
+        );
+        let last = *seen.lock().unwrap().last().unwrap();
+        assert_eq!(
+            last,
+            UploadProgress {
+                files_done: 23,
+                files_total: 23,
+                bytes_done: 10 + 1700 + 20 * 50,
+                bytes_total: 10 + 1700 + 20 * 50,
+            }
+        );
+    }
     let head = container.head("src/a.txt").await.unwrap().unwrap();
     assert_eq!(head.size, Some(10));
     assert_eq!(head.meta("upload_status"), Some("completed"));
@@ -434,4 +438,63 @@ async fn storage_errors_never_show_the_sas() {
     assert!(text.contains("AuthenticationFailed"), "{text}");
     assert!(text.contains("/c/LocalUpload/g/src/a.txt"), "{text}");
     task.abort();
+}
+
+#[test]
+fn shared_key_signatures_follow_the_storage_rules() {
+    let url = Url::parse(
+        "https://acct.blob.core.windows.net/cont/LocalUpload/h/a%20b.csv?comp=block&blockid=AAA%3D",
+    )
+    .unwrap();
+    let req = Request::new(Method::PUT, url)
+        .without_auth()
+        .header("x-ms-version", STORAGE_VERSION)
+        .header("x-ms-blob-type", "BlockBlob")
+        .header("content-md5", "XUFAKrxLKna5cZ2REBfFkg==")
+        .header("if-none-match", "*")
+        .bytes(&b"hello"[..], Some("application/octet-stream"));
+    let signed = sign_shared_key(
+        req,
+        "acct",
+        &Secret::new("dGVzdC1hY2NvdW50LWtleS0wMTIzNDU2Nzg5"),
+        "Sun, 29 Nov 2026 19:00:00 GMT",
+        "rid",
+    )
+    .unwrap();
+    // The string to sign as Python's SharedKey policy builds it.
+    assert_eq!(
+        shared_key_string(&signed, "acct"),
+        "PUT\n\n\n5\nXUFAKrxLKna5cZ2REBfFkg==\napplication/octet-stream\n\n\n\n*\n\n\nx-ms-blob-type:BlockBlob\nx-ms-client-request-id:rid\nx-ms-date:Sun, 29 Nov 2026 19:00:00 GMT\nx-ms-version:2026-10-06\n/acct/cont/LocalUpload/h/a%20b.csv\nblockid:AAA=\ncomp:block"
+    );
+    // Its HMAC-SHA256 with the key, as computed with Python's hmac module.
+    let auth = signed
+        .headers
+        .iter()
+        .find(|(n, _)| *n == "authorization")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(
+        auth,
+        Some("SharedKey acct:v4W6lY5jyfKVY1MF4VqbRECLU6n9rVr1/94thYXLBmE=")
+    );
+    // A HEAD: nothing but the headers and the resource.
+    let head = Request::new(
+        Method::HEAD,
+        Url::parse("https://acct.blob.core.windows.net/cont/x").unwrap(),
+    )
+    .header("x-ms-version", STORAGE_VERSION);
+    assert_eq!(
+        shared_key_string(&head, "acct"),
+        "HEAD\n\n\n\n\n\n\n\n\n\n\n\nx-ms-version:2026-10-06\n/acct/cont/x"
+    );
+    // A key that is not base64 is refused before anything is sent.
+    assert!(
+        Container::from_datastore_key(
+            pipeline(),
+            &Url::parse("https://acct.blob.core.windows.net/").unwrap(),
+            "acct",
+            "cont",
+            &Secret::new("not base64!"),
+        )
+        .is_err()
+    );
 }
