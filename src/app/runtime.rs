@@ -7,16 +7,15 @@
 //! and a slow answer is simply dropped by `update` when it is stale. Every request has an
 //! overall timeout; errors reach the app typed ([`AppError`]), never as bare strings. It also
 //! reports the HTTP pipeline's activity (in flight, retries, throttling). Effects that touch the
-//! terminal (clipboard) or the connection are left to the terminal loop.
+//! terminal (clipboard) or the connection are left to the terminal loop. The submit form's
+//! work (`Effect::Submit`: snapshot, environments, review, submission) runs on a task of its
+//! own in `submit_runtime`, answered by `Msg::Submit` events.
 //!
 //! Log views: `Effect::LogsFollow` runs a `logs::Follower` on its own task (one per open view),
 //! sending each batch with lines, a new status or new files as `Msg::Logs` tagged with the
 //! view's follow id, and each failed poll as an error (the follower resumes from its offsets);
 //! `Effect::LogsStop`, a new source (workspace change) and exit cancel it. `Effect::LogsSave`
 //! re-reads the selected files from byte 0 and writes them on a task, never on the loop.
-//!
-//! The submit form: `Effect::Submit` (snapshot, environments, review, submission) runs on a
-//! task of its own in `submit_runtime`, answered by `Msg::Submit` events.
 
 use super::JOB_LIST_LIMIT;
 use super::logview::{FollowId, LogEvent, SaveError, SaveReport};
