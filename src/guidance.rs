@@ -389,6 +389,9 @@ pub fn jobs() -> Vec<String> {
             "Snapshot: the source directory is uploaded with each run (.amlignore, else \
              .gitignore, says what to leave out); keep data out of it.",
             "Git: when the directory is a repository, the commit is recorded with the run.",
+            "Submit from here: n opens the submit form (code folder and its snapshot, \
+             command, compute or local, environment), a review of the job body, then the \
+             run's logs; a job file goes through amlc jobs create -f job.yml.",
         ],
     );
     out.extend(training_targets());

@@ -234,7 +234,8 @@ pub async fn run(global: &GlobalArgs, args: &TuiArgs) -> color_eyre::Result<Exit
                     | Effect::Act { .. }
                     | Effect::LogsFollow { .. }
                     | Effect::LogsStop(_)
-                    | Effect::LogsSave { .. } => {}
+                    | Effect::LogsSave { .. }
+                    | Effect::Submit(_) => {}
                 }
             }
             if app.should_quit() {

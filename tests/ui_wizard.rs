@@ -1,5 +1,5 @@
 //! The create-or-attach wizard through `App::update` (no terminal): `n` opens the right form on
-//! each tab (a chooser when a tab offers several, a toast on Jobs, refused under --read-only),
+//! each tab (a chooser when a tab offers several, the submit form on Jobs, refused under --read-only),
 //! Tab order, a bad name's rule shown as typed and Enter refused, Esc asking before discarding,
 //! the size picker (filter, price, quota), list entries, secrets never drawn nor in `Debug`,
 //! the request sent equal to the form's own `to_request`, the Creating row kept until the
@@ -232,7 +232,8 @@ fn n_opens_each_tabs_forms_and_says_so_on_jobs() {
     let mut app = app(W, H);
     open_on(&mut app, TabId::Jobs);
     assert!(app.wizard.is_none());
-    assert!(toast(&app).contains("submitting runs"), "{}", toast(&app));
+    // The Jobs tab's `n` is the submit form (tests/ui_submit.rs).
+    assert!(app.submit.form.is_some(), "{}", toast(&app));
 }
 
 /// A fresh app opened the same way (App is not Clone: replay the keys).
@@ -1154,11 +1155,13 @@ fn any_form_chooser_notice_lists_and_a_never_sendable_build() {
 }
 
 #[test]
-fn help_on_jobs_has_no_n() {
+fn help_on_jobs_offers_n_as_the_submit_form_not_a_create_form() {
     let mut app = app(W, 60);
     app.update(ch('5'));
     app.update(ch('?'));
-    assert!(!screen(&app).contains("[new]"), "{}", screen(&app));
+    let shown = screen(&app);
+    assert!(shown.contains("new: the submit form"), "{shown}");
+    assert!(!shown.contains("new: Create"), "{shown}");
 }
 
 #[test]

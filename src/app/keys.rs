@@ -622,7 +622,7 @@ pub fn default_bindings() -> Vec<Binding> {
             New,
             "new",
             &[c('n')],
-            "create or attach a compute of this tab's kind",
+            "create or attach a compute of this tab's kind; on Jobs, submit a run",
             Some("new"),
             Contexts::LIST,
         ),

@@ -7,7 +7,7 @@
 //! ([`AppError`]): an auth failure pauses its source until `r` or a context switch, and HTTP
 //! retries and throttling are shown and noted in the error history (rate-limited). Per-tab behaviour lives in `kinds`, key handling is driven by the table in `keys`, the
 //! dialogs of actions (menu, confirmation, forms, keys) live in `menu`, the create-or-attach
-//! wizard in `wizard`, the log view in `logview`,
+//! wizard in `wizard`, the log view in `logview`, the Jobs tab's submit form in `submit`,
 //! and `ui::draw` reads this state without changing it.
 
 pub mod clipboard;
@@ -27,6 +27,8 @@ pub mod views;
 pub mod wizard;
 
 pub mod sources;
+pub mod submit;
+mod submit_runtime;
 
 mod msg;
 mod tabs;
@@ -301,6 +303,9 @@ pub struct App {
     pub modal: Option<menu::Modal>,
     /// The create-or-attach wizard while open (see `wizard`).
     pub wizard: Option<Box<wizard::Wizard>>,
+    /// The submit form of the Jobs tab, the environments it offers and the rows of jobs
+    /// submitted but not listed yet (see `submit`).
+    pub submit: submit::SubmitState,
     /// The workspace region's VM sizes and usages, once loaded (see `wizard`): loaded when
     /// the app connects and refreshed rarely; the wizard, the cost column and the quota view
     /// read it.
@@ -364,6 +369,7 @@ impl App {
             copy_menu: None,
             modal: None,
             wizard: None,
+            submit: submit::SubmitState::default(),
             catalog: None,
             prices: None,
             drafts: wizard::Drafts::default(),
@@ -494,7 +500,7 @@ impl App {
 
     /// The context the keys are read in.
     pub fn key_context(&self) -> Context {
-        if self.modal.is_some() || self.wizard.is_some() {
+        if self.modal.is_some() || self.wizard.is_some() || self.submit.form.is_some() {
             return Context::Dialog;
         }
         if self.copy_menu.is_some() {
@@ -553,6 +559,9 @@ impl App {
         }
         if let Some(toast) = &self.toast {
             consider(toast.until_mono);
+        }
+        if let Some(due) = self.submit_deadline() {
+            consider(due);
         }
         // The log view's "updated Ns ago" moves each second.
         if self.logs.is_some() {
@@ -676,7 +685,9 @@ impl App {
             Msg::Copied { label, outcome } => self.copied(&label, &outcome),
             Msg::Op { op, event } => self.on_op(op, event),
             Msg::Logs { id, event } => self.on_logs(id, event),
+            Msg::Submit(event) => self.on_submit(event, &mut effects),
         }
+        self.submit_after_update(&mut effects);
         self.operations_after_update(&mut effects);
         self.logs_after_update(&mut effects);
         self.schedule(&mut effects);
@@ -726,6 +737,7 @@ impl App {
         self.copy_menu = None;
         self.modal = None;
         self.close_wizard();
+        self.submit_workspace_changed();
         self.catalog = None;
         self.prices = None;
         if switched {
@@ -924,6 +936,7 @@ impl App {
                     }
                     (SourceKey::Jobs, SourceData::Jobs(list)) => {
                         self.set_jobs(list);
+                        self.keep_submitted();
                         self.reapply_overlays(&SourceKey::Jobs);
                     }
                     (SourceKey::Nodes(compute), SourceData::Nodes(list)) => {
@@ -1183,6 +1196,11 @@ impl App {
             self.dirty = true;
             return;
         }
+        if self.submit.form.is_some() {
+            self.on_submit_key(key, effects);
+            self.dirty = true;
+            return;
+        }
         if self.logs_capture_keys() {
             self.logs_key(key, effects);
             self.dirty = true;
@@ -1208,7 +1226,7 @@ impl App {
             Some(Action::Quit) => self.quit = true,
             Some(Action::Back) if self.modal.is_some() => self.modal = None,
             // A hidden form is never discarded.
-            Some(Action::Back) if self.wizard.is_some() => {}
+            Some(Action::Back) if self.wizard.is_some() || self.submit.form.is_some() => {}
             Some(Action::Back) if self.input.is_some() => self.on_input_key(key, effects),
             Some(Action::Back) => self.back(),
             _ => {}
@@ -1343,6 +1361,7 @@ impl App {
             | Action::ActRemove
             | Action::ActKeys
             | Action::ActArchive => self.action_key(action, effects),
+            Action::New if self.active == TabId::Jobs => self.open_submit(effects),
             Action::New => self.open_wizard(),
             Action::Reopen => self.reopen_failed(),
             Action::Logs => self.open_logs(effects),
@@ -1579,7 +1598,12 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if !self.mouse || self.input.is_some() || self.modal.is_some() || self.wizard.is_some() {
+        if !self.mouse
+            || self.input.is_some()
+            || self.modal.is_some()
+            || self.wizard.is_some()
+            || self.submit.form.is_some()
+        {
             return;
         }
         let mut ignored = Vec::new();

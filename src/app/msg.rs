@@ -67,6 +67,8 @@ pub enum Msg {
         id: FollowId,
         event: LogEvent,
     },
+    /// An answer for the submit form (`Effect::Submit`).
+    Submit(super::submit::SubmitEvent),
 }
 
 /// The HTTP pipeline's counters and its retries since the last report.
@@ -122,6 +124,9 @@ pub enum Effect {
         path: std::path::PathBuf,
         overwrite: bool,
     },
+    /// Work of the submit form (snapshot, environments, review, submission); answered by
+    /// `Msg::Submit` events carrying the same id.
+    Submit(super::submit::SubmitEffect),
     Quit,
 }
 
@@ -162,6 +167,16 @@ impl std::fmt::Debug for Effect {
                 .field("path", path)
                 .field("overwrite", overwrite)
                 .finish(),
+            Effect::Submit(e) => {
+                // The command may hold a value the user would not see in a log: kinds only.
+                let (what, id) = match e {
+                    super::submit::SubmitEffect::Snapshot { id, .. } => ("snapshot", id),
+                    super::submit::SubmitEffect::Environments { id } => ("environments", id),
+                    super::submit::SubmitEffect::Review { id, .. } => ("review", id),
+                    super::submit::SubmitEffect::Send { id, .. } => ("send", id),
+                };
+                write!(f, "Submit({what} {id})")
+            }
             Effect::Quit => f.write_str("Quit"),
         }
     }

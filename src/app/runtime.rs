@@ -7,7 +7,9 @@
 //! and a slow answer is simply dropped by `update` when it is stale. Every request has an
 //! overall timeout; errors reach the app typed ([`AppError`]), never as bare strings. It also
 //! reports the HTTP pipeline's activity (in flight, retries, throttling). Effects that touch the
-//! terminal (clipboard) or the connection are left to the terminal loop.
+//! terminal (clipboard) or the connection are left to the terminal loop. The submit form's
+//! work (`Effect::Submit`: snapshot, environments, review, submission) runs on a task of its
+//! own in `submit_runtime`, answered by `Msg::Submit` events.
 //!
 //! Log views: `Effect::LogsFollow` runs a `logs::Follower` on its own task (one per open view),
 //! sending each batch with lines, a new status or new files as `Msg::Logs` tagged with the
@@ -88,6 +90,25 @@ pub trait DataSource: Clone + Send + Sync + 'static {
                 event: LogEvent::Error(AppError::not_connected()),
             });
         }
+    }
+    /// The workspace's registered environments, for the submit form's picker.
+    fn environments(
+        &self,
+    ) -> impl Future<Output = Result<Vec<super::submit::EnvChoice>, AppError>> + Send {
+        async move { Err(AppError::not_connected()) }
+    }
+    /// The workspace's ARM id (the review's job body names it).
+    fn workspace_id(&self) -> String {
+        String::new()
+    }
+    /// Sends a planned job (`flow::submit`), each step to `progress`.
+    fn submit_plan(
+        &self,
+        plan: crate::submit::flow::Plan,
+        progress: Arc<dyn Fn(crate::submit::flow::Step) + Send + Sync>,
+    ) -> impl Future<Output = Result<crate::submit::flow::Outcome, String>> + Send {
+        let _ = (plan, progress);
+        async move { Err(AppError::not_connected().line) }
     }
     /// Re-reads the selected files from byte 0 and writes them to `path`.
     fn save_logs(
@@ -251,6 +272,22 @@ impl DataSource for AmlClient {
         overwrite: bool,
     ) -> Result<SaveReport, SaveError> {
         save_logs(self, &job, &select, path, overwrite).await
+    }
+
+    async fn environments(&self) -> Result<Vec<super::submit::EnvChoice>, AppError> {
+        super::submit_runtime::environments(self).await
+    }
+
+    fn workspace_id(&self) -> String {
+        self.context().workspace_id()
+    }
+
+    async fn submit_plan(
+        &self,
+        plan: crate::submit::flow::Plan,
+        progress: Arc<dyn Fn(crate::submit::flow::Step) + Send + Sync>,
+    ) -> Result<crate::submit::flow::Outcome, String> {
+        super::submit_runtime::submit(self.clone(), plan, progress).await
     }
 }
 
@@ -540,6 +577,12 @@ impl<S: DataSource> Runtime<S> {
                 if let Some(cancel) = self.follows.remove(&id) {
                     cancel.cancel();
                 }
+                return None;
+            }
+            Effect::Submit(work) => {
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks
+                    .spawn(super::submit_runtime::run(work, source, tx));
                 return None;
             }
             Effect::LogsSave {

@@ -171,13 +171,16 @@ pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
     let forms = crate::wizard::forms::for_tab(tab);
     for (_, rows) in &mut groups {
         rows.retain(|row| {
-            (row.action != Action::New || !forms.is_empty())
+            (row.action != Action::New || !forms.is_empty() || tab == TabId::Jobs)
                 && (!is_copy_choice(row.action)
                     || copy_labels.iter().any(|(a, _)| *a == row.action))
                 && super::menu::actions_of_key(kind, row.action).is_none_or(|a| !a.is_empty())
         });
         for row in rows.iter_mut() {
-            if row.action == Action::New {
+            if row.action == Action::New && tab == TabId::Jobs {
+                row.description =
+                    "new: the submit form, a run from a code folder (keys below)".into();
+            } else if row.action == Action::New {
                 let titles: Vec<&str> = forms.iter().map(|f| f.title).collect();
                 row.description = format!("new: {}", titles.join(", "));
             } else if let Some(actions) = super::menu::actions_of_key(kind, row.action) {
@@ -224,6 +227,29 @@ pub fn help_doc(keymap: &KeyMap, ascii: bool, tab: TabId) -> Doc {
         ),
         4,
     );
+    if tab == TabId::Jobs {
+        doc.blank();
+        doc.push_unwrapped(StyledLine::plain("Submit form (n)", Tone::Heading));
+        let width = super::submit::FORM_KEYS
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(8);
+        for (keys, what) in super::submit::FORM_KEYS {
+            let keys = if ascii {
+                keys.replace('↑', "Up")
+                    .replace('↓', "Down")
+                    .replace('←', "Left")
+                    .replace('→', "Right")
+            } else {
+                (*keys).to_owned()
+            };
+            let line = StyledLine::new()
+                .with(format!("  {keys:<width$}  "), Tone::Accent)
+                .with(*what, Tone::Normal);
+            doc.push(line, width + 4);
+        }
+    }
     doc.blank();
     doc.push_unwrapped(StyledLine::plain("Commands (:)", Tone::Heading));
     let cmd_width = COMMANDS

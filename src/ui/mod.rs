@@ -1,7 +1,7 @@
 //! Drawing: `draw(&App, &Theme, &mut Frame)` renders the whole screen from the app state and
 //! nothing else. It reads state only (no I/O, no mutation); one file per part: the tab bar, the
 //! table of a tab, the text views (detail, JSON, help, errors), the operations view, the log view, the status
-//! and hint bars, the copy menu and the dialogs of actions, the create wizard. Styles come from the theme the terminal loop owns (it is not app state), glyphs
+//! and hint bars, the copy menu and the dialogs of actions, the create wizard, the submit form. Styles come from the theme the terminal loop owns (it is not app state), glyphs
 //! from the Unicode or ASCII symbol set.
 
 pub mod symbols;
@@ -12,6 +12,7 @@ mod menu;
 mod operations;
 mod popup;
 mod status;
+mod submit;
 mod table;
 mod tabs_bar;
 mod text_view;
@@ -57,6 +58,9 @@ pub fn draw(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     if let Some(wizard) = &app.wizard {
         wizard::draw(app, theme, wizard, frame, body, sym);
+    }
+    if let Some(form) = &app.submit.form {
+        submit::draw(app, theme, form, frame, body, sym);
     }
     if let Some(modal) = &app.modal {
         menu::draw(app, theme, modal, frame, body, sym);
