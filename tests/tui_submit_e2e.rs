@@ -28,8 +28,6 @@ fn submit_a_code_folder_from_the_form_and_see_its_output_in_the_log_view() {
 }
 
 #[test]
-#[ignore = "needs the local target (LocalRuns::start and the runtime's local runs, wip/local-submit): \
-            passed with it merged; un-ignore once merged"]
 fn submit_a_code_folder_to_local_from_the_form_and_see_its_output_in_the_log_view() {
     run(Target::Local);
 }
