@@ -55,18 +55,17 @@ pub async fn environments(client: &AmlClient) -> Result<Vec<super::submit::EnvCh
         .collect())
 }
 
-/// `flow::submit` on a thread of the blocking pool driven by the runtime's handle: its future
-/// is not `Send` (the upload streams borrow their closures), so it cannot be a task of its own.
+/// `flow::submit` on its own task (its future is `Send`), so a panic in it is a message, not a
+/// dead runtime.
 pub async fn submit(
     client: AmlClient,
     plan: flow::Plan,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> Result<flow::Outcome, String> {
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
+    tokio::spawn(async move {
         let report = move |step: Step| progress(step);
-        handle
-            .block_on(flow::submit(&client, &plan, &report))
+        flow::submit(&client, &plan, &report)
+            .await
             .map_err(|e| cause(&e))
     })
     .await

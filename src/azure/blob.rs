@@ -423,8 +423,12 @@ impl Container {
         let block_size = self.block_size;
         let blocks = file.size.div_ceil(block_size);
         let ids = block_ids(blocks as usize);
-        let results = futures::stream::iter(ids.iter().enumerate())
-            .map(|(i, id)| async move {
+        // Indices, not references, go through the stream: a closure taking a borrowed item
+        // makes the future not `Send` (rustc's higher-ranked closure inference).
+        let ids = &ids;
+        let results = futures::stream::iter(0..ids.len())
+            .map(|i| async move {
+                let id = &ids[i];
                 let offset = i as u64 * block_size;
                 let len = block_size.min(file.size - offset);
                 let _permit = budget
@@ -467,11 +471,11 @@ impl Container {
             bytes_done.fetch_add(n, Ordering::Relaxed);
             progress(report());
         };
-        let mut stream = futures::stream::iter(files.iter())
-            .map(|f| {
+        let mut stream = futures::stream::iter(0..files.len())
+            .map(|i| {
                 let budget = &budget;
                 let sent = &sent;
-                async move { self.upload_file(f, budget, sent).await }
+                async move { self.upload_file(&files[i], budget, sent).await }
             })
             .buffer_unordered(FILE_CONCURRENCY);
         while let Some(r) = stream.next().await {

@@ -940,3 +940,11 @@ async fn upload_local(
 
 #[cfg(test)]
 mod tests;
+
+/// A compile-time check: the submission can run as a task of its own (the TUI spawns it).
+#[cfg(test)]
+#[allow(dead_code)]
+fn submit_is_send(client: &AmlClient, plan: &Plan) {
+    fn is_send<T: Send>(_: T) {}
+    is_send(submit(client, plan, &|_| {}));
+}
