@@ -227,7 +227,8 @@ fn every_job_example_runs_on_the_demo() {
     let r = stream("train/distributed.yml", &[]);
     for rank in 0..4 {
         assert!(
-            r.stdout.contains(&format!("[{rank}] train.py: rank {rank} of 4")),
+            r.stdout
+                .contains(&format!("[{rank}] train.py: rank {rank} of 4")),
             "rank {rank}: {}",
             r.stdout
         );
@@ -237,7 +238,13 @@ fn every_job_example_runs_on_the_demo() {
     let r = stream("train/job.yml", &["--set", "compute=local"]);
     assert!(r.stdout.contains("train.py: done"), "{}", r.stdout);
     assert!(r.stderr.contains("on this computer"), "{}", r.stderr);
-    let name = r.stdout.lines().next().unwrap_or_default().trim().to_string();
+    let name = r
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let list = e.run(&["jobs", "list"]);
     list.expect(0);
     let row = list

@@ -524,6 +524,17 @@ fn git_properties_of_the_code_folders_repository_reach_the_job() {
         props["mlflow.source.git.commit"].as_str().map(str::len),
         Some(40)
     );
+    // The job's detail shows them in a section of their own.
+    let show = emu.run(&["jobs", "show", r.stdout.trim()]);
+    show.expect(0);
+    let at = show
+        .stdout
+        .find("Source (git)")
+        .unwrap_or_else(|| panic!("{}", show.stdout));
+    let section = &show.stdout[at..];
+    assert!(section.contains("https://github.com/o/r.git"), "{section}");
+    assert!(section.contains("main"), "{section}");
+    assert!(!section.contains("uncommitted changes"), "{section}");
     // A token in the URL: nothing of the repository is recorded, and the token is never shown.
     git(&[
         "remote",

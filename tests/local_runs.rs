@@ -444,9 +444,10 @@ fn run_local_streams_the_output_and_exits_as_logs_follow() {
         ))
         .unwrap();
     assert_eq!(code, ExitCode::SUCCESS);
+    // Printed as `jobs stream` prints a workspace job: every rank, prefixed.
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "stream_1\nhello-from-run\nwarn\n"
+        "stream_1\n[0] hello-from-run\n[0] warn\n"
     );
     let notes = String::from_utf8(notes).unwrap();
     assert!(notes.contains("runs on this computer in"), "{notes}");
@@ -466,7 +467,7 @@ fn run_local_streams_the_output_and_exits_as_logs_follow() {
         ))
         .unwrap();
     assert_eq!(code, ExitCode::FAILURE);
-    assert_eq!(String::from_utf8(out).unwrap(), "stream_2\nbye\n");
+    assert_eq!(String::from_utf8(out).unwrap(), "stream_2\n[0] bye\n");
     let notes = String::from_utf8(notes).unwrap();
     assert!(notes.contains("exited with code 4"), "{notes}");
 
@@ -496,7 +497,7 @@ fn run_local_streams_the_output_and_exits_as_logs_follow() {
         code
     });
     assert_eq!(code, ExitCode::from(3));
-    assert_eq!(String::from_utf8(out).unwrap(), "stream_3\nup\n");
+    assert_eq!(String::from_utf8(out).unwrap(), "stream_3\n[0] up\n");
     assert!(processes_of(&runs.root().join("stream_3")).is_empty());
 
     // Without --stream: the name only, the run goes on (waited for here).

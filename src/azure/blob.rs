@@ -446,7 +446,7 @@ impl Container {
         for r in results {
             r?;
         }
-        self.put_block_list(&file.blob, &ids, file.size).await
+        self.put_block_list(&file.blob, ids, file.size).await
     }
 
     /// Uploads `files` ([`FILE_CONCURRENCY`] at a time), calling `progress` after each part;

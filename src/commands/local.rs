@@ -104,7 +104,8 @@ pub async fn run_local_in(
     if !stream {
         return Ok(ExitCode::SUCCESS);
     }
-    let style = LogStyle::for_stdout(false);
+    // As `amlc jobs stream NAME` prints it (every rank, prefixed), like a workspace job.
+    let style = LogStyle::for_stdout(true);
     follow(runs, &run.name, style, out, notes).await
 }
 

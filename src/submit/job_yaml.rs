@@ -534,13 +534,13 @@ impl Reader<'_> {
         // `file:` (and `file://`) name local paths; `azureml:` and other URIs are remote.
         if let Some(local) = text.strip_prefix("file:") {
             DataPath::Local(join_clean(
-                &self.base,
+                self.base,
                 local.strip_prefix("//").unwrap_or(local),
             ))
         } else if is_remote(text) {
             DataPath::Remote(text.to_string())
         } else {
-            DataPath::Local(join_clean(&self.base, text))
+            DataPath::Local(join_clean(self.base, text))
         }
     }
 

@@ -18,6 +18,7 @@ use crate::app::format;
 use crate::app::keys::Action;
 use crate::app::text::{self, Tone};
 use crate::azure::models::{Job, JobStatus};
+use crate::submit::git as git_props;
 use serde_json::Value;
 
 pub struct Jobs;
@@ -429,12 +430,34 @@ impl Kind for Jobs {
             sections.push(svc);
         }
 
-        if !p.tags.is_empty() || !p.properties.is_empty() {
+        // The git state a submission recorded (submit.md §8.1), in a section of its own.
+        let git = |key: &str| p.properties.get(key).map(String::as_str);
+        let mut source = Section::new("Source (git)");
+        source.opt("Repository", git(git_props::REPO_URL));
+        source.opt("Branch", git(git_props::BRANCH));
+        source.opt("Build", git(git_props::BUILD_ID));
+        source.opt("Build link", git(git_props::BUILD_URI));
+        if let Some(commit) = git(git_props::COMMIT) {
+            let dirty = match git(git_props::DIRTY) {
+                Some("True") => " (uncommitted changes)",
+                _ => "",
+            };
+            source.field("Commit", format!("{commit}{dirty}"));
+        }
+        if !source.is_empty() {
+            sections.push(source);
+        }
+        let others: Vec<_> = p
+            .properties
+            .iter()
+            .filter(|(k, _)| !git_props::KEYS.contains(&k.as_str()))
+            .collect();
+        if !p.tags.is_empty() || !others.is_empty() {
             let mut t = Section::new("Tags and properties");
             for (k, v) in &p.tags {
                 t.field(&format!("tag {k}"), common::shown(k, v));
             }
-            for (k, v) in &p.properties {
+            for (k, v) in others {
                 t.field(k, common::shown(k, v));
             }
             sections.push(t);
