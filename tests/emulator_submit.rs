@@ -174,7 +174,7 @@ fn blob_url(sas_uri: &str, rel: &str) -> String {
 }
 
 fn md5_b64(bytes: &[u8]) -> String {
-    azure_b64(&emulator::md5::digest(bytes))
+    azure_b64(&amlc::azure::blob::md5(bytes))
 }
 
 fn azure_b64(bytes: &[u8]) -> String {

@@ -12,10 +12,10 @@
 //! a NUL or more than 1024 bytes are refused ([`validate_name`]): nothing escapes the container
 //! folder. This module does no HTTP and no authorisation (see `storage.rs`).
 
-use super::md5::Md5;
 use super::model::now_ms;
 use super::store;
 use futures::StreamExt;
+use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -255,7 +255,7 @@ impl Container {
         file.flush().await?;
         file.sync_all().await?;
         drop(file);
-        staged.md5 = md5.finish();
+        staged.md5 = md5.finalize().into();
         Ok(staged)
     }
 
@@ -415,7 +415,7 @@ impl Container {
         }
         out.sync_all()?;
         drop(out);
-        staged.md5 = md5.finish();
+        staged.md5 = md5.finalize().into();
         let mut meta = meta;
         meta.blocks = ids;
         if meta.md5.is_none() {
@@ -558,7 +558,7 @@ mod tests {
         Staged {
             path,
             len: bytes.len() as u64,
-            md5: super::super::md5::digest(bytes),
+            md5: Md5::digest(bytes).into(),
         }
     }
 

@@ -138,7 +138,6 @@ mod faults;
 mod history;
 mod http;
 mod jobs;
-pub mod md5;
 mod model;
 mod procs;
 mod runner;

@@ -28,6 +28,7 @@ use aws_lc_rs::hmac;
 use axum::extract::{Path, Query as Q, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use md5::Digest as _;
 use std::collections::{BTreeMap, HashMap};
 use tokio::io::AsyncSeekExt;
 
@@ -793,7 +794,8 @@ async fn put_block_list(c: &Container, blob: &str, req: Request) -> Response {
         Ok(b) => b,
         Err(_) => return write_error(WriteError::TooLarge),
     };
-    if !md5_ok(&headers, &super::md5::digest(&bytes)) {
+    let digest: [u8; 16] = md5::Md5::digest(&bytes).into();
+    if !md5_ok(&headers, &digest) {
         return write_error(WriteError::Md5Mismatch);
     }
     let text = String::from_utf8_lossy(&bytes);

@@ -427,27 +427,10 @@ fn offline_environment_id(plan: &Plan, workspace_id: &str) -> Result<Option<Stri
 }
 
 /// The anonymous version of a build context (§3.3): `s(s(objectHash))`, or with a Dockerfile
-/// path `s(s(objectHash).join(s(dockerfile_path)))` (Python's `str.join`).
+/// path `s(s(objectHash).join(s(dockerfile_path)))`: the image rule with the object hash for the
+/// image and the Dockerfile path for the conda text.
 pub fn build_version(object_hash: &str, dockerfile_path: Option<&str>) -> String {
-    let h = sha256_hex(object_hash.as_bytes());
-    match dockerfile_path {
-        None => sha256_hex(h.as_bytes()),
-        Some(d) => {
-            let c = sha256_hex(d.as_bytes());
-            let mut joined = String::new();
-            for (i, ch) in c.chars().enumerate() {
-                if i > 0 {
-                    joined.push_str(&h);
-                }
-                joined.push(ch);
-            }
-            sha256_hex(joined.as_bytes())
-        }
-    }
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    super::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+    crate::submit::job_yaml::anonymous_version(object_hash, dockerfile_path)
 }
 
 /// The datastore URI a local input is uploaded to (§1 variants, §7):

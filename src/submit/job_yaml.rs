@@ -141,11 +141,11 @@ pub const ANONYMOUS_ENVIRONMENT: &str = "CliV2AnonymousEnvironment";
 /// or `image` plus the conda file as PyYAML re-serialises it (`sort_keys=True`), the same text
 /// that is sent as `condaFile`.
 pub fn anonymous_version(image: &str, conda_yaml: Option<&str>) -> String {
-    let h = sha256_hex(image.as_bytes());
+    let h = super::sha256_hex(image.as_bytes());
     match conda_yaml {
-        None => sha256_hex(h.as_bytes()),
+        None => super::sha256_hex(h.as_bytes()),
         Some(conda) => {
-            let c = sha256_hex(conda.as_bytes());
+            let c = super::sha256_hex(conda.as_bytes());
             // Python's `h.join(c)`: the characters of `c` separated by `h`.
             let mut joined = String::with_capacity(c.len() * (h.len() + 1));
             for (i, ch) in c.chars().enumerate() {
@@ -154,7 +154,7 @@ pub fn anonymous_version(image: &str, conda_yaml: Option<&str>) -> String {
                 }
                 joined.push(ch);
             }
-            sha256_hex(joined.as_bytes())
+            super::sha256_hex(joined.as_bytes())
         }
     }
 }
@@ -1505,11 +1505,6 @@ fn what(node: &Node) -> &'static str {
         NodeValue::Seq(_) => "a list",
         NodeValue::Map(_) => "a mapping",
     }
-}
-
-/// SHA-256 as lowercase hex (aws-lc-rs, the crypto library amlc already links).
-fn sha256_hex(data: &[u8]) -> String {
-    super::hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
 }
 
 #[cfg(test)]

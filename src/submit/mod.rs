@@ -15,3 +15,8 @@ pub mod snapshot;
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Lowercase hexadecimal SHA-256 of `data` (the SDK's `s(x)` of submit.md §3.3).
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
+    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+}

@@ -1,5 +1,6 @@
 use super::*;
 use crate::submit::job_yaml::load;
+use crate::submit::sha256_hex;
 use std::fs;
 
 fn spec(dir: &Path, yaml: &str) -> JobSpec {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::submit::sha256_hex;
 use serde_json::json;
 
 const WS: &str =
