@@ -234,24 +234,7 @@ impl DataSource for AmlClient {
             };
             let event = match result {
                 Ok(batch) => {
-                    let news = !batch.lines.is_empty()
-                        || batch.ended
-                        || !batch.new_files.is_empty()
-                        || !batch.failed_files.is_empty()
-                        || batch.status != last_status;
-                    if !news {
-                        continue;
-                    }
-                    last_status = batch.status.clone();
-                    let ended = batch.ended;
-                    if tx
-                        .send(Msg::Logs {
-                            id,
-                            event: LogEvent::Batch(batch),
-                        })
-                        .is_err()
-                        || ended
-                    {
+                    if !forward_batch(&tx, id, batch, &mut last_status) {
                         return;
                     }
                     continue;
@@ -741,6 +724,33 @@ impl<S: DataSource> Runtime<S> {
         self.cancel.cancel();
         self.tasks.abort_all();
     }
+}
+
+/// Sends a follow's batch to its view when it says something new (lines, files, failed files,
+/// a status, the end); `false` once the follow is over (the batch ended it, or the view is
+/// gone). Remote and local follows share it.
+pub(super) fn forward_batch(
+    tx: &UnboundedSender<Msg>,
+    id: FollowId,
+    batch: crate::logs::Batch,
+    last_status: &mut String,
+) -> bool {
+    let news = !batch.lines.is_empty()
+        || batch.ended
+        || !batch.new_files.is_empty()
+        || !batch.failed_files.is_empty()
+        || batch.status != *last_status;
+    if !news {
+        return true;
+    }
+    last_status.clone_from(&batch.status);
+    let ended = batch.ended;
+    tx.send(Msg::Logs {
+        id,
+        event: LogEvent::Batch(batch),
+    })
+    .is_ok()
+        && !ended
 }
 
 #[cfg(test)]

@@ -156,7 +156,7 @@ fn read_file(path: &Path) -> Result<String, String> {
 }
 
 /// Every problem on its own line (`FILE:LINE:COL: key: rule`), then the count; exit 2.
-fn refuse(
+pub(crate) fn refuse(
     problems: &[Located],
     label: &str,
     notes: &mut dyn Write,

@@ -19,13 +19,14 @@
 //! token, or a value of the job file in a message.
 
 use super::actions::EXIT_USAGE;
+use super::create::refuse;
 use super::terminal_safe;
 use crate::cli::{GlobalArgs, JobCreateArgs, JobSubmitArgs, LogsArgs, OutputFormat, SubmitOptions};
 use crate::connect::{self, Connection};
 use crate::submit::flow::{self, Plan, Step};
 use crate::submit::job_yaml::{self, Code, Compute, Environment, JobSpec};
 use crate::submit::snapshot::human_bytes;
-use crate::wizard::yaml::{Located, Override};
+use crate::wizard::yaml::Override;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -122,26 +123,6 @@ pub fn shell_command(args: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Every problem on its own line, then the count; exit 2.
-fn refuse(
-    problems: &[Located],
-    label: &str,
-    notes: &mut dyn Write,
-) -> color_eyre::Result<ExitCode> {
-    for p in problems {
-        writeln!(notes, "{}", terminal_safe(&p.to_string()))?;
-    }
-    let n = problems.len();
-    let what = if n == 1 { "problem" } else { "problems" };
-    let place = if label.is_empty() {
-        String::new()
-    } else {
-        format!(" in {}", terminal_safe(label))
-    };
-    writeln!(notes, "amlc: {n} {what}{place}; nothing was sent")?;
-    Ok(ExitCode::from(EXIT_USAGE))
 }
 
 async fn run(

@@ -101,23 +101,7 @@ pub(super) async fn follow_local(
         };
         match result {
             Ok(batch) => {
-                let news = !batch.lines.is_empty()
-                    || batch.ended
-                    || !batch.new_files.is_empty()
-                    || batch.status != last_status;
-                if !news {
-                    continue;
-                }
-                last_status = batch.status.clone();
-                let ended = batch.ended;
-                if tx
-                    .send(Msg::Logs {
-                        id,
-                        event: LogEvent::Batch(batch),
-                    })
-                    .is_err()
-                    || ended
-                {
+                if !super::forward_batch(&tx, id, batch, &mut last_status) {
                     return;
                 }
             }
