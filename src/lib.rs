@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod cost;
+pub mod detach;
 pub mod emulator;
 pub mod guidance;
 pub mod logs;

@@ -13,7 +13,6 @@
 
 use super::{EmulatorError, running_instance, store};
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -167,30 +166,10 @@ fn spawn_server(opts: &BackgroundOptions) -> std::io::Result<mpsc::Receiver<Stri
     cmd.stdin(Stdio::null())
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log))
-        // Not in the caller's terminal session: Ctrl-C in the TUI's terminal or closing it does
-        // not reach the shared emulator.
         .current_dir(&opts.data_dir);
-    // SAFETY: setsid and close_range are async-signal-safe system calls; the child has just
-    // forked and is not a group leader.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The server outlives the caller: it must not hold the caller's other descriptors
-            // (a pipe a wrapper waits on for EOF, a jobserver) for its whole life. Marked
-            // close-on-exec rather than closed, so the standard library's exec-error pipe still
-            // works; an old kernel without close_range keeps them (best effort).
-            const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
-            libc::syscall(
-                libc::SYS_close_range,
-                3 as libc::c_uint,
-                libc::c_uint::MAX,
-                CLOSE_RANGE_CLOEXEC,
-            );
-            Ok(())
-        });
-    }
+    // Not in the caller's terminal session: Ctrl-C in the TUI's terminal or closing it does not
+    // reach the shared emulator, and it holds none of the caller's descriptors.
+    crate::detach::detached(&mut cmd);
     let mut child = cmd.spawn()?;
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()

@@ -27,7 +27,6 @@ use crate::submit::job_yaml::{Code, DataPath, Environment, Input, JobSpec};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -494,25 +493,9 @@ impl LocalRuns {
         for (name, p) in &outputs {
             cmd.env(format!("AZURE_ML_OUTPUT_{name}"), p);
         }
-        // SAFETY: setsid and close_range are async-signal-safe system calls; the child has
-        // just forked and is not a group leader.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // The run outlives amlc: it must not hold amlc's other descriptors (a pipe a
-                // caller waits on for EOF). Marked close-on-exec, best effort.
-                const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
-                libc::syscall(
-                    libc::SYS_close_range,
-                    3 as libc::c_uint,
-                    libc::c_uint::MAX,
-                    CLOSE_RANGE_CLOEXEC,
-                );
-                Ok(())
-            });
-        }
+        // The run outlives amlc, in a session (and process group) of its own that a cancel
+        // signals whole.
+        crate::detach::detached(&mut cmd);
         let started = now_ms();
         let mut child = cmd
             .spawn()
