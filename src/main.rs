@@ -101,7 +101,12 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     // Data only on stdout; a reader that closed the pipe (`| head -1`) ends the command quietly
     // with success. (Rust ignores SIGPIPE, so a closed pipe is an EPIPE error on write.)
-    let mut stdout = commands::DataOut::new(std::io::stdout().lock());
+    // Buffered: a list of thousands of lines is a few writes, not one per line (commands that
+    // follow or wait flush after each batch, and before waiting).
+    let mut stdout = commands::DataOut::new(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stdout().lock(),
+    ));
     let mut notes = std::io::stderr();
     let result = match cli.command {
         Some(Command::Emulator(args)) => return run_emulator(args).await,
@@ -238,10 +243,14 @@ async fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             return amlc::tui::run(&cli.global, &cli.tui).await;
         }
     };
+    let flushed = stdout.flush();
     if stdout.closed() {
         return Ok(ExitCode::SUCCESS);
     }
-    result
+    match result {
+        Ok(code) => flushed.map(|_| code).map_err(Into::into),
+        Err(e) => Err(e),
+    }
 }
 
 /// The reading commands on computes (`list`, `show`, `list-sizes`, `list-usage`, `list-cost`),
@@ -430,7 +439,7 @@ fn job_verb(cmd: JobsCommand) -> Result<(Verb, OutputFormat), JobRead> {
 async fn run_logs(
     global: &amlc::cli::GlobalArgs,
     args: &LogsArgs,
-    stdout: &mut commands::DataOut<std::io::StdoutLock<'static>>,
+    stdout: &mut commands::DataOut<std::io::BufWriter<std::io::StdoutLock<'static>>>,
     notes: &mut std::io::Stderr,
 ) -> color_eyre::Result<ExitCode> {
     if let Some((runs, _)) = commands::local::find(&args.name) {
