@@ -26,7 +26,7 @@ const COLS: u16 = 120;
 const ROWS: u16 = 32;
 
 /// Each screenshot: file stem, and text it must show besides the tab bar.
-const SHOTS: [(&str, &[&str]); 8] = [
+const SHOTS: [(&str, &[&str]); 9] = [
     ("instances", &["ci-alice", "EMULATOR"]),
     ("clusters", &["gpu-cluster", "cpu-cluster"]),
     ("kubernetes", &["aks-inference"]),
@@ -35,6 +35,7 @@ const SHOTS: [(&str, &[&str]); 8] = [
     ("detail", &["gpu-cluster", "Scale"]),
     ("logs", &["Logs", "[0] ", "[1] "]),
     ("wizard", &["Create compute cluster"]),
+    ("submit", &["Submit a run", "snapshot: 2 files"]),
 ];
 
 /// The tab titles every screen shows.
@@ -369,10 +370,17 @@ fn shoot(tmux: &Tmux, name: &str, title: &str, ok: impl Fn(&str) -> bool) {
 #[ignore = "regenerates assets/screenshots (tmux, about ten seconds): assets/screenshots/make.sh"]
 fn regenerate_screenshots() {
     let home = tempfile::tempdir().expect("temp home");
+    // amlc runs in a copy of the training example's code folder (the submit form's default).
+    let code = home.path().join("train");
+    std::fs::create_dir_all(&code).expect("code folder");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/jobs/train/src");
+    for name in ["train.py", ".amlignore"] {
+        std::fs::copy(example.join(name), code.join(name)).expect("copy the example");
+    }
     let tmux = Tmux::shell("shots", COLS, ROWS, home.path(), "amlc.log");
     tmux.type_text(&format!(
         "cd '{}' && clear && '{}'; echo EXIT=$?",
-        home.path().display(),
+        code.display(),
         binary().display()
     ));
     tmux.send(&["Enter"]);
@@ -429,7 +437,26 @@ fn regenerate_screenshots() {
     });
     keys(&tmux, &["Escape"]);
     std::thread::sleep(Duration::from_millis(300));
-    // Discarding the form asks first; then quit.
+    // Discarding the form asks first.
+    keys(&tmux, &["y"]);
+
+    // The submit form of the Jobs tab, filled in, on the example's code folder.
+    keys(&tmux, &["5", "n"]);
+    tmux.wait_for("the submit form", |s| {
+        s.contains("Submit a run") && s.contains("snapshot: 2 files")
+    });
+    keys(&tmux, &["Tab"]);
+    tmux.type_text("python3 train.py --epochs 3");
+    keys(&tmux, &["Tab", "Enter"]);
+    tmux.wait_for("the compute list", |s| s.contains("Where it runs"));
+    tmux.type_text("cpu-clu");
+    keys(&tmux, &["Enter", "Tab", "Tab"]);
+    tmux.type_text("AzureML-sklearn-1.5@latest");
+    shoot(&tmux, "submit", "amlc: submitting a run", |s| {
+        s.contains("Submit a run") && s.contains("curated: an environment Microsoft maintains")
+    });
+    keys(&tmux, &["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
     keys(&tmux, &["y", "q"]);
     let screen = tmux.screen();
     if !screen.contains("EXIT=") {
