@@ -254,3 +254,36 @@ fn every_job_example_runs_on_the_demo() {
         .unwrap_or_else(|| panic!("{name} not listed: {}", list.stdout));
     assert!(row.contains("local") && row.contains("Completed"), "{row}");
 }
+
+#[test]
+fn every_job_example_is_listed_here() {
+    // A new job file must be run above: this list is the job files of the folder, at any depth.
+    fn yml(dir: &std::path::Path, rel: &str, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("assets/examples/jobs") {
+            let entry = entry.expect("a folder entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if entry.path().is_dir() {
+                yml(&entry.path(), &rel, out);
+            } else if name.ends_with(".yml") {
+                out.push(rel);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    yml(&PathBuf::from(job_example("")), "", &mut names);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "hello.yml",
+            "train/distributed.yml",
+            "train/inputs.yml",
+            "train/job.yml"
+        ]
+    );
+}
