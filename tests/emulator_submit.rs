@@ -1118,6 +1118,23 @@ async fn distributed_jobs_get_their_ranks() {
     for (name, _, _) in &jobs {
         assert_eq!(e.ended(name).await, "Completed");
     }
+    // Every rank is a process on this machine: 100 instances × 64 is refused before anything
+    // runs, saying how many it would be.
+    let (s, v) = e
+        .put_job(
+            "too-many-ranks",
+            json!({"command": "true", "resources": {"instanceCount": 100},
+                "distribution": {"distributionType": "PyTorch", "processCountPerInstance": 64}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("6400 processes"),
+        "{v}"
+    );
     let mut ports = Vec::new();
     for r in 0..4 {
         let log = e.log("torch", r).await;

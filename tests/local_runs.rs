@@ -262,6 +262,30 @@ compute: local
 }
 
 #[test]
+fn the_command_is_on_no_process_command_line() {
+    let s = Setup::new();
+    let runs = s.runs();
+    let yaml = "command: sleep 30; echo token-abc-marker\ncompute: local\n";
+    let run = runs.start(&s.plan("argv_1", yaml)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while processes_of(&run.dir).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pids = processes_of(&run.dir);
+    assert!(!pids.is_empty());
+    for pid in &pids {
+        let argv = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&argv).contains("token-abc-marker"),
+            "process {pid} shows the command: {}",
+            String::from_utf8_lossy(&argv)
+        );
+    }
+    assert_eq!(runs.cancel("argv_1").unwrap().status, LocalStatus::Canceled);
+    assert!(processes_of(&run.dir).is_empty());
+}
+
+#[test]
 fn cancel_ends_the_run_and_its_children() {
     let s = Setup::new();
     let runs = s.runs();

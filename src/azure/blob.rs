@@ -405,12 +405,20 @@ impl Container {
                 .acquire_many(permits(file.size))
                 .await
                 .map_err(|_| AzureError::Invalid("the upload was stopped".into()))?;
-            let data = tokio::fs::read(&file.source).await.map_err(io)?;
+            // At most one byte more than the snapshot saw: a file that grew since is said,
+            // never read whole into memory.
+            let data = read_at_most(&file.source, file.size + 1)
+                .await
+                .map_err(io)?;
             if data.len() as u64 != file.size {
+                let now = if data.len() as u64 > file.size {
+                    "more bytes".to_string()
+                } else {
+                    format!("{} bytes", data.len())
+                };
                 return Err(AzureError::Invalid(format!(
-                    "{} changed while it was uploaded ({} bytes, {} when the snapshot was made): submit again",
+                    "{} changed while it was uploaded ({now}, {} when the snapshot was made): submit again",
                     file.source.display(),
-                    data.len(),
                     file.size
                 )));
             }
@@ -648,6 +656,14 @@ fn xml_text(xml: &str, tag: &str) -> Option<String> {
 /// Permits of the memory budget for `bytes` (64 KiB units, at least one).
 fn permits(bytes: u64) -> u32 {
     bytes.div_ceil(64 * 1024).max(1).min(u64::from(u32::MAX)) as u32
+}
+
+/// The first `limit` bytes of a file (all of it when shorter).
+async fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let f = tokio::fs::File::open(path).await?;
+    let mut buf = Vec::new();
+    f.take(limit).read_to_end(&mut buf).await?;
+    Ok(buf)
 }
 
 async fn read_range(path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {

@@ -144,8 +144,10 @@ impl std::fmt::Debug for RawBody {
     }
 }
 
-/// One logical request (retries resend it unchanged).
-#[derive(Debug, Clone)]
+/// One logical request (retries resend it unchanged). Its `Debug` shows the URL without a
+/// signature, header names only and no body: a SAS, a SharedKey or a secret in a body never
+/// reaches a log through it.
+#[derive(Clone)]
 pub struct Request {
     pub method: Method,
     pub url: Url,
@@ -155,6 +157,20 @@ pub struct Request {
     pub raw: Option<RawBody>,
     pub headers: Vec<(&'static str, String)>,
     pub auth: Auth,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &super::error::redact_url(&self.url))
+            .field("json_body", &self.body.is_some())
+            .field("raw", &self.raw)
+            .field("headers", &headers)
+            .field("auth", &self.auth)
+            .finish()
+    }
 }
 
 impl Request {
@@ -201,14 +217,26 @@ impl Request {
     }
 }
 
-/// A received response, body read in full.
-#[derive(Debug, Clone)]
+/// A received response, body read in full. Its `Debug` shows the URL without a signature, the
+/// status and the body's length only.
+#[derive(Clone)]
 pub struct Response {
     pub method: Method,
     pub url: Url,
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: bytes::Bytes,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("method", &self.method)
+            .field("url", &super::error::redact_url(&self.url))
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl Response {
@@ -900,6 +928,35 @@ impl Drop for InFlight<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_requests_and_responses_shows_no_secret() {
+        let url: Url = "https://acct.blob.core.windows.net/c/b?sv=1&sig=SECRETSIG"
+            .parse()
+            .unwrap();
+        let req = Request::new(Method::PUT, url.clone())
+            .header("authorization", "SharedKey acct:SECRETKEY")
+            .json(serde_json::json!({"password": "SECRETBODY"}));
+        let shown = format!("{req:?}");
+        for secret in ["SECRETSIG", "SECRETKEY", "SECRETBODY"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("acct.blob.core.windows.net/c/b") && shown.contains("authorization")
+        );
+        let resp = Response {
+            method: Method::GET,
+            url,
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::from_static(b"SECRETBODY"),
+        };
+        let shown = format!("{resp:?}");
+        assert!(
+            !shown.contains("SECRETSIG") && !shown.contains("SECRETBODY"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn retry_after_variants() {

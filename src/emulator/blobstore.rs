@@ -211,7 +211,12 @@ impl Container {
     /// The data file of a committed blob.
     pub fn data_path(&self, meta: &BlobMeta) -> Option<PathBuf> {
         let (dir, _) = self.place(&meta.name).ok()?;
-        Some(dir.join(&meta.data))
+        // The sidecar names a file beside it, never a path elsewhere.
+        let plain = !meta.data.is_empty()
+            && !meta.data.contains(['/', '\\', '\0'])
+            && meta.data != "."
+            && meta.data != "..";
+        plain.then(|| dir.join(&meta.data))
     }
 
     fn tmp_dir(&self) -> PathBuf {

@@ -240,6 +240,9 @@ fn validate_assets(w: &model::Workspace, props: &Value) -> Result<(), ApiError> 
 }
 
 /// `distribution`, when given, needs a known type and sensible process counts.
+/// The most ranks (processes) one emulated job may run.
+pub const MAX_RANKS: usize = 64;
+
 fn validate_distribution(props: &Value) -> Result<(), ApiError> {
     let Some(d) = props.get("distribution").filter(|d| !d.is_null()) else {
         return Ok(());
@@ -518,6 +521,17 @@ pub async fn put_job(
                         .target("instanceCount")
                     })? as u32,
             };
+            // Every rank is a real process on this machine: a bound, said before anything runs.
+            let ranks = super::runner::rank_envs(props, count, &name).len();
+            if ranks > MAX_RANKS {
+                return Err(ApiError::bad_request(
+                    "UserError",
+                    format!(
+                        "This job would run {ranks} processes (instances × processes per instance, or workers and parameter servers); the emulator runs at most {MAX_RANKS}, each a real process on this machine."
+                    ),
+                )
+                .target("distribution"));
+            }
             let compute = match get_str(props, &["computeId"]).filter(|c| !c.trim().is_empty()) {
                 None => None,
                 Some(id) => {

@@ -131,7 +131,11 @@ fn input_targets(
 
 /// The environment of each process of a job: `instance_count` nodes × the distribution's
 /// processes per node (PyTorch, MPI), or the TensorFlow workers and parameter servers.
-fn rank_envs(props: &Value, instances: u32, job_name: &str) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn rank_envs(
+    props: &Value,
+    instances: u32,
+    job_name: &str,
+) -> Vec<BTreeMap<String, String>> {
     let dist = props.get("distribution").filter(|d| d.is_object());
     let kind = dist
         .and_then(|d| get_str(d, &["distributionType"]))

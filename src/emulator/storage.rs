@@ -76,6 +76,20 @@ pub fn container_url(sh: &Sh, account: &str, container: &str) -> String {
 /// `{base}storage/{account}/{container}/{p}` and `https://{account}.blob.{suffix}/{container}/{p}`.
 /// None for anything else (or a datastore the workspace does not have).
 pub fn resolve_uri(ws: &Workspace, uri: &str) -> Option<(String, String, String)> {
+    let (account, container, path) = parse_uri(ws, uri)?;
+    // Only this workspace's own storage, and names that stay inside it: a `..` (even written
+    // `%2F`-encoded) never leaves the blob folder.
+    if account != account_name(ws) || !blobstore::valid_container(&container) {
+        return None;
+    }
+    let trimmed = path.trim_end_matches('/');
+    if !trimmed.is_empty() && blobstore::validate_name(trimmed).is_err() {
+        return None;
+    }
+    Some((account, container, path))
+}
+
+fn parse_uri(ws: &Workspace, uri: &str) -> Option<(String, String, String)> {
     let uri = uri.trim();
     if let Some(rest) = uri.strip_prefix("azureml://") {
         let idx = rest.find("datastores/")?;
@@ -992,6 +1006,38 @@ mod tests {
         );
         assert!(parse_block_list("<BlockList><Latest>QQ==</BlockList>").is_err());
         assert!(parse_block_list("not xml").is_err());
+    }
+
+    #[test]
+    fn blob_uris_resolve_only_inside_this_workspaces_storage() {
+        let ws: Workspace = serde_json::from_value(serde_json::json!({"subscription": "s",
+            "resource_group": "rg", "name": "ws", "location": "eastus",
+            "workspace_id": "0a1b2c3d-0000-0000-0000-000000000000", "body": {"properties": {}},
+            "computes": {}, "jobs": {}}))
+        .unwrap();
+        let (acct, cont) = (account_name(&ws), default_container(&ws));
+        let ok = format!("http://127.0.0.1:1/storage/{acct}/{cont}/LocalUpload/g/src");
+        assert_eq!(
+            resolve_uri(&ws, &ok),
+            Some((acct.clone(), cont.clone(), "LocalUpload/g/src".into()))
+        );
+        let ds = "azureml://datastores/workspaceblobstore/paths/LocalUpload/h/data/";
+        assert_eq!(
+            resolve_uri(&ws, ds),
+            Some((acct.clone(), cont.clone(), "LocalUpload/h/data/".into()))
+        );
+        for escape in [
+            // `%2F` is no dot-segment for the URL parser, but decodes to one.
+            "http://127.0.0.1:1/storage/..%2F..%2Fx/c/p".to_string(),
+            format!("http://127.0.0.1:1/storage/{acct}/..%2F../p"),
+            format!("http://127.0.0.1:1/storage/{acct}/{cont}/a/..%2F..%2F..%2Ftoken"),
+            "azureml://datastores/workspaceblobstore/paths/../../token".to_string(),
+            // Another workspace's account.
+            format!("http://127.0.0.1:1/storage/emuacctffffffff0000/{cont}/p"),
+            format!("https://other.blob.core.windows.net/{cont}/p"),
+        ] {
+            assert_eq!(resolve_uri(&ws, &escape), None, "{escape}");
+        }
     }
 
     #[test]

@@ -139,17 +139,17 @@ pub(crate) fn properties_with(
     info
 }
 
-/// The host of a URL that carries a credential (`https://user:token@host/…`,
-/// `https://token@host/…`), `None` for any other (ssh `git@host:…` names a user, not a secret).
+/// The host of a URL that carries a credential, `None` for any other: over http(s) any user
+/// part (`https://user:token@host/…`, `https://token@host/…`) or any query
+/// (`?access_token=…`); in every scheme a password (`ssh://user:secret@host/…`). An ssh user
+/// alone (`ssh://git@host/…`, `git@host:…`) names a user, not a secret.
 pub fn credential_host(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url.trim()).ok()?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return None;
-    }
-    if parsed.username().is_empty() && parsed.password().is_none() {
-        return None;
-    }
-    Some(parsed.host_str().unwrap_or("?").to_string())
+    let web = matches!(parsed.scheme(), "http" | "https");
+    let carries = parsed.password().is_some()
+        || (web && !parsed.username().is_empty())
+        || (web && parsed.query().is_some_and(|q| !q.is_empty()));
+    carries.then(|| parsed.host_str().unwrap_or("?").to_string())
 }
 
 /// `git ARGS` in `dir`: its whole output, when it exits 0 within `timeout`.
@@ -395,5 +395,17 @@ mod tests {
             credential_host("https://t@h.example/r").as_deref(),
             Some("h.example")
         );
+        assert_eq!(credential_host("https://h.example/o/r.git"), None);
+        for secret in [
+            "ssh://u:secret@h.example/r",
+            "ftps://u:secret@h.example/r",
+            "https://h.example/r.git?access_token=secret",
+        ] {
+            assert_eq!(
+                credential_host(secret).as_deref(),
+                Some("h.example"),
+                "{secret}"
+            );
+        }
     }
 }

@@ -53,11 +53,12 @@ const STARTING_GRACE_MS: i64 = 30_000;
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the user's command and writes its exit code atomically (written in place when `mv` is
-/// not on the user's PATH). The command comes in `AMLC_LOCAL_COMMAND` (unset before it runs),
-/// never on a command line (`ps` shows those).
+/// not on the user's PATH). The command comes in `AMLC_LOCAL_COMMAND` (unset before it runs)
+/// and runs in a subshell by `eval`, so it is never on a command line (`ps` shows those; a
+/// `sh -c "$cmd"` would put it back there).
 const WRAPPER: &str = r#"cmd=$AMLC_LOCAL_COMMAND
 unset AMLC_LOCAL_COMMAND
-/bin/sh -c "$cmd"
+( eval "$cmd" )
 code=$?
 printf '%s\n' "$code" > "$AMLC_LOCAL_RUN_DIR/exit_code.tmp" &&
   mv -f "$AMLC_LOCAL_RUN_DIR/exit_code.tmp" "$AMLC_LOCAL_RUN_DIR/exit_code" 2>/dev/null ||
@@ -512,7 +513,12 @@ impl LocalRuns {
             let _ = child.wait();
             return Ok(());
         }
-        write_status(dir, status)?;
+        if let Err(e) = write_status(dir, status) {
+            // A run whose status cannot be written could never be cancelled: ended here.
+            signal_group(pid, libc::SIGKILL);
+            let _ = child.wait();
+            return Err(e);
+        }
         system_log(dir, &format!("started process {pid} in code/"));
         // Reaped by a thread of its own while amlc runs (no zombie); the run goes on when amlc
         // exits (it is then the init process's child).
