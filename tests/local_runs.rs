@@ -286,6 +286,37 @@ fn the_command_is_on_no_process_command_line() {
 }
 
 #[test]
+fn a_refresh_racing_a_cancel_records_it_canceled_and_an_ending_is_never_undone() {
+    let s = Setup::new();
+    let runs = s.runs();
+    let run = runs
+        .start(&s.plan("race_1", "command: sleep 60\ncompute: local\n"))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while processes_of(&run.dir).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A cancel has said so and signalled the group, but not yet recorded the end, when another
+    // amlc refreshes the list: the run is canceled, not "ended without an exit code".
+    std::fs::write(run.dir.join("cancel_requested"), b"").unwrap();
+    for pid in processes_of(&run.dir) {
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !processes_of(&run.dir).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seen = LocalRuns::open(s.root()).get("race_1").unwrap();
+    assert_eq!(seen.status, LocalStatus::Canceled, "{:?}", seen.error);
+    // The cancel's own end then changes nothing, and a finished run stays as it ended.
+    assert_eq!(runs.cancel("race_1").unwrap().status, LocalStatus::Canceled);
+    runs.start(&s.plan("race_2", "command: exit 3\ncompute: local\n"))
+        .unwrap();
+    assert_eq!(wait_end(&runs, "race_2", 20).status, LocalStatus::Failed);
+    assert_eq!(runs.cancel("race_2").unwrap().status, LocalStatus::Failed);
+}
+
+#[test]
 fn cancel_ends_the_run_and_its_children() {
     let s = Setup::new();
     let runs = s.runs();

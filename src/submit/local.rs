@@ -45,6 +45,12 @@ pub const SYSTEM_LOG: &str = "system_logs/local.txt";
 const STATUS_FILE: &str = "status.json";
 const JOB_FILE: &str = "job.json";
 const EXIT_FILE: &str = "exit_code";
+/// Held (flock) while a status is re-read and replaced, so a cancel, a start and a refresh never
+/// overwrite each other.
+const LOCK_FILE: &str = ".status.lock";
+/// Written by a cancel before it signals: a process found gone without an exit code was
+/// canceled, not lost.
+const CANCEL_FILE: &str = "cancel_requested";
 /// The largest `status.json` / `job.json` read (they are a few KB).
 const MAX_META_BYTES: u64 = 4 * 1024 * 1024;
 /// How long a run recorded without a pid yet (being started) counts as starting.
@@ -370,7 +376,7 @@ impl LocalRuns {
                 status.status = LocalStatus::Failed;
                 status.end_ms = Some(now_ms());
                 status.error = Some(format!("the local run could not start: {e}"));
-                let _ = write_status(&dir, &status);
+                let _ = commit_status(&dir, &status);
                 system_log(&dir, &format!("could not start: {e}"));
                 Err(e)
             }
@@ -505,19 +511,20 @@ impl LocalRuns {
         status.pid = Some(pid);
         status.pid_start = start_ticks(pid);
         status.start_ms = Some(started);
-        // Canceled while it was being started (the pid was not recorded yet): ended here.
-        if let Ok(Some(now)) = read_status(dir)
-            && now.status == LocalStatus::Canceled
-        {
-            signal_group(pid, libc::SIGKILL);
-            let _ = child.wait();
-            return Ok(());
-        }
-        if let Err(e) = write_status(dir, status) {
-            // A run whose status cannot be written could never be cancelled: ended here.
-            signal_group(pid, libc::SIGKILL);
-            let _ = child.wait();
-            return Err(e);
+        match commit_status(dir, status) {
+            // Canceled while it was being started (the pid was not recorded yet): ended here.
+            Ok(now) if now.status.is_terminal() => {
+                signal_group(pid, libc::SIGKILL);
+                let _ = child.wait();
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                // A run whose status cannot be written could never be cancelled: ended here.
+                signal_group(pid, libc::SIGKILL);
+                let _ = child.wait();
+                return Err(e);
+            }
         }
         system_log(dir, &format!("started process {pid} in code/"));
         // Reaped by a thread of its own while amlc runs (no zombie); the run goes on when amlc
@@ -588,6 +595,9 @@ impl LocalRuns {
         if status.status.is_terminal() {
             return Ok(load_run(&dir, status, Value::Null).with_body(&dir));
         }
+        // Said before the signal: a refresh that finds the process gone meanwhile records the
+        // run as canceled, not as lost.
+        write_atomic(&dir, CANCEL_FILE, b"")?;
         if let Some(pid) = status.pid
             && is_alive(pid, status.pid_start)
         {
@@ -607,7 +617,8 @@ impl LocalRuns {
         status.status = LocalStatus::Canceled;
         status.end_ms = Some(now_ms());
         status.exit_code = read_exit_code(&dir);
-        write_status(&dir, &status)?;
+        // A run that ended on its own before the signal keeps its own ending.
+        let status = commit_status(&dir, &status)?;
         system_log(&dir, "canceled");
         Ok(load_run(&dir, status, Value::Null).with_body(&dir))
     }
@@ -670,16 +681,54 @@ fn reconcile(dir: &Path, mut s: StatusFile) -> StatusFile {
         if let Some(code) = read_exit_code(dir) {
             let at = exit_time(dir).unwrap_or_else(now_ms);
             ended(&mut s, code, at);
+        } else if dir.join(CANCEL_FILE).exists() {
+            s.status = LocalStatus::Canceled;
+            s.end_ms = Some(now_ms());
         } else {
             s.status = LocalStatus::Failed;
             s.end_ms = Some(now_ms());
             s.error = Some("the process ended without an exit code (machine restarted?)".into());
         }
     }
-    if let Err(e) = write_status(dir, &s) {
-        tracing::warn!("local run {}: status not recorded: {e}", s.name);
+    match commit_status(dir, &s) {
+        Ok(recorded) => recorded,
+        Err(e) => {
+            tracing::warn!("local run {}: status not recorded: {e}", s.name);
+            s
+        }
     }
-    s
+}
+
+/// Replaces the recorded status with `new` under the run's lock, unless the run has ended
+/// meanwhile (an ended run keeps its ending: a cancel, a start and a refresh racing never
+/// undo each other); returns what is recorded now.
+fn commit_status(dir: &Path, new: &StatusFile) -> Result<StatusFile, LocalError> {
+    let _lock = lock_run(dir)?;
+    if let Some(current) = read_status(dir)?
+        && current.status.is_terminal()
+    {
+        return Ok(current);
+    }
+    write_status(dir, new)?;
+    Ok(new.clone())
+}
+
+/// The run's status lock, held until the returned file is dropped.
+fn lock_run(dir: &Path) -> Result<std::fs::File, LocalError> {
+    use std::os::fd::AsRawFd;
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    // SAFETY: flock on a descriptor this function owns; it blocks only while another process
+    // or thread re-reads and writes one small file.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(io_err(&path)(std::io::Error::last_os_error()));
+    }
+    Ok(file)
 }
 
 fn read_exit_code(dir: &Path) -> Option<i32> {
