@@ -83,6 +83,27 @@ pub(super) fn framed(
     inner
 }
 
+/// A centred box of `size` (width, inner lines) within `area`, framed as [`framed`]; returns
+/// its inside. Never larger than `area`.
+pub(super) fn centred(
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    size: (u16, u16),
+    labels: (String, String),
+    sym: &Symbols,
+) -> Rect {
+    let width = size.0.min(area.width).max(10.min(area.width));
+    let height = size.1.saturating_add(2).min(area.height);
+    let rect = Rect::new(
+        area.x + area.width.saturating_sub(width) / 2,
+        area.y + area.height.saturating_sub(height) / 2,
+        width,
+        height,
+    );
+    framed(theme, frame, rect, labels, sym)
+}
+
 fn ascii_label(label: &str, ascii: bool) -> String {
     if ascii {
         label.replace(['—', '–'], "-")

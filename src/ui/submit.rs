@@ -5,7 +5,7 @@
 //! secrets masked, scrolled); the progress line while submitting; and over them the picker of
 //! computes or environments and the "discard?" question. Reads state only.
 
-use super::symbols::Symbols;
+use super::symbols::{Symbols, ascii_text};
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::submit::{
@@ -17,43 +17,6 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-
-fn ascii(label: &str, ascii: bool) -> String {
-    if ascii {
-        label
-            .replace(['—', '–'], "-")
-            .replace('…', "...")
-            .replace('↑', "Up")
-            .replace('↓', "Down")
-            .replace('←', "Left")
-            .replace('→', "Right")
-            .replace('‹', "<")
-            .replace('›', ">")
-            .replace('·', "-")
-    } else {
-        label.to_owned()
-    }
-}
-
-/// A centred box of `size` (width, inner lines) within `area`, cleared; returns its inside.
-fn boxed(
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-    size: (u16, u16),
-    labels: (String, String),
-    sym: &Symbols,
-) -> Rect {
-    let width = size.0.min(area.width).max(10.min(area.width));
-    let height = size.1.saturating_add(2).min(area.height);
-    let rect = Rect::new(
-        area.x + area.width.saturating_sub(width) / 2,
-        area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    );
-    super::menu::framed(theme, frame, rect, labels, sym)
-}
 
 /// Draws the form over `area` (the body between the tab bar and the status bar).
 pub fn draw(
@@ -79,12 +42,12 @@ pub fn draw(
         Stage::Sending(..) => ("submitting", "Ctrl-c quits amlc".to_owned()),
     };
     let title = format!("Submit a run {} {stage}", if app.ascii { "-" } else { "—" });
-    let inner = boxed(
+    let inner = super::menu::centred(
         theme,
         frame,
         area,
         (area.width, area.height),
-        (title, ascii(&keys, app.ascii)),
+        (title, ascii_text(&keys, app.ascii)),
         sym,
     );
     if inner.width == 0 || inner.height == 0 {
@@ -108,7 +71,7 @@ pub fn draw(
         draw_picker(app, theme, form, picker, frame, area, sym);
     }
     if form.confirm_discard {
-        let inner = boxed(
+        let inner = super::menu::centred(
             theme,
             frame,
             area,
@@ -164,7 +127,7 @@ fn value_of(app: &App, theme: &Theme, form: &SubmitForm, f: FieldId) -> (String,
             } else {
                 "‹ registered or curated (name:version, name@latest, AzureML-…) ›"
             };
-            (ascii(label, app.ascii), theme.accent)
+            (ascii_text(label, app.ascii), theme.accent)
         }
         FieldId::Experiment if v.is_empty() => (
             match form.experiment_shown() {
@@ -222,7 +185,7 @@ fn draw_fields(
         lines.push(Line::styled(
             format!(
                 "{indent}{}",
-                text::truncate(&ascii(t, app.ascii), room, sym.ellipsis)
+                text::truncate(&ascii_text(t, app.ascii), room, sym.ellipsis)
             ),
             style,
         ));
@@ -440,12 +403,12 @@ fn draw_picker(
     };
     let keys = format!("type to filter{dot}↑↓ choose{dot}Enter pick{dot}Esc back");
     let height = (rows.len() as u16 + 3).clamp(5, area.height.saturating_sub(2).max(3));
-    let inner = boxed(
+    let inner = super::menu::centred(
         theme,
         frame,
         area,
         (area.width.saturating_sub(6).min(100), height),
-        (title, ascii(&keys, app.ascii)),
+        (title, ascii_text(&keys, app.ascii)),
         sym,
     );
     let width = usize::from(inner.width);
@@ -474,7 +437,7 @@ fn draw_picker(
     };
     if let Some((t, style)) = status {
         lines.push(Line::styled(
-            text::truncate(&ascii(&t, app.ascii), width, sym.ellipsis),
+            text::truncate(&ascii_text(&t, app.ascii), width, sym.ellipsis),
             style,
         ));
     }
@@ -510,7 +473,7 @@ fn draw_picker(
             ),
             Span::styled(
                 text::truncate(
-                    &ascii(&text::one_line(&r.detail), app.ascii),
+                    &ascii_text(&text::one_line(&r.detail), app.ascii),
                     rest,
                     sym.ellipsis,
                 ),

@@ -1,5 +1,6 @@
 //! The glyphs the UI draws with, in a Unicode and an ASCII (`--ascii`) set: spinner frames,
-//! the node bar, separators, arrows and borders. Data only.
+//! the node bar, separators, arrows and borders; and [`ascii_text`], the ASCII spelling of the
+//! few Unicode signs labels and hints are written with.
 
 use ratatui::symbols::border;
 
@@ -60,5 +61,25 @@ pub fn symbols(ascii: bool) -> &'static Symbols {
 impl Symbols {
     pub fn spinner_frame(&self, frame: usize) -> &'static str {
         self.spinner[frame % self.spinner.len()]
+    }
+}
+
+/// `label` as `--ascii` draws it: dashes, ellipses, arrows, guillemets, middle dots and the
+/// multiplication sign spelled in ASCII; unchanged otherwise.
+pub fn ascii_text(label: &str, ascii: bool) -> String {
+    if ascii {
+        label
+            .replace(['—', '–'], "-")
+            .replace('…', "...")
+            .replace('↑', "Up")
+            .replace('↓', "Down")
+            .replace('←', "Left")
+            .replace('→', "Right")
+            .replace('‹', "<")
+            .replace('›', ">")
+            .replace('·', "-")
+            .replace('×', "x")
+    } else {
+        label.to_owned()
     }
 }

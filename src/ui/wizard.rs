@@ -4,7 +4,7 @@
 //! and over them the size picker, the `~/.ssh/*.pub` list and a list field's entries. Reads
 //! state only; a secret is drawn as a fixed mask, never its text nor its length.
 
-use super::symbols::Symbols;
+use super::symbols::{Symbols, ascii_text};
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::text::{self, Tone};
@@ -34,7 +34,7 @@ pub fn draw(
         Page::Form(state) => draw_form(app, theme, state, frame, area, sym),
     }
     if wizard.confirm_discard {
-        let inner = boxed(
+        let inner = super::menu::centred(
             theme,
             frame,
             area,
@@ -53,26 +53,6 @@ pub fn draw(
     }
 }
 
-/// A centred box of `size` (width, inner lines) within `area`, cleared; returns its inside.
-fn boxed(
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-    size: (u16, u16),
-    labels: (String, String),
-    sym: &Symbols,
-) -> Rect {
-    let width = size.0.min(area.width).max(10);
-    let height = (size.1 + 2).min(area.height);
-    let rect = Rect::new(
-        area.x + area.width.saturating_sub(width) / 2,
-        area.y + area.height.saturating_sub(height) / 2,
-        width,
-        height,
-    );
-    super::menu::framed(theme, frame, rect, labels, sym)
-}
-
 fn draw_chooser(
     app: &App,
     theme: &Theme,
@@ -83,12 +63,12 @@ fn draw_chooser(
 ) {
     let keys = format!("↑↓ choose{}Enter open{}Esc close", app.dot(), app.dot());
     let lines_needed = (chooser.forms.len() * 2) as u16;
-    let inner = boxed(
+    let inner = super::menu::centred(
         theme,
         frame,
         area,
         (area.width.saturating_sub(8).min(96), lines_needed),
-        ("New: create or attach".into(), ascii(&keys, app.ascii)),
+        ("New: create or attach".into(), ascii_text(&keys, app.ascii)),
         sym,
     );
     let room = usize::from(inner.width).saturating_sub(4);
@@ -109,7 +89,7 @@ fn draw_chooser(
         lines.push(Line::styled(
             format!(
                 "    {}",
-                text::truncate(&ascii(notice, app.ascii), room, sym.ellipsis)
+                text::truncate(&ascii_text(notice, app.ascii), room, sym.ellipsis)
             ),
             theme.muted,
         ));
@@ -132,29 +112,12 @@ fn offset_for(want: usize, total: usize, room: usize) -> usize {
         .min(total.saturating_sub(room))
 }
 
-fn ascii(label: &str, ascii: bool) -> String {
-    if ascii {
-        label
-            .replace(['—', '–'], "-")
-            .replace('…', "...")
-            .replace('↑', "Up")
-            .replace('↓', "Down")
-            .replace('←', "Left")
-            .replace('→', "Right")
-            .replace('›', ">")
-            .replace('‹', "<")
-            .replace('×', "x")
-    } else {
-        label.to_owned()
-    }
-}
-
 fn step_bar(app: &App, theme: &Theme, state: &FormState) -> Line<'static> {
     let mut spans = Vec::new();
     let names = state.form.steps.iter().copied().chain(["Review"]);
     for (i, name) in names.enumerate() {
         if i > 0 {
-            spans.push(Span::styled(ascii(" › ", app.ascii), theme.muted));
+            spans.push(Span::styled(ascii_text(" › ", app.ascii), theme.muted));
         }
         let style = if i == state.step {
             theme.heading
@@ -195,12 +158,12 @@ fn draw_form(
         state.step + 1,
         state.form.steps.len() + 1
     );
-    let inner = boxed(
+    let inner = super::menu::centred(
         theme,
         frame,
         area,
         (area.width, area.height.saturating_sub(2)),
-        (title, ascii(&keys, app.ascii)),
+        (title, ascii_text(&keys, app.ascii)),
         sym,
     );
     let width = usize::from(inner.width);
@@ -210,7 +173,7 @@ fn draw_form(
     let mut notice = text::Doc::new();
     for line in state.form.notice.lines() {
         notice.push(
-            text::StyledLine::plain(ascii(line, app.ascii), text::Tone::Warning),
+            text::StyledLine::plain(ascii_text(line, app.ascii), text::Tone::Warning),
             0,
         );
     }
@@ -240,7 +203,7 @@ fn draw_form(
                 theme.muted,
             )
         }
-        (_, Some(note)) => (ascii(note, app.ascii), theme.warning),
+        (_, Some(note)) => (ascii_text(note, app.ascii), theme.warning),
         (None, None) => (String::new(), theme.muted),
     };
     if sizes_wanted {
@@ -261,14 +224,14 @@ fn draw_form(
     match &state.overlay {
         Some(Overlay::Sizes(picker)) => draw_sizes(app, theme, picker, frame, area, sym),
         Some(Overlay::Files(pick)) => {
-            let inner = boxed(
+            let inner = super::menu::centred(
                 theme,
                 frame,
                 area,
                 (70, pick.files.len().min(12) as u16),
                 (
                     "Public key files in ~/.ssh".into(),
-                    ascii(&format!("↑↓ choose{dot}Enter pick{dot}Esc back"), app.ascii),
+                    ascii_text(&format!("↑↓ choose{dot}Enter pick{dot}Esc back"), app.ascii),
                 ),
                 sym,
             );
@@ -324,7 +287,7 @@ fn value_text(app: &App, theme: &Theme, f: &Field, values: &Values) -> (String, 
                 .find(|c| c.value.eq_ignore_ascii_case(text))
                 .map(|c| c.label)
                 .unwrap_or(text);
-            (ascii(&format!("‹ {label} ›"), app.ascii), theme.accent)
+            (ascii_text(&format!("‹ {label} ›"), app.ascii), theme.accent)
         }
         FieldKind::List { .. } => {
             let n = values.list(f.id).len();
@@ -458,7 +421,7 @@ fn draw_fields(
         lines.push(Line::styled(
             format!(
                 "{indent}{}",
-                text::truncate(&ascii(&help, app.ascii), room, sym.ellipsis)
+                text::truncate(&ascii_text(&help, app.ascii), room, sym.ellipsis)
             ),
             theme.muted,
         ));
@@ -599,7 +562,7 @@ fn draw_review(
             };
             lines.push(Line::styled(
                 text::truncate(
-                    &ascii(
+                    &ascii_text(
                         &format!("  {place}: {}", text::one_line(&p.message)),
                         app.ascii,
                     ),
@@ -620,7 +583,7 @@ fn draw_review(
     ));
     for (line, t) in &review.cost {
         lines.push(Line::styled(
-            format!("  {}", ascii(line, app.ascii)),
+            format!("  {}", ascii_text(line, app.ascii)),
             tone(*t),
         ));
     }
@@ -628,7 +591,7 @@ fn draw_review(
         lines.push(Line::styled("Quota", theme.heading));
         for (line, t) in &review.quota {
             lines.push(Line::styled(
-                format!("  {}", ascii(line, app.ascii)),
+                format!("  {}", ascii_text(line, app.ascii)),
                 tone(*t),
             ));
         }
@@ -671,11 +634,11 @@ fn draw_sizes(
     sym: &Symbols,
 ) {
     let dot = app.dot();
-    let keys = ascii(
+    let keys = ascii_text(
         &format!("type to filter{dot}↑↓ choose{dot}Enter pick{dot}Esc back"),
         app.ascii,
     );
-    let inner = boxed(
+    let inner = super::menu::centred(
         theme,
         frame,
         area,
@@ -700,7 +663,7 @@ fn draw_sizes(
     ));
     let (sizes_note, usages_note) = app.catalog_notes();
     if let Some(note) = &sizes_note {
-        lines.push(Line::styled(ascii(note, app.ascii), theme.warning));
+        lines.push(Line::styled(ascii_text(note, app.ascii), theme.warning));
         lines.push(Line::styled(
             "Type the size's name in the field instead (Esc); the service checks it.",
             theme.muted,
@@ -773,7 +736,7 @@ fn draw_sizes(
     let foot_area = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
     frame.render_widget(
         Paragraph::new(Line::styled(
-            text::truncate(&ascii(&foot, app.ascii), width, sym.ellipsis),
+            text::truncate(&ascii_text(&foot, app.ascii), width, sym.ellipsis),
             theme.muted,
         )),
         foot_area,
@@ -802,11 +765,11 @@ fn draw_list(
             .iter()
             .filter(|f| visible_among(subs, f, values))
             .collect();
-        let keys = ascii(
+        let keys = ascii_text(
             &format!("Tab next field{dot}Space/←→ change{dot}Enter/Esc done"),
             app.ascii,
         );
-        let inner = boxed(
+        let inner = super::menu::centred(
             theme,
             frame,
             area,
@@ -850,7 +813,7 @@ fn draw_list(
             lines.push(Line::styled(
                 format!(
                     "    {}",
-                    text::truncate(&ascii(f.help, app.ascii), width, sym.ellipsis)
+                    text::truncate(&ascii_text(f.help, app.ascii), width, sym.ellipsis)
                 ),
                 theme.muted,
             ));
@@ -866,11 +829,11 @@ fn draw_list(
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
-    let keys = ascii(
+    let keys = ascii_text(
         &format!("a add{dot}Enter edit{dot}d remove{dot}Esc done"),
         app.ascii,
     );
-    let inner = boxed(
+    let inner = super::menu::centred(
         theme,
         frame,
         area,
@@ -883,7 +846,7 @@ fn draw_list(
     );
     let width = usize::from(inner.width);
     let mut lines = vec![Line::styled(
-        text::truncate(&ascii(list.field.help, app.ascii), width, sym.ellipsis),
+        text::truncate(&ascii_text(list.field.help, app.ascii), width, sym.ellipsis),
         theme.muted,
     )];
     if entries.is_empty() {
