@@ -37,23 +37,7 @@ impl LineSource for LocalLines {
             .next()
             .await
             .map_err(|e| AzureError::Invalid(e.to_string()))?;
-        Ok(Got {
-            lines: batch
-                .lines
-                .into_iter()
-                .map(|(file, line)| {
-                    let bytes = match line.raw {
-                        Some(raw) => raw.into_vec(),
-                        None => line.text.into_bytes(),
-                    };
-                    (file, bytes)
-                })
-                .collect(),
-            status: (!batch.status.is_empty()).then(|| JobStatus::parse(&batch.status)),
-            ended: batch.ended,
-            more: batch.more,
-            failed_files: batch.failed_files,
-        })
+        Ok(Got::from(batch))
     }
 
     fn files(&self) -> (Vec<String>, Vec<String>) {

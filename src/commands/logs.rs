@@ -92,20 +92,15 @@ pub trait LineSource: Send {
     }
 }
 
-/// The tailing core as a line source.
-struct Followed(Follower);
-
-#[async_trait::async_trait]
-impl LineSource for Followed {
-    async fn next(&mut self) -> Result<Got, AzureError> {
-        let batch = self.0.next().await?;
-        Ok(Got {
+/// A follower's batch as printed lines: each line's exact bytes when the follower kept them (see
+/// `open`), else its text, and a cut one said as cut, never silently.
+impl From<crate::logs::Batch> for Got {
+    fn from(batch: crate::logs::Batch) -> Got {
+        Got {
             lines: batch
                 .lines
                 .into_iter()
                 .map(|(file, line)| {
-                    // The exact bytes (the follower keeps them: see `open`); a cut text only
-                    // from a source without them, and then never silently.
                     let bytes = match line.raw {
                         Some(raw) => raw.into_vec(),
                         None if line.cut => {
@@ -121,7 +116,17 @@ impl LineSource for Followed {
             ended: batch.ended,
             more: batch.more,
             failed_files: batch.failed_files,
-        })
+        }
+    }
+}
+
+/// The tailing core as a line source.
+struct Followed(Follower);
+
+#[async_trait::async_trait]
+impl LineSource for Followed {
+    async fn next(&mut self) -> Result<Got, AzureError> {
+        Ok(Got::from(self.0.next().await?))
     }
 
     fn details(&self) -> Option<&RunDetails> {
